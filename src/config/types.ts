@@ -1,0 +1,69 @@
+// The validated, typed configuration of one run. Built once from the inputs by parseConfig();
+// nothing touches the target before it exists. Durations are in milliseconds.
+
+export type DockerHost =
+  | { kind: 'unix'; socketPath: string }
+  | { kind: 'tcp'; host: string; port: number; tls?: TlsFiles }
+  | { kind: 'ssh'; user: string; host: string; port: number; privateKey: string; knownHosts?: string }
+
+export interface TlsFiles {
+  ca: string
+  cert: string
+  key: string
+}
+
+/** A parsed image reference: `registry/path/name:tag` or `...@sha256:digest`. */
+export interface ImageRef {
+  /** Repository including the registry host when one is given, e.g. `127.0.0.1:5000/team/app`. */
+  repository: string
+  tag?: string
+  digest?: string
+}
+
+export interface RegistryAuth {
+  username: string
+  password: string
+  serveraddress: string
+}
+
+export type BatchSize = { kind: 'count'; value: number } | { kind: 'percent'; value: number }
+
+/** An inclusive range of HTTP status codes, e.g. 200-399. */
+export interface StatusRange {
+  from: number
+  to: number
+}
+
+export interface HealthGateConfig {
+  url: URL
+  statuses: StatusRange[]
+  body?: RegExp
+  intervalMs: number
+  timeoutMs: number
+  successes: number
+}
+
+export type Strategy = 'rolling'
+
+export interface Config {
+  dockerHost: DockerHost
+  image: ImageRef
+  /** Extra tags, each pushed beside the main one. */
+  tags: string[]
+  /** Build context folder; undefined means deploy an existing image. */
+  context?: string
+  dockerfile: string
+  buildArgs: Record<string, string>
+  push: boolean
+  registryAuth?: RegistryAuth
+  /** Swarm service to update; undefined means build (and push) only. */
+  service?: string
+  strategy: Strategy
+  batchSize: BatchSize
+  health?: HealthGateConfig
+  monitorMs: number
+  deadlineMs: number
+  timeoutMs: number
+  autoRollback: boolean
+  dryRun: boolean
+}

@@ -1,0 +1,146 @@
+// One deploy, from a validated Config to a Report: build and push, capture the target, plan, roll out,
+// revert. The action, its post step and the CLI all call this; none of it knows about @actions/core.
+import type Docker from 'dockerode'
+import { InputError } from './config/input-error.js'
+import type { Config } from './config/types.js'
+import { buildImage } from './docker/build.js'
+import { formatImageRef, withDigest } from './docker/image-ref.js'
+import { pushImage } from './docker/push.js'
+import { registryAuthHeader } from './docker/registry-auth.js'
+import { localRepoDigest, resolveDigest } from './docker/resolve-digest.js'
+import type { HttpProbe } from './gates/http-probe.js'
+import type { Log } from './log.js'
+import { ReportRecorder, type Report, type Result } from './report/report.js'
+import type { Clock } from './rollout/clock.js'
+import { runRollout } from './rollout/engine.js'
+import { describePlan, planRolling } from './rollout/plan.js'
+import { SwarmTarget, type SwarmCapture } from './targets/swarm-target.js'
+import { digestOf } from './targets/swarm-tasks.js'
+
+export interface DeployDeps {
+  docker: Docker
+  probe: HttpProbe
+  clock: Clock
+  log: Log
+  signal?: AbortSignal
+}
+
+export interface DeployResult {
+  result: Result
+  reason?: string
+  /** `repo@sha256:…` of the release, once known. */
+  image?: string
+  digest?: string
+  previousImage?: string
+  report: Report
+}
+
+export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.clock.now()): Promise<DeployResult> {
+  const { docker, log, clock } = deps
+  const recorder = new ReportRecorder(() => clock.now())
+  const report = recorder.report
+  const done = (result: Result, extra: Partial<DeployResult> = {}): DeployResult => {
+    recorder.finish(result, extra.reason)
+    return { result, image: report.image, digest: report.digest, previousImage: report.previousImage, ...extra, report }
+  }
+  const authHeader = config.registryAuth ? registryAuthHeader(config.registryAuth, log) : undefined
+
+  // Read the target first: a missing service or an update in flight stops the run before anything is built.
+  const target = config.service ? new SwarmTarget(docker, config.service, log, authHeader) : undefined
+  let capture: SwarmCapture | undefined
+  let previous: string | undefined
+  if (target && config.service) {
+    capture = await captureService(target, config.service)
+    previous = await pinPrevious(capture.image, config, deps)
+    report.previousImage = previous
+    report.target = { kind: 'swarm', name: capture.name, facts: capture.facts }
+    log.info(`Service ${capture.name}: ${Object.entries(capture.facts).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+    log.info(`Current release: ${previous}`)
+  }
+
+  const tag = config.image.tag
+  const reference = formatImageRef(config.image)
+  if (config.dryRun) {
+    if (capture && previous) {
+      const to = config.image.digest ? withDigest(config.image.repository, config.image.digest) : `${reference} (digest resolved after the push)`
+      report.plan = planRolling({ target: capture.name, from: previous, to, total: capture.replicas, batch: config.batchSize })
+      for (const line of describePlan(report.plan)) log.info(line)
+    }
+    if (config.context) log.info(`Would build ${config.context} (${config.dockerfile}) as ${reference}${config.push ? ' and push it' : ''}`)
+    log.info('dry-run: nothing was built, pushed or changed')
+    return done('planned')
+  }
+
+  // Build and push; from here on the release is always repo@sha256:….
+  let digest = config.image.digest
+  if (config.context && tag) {
+    const buildStarted = clock.now()
+    const tags = [tag, ...config.tags].map((t) => `${config.image.repository}:${t}`)
+    const built = await buildImage(docker, { context: config.context, dockerfile: config.dockerfile, buildArgs: config.buildArgs, tags }, log)
+    if (config.push) {
+      for (const t of [tag, ...config.tags]) {
+        const pushed = await pushImage(docker, config.image.repository, t, config.registryAuth, log)
+        if (t === tag) digest = pushed.digest
+      }
+    } else {
+      digest = await localRepoDigest(docker, `${config.image.repository}:${tag}`, config.image.repository)
+    }
+    report.build = { tags, imageId: built.imageId, pushed: config.push, durationMs: clock.now() - buildStarted }
+  } else if (!digest && tag) {
+    digest = await resolveDigest(docker, reference, config.registryAuth, log)
+  }
+  if (digest) {
+    report.digest = digest
+    report.image = withDigest(config.image.repository, digest)
+    log.info(`Release: ${report.image}`)
+  }
+  if (!target || !capture || !previous) return done('succeeded')
+  if (!digest) {
+    throw new InputError('push', 'false', `true, or an image that is already in a registry: a Swarm service must be given a digest its nodes can pull`)
+  }
+
+  // The service spec keeps the tag for people and the digest for Swarm, as `docker service update` does.
+  const release = tag ? `${config.image.repository}:${tag}@${digest}` : withDigest(config.image.repository, digest)
+  if (digestOf(previous) === digest) {
+    log.info(`${capture.name} already runs ${digest}: nothing to roll out`)
+    return done('succeeded', { reason: 'already on this release' })
+  }
+  const plan = planRolling({ target: capture.name, from: previous, to: release, total: capture.replicas, batch: config.batchSize })
+  report.plan = plan
+  for (const line of describePlan(plan)) log.info(line)
+
+  const outcome = await runRollout(plan, capture, previous, {
+    health: config.health,
+    monitorMs: config.monitorMs,
+    deadlineMs: config.deadlineMs,
+    autoRollback: config.autoRollback,
+    runDeadlineAt: startedAt + config.timeoutMs
+  }, { target, probe: deps.probe, clock, log, recorder, signal: deps.signal })
+  return done(outcome.result, { reason: outcome.reason })
+}
+
+async function captureService(target: SwarmTarget, service: string): Promise<SwarmCapture> {
+  try {
+    const capture = await target.capture()
+    if (capture.replicas < 1) {
+      throw new InputError('service', service, 'a service with at least 1 running replica (scale it up before rolling it out)')
+    }
+    return capture
+  } catch (error) {
+    if (error instanceof Error && /was not found on the Swarm/.test(error.message)) {
+      throw new InputError('service', service, 'the name of an existing Swarm service')
+    }
+    throw error
+  }
+}
+
+/** The previous release as `repo:tag@sha256:…`, so a revert brings back exactly it even if its tag moved. */
+async function pinPrevious(image: string, config: Config, deps: DeployDeps): Promise<string> {
+  if (digestOf(image)) return image
+  try {
+    return `${image}@${await resolveDigest(deps.docker, image, config.registryAuth, deps.log)}`
+  } catch (error) {
+    deps.log.warning(`The service runs ${image} without a digest, and its digest could not be resolved (${(error as Error).message}); a revert will use the tag as it is`)
+    return image
+  }
+}

@@ -1,0 +1,57 @@
+// The job summary, rendered from the report: the result in the first line, then the plan and a
+// timeline a person reads at a glance. Pure: report in, markdown out.
+import { elapsedMs, type Report, type StepRecord } from './report.js'
+
+const HEADLINE: Record<string, string> = {
+  succeeded: '✅ Deployed',
+  'rolled-back': '↩️ Rolled back',
+  failed: '❌ Failed',
+  planned: '📝 Planned (dry run)'
+}
+
+export function renderSummary(report: Report): string {
+  const lines: string[] = []
+  const target = report.target ? ` ${report.target.name}` : ''
+  lines.push(`### ${HEADLINE[report.result ?? 'failed'] ?? report.result}${target}${report.image ? ` → \`${report.image}\`` : ''}`)
+  if (report.reason) lines.push('', `**Why:** ${escape(report.reason)}`)
+  lines.push('')
+  const facts: Array<[string, string | undefined]> = [
+    ['Release', report.image],
+    ['Previous release', report.previousImage],
+    ['Strategy', report.plan ? `${report.plan.strategy}, ${report.plan.steps.length} batch(es) of up to ${report.plan.batchSize} over ${report.plan.total} replica(s)` : undefined],
+    ['Duration', duration(elapsedMs(report.startedAt, report.endedAt))]
+  ]
+  lines.push('| | |', '|---|---|')
+  for (const [name, value] of facts) if (value) lines.push(`| ${name} | ${code(value)} |`)
+  if (report.steps.length) {
+    lines.push('', '| Step | Started | Took | Replicas | Health probes | Outcome |', '|---|---|---|---|---|---|')
+    for (const step of report.steps) lines.push(stepRow(step))
+  }
+  if (report.failureLogs.length) {
+    lines.push('', '<details><summary>Failing replicas: last log lines</summary>', '', '```', ...report.failureLogs.slice(-60), '```', '</details>')
+  }
+  if (report.warnings.length) lines.push('', ...report.warnings.map((w) => `> ⚠️ ${escape(w)}`))
+  return lines.join('\n') + '\n'
+}
+
+function stepRow(step: StepRecord): string {
+  const ok = step.probes.filter((p) => p.ok).length
+  const last = step.probes.at(-1)
+  const slowest = step.probes.reduce((max, p) => Math.max(max, p.durationMs), 0)
+  const probes = step.probes.length ? `${ok}/${step.probes.length} ok, slowest ${Math.round(slowest)} ms${last && !last.ok ? `; last: ${last.detail}` : ''}` : '–'
+  const outcome = `${step.outcome ?? 'running'}${step.reason ? `: ${step.reason}` : ''}`
+  return `| ${step.name} | ${step.startedAt.slice(11, 19)} | ${duration(elapsedMs(step.startedAt, step.endedAt)) ?? '–'} | ${escape(step.replicas ?? '–')} | ${escape(probes)} | ${escape(outcome)} |`
+}
+
+function duration(ms: number | undefined): string | undefined {
+  if (ms === undefined) return undefined
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`
+}
+
+function code(text: string): string {
+  return /[@:/]/.test(text) ? `\`${text}\`` : text
+}
+
+function escape(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+}

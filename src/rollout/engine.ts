@@ -1,0 +1,144 @@
+// The engine: for each step of the plan, act through the target, then observe until the step is done,
+// a gate fails or a deadline passes. The rules live in decide(); this file only does the I/O and records.
+import type { HealthGateConfig } from '../config/types.js'
+import type { HttpProbe } from '../gates/http-probe.js'
+import { judgeProbe, type ProbeVerdict } from '../gates/health-verdict.js'
+import type { Log } from '../log.js'
+import { iso, type ReportRecorder, type StepRecord } from '../report/report.js'
+import type { Capture, RolloutTarget } from '../targets/target.js'
+import type { Clock } from './clock.js'
+import { decide, startStep, wantsProbe, type GateRules, type StepProgress } from './decide.js'
+import { describeObservation } from './observation.js'
+import type { BatchStep, RolloutPlan } from './plan.js'
+import { revert } from './revert.js'
+
+export interface EngineDeps<C extends Capture> {
+  target: RolloutTarget<C>
+  probe: HttpProbe
+  clock: Clock
+  log: Log
+  recorder: ReportRecorder
+  /** Aborted when the run is cancelled: treated as a failed gate. */
+  signal?: AbortSignal
+}
+
+export interface RolloutSettings {
+  health?: HealthGateConfig
+  monitorMs: number
+  deadlineMs: number
+  autoRollback: boolean
+  /** Epoch ms when the whole run must be over (the `timeout` input, counted from the run's start). */
+  runDeadlineAt: number
+}
+
+export interface RolloutOutcome {
+  result: 'succeeded' | 'rolled-back' | 'failed'
+  reason?: string
+}
+
+// How often replicas are polled while they converge (probing follows health-interval).
+const CONVERGE_POLL_MS = 1000
+
+export async function runRollout<C extends Capture>(
+  plan: RolloutPlan,
+  capture: C,
+  previous: string,
+  settings: RolloutSettings,
+  deps: EngineDeps<C>
+): Promise<RolloutOutcome> {
+  const { target, clock, log } = deps
+  const since = clock.now()
+  const rules: GateRules = {
+    hasHealthGate: settings.health !== undefined,
+    successesNeeded: settings.health?.successes ?? 0,
+    monitorMs: settings.monitorMs,
+    deadlineMs: settings.deadlineMs
+  }
+  let failure: string | undefined
+  for (const step of plan.steps) {
+    const record = deps.recorder.startStep(`batch ${step.index}/${step.of}`)
+    failure = await log.group(`Batch ${step.index}/${step.of}: ${step.newReplicas}/${step.total} replicas on the new release`, () =>
+      runStep(step, plan, capture, rules, settings, since, record, deps).catch((error: unknown) => {
+        // A fault while acting or observing (lost connection, API error) fails the step like a gate.
+        const reason = `Batch ${step.index}/${step.of}: ${(error as Error).message ?? error}`
+        deps.recorder.endStep(record, 'failed', reason)
+        return reason
+      })
+    )
+    if (failure) break
+  }
+
+  if (!failure) {
+    failure = await target.complete(capture, plan.to).then(
+      () => undefined,
+      (error: unknown) => `Completing the rollout: ${(error as Error).message ?? error}`
+    )
+  }
+  if (!failure) {
+    log.info(`All ${plan.total} replica(s) of ${plan.target} run ${plan.to}`)
+    return { result: 'succeeded' }
+  }
+
+  deps.recorder.report.failureLogs.push(...(await target.failureLogs(capture, plan.to, since).catch(() => [])))
+  if (!settings.autoRollback) {
+    log.error(`${failure}. auto-rollback is off: ${plan.target} is left as it is, part-way through the rollout.`)
+    return { result: 'failed', reason: failure }
+  }
+  log.error(`${failure}. Reverting ${plan.target} to ${previous}.`)
+  const reverted = await revert(capture, previous, settings, deps)
+  return reverted.ok ? { result: 'rolled-back', reason: failure } : { result: 'failed', reason: `${failure}; then the revert failed: ${reverted.reason}` }
+}
+
+async function runStep<C extends Capture>(
+  step: BatchStep,
+  plan: RolloutPlan,
+  capture: C,
+  rules: GateRules,
+  settings: RolloutSettings,
+  since: number,
+  record: StepRecord,
+  deps: EngineDeps<C>
+): Promise<string | undefined> {
+  const { target, clock, log, recorder } = deps
+  const goal = { newReplicas: step.newReplicas, total: step.total }
+  let progress: StepProgress = startStep(clock.now())
+  await target.applyStep(capture, step, plan.to, plan.batchSize)
+  let lastSeen = ''
+  for (;;) {
+    if (deps.signal?.aborted) {
+      recorder.endStep(record, 'failed', 'the run was cancelled')
+      return 'The run was cancelled'
+    }
+    const observation = await target.observe(capture, plan.to, since)
+    const seen = describeObservation(observation)
+    if (seen !== lastSeen) {
+      log.info(`  ${seen}`)
+      recorder.event(record, seen)
+      lastSeen = seen
+    }
+    record.replicas = seen
+    let probe: ProbeVerdict | undefined
+    if (settings.health && wantsProbe(progress, rules)) {
+      probe = judgeProbe(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health)
+      record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail })
+      log.info(`  health ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`)
+    }
+    const decision = decide(goal, rules, progress, { now: clock.now(), runDeadlineAt: settings.runDeadlineAt, observation, probe })
+    if (decision.progress.phase !== progress.phase) {
+      const note = `${decision.progress.phase}`
+      log.info(`  → ${note}`)
+      recorder.event(record, note)
+    }
+    progress = decision.progress
+    if (decision.verdict === 'advance') {
+      recorder.endStep(record, 'passed')
+      return undefined
+    }
+    if (decision.verdict === 'revert') {
+      recorder.endStep(record, 'failed', decision.reason)
+      return `Batch ${step.index}/${step.of}: ${decision.reason}`
+    }
+    const pause = progress.phase === 'converging' || !settings.health ? CONVERGE_POLL_MS : settings.health.intervalMs
+    await clock.sleep(pause, deps.signal)
+  }
+}

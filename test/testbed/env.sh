@@ -1,0 +1,8 @@
+# Test bed settings shared by test/testbed/up.sh, scripts and tests: `source test/testbed/env.sh`.
+# test/support/testbed.ts reads the same variables (with the same defaults) from process.env.
+export ZDD_TEST_REGISTRY="${ZDD_TEST_REGISTRY:-127.0.0.1:5000}"            # open registry
+export ZDD_TEST_AUTH_REGISTRY="${ZDD_TEST_AUTH_REGISTRY:-127.0.0.1:5001}"  # htpasswd basic auth registry
+export ZDD_TEST_REGISTRY_USER="${ZDD_TEST_REGISTRY_USER:-zdd-test}"
+export ZDD_TEST_REGISTRY_PASSWORD="${ZDD_TEST_REGISTRY_PASSWORD:-zdd-test-secret-9f3b}"
+export ZDD_TEST_APP_REPO="${ZDD_TEST_APP_REPO:-$ZDD_TEST_REGISTRY/zdd-fixture-app}"   # tags: see up.sh
+export ZDD_TEST_PROXY_IMAGE="${ZDD_TEST_PROXY_IMAGE:-zdd-haproxy:local}"            # local only, not pushed

@@ -1,0 +1,230 @@
+import { describe, it, expect } from '@jest/globals'
+import { INPUT_DEFAULTS, type Inputs } from '../../src/config/inputs.js'
+import { InputError } from '../../src/config/input-error.js'
+import { parseConfig } from '../../src/config/parse-config.js'
+import type { Config } from '../../src/config/types.js'
+
+const SHA = '0123456789abcdef0123456789abcdef01234567'
+const DIGEST = `sha256:${'b'.repeat(64)}`
+const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----'
+const CA = '-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----'
+const CERT = '-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----'
+const TLS_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEkey\n-----END PRIVATE KEY-----'
+
+const BASE: Inputs = { ...INPUT_DEFAULTS, image: '127.0.0.1:5000/app:v1', service: 'web' }
+const ENV = { GITHUB_SHA: SHA }
+
+function config(overrides: Partial<Inputs>, env: NodeJS.ProcessEnv = ENV): Config {
+  return parseConfig({ ...BASE, ...overrides }, env)
+}
+
+/** The Config of BASE, for good-input rows to change only what they are about. */
+const DEFAULT_CONFIG: Config = {
+  dockerHost: { kind: 'unix', socketPath: '/var/run/docker.sock' },
+  image: { repository: '127.0.0.1:5000/app', tag: 'v1' },
+  tags: [],
+  dockerfile: 'Dockerfile',
+  buildArgs: {},
+  push: true,
+  service: 'web',
+  strategy: 'rolling',
+  batchSize: { kind: 'count', value: 1 },
+  monitorMs: 10_000,
+  deadlineMs: 120_000,
+  timeoutMs: 900_000,
+  autoRollback: true,
+  dryRun: false
+}
+
+const DURATION = 'a duration such as 500ms, 10s, 2m or 1m30s'
+const POSITIVE_DURATION = 'a duration greater than zero, such as 500ms, 10s, 2m or 1m30s'
+const HOST_FORM = 'unix:///path/to/docker.sock, tcp://host[:port] or ssh://user@host[:port]'
+const IMAGE_FORM = 'an image reference such as ghcr.io/owner/app, app:1.0 or 127.0.0.1:5000/app@sha256:<64 hex> (lowercase repository)'
+const BATCH = 'a whole number of replicas (1 or more) or a percentage from 1% to 100%'
+const STRATEGY = 'rolling (canary and blue-green are not available yet)'
+const TAGS = 'tags separated by commas or new lines, each a letter, digit or _ followed by up to 127 letters, digits, _, . or -'
+const BUILD_ARGS = 'lines of KEY=VALUE, where KEY is a letter or _ followed by letters, digits or _'
+const SERVICE = 'a Swarm service name: a letter or digit followed by letters, digits, _, . or -, at most 63 characters'
+const URL_FORM = 'an http:// or https:// URL such as http://127.0.0.1:8080/health'
+const SSH = { 'docker-host': 'ssh://deploy@example.com', 'ssh-private-key': KEY }
+const TLS = { 'docker-host': 'tcp://docker.example.com', 'tls-ca': CA, 'tls-cert': CERT, 'tls-key': TLS_KEY }
+
+type BadRow = [string, Partial<Inputs>, NodeJS.ProcessEnv, string]
+
+const bad: BadRow[] = [
+  // where
+  ['http docker-host', { 'docker-host': 'http://localhost:2375' }, ENV, `Invalid input 'docker-host': "http://localhost:2375". Expected ${HOST_FORM}.`],
+  ['bare host', { 'docker-host': 'localhost:2375' }, ENV, `Invalid input 'docker-host': "localhost:2375". Expected ${HOST_FORM}.`],
+  ['bad DOCKER_HOST', {}, { ...ENV, DOCKER_HOST: 'npipe:////./pipe/docker' }, `Invalid input 'docker-host': "npipe:////./pipe/docker". Expected ${HOST_FORM}.`],
+  ['unix without path', { 'docker-host': 'unix://' }, ENV, `Invalid input 'docker-host': "unix://". Expected ${HOST_FORM}.`],
+  ['tcp with a path', { 'docker-host': 'tcp://host:2375/v1' }, ENV, `Invalid input 'docker-host': "tcp://host:2375/v1". Expected ${HOST_FORM}.`],
+  ['tcp port too big', { 'docker-host': 'tcp://host:99999' }, ENV, `Invalid input 'docker-host': "tcp://host:99999". Expected a port from 1 to 65535.`],
+  ['tcp port 0', { 'docker-host': 'tcp://host:0' }, ENV, `Invalid input 'docker-host': "tcp://host:0". Expected a port from 1 to 65535.`],
+  ['ssh without user', { ...SSH, 'docker-host': 'ssh://example.com' }, ENV, `Invalid input 'docker-host': "ssh://example.com". Expected ssh://user@host[:port] (the user is required).`],
+  ['ssh without key', { 'docker-host': 'ssh://deploy@example.com:2222' }, ENV, `Invalid input 'ssh-private-key': (empty). Expected a private key (the contents, not a path): it is required with ssh:// in docker-host.`],
+  ['ssh key as a path', { ...SSH, 'ssh-private-key': '~/.ssh/id_ed25519' }, ENV, `Invalid input 'ssh-private-key': (secret, 17 characters). Expected the private key contents (-----BEGIN … PRIVATE KEY-----), not a path.`],
+  ['ssh key without ssh host', { 'ssh-private-key': KEY }, ENV, `Invalid input 'ssh-private-key': (secret, ${KEY.length} characters). Expected empty unless docker-host is ssh://user@host[:port].`],
+  ['known hosts without ssh host', { 'ssh-known-hosts': 'example.com ssh-ed25519 AAAA' }, ENV, `Invalid input 'ssh-known-hosts': "example.com ssh-ed25519 AAAA". Expected empty unless docker-host is ssh://user@host[:port].`],
+  ['tls without tls-key', { ...TLS, 'tls-key': '' }, ENV, `Invalid input 'tls-key': (empty). Expected PEM contents: tls-ca, tls-cert and tls-key are given together or not at all.`],
+  ['tls with only tls-key', { 'docker-host': 'tcp://h', 'tls-key': TLS_KEY }, ENV, `Invalid input 'tls-ca': (empty). Expected PEM contents: tls-ca, tls-cert and tls-key are given together or not at all.`],
+  ['tls-ca as a path', { ...TLS, 'tls-ca': 'certs/ca.pem' }, ENV, `Invalid input 'tls-ca': "certs/ca.pem". Expected PEM contents (-----BEGIN …), not a path.`],
+  ['tls with ssh host', { ...SSH, 'tls-ca': CA, 'tls-cert': CERT, 'tls-key': TLS_KEY }, ENV, `Invalid input 'tls-ca': "-----BEGIN CERTIFICATE-----\\nMIIBca\\n-----END CERTIFICATE-----". Expected empty unless docker-host is tcp://host[:port].`],
+  // what
+  ['no image', { image: '' }, ENV, `Invalid input 'image': (empty). Expected ${IMAGE_FORM}.`],
+  ['uppercase image', { image: 'MyApp:v1' }, ENV, `Invalid input 'image': "MyApp:v1". Expected ${IMAGE_FORM}.`],
+  ['image with a space', { image: 'my app' }, ENV, `Invalid input 'image': "my app". Expected ${IMAGE_FORM}.`],
+  ['bad digest', { image: 'app@sha256:123' }, ENV, `Invalid input 'image': "app@sha256:123". Expected ${IMAGE_FORM}.`],
+  ['no tag, no GITHUB_SHA', { image: 'ghcr.io/o/app' }, {}, `Invalid input 'image': "ghcr.io/o/app". Expected a tag (image:tag) or a digest, since GITHUB_SHA is not set.`],
+  ['digest with a build', { image: `app@${DIGEST}`, context: '.' }, ENV, `Invalid input 'image': "app@${DIGEST.slice(0, 56)}…" (${4 + DIGEST.length} characters). Expected a repository with an optional tag but no digest when context is set (the build makes the digest).`],
+  ['bad extra tag', { tags: 'latest, -bad' }, ENV, `Invalid input 'tags': "-bad". Expected ${TAGS}.`],
+  ['tag with a slash', { tags: 'latest\nfeature/x' }, ENV, `Invalid input 'tags': "feature/x". Expected ${TAGS}.`],
+  ['dockerfile outside the context', { dockerfile: '../Dockerfile' }, ENV, `Invalid input 'dockerfile': "../Dockerfile". Expected a path inside the context, such as Dockerfile or docker/app.Dockerfile.`],
+  ['absolute dockerfile', { dockerfile: '/src/Dockerfile' }, ENV, `Invalid input 'dockerfile': "/src/Dockerfile". Expected a path inside the context, such as Dockerfile or docker/app.Dockerfile.`],
+  ['build arg without =', { 'build-args': 'A=1\nVERSION' }, ENV, `Invalid input 'build-args': "VERSION". Expected ${BUILD_ARGS}.`],
+  ['build arg bad key', { 'build-args': '1A=x' }, ENV, `Invalid input 'build-args': "1A=x". Expected ${BUILD_ARGS}.`],
+  ['build arg empty key', { 'build-args': '=x' }, ENV, `Invalid input 'build-args': "=x". Expected ${BUILD_ARGS}.`],
+  ['build arg repeated', { 'build-args': 'A=1\nA=2' }, ENV, `Invalid input 'build-args': "A=2". Expected each KEY only once (A is repeated).`],
+  ['push maybe', { push: 'maybe' }, ENV, `Invalid input 'push': "maybe". Expected true or false.`],
+  ['username without password', { 'registry-username': 'me' }, ENV, `Invalid input 'registry-password': (empty). Expected a password or token, since registry-username is set.`],
+  ['password without username', { 'registry-password': 'hunter2' }, ENV, `Invalid input 'registry-username': (empty). Expected a user name, since registry-password is set.`],
+  // how
+  ['service with a space', { service: 'my service' }, ENV, `Invalid input 'service': "my service". Expected ${SERVICE}.`],
+  ['service starting with -', { service: '-web' }, ENV, `Invalid input 'service': "-web". Expected ${SERVICE}.`],
+  ['service too long', { service: 's'.repeat(64) }, ENV, `Invalid input 'service': "${'s'.repeat(60)}…" (64 characters). Expected ${SERVICE}.`],
+  ['canary', { strategy: 'canary' }, ENV, `Invalid input 'strategy': "canary". Expected ${STRATEGY}.`],
+  ['blue-green', { strategy: 'blue-green' }, ENV, `Invalid input 'strategy': "blue-green". Expected ${STRATEGY}.`],
+  ['unknown strategy', { strategy: 'recreate' }, ENV, `Invalid input 'strategy': "recreate". Expected ${STRATEGY}.`],
+  ['batch-size 0', { 'batch-size': '0' }, ENV, `Invalid input 'batch-size': "0". Expected ${BATCH}.`],
+  ['batch-size -1', { 'batch-size': '-1' }, ENV, `Invalid input 'batch-size': "-1". Expected ${BATCH}.`],
+  ['batch-size 150%', { 'batch-size': '150%' }, ENV, `Invalid input 'batch-size': "150%". Expected ${BATCH}.`],
+  ['batch-size 0%', { 'batch-size': '0%' }, ENV, `Invalid input 'batch-size': "0%". Expected ${BATCH}.`],
+  ['batch-size 1.5', { 'batch-size': '1.5' }, ENV, `Invalid input 'batch-size': "1.5". Expected ${BATCH}.`],
+  ['batch-size abc', { 'batch-size': 'abc' }, ENV, `Invalid input 'batch-size': "abc". Expected ${BATCH}.`],
+  ['ftp health-url', { 'health-url': 'ftp://example.com/health' }, ENV, `Invalid input 'health-url': "ftp://example.com/health". Expected ${URL_FORM}.`],
+  ['health-url without scheme', { 'health-url': 'localhost:8080/health' }, ENV, `Invalid input 'health-url': "localhost:8080/health". Expected ${URL_FORM}.`],
+  ['health-url not a URL', { 'health-url': 'http://' }, ENV, `Invalid input 'health-url': "http://". Expected ${URL_FORM}.`],
+  ['health-body without url', { 'health-body': 'ok' }, ENV, `Invalid input 'health-url': (empty). Expected an http:// or https:// URL, since health-body is set.`],
+  ['health-body bad regex', { 'health-url': 'http://h/', 'health-body': '(ok' }, ENV, `Invalid input 'health-body': "(ok". Expected a regular expression (Unterminated group).`],
+  ['health-status 600', { 'health-status': '200-600' }, ENV, `Invalid input 'health-status': "200-600". Expected HTTP status codes from 100 to 599, such as 200-399, 200 or 200,204,300-302.`],
+  ['health-interval 0', { 'health-interval': '0s' }, ENV, `Invalid input 'health-interval': "0s". Expected ${POSITIVE_DURATION}.`],
+  ['health-timeout 10x', { 'health-timeout': '10x' }, ENV, `Invalid input 'health-timeout': "10x". Expected ${DURATION}.`],
+  ['health-successes 0', { 'health-successes': '0' }, ENV, `Invalid input 'health-successes': "0". Expected a whole number, 1 or more.`],
+  ['health-successes 2.5', { 'health-successes': '2.5' }, ENV, `Invalid input 'health-successes': "2.5". Expected a whole number, 1 or more.`],
+  ['monitor negative', { monitor: '-10s' }, ENV, `Invalid input 'monitor': "-10s". Expected ${DURATION}.`],
+  ['deadline 1.5.3s', { deadline: '1.5.3s' }, ENV, `Invalid input 'deadline': "1.5.3s". Expected ${DURATION}.`],
+  ['deadline 0', { deadline: '0' }, ENV, `Invalid input 'deadline': "0". Expected ${POSITIVE_DURATION}.`],
+  ['timeout empty-ish', { timeout: 'm' }, ENV, `Invalid input 'timeout': "m". Expected ${DURATION}.`],
+  ['auto-rollback on', { 'auto-rollback': 'on' }, ENV, `Invalid input 'auto-rollback': "on". Expected true or false.`],
+  ['dry-run y', { 'dry-run': 'y' }, ENV, `Invalid input 'dry-run': "y". Expected true or false.`]
+]
+
+describe('parseConfig rejects bad inputs with one exact message', () => {
+  it.each(bad)('%s', (_title, overrides, env, message) => {
+    let error: unknown
+    try {
+      config(overrides, env)
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(InputError)
+    expect((error as Error).message).toBe(message)
+  })
+
+  it('never shows a secret', () => {
+    const secret = 'hunter2-very-secret'
+    for (const overrides of [
+      { 'registry-password': secret },
+      { 'ssh-private-key': secret },
+      { ...SSH, 'ssh-private-key': secret },
+      { ...TLS, 'tls-key': secret }
+    ]) {
+      expect(() => config(overrides)).toThrow(InputError)
+      expect(() => config(overrides)).not.toThrow(secret)
+    }
+  })
+})
+
+type GoodRow = [string, Partial<Inputs>, NodeJS.ProcessEnv, Partial<Config>]
+
+const good: GoodRow[] = [
+  ['the defaults', {}, ENV, {}],
+  ['DOCKER_HOST from env', {}, { ...ENV, DOCKER_HOST: 'tcp://10.0.0.5:2375' }, { dockerHost: { kind: 'tcp', host: '10.0.0.5', port: 2375 } }],
+  ['docker-host over DOCKER_HOST', { 'docker-host': 'unix:///run/user/1000/docker.sock' }, { ...ENV, DOCKER_HOST: 'tcp://x' }, { dockerHost: { kind: 'unix', socketPath: '/run/user/1000/docker.sock' } }],
+  ['tcp default port', { 'docker-host': 'tcp://docker.example.com' }, ENV, { dockerHost: { kind: 'tcp', host: 'docker.example.com', port: 2375 } }],
+  ['tcp IPv6', { 'docker-host': 'tcp://[::1]:2375' }, ENV, { dockerHost: { kind: 'tcp', host: '::1', port: 2375 } }],
+  [
+    'tcp with TLS, pasted with CRLF',
+    { ...TLS, 'tls-key': `\r\n${TLS_KEY.replace(/\n/g, '\r\n')}\r\n\r\n  \n` },
+    ENV,
+    { dockerHost: { kind: 'tcp', host: 'docker.example.com', port: 2376, tls: { ca: `${CA}\n`, cert: `${CERT}\n`, key: `${TLS_KEY}\n` } } }
+  ],
+  ['ssh default port', SSH, ENV, { dockerHost: { kind: 'ssh', user: 'deploy', host: 'example.com', port: 22, privateKey: `${KEY}\n` } }],
+  [
+    'ssh with port and known hosts',
+    { ...SSH, 'docker-host': 'ssh://deploy@10.1.2.3:2222', 'ssh-known-hosts': '10.1.2.3 ssh-ed25519 AAAA\r\n' },
+    ENV,
+    { dockerHost: { kind: 'ssh', user: 'deploy', host: '10.1.2.3', port: 2222, privateKey: `${KEY}\n`, knownHosts: '10.1.2.3 ssh-ed25519 AAAA\n' } }
+  ],
+  ['tag from GITHUB_SHA', { image: 'ghcr.io/owner/app' }, ENV, { image: { repository: 'ghcr.io/owner/app', tag: '0123456789ab' } }],
+  ['digest without GITHUB_SHA', { image: `app@${DIGEST}` }, {}, { image: { repository: 'app', digest: DIGEST } }],
+  ['tag and digest', { image: `app:v2@${DIGEST}` }, ENV, { image: { repository: 'app', tag: 'v2', digest: DIGEST } }],
+  ['extra tags', { tags: 'latest, v1.2\nv1,, latest\n' }, ENV, { tags: ['latest', 'v1.2', 'v1'] }],
+  [
+    'a build',
+    { context: './app', dockerfile: 'docker/./prod.Dockerfile', 'build-args': 'VERSION=1.2\n\n  URL=http://x/?a=b=c\r\n_X=' },
+    ENV,
+    { context: './app', dockerfile: 'docker/prod.Dockerfile', buildArgs: { VERSION: '1.2', URL: 'http://x/?a=b=c', _X: '' } }
+  ],
+  ['push false, build only', { push: 'FALSE', service: '', context: '.' }, ENV, { push: false, service: undefined, context: '.' }],
+  ['registry auth, local registry', { 'registry-username': 'me', 'registry-password': 'hunter2\n' }, ENV, { registryAuth: { username: 'me', password: 'hunter2', serveraddress: '127.0.0.1:5000' } }],
+  ['registry auth, Docker Hub', { image: 'owner/app:v1', 'registry-username': 'me', 'registry-password': 'tok' }, ENV, { image: { repository: 'owner/app', tag: 'v1' }, registryAuth: { username: 'me', password: 'tok', serveraddress: 'docker.io' } }],
+  ['batch-size count', { 'batch-size': '3' }, ENV, { batchSize: { kind: 'count', value: 3 } }],
+  ['batch-size percent', { 'batch-size': '25%' }, ENV, { batchSize: { kind: 'percent', value: 25 } }],
+  ['batch-size 100%', { 'batch-size': '100%' }, ENV, { batchSize: { kind: 'percent', value: 100 } }],
+  ['durations', { monitor: '0', deadline: '1m30s', timeout: '1h' }, ENV, { monitorMs: 0, deadlineMs: 90_000, timeoutMs: 3_600_000 }],
+  ['booleans', { 'auto-rollback': 'no', 'dry-run': 'Yes', push: '1' }, ENV, { autoRollback: false, dryRun: true, push: true }],
+  ['service name', { service: 'stack_web.1-a' }, ENV, { service: 'stack_web.1-a' }]
+]
+
+describe('parseConfig accepts good inputs', () => {
+  it.each(good)('%s', (_title, overrides, env, changes) => {
+    const expected = { ...DEFAULT_CONFIG, ...changes }
+    for (const key of Object.keys(expected) as (keyof Config)[]) if (expected[key] === undefined) delete expected[key]
+    expect(config(overrides, env)).toEqual(expected)
+  })
+
+  it('builds the health gate', () => {
+    const { health } = config({
+      'health-url': 'https://app.example.com:8443/health?deep=1',
+      'health-status': '200,204',
+      'health-body': '"status":\\s*"ok"',
+      'health-interval': '500ms',
+      'health-timeout': '2s',
+      'health-successes': '5'
+    })
+    expect(health).toEqual({
+      url: new URL('https://app.example.com:8443/health?deep=1'),
+      statuses: [{ from: 200, to: 200 }, { from: 204, to: 204 }],
+      body: /"status":\s*"ok"/,
+      intervalMs: 500,
+      timeoutMs: 2000,
+      successes: 5
+    })
+    expect(health?.body?.test('{"status": "ok"}')).toBe(true)
+  })
+
+  it('uses the health defaults', () => {
+    expect(config({ 'health-url': 'http://127.0.0.1:8080/' }).health).toEqual({
+      url: new URL('http://127.0.0.1:8080/'),
+      statuses: [{ from: 200, to: 399 }],
+      intervalMs: 2000,
+      timeoutMs: 5000,
+      successes: 3
+    })
+  })
+
+  it('validates the same with dry-run', () => {
+    expect(config({ 'dry-run': 'true' }).dryRun).toBe(true)
+    expect(() => config({ 'dry-run': 'true', 'batch-size': '0' })).toThrow(InputError)
+  })
+})
