@@ -105656,15 +105656,16 @@ function createHttpProbe(now = Date.now) {
     };
 }
 function describeFetchError(error, timeoutMs) {
-    if (error instanceof Error) {
-        if (error.name === 'TimeoutError' || error.name === 'AbortError')
-            return `no reply within ${timeoutMs} ms`;
-        const cause = error.cause;
-        if (cause?.code)
-            return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
-        return error.message;
-    }
-    return String(error);
+    // Duck-typed rather than instanceof: errors may come from another realm (test VMs, undici).
+    const e = error;
+    if (!e || typeof e !== 'object')
+        return String(error);
+    // fetch wraps the real reason in `cause`; a timeout may come either way.
+    if ([e.name, e.cause?.name].includes('TimeoutError'))
+        return `no reply within ${timeoutMs} ms`;
+    if (e.cause?.code)
+        return `${e.cause.code}${e.cause.message ? `: ${e.cause.message}` : ''}`;
+    return e.cause?.message ? `${e.message}: ${e.cause.message}` : e.message ?? String(error);
 }
 
 ;// CONCATENATED MODULE: ./lib/report/summary.js

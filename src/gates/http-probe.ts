@@ -34,11 +34,11 @@ export function createHttpProbe(now: () => number = Date.now): HttpProbe {
 }
 
 function describeFetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError' || error.name === 'AbortError') return `no reply within ${timeoutMs} ms`
-    const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause
-    if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`
-    return error.message
-  }
-  return String(error)
+  // Duck-typed rather than instanceof: errors may come from another realm (test VMs, undici).
+  const e = error as { name?: string; message?: string; cause?: { name?: string; code?: string; message?: string } } | undefined
+  if (!e || typeof e !== 'object') return String(error)
+  // fetch wraps the real reason in `cause`; a timeout may come either way.
+  if ([e.name, e.cause?.name].includes('TimeoutError')) return `no reply within ${timeoutMs} ms`
+  if (e.cause?.code) return `${e.cause.code}${e.cause.message ? `: ${e.cause.message}` : ''}`
+  return e.cause?.message ? `${e.message}: ${e.cause.message}` : e.message ?? String(error)
 }

@@ -143,6 +143,12 @@ start_registry() {
       log "restarting registry $name (config changed or /v2/ gave $code)"
       kill "$pid"
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    elif [ "$code" = "$want" ] && { [ -z "$auth" ] || [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' \
+           -u "$ZDD_TEST_REGISTRY_USER:$ZDD_TEST_REGISTRY_PASSWORD" "http://$addr/v2/" 2>/dev/null)" = 200 ]; }; then
+      # Another checkout's test bed on this machine serves the same registry: use it as it is.
+      rm -f "$dir/config.yml.new"
+      log "registry $name: using the one already serving $addr"
+      return 0
     else
       die "$addr answers /v2/ with HTTP $code but is not the test bed's registry (pid file .testbed/$name/pid); free the port"
     fi
