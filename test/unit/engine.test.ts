@@ -1,0 +1,140 @@
+// The engine's control flow with a scripted in-memory target and a virtual clock: what it does in
+// which order, and what it reports. The real Swarm behaviour is in test/integration.
+import { describe, expect, it } from '@jest/globals'
+import type { ProbeReply } from '../../src/gates/http-probe.js'
+import { MemoryLog } from '../../src/log.js'
+import { ReportRecorder } from '../../src/report/report.js'
+import type { Clock } from '../../src/rollout/clock.js'
+import { runRollout, type RolloutSettings } from '../../src/rollout/engine.js'
+import type { ReplicaObservation } from '../../src/rollout/observation.js'
+import { planRolling } from '../../src/rollout/plan.js'
+import type { Capture, RolloutTarget } from '../../src/targets/target.js'
+
+const OLD = 'app:1@sha256:aaa'
+const NEW = 'app:2@sha256:bbb'
+
+class VirtualClock implements Clock {
+  t = 1_000_000
+  now(): number { return this.t }
+  async sleep(ms: number): Promise<void> { this.t += ms }
+}
+
+/** Replicas move to whatever was last applied one tick after the write; `failAt` makes a batch fail. */
+class ScriptedTarget implements RolloutTarget {
+  calls: string[] = []
+  onNew = 0
+  pendingNew = 0
+  failAtBatch?: number
+  revertConverges = true
+  constructor(private total: number) {}
+  async capture(): Promise<Capture> { return { id: 'id', name: 'api', image: OLD, replicas: this.total, facts: {} } }
+  async applyStep(_c: Capture, step: { index: number; newReplicas: number }): Promise<void> {
+    this.calls.push(`apply ${step.index}`)
+    this.pendingNew = step.newReplicas
+  }
+  async observe(_c: Capture, release: string): Promise<ReplicaObservation> {
+    const failed = this.failAtBatch !== undefined && this.pendingNew >= this.failAtBatch ? 1 : 0
+    if (release === NEW) {
+      const o = { desired: this.total, ready: this.onNew, starting: this.pendingNew - this.onNew, failed, others: this.total - this.onNew, failures: failed ? ['slot 1 failed (exit 1): boom'] : [] }
+      this.onNew = this.pendingNew
+      return o
+    }
+    const back = this.revertConverges ? this.total : this.total - 1
+    return { desired: this.total, ready: back, starting: 0, failed: 0, others: this.total - back, failures: [] }
+  }
+  async complete(): Promise<void> { this.calls.push('complete') }
+  async restore(): Promise<void> { this.calls.push('restore'); this.pendingNew = 0; this.onNew = 0 }
+  async settle(): Promise<void> { this.calls.push('settle') }
+  async failureLogs(): Promise<string[]> { return ['task x failed: boom'] }
+}
+
+function setup(total: number, probeReplies: (n: number) => ProbeReply, overrides: Partial<RolloutSettings> = {}) {
+  const clock = new VirtualClock()
+  const target = new ScriptedTarget(total)
+  let probes = 0
+  const deps = {
+    target,
+    clock,
+    log: new MemoryLog(),
+    recorder: new ReportRecorder(() => clock.now()),
+    probe: { get: async (): Promise<ProbeReply> => probeReplies(++probes) }
+  }
+  const settings: RolloutSettings = {
+    health: { url: new URL('http://lb/health'), statuses: [{ from: 200, to: 399 }], intervalMs: 1000, timeoutMs: 500, successes: 2 },
+    monitorMs: 3000,
+    deadlineMs: 30_000,
+    autoRollback: true,
+    runDeadlineAt: clock.now() + 600_000,
+    ...overrides
+  }
+  const plan = planRolling({ target: 'api', from: OLD, to: NEW, total, batch: { kind: 'count', value: 1 } })
+  return { clock, target, deps, settings, plan }
+}
+
+const healthy = (): ProbeReply => ({ status: 200, durationMs: 3 })
+
+describe('runRollout', () => {
+  it('applies, gates and completes every batch in order', async () => {
+    const { target, deps, settings, plan } = setup(3, healthy)
+    const outcome = await runRollout(plan, await target.capture(), OLD, settings, deps)
+    expect(outcome).toEqual({ result: 'succeeded' })
+    expect(target.calls).toEqual(['apply 1', 'apply 2', 'apply 3', 'complete'])
+    expect(deps.recorder.report.steps.map((s) => [s.name, s.outcome])).toEqual([['batch 1/3', 'passed'], ['batch 2/3', 'passed'], ['batch 3/3', 'passed']])
+    for (const step of deps.recorder.report.steps) expect(step.probes.length).toBeGreaterThanOrEqual(2 + 3)
+  })
+
+  it('reverts when a new replica fails, and records the failing logs', async () => {
+    const { target, deps, settings, plan } = setup(3, healthy)
+    target.failAtBatch = 2
+    const outcome = await runRollout(plan, await target.capture(), OLD, settings, deps)
+    expect(outcome).toEqual({ result: 'rolled-back', reason: 'Batch 2/3: 1 replica(s) of the new release failed: slot 1 failed (exit 1): boom' })
+    expect(target.calls).toEqual(['apply 1', 'apply 2', 'restore', 'settle'])
+    expect(deps.recorder.report.failureLogs).toEqual(['task x failed: boom'])
+    expect(deps.recorder.report.steps.at(-1)).toMatchObject({ name: 'revert', outcome: 'converged' })
+  })
+
+  it('reverts on a failed probe while monitoring', async () => {
+    const { target, deps, settings, plan } = setup(2, (n) => (n === 4 ? { status: 503, durationMs: 2 } : healthy()))
+    const outcome = await runRollout(plan, await target.capture(), OLD, settings, deps)
+    expect(outcome.result).toBe('rolled-back')
+    expect(outcome.reason).toBe('Batch 1/2: health gate failed while monitoring: 503 in 2 ms (expected 200-399)')
+    expect(target.calls).toEqual(['apply 1', 'restore', 'settle'])
+  })
+
+  it('leaves the target as it is with auto-rollback off', async () => {
+    const { target, deps, settings, plan } = setup(3, healthy, { autoRollback: false })
+    target.failAtBatch = 1
+    const outcome = await runRollout(plan, await target.capture(), OLD, settings, deps)
+    expect(outcome.result).toBe('failed')
+    expect(target.calls).toEqual(['apply 1'])
+  })
+
+  it('says so when the revert does not converge, and never reverts the revert', async () => {
+    const { target, deps, settings, plan } = setup(3, healthy)
+    target.failAtBatch = 1
+    target.revertConverges = false
+    const outcome = await runRollout(plan, await target.capture(), OLD, settings, deps)
+    expect(outcome.result).toBe('failed')
+    expect(outcome.reason).toBe(
+      'Batch 1/3: 1 replica(s) of the new release failed: slot 1 failed (exit 1): boom; then the revert failed: ' +
+        'the previous release did not come back within 60s (2/3 ready, 1 on other releases)'
+    )
+    expect(target.calls).toEqual(['apply 1', 'restore'])
+    expect(deps.log.lines.some((l) => l.includes('is NOT on a single known release'))).toBe(true)
+  })
+
+  it('treats a cancelled run as a failed gate and reverts', async () => {
+    const { target, deps, settings, plan } = setup(3, healthy)
+    const cancel = new AbortController()
+    cancel.abort()
+    const outcome = await runRollout(plan, await target.capture(), OLD, settings, { ...deps, signal: cancel.signal })
+    expect(outcome).toEqual({ result: 'rolled-back', reason: 'The run was cancelled' })
+  })
+
+  it('reverts a step that outlives the run timeout', async () => {
+    const { target, deps, settings, plan, clock } = setup(3, healthy)
+    settings.runDeadlineAt = clock.now() + 5000
+    const outcome = await runRollout(plan, await target.capture(), OLD, settings, deps)
+    expect(outcome.reason).toBe('Batch 1/3: the whole run went past its timeout')
+  })
+})

@@ -1,0 +1,75 @@
+import { describe, expect, it } from '@jest/globals'
+import type { Report } from '../../src/report/report.js'
+import { renderSummary } from '../../src/report/summary.js'
+
+const base: Report = {
+  tool: 'zero-downtime-deploy',
+  startedAt: '2026-11-25T10:00:00.000Z',
+  endedAt: '2026-11-25T10:00:42.500Z',
+  target: { kind: 'swarm', name: 'api', facts: {} },
+  image: 'reg/app@sha256:bbb',
+  previousImage: 'reg/app:1@sha256:aaa',
+  steps: [],
+  failureLogs: [],
+  warnings: []
+}
+
+describe('renderSummary', () => {
+  it('puts the result first and shows a timeline with the measured values', () => {
+    const md = renderSummary({
+      ...base,
+      result: 'rolled-back',
+      reason: 'Batch 1/2: health gate failed while monitoring: 404 in 2 ms (expected 200-399)',
+      steps: [
+        {
+          name: 'batch 1/2', startedAt: '2026-11-25T10:00:05.000Z', endedAt: '2026-11-25T10:00:12.000Z', outcome: 'failed',
+          replicas: '1/2 ready, 1 on other releases', reason: 'health gate failed while monitoring: 404 in 2 ms (expected 200-399)',
+          probes: [
+            { at: '2026-11-25T10:00:09.000Z', ok: true, status: 200, durationMs: 7, detail: '200 in 7 ms' },
+            { at: '2026-11-25T10:00:10.000Z', ok: false, status: 404, durationMs: 2, detail: '404 in 2 ms (expected 200-399)' }
+          ],
+          events: []
+        },
+        { name: 'revert', startedAt: '2026-11-25T10:00:12.000Z', endedAt: '2026-11-25T10:00:20.000Z', outcome: 'converged', replicas: '2/2 ready', probes: [], events: [] }
+      ],
+      failureLogs: ['task abc (slot 1) failed: boom', '  | panic: boom']
+    })
+    expect(md.split('\n')).toEqual([
+      '### ↩️ Rolled back api → `reg/app@sha256:bbb`',
+      '',
+      '**Why:** Batch 1/2: health gate failed while monitoring: 404 in 2 ms (expected 200-399)',
+      '',
+      '| | |',
+      '|---|---|',
+      '| Release | `reg/app@sha256:bbb` |',
+      '| Previous release | `reg/app:1@sha256:aaa` |',
+      '| Duration | 42.5s |',
+      '',
+      '| Step | Started | Took | Replicas | Health probes | Outcome |',
+      '|---|---|---|---|---|---|',
+      '| batch 1/2 | 10:00:05 | 7.0s | 1/2 ready, 1 on other releases | 1/2 ok, slowest 7 ms; last: 404 in 2 ms (expected 200-399) | failed: health gate failed while monitoring: 404 in 2 ms (expected 200-399) |',
+      '| revert | 10:00:12 | 8.0s | 2/2 ready | – | converged |',
+      '',
+      '<details><summary>Failing replicas: last log lines</summary>',
+      '',
+      '```',
+      'task abc (slot 1) failed: boom',
+      '  | panic: boom',
+      '```',
+      '</details>',
+      ''
+    ])
+  })
+
+  it('says a dry run is a plan', () => {
+    expect(renderSummary({ ...base, result: 'planned' }).split('\n')[0]).toBe('### 📝 Planned (dry run) api → `reg/app@sha256:bbb`')
+  })
+
+  it('escapes table separators in measured values', () => {
+    const md = renderSummary({
+      ...base, result: 'failed',
+      steps: [{ name: 'batch 1/1', startedAt: base.startedAt, outcome: 'failed', reason: 'body does not match /a|b/', probes: [], events: [] }]
+    })
+    expect(md).toContain('failed: body does not match /a\\|b/')
+  })
+})
