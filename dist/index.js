@@ -100941,7 +100941,7 @@ scope.__dirname ??= (0,node_path__WEBPACK_IMPORTED_MODULE_0__.dirname)(scope.__f
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9133);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(484);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(42);
 // The action's entry: nothing but the call.
 
 
@@ -100952,7 +100952,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 484:
+/***/ 42:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -103908,12 +103908,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./lib/action-log.js
 // The Log seam for the action: @actions/core's logging, groups and masking.
 
@@ -104032,6 +104026,109 @@ function showValue(input, value) {
     return `${JSON.stringify(value.slice(0, SHOWN_MAX)).slice(0, -1)}…" (${value.length} characters)`;
 }
 
+;// CONCATENATED MODULE: ./lib/report/report.js
+class ReportRecorder {
+    now;
+    report;
+    constructor(now) {
+        this.now = now;
+        this.report = { tool: 'zero-downtime-deploy', startedAt: iso(now()), steps: [], failureLogs: [], warnings: [] };
+    }
+    startStep(name) {
+        const step = { name, startedAt: iso(this.now()), probes: [], events: [] };
+        this.report.steps.push(step);
+        return step;
+    }
+    event(step, message) {
+        step.events.push({ at: iso(this.now()), message });
+    }
+    endStep(step, outcome, reason) {
+        step.endedAt = iso(this.now());
+        step.outcome = outcome;
+        if (reason)
+            step.reason = reason;
+    }
+    finish(result, reason) {
+        this.report.endedAt = iso(this.now());
+        this.report.result = result;
+        if (reason)
+            this.report.reason = reason;
+        return this.report;
+    }
+}
+function iso(ms) {
+    return new Date(ms).toISOString();
+}
+/** Milliseconds between two ISO times, or undefined while the second is missing. */
+function elapsedMs(from, to) {
+    return to ? Date.parse(to) - Date.parse(from) : undefined;
+}
+
+;// CONCATENATED MODULE: ./lib/report/summary.js
+// The job summary, rendered from the report: the result in the first line, then the plan and a
+// timeline a person reads at a glance. Pure: report in, markdown out.
+
+const HEADLINE = {
+    succeeded: '✅ Deployed',
+    'rolled-back': '↩️ Rolled back',
+    failed: '❌ Failed',
+    planned: '📝 Planned (dry run)'
+};
+function renderSummary(report) {
+    const lines = [];
+    const target = report.target ? ` ${report.target.name}` : '';
+    lines.push(`### ${HEADLINE[report.result ?? 'failed'] ?? report.result}${target}${report.image ? ` → \`${report.image}\`` : ''}`);
+    if (report.reason)
+        lines.push('', `**Why:** ${summary_escape(report.reason)}`);
+    lines.push('');
+    const facts = [
+        ['Release', report.image],
+        ['Previous release', report.previousImage],
+        ['Strategy', report.plan ? `${report.plan.strategy}, ${report.plan.steps.length} batch(es) of up to ${report.plan.batchSize} over ${report.plan.total} replica(s)` : undefined],
+        ['Duration', duration(elapsedMs(report.startedAt, report.endedAt))]
+    ];
+    lines.push('| | |', '|---|---|');
+    for (const [name, value] of facts)
+        if (value)
+            lines.push(`| ${name} | ${code(value)} |`);
+    if (report.steps.length) {
+        lines.push('', '| Step | Started | Took | Replicas | Health probes | Outcome |', '|---|---|---|---|---|---|');
+        for (const step of report.steps)
+            lines.push(stepRow(step));
+    }
+    if (report.failureLogs.length) {
+        lines.push('', '<details><summary>Failing replicas: last log lines</summary>', '', '```', ...report.failureLogs.slice(-60), '```', '</details>');
+    }
+    if (report.warnings.length)
+        lines.push('', ...report.warnings.map((w) => `> ⚠️ ${summary_escape(w)}`));
+    return lines.join('\n') + '\n';
+}
+function stepRow(step) {
+    const ok = step.probes.filter((p) => p.ok).length;
+    const last = step.probes.at(-1);
+    const slowest = step.probes.reduce((max, p) => Math.max(max, p.durationMs), 0);
+    const probes = step.probes.length ? `${ok}/${step.probes.length} ok, slowest ${Math.round(slowest)} ms${last && !last.ok ? `; last: ${last.detail}` : ''}` : '–';
+    const outcome = `${step.outcome ?? 'running'}${step.reason ? `: ${step.reason}` : ''}`;
+    return `| ${step.name} | ${step.startedAt.slice(11, 19)} | ${duration(elapsedMs(step.startedAt, step.endedAt)) ?? '–'} | ${summary_escape(step.replicas ?? '–')} | ${summary_escape(probes)} | ${summary_escape(outcome)} |`;
+}
+function duration(ms) {
+    if (ms === undefined)
+        return undefined;
+    return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
+}
+function code(text) {
+    return /[@:/]/.test(text) ? `\`${text}\`` : text;
+}
+function summary_escape(text) {
+    return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./lib/config/durations.js
 
 const DURATION_FORM = 'a duration such as 500ms, 10s, 2m or 1m30s';
@@ -104893,44 +104990,6 @@ async function pushImage(docker, repository, tag, auth, log) {
     });
 }
 
-;// CONCATENATED MODULE: ./lib/report/report.js
-class ReportRecorder {
-    now;
-    report;
-    constructor(now) {
-        this.now = now;
-        this.report = { tool: 'zero-downtime-deploy', startedAt: iso(now()), steps: [], failureLogs: [], warnings: [] };
-    }
-    startStep(name) {
-        const step = { name, startedAt: iso(this.now()), probes: [], events: [] };
-        this.report.steps.push(step);
-        return step;
-    }
-    event(step, message) {
-        step.events.push({ at: iso(this.now()), message });
-    }
-    endStep(step, outcome, reason) {
-        step.endedAt = iso(this.now());
-        step.outcome = outcome;
-        if (reason)
-            step.reason = reason;
-    }
-    finish(result, reason) {
-        this.report.endedAt = iso(this.now());
-        this.report.result = result;
-        if (reason)
-            this.report.reason = reason;
-        return this.report;
-    }
-}
-function iso(ms) {
-    return new Date(ms).toISOString();
-}
-/** Milliseconds between two ISO times, or undefined while the second is missing. */
-function elapsedMs(from, to) {
-    return to ? Date.parse(to) - Date.parse(from) : undefined;
-}
-
 ;// CONCATENATED MODULE: ./lib/gates/health-verdict.js
 // Pure judgement of one health probe reply against the expected status and body.
 
@@ -104982,7 +105041,7 @@ function decide(goal, rules, progress, tick) {
         case 'converging':
             return converge(goal, rules, progress, tick, revert);
         case 'verifying':
-            return verify(rules, progress, tick, revert);
+            return verify(goal, rules, progress, tick, revert);
         case 'monitoring':
             return monitor(goal, rules, progress, tick, revert);
     }
@@ -104991,20 +105050,20 @@ function converge(goal, rules, progress, tick, revert) {
     const o = tick.observation;
     const converged = o.ready >= goal.newReplicas && o.others <= goal.total - goal.newReplicas;
     if (converged)
-        return enter(rules.hasHealthGate ? 'verifying' : 'monitoring', rules, progress, tick.now);
+        return enter(rules.hasHealthGate ? 'verifying' : 'monitoring', goal, rules, progress, tick);
     if (tick.now - progress.stepStartedAt >= rules.deadlineMs) {
         return revert(`deadline: ${o.ready} of ${goal.newReplicas} replica(s) ready on the new release` +
             ` (${o.starting} starting, ${o.others} on the old) after ${seconds(rules.deadlineMs)}`);
     }
     return { verdict: 'wait', progress };
 }
-function verify(rules, progress, tick, revert) {
+function verify(goal, rules, progress, tick, revert) {
     const probe = tick.probe;
     if (probe) {
         const successes = probe.ok ? progress.consecutiveSuccesses + 1 : 0;
         const next = { ...progress, consecutiveSuccesses: successes };
         if (successes >= rules.successesNeeded)
-            return enter('monitoring', rules, next, tick.now);
+            return enter('monitoring', goal, rules, next, tick);
         progress = next;
     }
     if (tick.now - progress.stepStartedAt >= rules.deadlineMs) {
@@ -105029,10 +105088,12 @@ function monitor(goal, rules, progress, tick, revert) {
     }
     return { verdict: 'wait', progress };
 }
-function enter(phase, rules, progress, now) {
-    const next = { ...progress, phase, phaseStartedAt: now };
-    // With no monitor window there is nothing more to wait for once the replicas (and health) are in.
-    if (phase === 'monitoring' && rules.monitorMs === 0)
+function enter(phase, goal, rules, progress, tick) {
+    const next = { ...progress, phase, phaseStartedAt: tick.now };
+    // With no monitor window there is nothing more to wait for once the replicas (and health) are in,
+    // provided the replicas are still in: a replica lost while verifying is waited for by monitor().
+    const stillReady = tick.observation.ready >= goal.newReplicas;
+    if (phase === 'monitoring' && rules.monitorMs === 0 && stillReady)
         return { verdict: 'advance', progress: next };
     return { verdict: 'wait', progress: next, note: `entering ${phase}` };
 }
@@ -105338,6 +105399,13 @@ class SwarmTarget {
             throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
         }
         const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
+        const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
+        const order = hostPorts.length ? 'stop-first' : 'start-first';
+        if (hostPorts.length) {
+            // A new task cannot bind the port while the old one on the same node holds it.
+            this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
+                'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile');
+        }
         return {
             id: service.ID,
             name: this.serviceName,
@@ -105346,10 +105414,12 @@ class SwarmTarget {
             spec,
             version: service.Version?.Index ?? 0,
             mode,
+            order,
             facts: {
+                'rollout order': order,
                 mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
                 'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
-                'update order': spec.UpdateConfig?.Order ?? 'stop-first',
+                'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
                 healthcheck: containerSpec(spec)?.HealthCheck?.Test?.join(' ') ?? 'from the image'
             }
         };
@@ -105366,7 +105436,7 @@ class SwarmTarget {
                 FailureAction: 'pause',
                 Monitor: SWARM_MONITOR_NS,
                 MaxFailureRatio: 0,
-                Order: 'start-first'
+                Order: capture.order
             };
             spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
             await this.write(spec, capture.version, `batch ${marker}`);
@@ -105394,8 +105464,10 @@ class SwarmTarget {
         const current = await this.inspect();
         const spec = structuredClone(capture.spec);
         setImage(spec, previous);
-        // Everything at once, new tasks first: the fastest way back that still never drops below the count.
-        spec.UpdateConfig = { Parallelism: 0, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: 'start-first' };
+        // Everything at once, new tasks first: the fastest way back that never drops below the count.
+        // Where tasks must stop first (host-mode ports), one at a time, so that the others keep serving.
+        const parallelism = capture.order === 'start-first' ? 0 : 1;
+        spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
         spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
         await this.write(spec, current.Version?.Index ?? 0, 'revert');
     }
@@ -105668,65 +105740,6 @@ function describeFetchError(error, timeoutMs) {
     return e.cause?.message ? `${e.message}: ${e.cause.message}` : e.message ?? String(error);
 }
 
-;// CONCATENATED MODULE: ./lib/report/summary.js
-// The job summary, rendered from the report: the result in the first line, then the plan and a
-// timeline a person reads at a glance. Pure: report in, markdown out.
-
-const HEADLINE = {
-    succeeded: '✅ Deployed',
-    'rolled-back': '↩️ Rolled back',
-    failed: '❌ Failed',
-    planned: '📝 Planned (dry run)'
-};
-function renderSummary(report) {
-    const lines = [];
-    const target = report.target ? ` ${report.target.name}` : '';
-    lines.push(`### ${HEADLINE[report.result ?? 'failed'] ?? report.result}${target}${report.image ? ` → \`${report.image}\`` : ''}`);
-    if (report.reason)
-        lines.push('', `**Why:** ${summary_escape(report.reason)}`);
-    lines.push('');
-    const facts = [
-        ['Release', report.image],
-        ['Previous release', report.previousImage],
-        ['Strategy', report.plan ? `${report.plan.strategy}, ${report.plan.steps.length} batch(es) of up to ${report.plan.batchSize} over ${report.plan.total} replica(s)` : undefined],
-        ['Duration', duration(elapsedMs(report.startedAt, report.endedAt))]
-    ];
-    lines.push('| | |', '|---|---|');
-    for (const [name, value] of facts)
-        if (value)
-            lines.push(`| ${name} | ${code(value)} |`);
-    if (report.steps.length) {
-        lines.push('', '| Step | Started | Took | Replicas | Health probes | Outcome |', '|---|---|---|---|---|---|');
-        for (const step of report.steps)
-            lines.push(stepRow(step));
-    }
-    if (report.failureLogs.length) {
-        lines.push('', '<details><summary>Failing replicas: last log lines</summary>', '', '```', ...report.failureLogs.slice(-60), '```', '</details>');
-    }
-    if (report.warnings.length)
-        lines.push('', ...report.warnings.map((w) => `> ⚠️ ${summary_escape(w)}`));
-    return lines.join('\n') + '\n';
-}
-function stepRow(step) {
-    const ok = step.probes.filter((p) => p.ok).length;
-    const last = step.probes.at(-1);
-    const slowest = step.probes.reduce((max, p) => Math.max(max, p.durationMs), 0);
-    const probes = step.probes.length ? `${ok}/${step.probes.length} ok, slowest ${Math.round(slowest)} ms${last && !last.ok ? `; last: ${last.detail}` : ''}` : '–';
-    const outcome = `${step.outcome ?? 'running'}${step.reason ? `: ${step.reason}` : ''}`;
-    return `| ${step.name} | ${step.startedAt.slice(11, 19)} | ${duration(elapsedMs(step.startedAt, step.endedAt)) ?? '–'} | ${summary_escape(step.replicas ?? '–')} | ${summary_escape(probes)} | ${summary_escape(outcome)} |`;
-}
-function duration(ms) {
-    if (ms === undefined)
-        return undefined;
-    return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
-}
-function code(text) {
-    return /[@:/]/.test(text) ? `\`${text}\`` : text;
-}
-function summary_escape(text) {
-    return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
 ;// CONCATENATED MODULE: ./lib/rollout/clock.js
 const realClock = {
     now: () => Date.now(),
@@ -105743,15 +105756,34 @@ const realClock = {
     })
 };
 
+;// CONCATENATED MODULE: ./lib/run-inputs.js
+// What every entry point (the action, the CLI) does with raw inputs: mask the secrets, parse, wire the
+// real seams, deploy, and keep the report as a JSON file.
+
+
+
+
+
+
+
+
+
+/** Masks the secret inputs first, so that nothing later (errors included) can print them. */
+async function deployInputs(inputs, env, log, signal) {
+    for (const name of SECRET_INPUTS)
+        log.setSecret(inputs[name]);
+    const config = parseConfig(inputs, env);
+    return deploy(config, { docker: createDockerClient(config.dockerHost), probe: createHttpProbe(), clock: realClock, log, signal });
+}
+/** Writes the report where the runner keeps temporary files (or the system's temp folder); returns the path. */
+async function writeReport(report, env) {
+    const path = (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), `zero-downtime-deploy-${Date.now()}.json`);
+    await (0,promises_namespaceObject.writeFile)(path, JSON.stringify(report, null, 2));
+    return path;
+}
+
 ;// CONCATENATED MODULE: ./lib/main.js
 // The action's glue: inputs → config → deploy → outputs, summary and exit status.
-
-
-
-
-
-
-
 
 
 
@@ -105775,21 +105807,16 @@ async function run() {
     await runAction(readInputs((name) => getInput(name)), process.env, io, cancel.signal);
 }
 async function runAction(inputs, env, io, signal) {
-    for (const name of SECRET_INPUTS)
-        io.log.setSecret(inputs[name]);
     let outcome;
     try {
-        const config = parseConfig(inputs, env);
-        const docker = createDockerClient(config.dockerHost);
-        outcome = await deploy(config, { docker, probe: createHttpProbe(), clock: realClock, log: io.log, signal });
+        outcome = await deployInputs(inputs, env, io.log, signal);
     }
     catch (error) {
         io.setOutput('result', 'failed');
         io.setFailed(error instanceof InputError ? error.message : `${error.message ?? error}`);
         return undefined;
     }
-    const reportPath = (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), `zero-downtime-deploy-${Date.now()}.json`);
-    await (0,promises_namespaceObject.writeFile)(reportPath, JSON.stringify(outcome.report, null, 2));
+    const reportPath = await writeReport(outcome.report, env);
     io.setOutput('result', outcome.result);
     io.setOutput('report', reportPath);
     if (outcome.image)

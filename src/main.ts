@@ -1,18 +1,12 @@
 // The action's glue: inputs → config → deploy → outputs, summary and exit status.
 import * as core from '@actions/core'
-import { writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { actionLog } from './action-log.js'
 import { InputError } from './config/input-error.js'
-import { readInputs, SECRET_INPUTS, type Inputs } from './config/inputs.js'
-import { parseConfig } from './config/parse-config.js'
-import { deploy, type DeployResult } from './deploy.js'
-import { createDockerClient } from './docker/client.js'
-import { createHttpProbe } from './gates/http-probe.js'
+import { readInputs, type Inputs } from './config/inputs.js'
+import type { DeployResult } from './deploy.js'
 import type { Log } from './log.js'
 import { renderSummary } from './report/summary.js'
-import { realClock } from './rollout/clock.js'
+import { deployInputs, writeReport } from './run-inputs.js'
 
 export interface ActionIO {
   log: Log
@@ -37,19 +31,15 @@ export async function run(): Promise<void> {
 }
 
 export async function runAction(inputs: Inputs, env: NodeJS.ProcessEnv, io: ActionIO, signal?: AbortSignal): Promise<DeployResult | undefined> {
-  for (const name of SECRET_INPUTS) io.log.setSecret(inputs[name])
   let outcome: DeployResult
   try {
-    const config = parseConfig(inputs, env)
-    const docker = createDockerClient(config.dockerHost)
-    outcome = await deploy(config, { docker, probe: createHttpProbe(), clock: realClock, log: io.log, signal })
+    outcome = await deployInputs(inputs, env, io.log, signal)
   } catch (error) {
     io.setOutput('result', 'failed')
     io.setFailed(error instanceof InputError ? error.message : `${(error as Error).message ?? error}`)
     return undefined
   }
-  const reportPath = join(env.RUNNER_TEMP || tmpdir(), `zero-downtime-deploy-${Date.now()}.json`)
-  await writeFile(reportPath, JSON.stringify(outcome.report, null, 2))
+  const reportPath = await writeReport(outcome.report, env)
   io.setOutput('result', outcome.result)
   io.setOutput('report', reportPath)
   if (outcome.image) io.setOutput('image', outcome.image)

@@ -70,7 +70,7 @@ export function decide(goal: StepGoal, rules: GateRules, progress: StepProgress,
     case 'converging':
       return converge(goal, rules, progress, tick, revert)
     case 'verifying':
-      return verify(rules, progress, tick, revert)
+      return verify(goal, rules, progress, tick, revert)
     case 'monitoring':
       return monitor(goal, rules, progress, tick, revert)
   }
@@ -79,7 +79,7 @@ export function decide(goal: StepGoal, rules: GateRules, progress: StepProgress,
 function converge(goal: StepGoal, rules: GateRules, progress: StepProgress, tick: Tick, revert: (r: string) => Decision): Decision {
   const o = tick.observation
   const converged = o.ready >= goal.newReplicas && o.others <= goal.total - goal.newReplicas
-  if (converged) return enter(rules.hasHealthGate ? 'verifying' : 'monitoring', rules, progress, tick.now)
+  if (converged) return enter(rules.hasHealthGate ? 'verifying' : 'monitoring', goal, rules, progress, tick)
   if (tick.now - progress.stepStartedAt >= rules.deadlineMs) {
     return revert(
       `deadline: ${o.ready} of ${goal.newReplicas} replica(s) ready on the new release` +
@@ -89,12 +89,12 @@ function converge(goal: StepGoal, rules: GateRules, progress: StepProgress, tick
   return { verdict: 'wait', progress }
 }
 
-function verify(rules: GateRules, progress: StepProgress, tick: Tick, revert: (r: string) => Decision): Decision {
+function verify(goal: StepGoal, rules: GateRules, progress: StepProgress, tick: Tick, revert: (r: string) => Decision): Decision {
   const probe = tick.probe
   if (probe) {
     const successes = probe.ok ? progress.consecutiveSuccesses + 1 : 0
     const next = { ...progress, consecutiveSuccesses: successes }
-    if (successes >= rules.successesNeeded) return enter('monitoring', rules, next, tick.now)
+    if (successes >= rules.successesNeeded) return enter('monitoring', goal, rules, next, tick)
     progress = next
   }
   if (tick.now - progress.stepStartedAt >= rules.deadlineMs) {
@@ -122,10 +122,12 @@ function monitor(goal: StepGoal, rules: GateRules, progress: StepProgress, tick:
   return { verdict: 'wait', progress }
 }
 
-function enter(phase: Phase, rules: GateRules, progress: StepProgress, now: number): Decision {
-  const next = { ...progress, phase, phaseStartedAt: now }
-  // With no monitor window there is nothing more to wait for once the replicas (and health) are in.
-  if (phase === 'monitoring' && rules.monitorMs === 0) return { verdict: 'advance', progress: next }
+function enter(phase: Phase, goal: StepGoal, rules: GateRules, progress: StepProgress, tick: Tick): Decision {
+  const next = { ...progress, phase, phaseStartedAt: tick.now }
+  // With no monitor window there is nothing more to wait for once the replicas (and health) are in,
+  // provided the replicas are still in: a replica lost while verifying is waited for by monitor().
+  const stillReady = tick.observation.ready >= goal.newReplicas
+  if (phase === 'monitoring' && rules.monitorMs === 0 && stillReady) return { verdict: 'advance', progress: next }
   return { verdict: 'wait', progress: next, note: `entering ${phase}` }
 }
 

@@ -12,6 +12,8 @@ export interface SwarmCapture extends Capture {
   spec: Docker.ServiceSpec
   version: number
   mode: 'replicated' | 'global'
+  /** start-first, unless a host-mode published port makes two tasks on one node impossible. */
+  order: 'start-first' | 'stop-first'
 }
 
 // The updater sleeps this long after each batch; we never let it run out (a day), we release it.
@@ -50,6 +52,15 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
       throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`)
     }
     const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1
+    const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort)
+    const order = hostPorts.length ? 'stop-first' : 'start-first'
+    if (hostPorts.length) {
+      // A new task cannot bind the port while the old one on the same node holds it.
+      this.log.warning(
+        `Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
+          'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile'
+      )
+    }
     return {
       id: service.ID,
       name: this.serviceName,
@@ -58,10 +69,12 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
       spec,
       version: service.Version?.Index ?? 0,
       mode,
+      order,
       facts: {
+        'rollout order': order,
         mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
         'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
-        'update order': spec.UpdateConfig?.Order ?? 'stop-first',
+        'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
         healthcheck: containerSpec(spec)?.HealthCheck?.Test?.join(' ') ?? 'from the image'
       }
     }
@@ -79,7 +92,7 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
         FailureAction: 'pause',
         Monitor: SWARM_MONITOR_NS,
         MaxFailureRatio: 0,
-        Order: 'start-first'
+        Order: capture.order
       }
       spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker }
       await this.write(spec, capture.version, `batch ${marker}`)
@@ -110,8 +123,10 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
     const current = await this.inspect()
     const spec = structuredClone(capture.spec)
     setImage(spec, previous)
-    // Everything at once, new tasks first: the fastest way back that still never drops below the count.
-    spec.UpdateConfig = { Parallelism: 0, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: 'start-first' }
+    // Everything at once, new tasks first: the fastest way back that never drops below the count.
+    // Where tasks must stop first (host-mode ports), one at a time, so that the others keep serving.
+    const parallelism = capture.order === 'start-first' ? 0 : 1
+    spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order }
     spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' }
     await this.write(spec, current.Version?.Index ?? 0, 'revert')
   }

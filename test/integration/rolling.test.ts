@@ -109,6 +109,19 @@ describe('rolling update on Swarm', () => {
     for (const image of await serviceImages(b.service)) expect(image).toBe(specImage(before))
   })
 
+  it('rolls out a service that publishes a host-mode port, stopping each old task first', async () => {
+    const service = uniqueName('host')
+    const network = uniqueName('net')
+    const port = 20000 + Math.floor(Math.random() * 9000)
+    await createNetwork(network)
+    await createService({ name: service, image: `${APP_REPO}:v1`, replicas: 1, network, endpointMode: 'dnsrr', ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: port, PublishMode: 'host' }] })
+    const outcome = await runDeploy({ image: `${APP_REPO}:v2`, service, 'health-url': `http://127.0.0.1:${port}/health`, monitor: '1s' })
+    expect(outcome.result).toBe('succeeded')
+    expect(outcome.report.target?.facts['rollout order']).toBe('stop-first')
+    expect(outcome.log.lines.some((l) => l.startsWith(`warning: Service '${service}' publishes port ${port} in host mode`))).toBe(true)
+    expect(await (await fetch(`http://127.0.0.1:${port}/version`)).text()).toMatch(/^v2\s*$/)
+  })
+
   it('leaves a failed rollout as it is when auto-rollback is off', async () => {
     const b = await bed('dnsrr')
     const outcome = await runDeploy({ image: `${APP_REPO}:crash`, service: b.service, 'auto-rollback': 'false' })

@@ -183,6 +183,8 @@ export interface CreateServiceOptions {
   /** Name or id of an (attachable overlay) network; see createNetwork. */
   network: string
   endpointMode: 'vip' | 'dnsrr'
+  /** Published ports, e.g. host mode: [{ TargetPort: 80, PublishedPort: 18081, PublishMode: 'host' }]. */
+  ports?: Docker.PortConfig[]
   labels?: Record<string, string>
   updateConfig?: Partial<Docker.UpdateConfig>
   rollbackConfig?: Partial<Docker.UpdateConfig>
@@ -221,7 +223,7 @@ export async function createService(opts: CreateServiceOptions): Promise<Created
       RestartPolicy: { Condition: 'any', Delay: 1_000_000_000, MaxAttempts: 0 }
     },
     Mode: { Replicated: { Replicas: opts.replicas } },
-    EndpointSpec: { Mode: opts.endpointMode },
+    EndpointSpec: { Mode: opts.endpointMode, ...(opts.ports ? { Ports: opts.ports } : {}) },
     ...(opts.updateConfig ? { UpdateConfig: opts.updateConfig as Docker.UpdateConfig } : {}),
     ...(opts.rollbackConfig ? { RollbackConfig: opts.rollbackConfig as Docker.UpdateConfig } : {})
   }

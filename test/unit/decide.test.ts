@@ -59,3 +59,12 @@ describe('decide', () => {
     expect(wantsProbe(at('monitoring'), noHealth)).toBe(false)
   })
 })
+
+describe('decide with no monitor window', () => {
+  it('does not advance when a replica was lost while the probes passed', () => {
+    const r = { ...rules, successesNeeded: 1, monitorMs: 0 }
+    const decision = decide(goal, r, at('verifying'), tick(3, obs({ ready: 0, others: 0 }), ok))
+    expect(decision.verdict).toBe('wait')
+    expect(decision.progress.phase).toBe('monitoring')
+  })
+})

@@ -1,5 +1,5 @@
 // The HTTP seam at its edges: odd replies from a health endpoint, served by nock.
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
 import nock from 'nock'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -7,6 +7,11 @@ import { createHttpProbe } from '../../src/gates/http-probe.js'
 
 const BASE = 'http://health.test'
 afterEach(() => nock.cleanAll())
+// nock patches Node's own http module, which every test file in a --runInBand run shares: undo it.
+afterAll(() => {
+  nock.enableNetConnect()
+  nock.restore()
+})
 
 describe('createHttpProbe', () => {
   const probe = createHttpProbe()

@@ -1,0 +1,79 @@
+// The CLI's option table: one short help line per action input (action.yml is not there at run
+// time), which inputs are booleans, and the --help text built from them and INPUT_DEFAULTS.
+import { INPUT_DEFAULTS, INPUT_NAMES, inputEnvName, SECRET_INPUTS, type InputName } from '../config/inputs.js'
+
+/** One line per input, in action.yml order; a unit test checks that every input has one. */
+export const OPTION_HELP: Readonly<Record<InputName, string>> = {
+  'docker-host': 'Docker engine: unix:///path, tcp://host[:port] or ssh://user@host[:port] (empty: $DOCKER_HOST, else the local socket)',
+  'ssh-private-key': 'Private key (contents) for an ssh:// docker-host',
+  'ssh-known-hosts': 'known_hosts lines for the ssh:// docker-host',
+  'tls-ca': 'CA certificate (PEM contents) for a tcp:// docker-host with TLS',
+  'tls-cert': 'Client certificate (PEM contents) for TLS',
+  'tls-key': 'Client key (PEM contents) for TLS',
+  image: 'Image repository with :tag, or @sha256:digest for an existing image (no tag: GITHUB_SHA[:12])',
+  tags: 'Extra tags to push, separated by commas (repeat the option to add more)',
+  context: 'Build context folder; empty deploys an existing image',
+  dockerfile: 'Dockerfile path, relative to the context',
+  'build-args': 'Build argument KEY=VALUE (repeat the option for more)',
+  push: 'Push the built image and its tags',
+  'registry-username': 'User name for the image registry (with registry-password)',
+  'registry-password': 'Password or token for the image registry',
+  service: 'Swarm service to update; empty means build (and push) only',
+  strategy: 'Rollout strategy: rolling',
+  'batch-size': 'Replicas per batch: a count or a percentage such as 50%',
+  'health-url': 'HTTP(S) URL probed after each batch; empty means no HTTP gate',
+  'health-status': 'Healthy status codes, such as 200-399 or 200,204',
+  'health-body': 'Regular expression the response body must match',
+  'health-interval': 'Time between probes, such as 500ms, 2s or 1m30s',
+  'health-timeout': 'Timeout of one probe',
+  'health-successes': 'Consecutive successful probes for a batch to pass',
+  monitor: 'How long each batch must stay healthy (0 skips the wait)',
+  deadline: 'Longest time one batch may take to become healthy',
+  timeout: 'Longest time the whole run may take',
+  'auto-rollback': 'Revert to the previous release when a gate fails',
+  'dry-run': 'Print the plan and change nothing'
+}
+
+/** Inputs that also work as bare flags: `--dry-run`, `--no-auto-rollback`. */
+export const BOOLEAN_INPUTS: readonly InputName[] = ['push', 'auto-rollback', 'dry-run']
+
+/** Inputs whose repeated options are joined with new lines instead of the last one winning. */
+export const LIST_INPUTS: readonly InputName[] = ['tags', 'build-args']
+
+export const EXIT_CODES = [
+  [0, 'succeeded (deploy) or planned (plan)'],
+  [1, 'failed (and left as it is, or an error such as an unreachable Docker engine)'],
+  [2, 'rolled back to the previous release'],
+  [3, 'bad input: unknown option, invalid value or missing service; nothing was changed']
+] as const
+
+export function helpText(): string {
+  const width = Math.max(...INPUT_NAMES.map((name) => optionLabel(name).length)) + 2
+  const lines = [
+    'zdd: build, push and roll out a Docker image to a Swarm service with health gates and automatic revert',
+    '',
+    'Usage:',
+    '  zdd deploy [options]   build/push the image and roll it out',
+    '  zdd plan [options]     print the plan and change nothing (deploy with --dry-run)',
+    '  zdd --help             show this help',
+    '',
+    'Options (each is also read from INPUT_<NAME>, e.g. --batch-size from INPUT_BATCH-SIZE, then the default):'
+  ]
+  for (const name of INPUT_NAMES) {
+    const fallback = INPUT_DEFAULTS[name] === '' ? '' : ` (default: ${INPUT_DEFAULTS[name]})`
+    lines.push(`  ${optionLabel(name).padEnd(width)}${OPTION_HELP[name]}${fallback}`)
+  }
+  lines.push(
+    '',
+    `Secrets (${SECRET_INPUTS.map((n) => `--${n}`).join(', ')}) are better passed as ${SECRET_INPUTS.map(inputEnvName).join(', ')}:`,
+    'command lines are visible to other users. Output masks them as ***.',
+    '',
+    'Exit codes:',
+    ...EXIT_CODES.map(([code, meaning]) => `  ${code}  ${meaning}`)
+  )
+  return lines.join('\n')
+}
+
+function optionLabel(name: InputName): string {
+  return BOOLEAN_INPUTS.includes(name) ? `--[no-]${name} [true|false]` : `--${name} <value>`
+}
