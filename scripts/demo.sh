@@ -52,7 +52,7 @@ env GITHUB_SHA="$(git rev-parse HEAD 2>/dev/null || echo demo0000000000)" GITHUB
   GITHUB_STEP_SUMMARY="$out/summary" RUNNER_TEMP="$out" \
   INPUT_IMAGE="$ZDD_TEST_APP_REPO" INPUT_CONTEXT=test/fixtures/app INPUT_BUILD-ARGS="VERSION=v2-demo" \
   INPUT_SERVICE="$service" INPUT_HEALTH-URL="http://127.0.0.1:$port/health" \
-  INPUT_HEALTH-INTERVAL=1s INPUT_MONITOR=3s \
+  INPUT_HEALTH-INTERVAL=1s INPUT_MONITOR=6s \
   node_modules/.bin/node dist/index.js && rc=0 || rc=$?
 echo
 echo "── outputs"; grep -v '^ghadelimiter' "$out/output" | paste -sd' ' | sed 's/<<[^ ]*//g'

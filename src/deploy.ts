@@ -14,7 +14,8 @@ import { ReportRecorder, type Report, type Result } from './report/report.js'
 import type { Clock } from './rollout/clock.js'
 import { runRollout } from './rollout/engine.js'
 import { describePlan, planRolling } from './rollout/plan.js'
-import { SwarmTarget, type SwarmCapture } from './targets/swarm-target.js'
+import { monitorWindowWarning, type HealthCheckSettings } from './rollout/health-timing.js'
+import { SwarmTarget, specHealthCheck, type SwarmCapture } from './targets/swarm-target.js'
 import { digestOf } from './targets/swarm-tasks.js'
 
 export interface DeployDeps {
@@ -105,6 +106,12 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
     log.info(`${capture.name} already runs ${digest}: nothing to roll out`)
     return done('succeeded', { reason: 'already on this release' })
   }
+  const check = specHealthCheck(capture.spec) ?? (await imageHealthCheck(docker, withDigest(config.image.repository, digest)))
+  const timing = monitorWindowWarning(check, config.monitorMs)
+  if (timing) {
+    log.warning(timing)
+    report.warnings.push(timing)
+  }
   const plan = planRolling({ target: capture.name, from: previous, to: release, total: capture.replicas, batch: config.batchSize })
   report.plan = plan
   for (const line of describePlan(plan)) log.info(line)
@@ -131,6 +138,16 @@ async function captureService(target: SwarmTarget, service: string): Promise<Swa
       throw new InputError('service', service, 'the name of an existing Swarm service')
     }
     throw error
+  }
+}
+
+/** The image's own HEALTHCHECK, when the image is on this engine (it is after a build or pull). */
+async function imageHealthCheck(docker: Docker, image: string): Promise<HealthCheckSettings | undefined> {
+  try {
+    const info = (await docker.getImage(image).inspect()) as { Config?: { Healthcheck?: HealthCheckSettings } }
+    return info.Config?.Healthcheck
+  } catch {
+    return undefined
   }
 }
 

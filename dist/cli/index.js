@@ -6882,7 +6882,7 @@ const load_balancer_pick_first_1 = __nccwpck_require__(8639);
 const logging = __nccwpck_require__(8536);
 const orca_1 = __nccwpck_require__(2124);
 const picker_1 = __nccwpck_require__(1663);
-const priority_queue_1 = __nccwpck_require__(8291);
+const priority_queue_1 = __nccwpck_require__(672);
 const subchannel_address_1 = __nccwpck_require__(7021);
 const TRACER_NAME = 'weighted_round_robin';
 function trace(text) {
@@ -8685,7 +8685,7 @@ exports.QueuePicker = QueuePicker;
 
 /***/ }),
 
-/***/ 8291:
+/***/ 672:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -72417,7 +72417,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1198);
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8547);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8291);
 // The CLI's entry (bin `zdd`): the same deploy engine as the action, from a terminal. See src/cli/.
 
 
@@ -72436,7 +72436,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8547:
+/***/ 8291:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -73763,6 +73763,31 @@ function describePlan(plan) {
     return lines;
 }
 
+;// CONCATENATED MODULE: ./lib/rollout/health-timing.js
+// A monitor window shorter than the time a health check needs to call a replica unhealthy lets a bad
+// release pass its gate before Docker notices. Pure: settings in, a warning (or none) out.
+// Docker's defaults when a HEALTHCHECK leaves a setting out.
+const DEFAULT_INTERVAL_NS = 30e9;
+const DEFAULT_TIMEOUT_NS = 30e9;
+const DEFAULT_RETRIES = 3;
+/** Worst-case ms from a replica turning bad to Docker marking it unhealthy, or undefined without a check. */
+function timeToUnhealthyMs(check) {
+    if (!check?.Test?.length || check.Test[0] === 'NONE')
+        return undefined;
+    const interval = check.Interval || DEFAULT_INTERVAL_NS;
+    const timeout = check.Timeout || DEFAULT_TIMEOUT_NS;
+    const retries = check.Retries || DEFAULT_RETRIES;
+    return Math.round((retries * (interval + timeout)) / 1e6);
+}
+function monitorWindowWarning(check, monitorMs) {
+    const worst = timeToUnhealthyMs(check);
+    if (worst === undefined || worst <= monitorMs)
+        return undefined;
+    return (`monitor is ${monitorMs / 1000}s, but the health check can take up to ${worst / 1000}s to call a replica unhealthy ` +
+        `(${check?.Retries || DEFAULT_RETRIES} retries × (interval + timeout)): a release that turns bad after starting may pass ` +
+        `the gate. Raise monitor to at least ${Math.ceil(worst / 1000)}s, or rely on health-url.`);
+}
+
 ;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
 const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
 // A replica task of a long-running service that ends in one of these did not survive.
@@ -73999,6 +74024,10 @@ class SwarmTarget {
         }
     }
 }
+/** The health check the service's spec sets (it overrides the image's), if any. */
+function specHealthCheck(spec) {
+    return containerSpec(spec)?.HealthCheck;
+}
 function containerSpec(spec) {
     return spec.TaskTemplate?.ContainerSpec;
 }
@@ -74037,6 +74066,7 @@ function demux(raw) {
 }
 
 ;// CONCATENATED MODULE: ./lib/deploy.js
+
 
 
 
@@ -74120,6 +74150,12 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         log.info(`${capture.name} already runs ${digest}: nothing to roll out`);
         return done('succeeded', { reason: 'already on this release' });
     }
+    const check = specHealthCheck(capture.spec) ?? (await imageHealthCheck(docker, withDigest(config.image.repository, digest)));
+    const timing = monitorWindowWarning(check, config.monitorMs);
+    if (timing) {
+        log.warning(timing);
+        report.warnings.push(timing);
+    }
     const plan = planRolling({ target: capture.name, from: previous, to: release, total: capture.replicas, batch: config.batchSize });
     report.plan = plan;
     for (const line of describePlan(plan))
@@ -74146,6 +74182,16 @@ async function captureService(target, service) {
             throw new InputError('service', service, 'the name of an existing Swarm service');
         }
         throw error;
+    }
+}
+/** The image's own HEALTHCHECK, when the image is on this engine (it is after a build or pull). */
+async function imageHealthCheck(docker, image) {
+    try {
+        const info = (await docker.getImage(image).inspect());
+        return info.Config?.Healthcheck;
+    }
+    catch {
+        return undefined;
     }
 }
 /** The previous release as `repo:tag@sha256:…`, so a revert brings back exactly it even if its tag moved. */

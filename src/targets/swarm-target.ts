@@ -5,6 +5,7 @@ import type Docker from 'dockerode'
 import type { Log } from '../log.js'
 import type { BatchStep } from '../rollout/plan.js'
 import type { ReplicaObservation } from '../rollout/observation.js'
+import type { HealthCheckSettings } from '../rollout/health-timing.js'
 import type { Capture, RolloutTarget } from './target.js'
 import { observeTasks, sameRelease, type SwarmTask } from './swarm-tasks.js'
 
@@ -201,6 +202,11 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
       throw new Error(`Swarm refused the ${what} update of '${this.serviceName}': ${message}`)
     }
   }
+}
+
+/** The health check the service's spec sets (it overrides the image's), if any. */
+export function specHealthCheck(spec: Docker.ServiceSpec): HealthCheckSettings | undefined {
+  return containerSpec(spec)?.HealthCheck as HealthCheckSettings | undefined
 }
 
 function containerSpec(spec: Docker.ServiceSpec): Docker.ContainerSpec | undefined {

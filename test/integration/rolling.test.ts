@@ -54,6 +54,8 @@ describe('rolling update on Swarm', () => {
     for (const image of images) expect(digestOf(image)).toBe(outcome.digest)
     expect(await (await fetch(`${b.url}/version`)).text()).toMatch(/^v2\s*$/)
 
+    // The fixture's health check (interval 1s, timeout 2s, retries 2) can take 6s to fail: more than monitor.
+    expect(outcome.report.warnings).toEqual([expect.stringMatching(/^monitor is 2s, but the health check can take up to 6s to call a replica unhealthy/)])
     const steps = outcome.report.steps
     expect(steps.map((s) => [s.name, s.outcome])).toEqual([['batch 1/3', 'passed'], ['batch 2/3', 'passed'], ['batch 3/3', 'passed']])
     for (const step of steps) expect(step.probes.filter((p) => p.ok).length).toBeGreaterThanOrEqual(2)
