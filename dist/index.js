@@ -100941,7 +100941,7 @@ scope.__dirname ??= (0,node_path__WEBPACK_IMPORTED_MODULE_0__.dirname)(scope.__f
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9133);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1381);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9779);
 // The action's entry: nothing but the call.
 
 
@@ -100952,7 +100952,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1381:
+/***/ 9779:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -103908,8 +103908,40 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./lib/log.js
+// The one logging seam. The action passes @actions/core, the CLI a terminal view, tests a recorder.
+/** A Log that records lines; used by tests and as a base for quiet runs. */
+class MemoryLog {
+    lines = [];
+    secrets = [];
+    info(message) { this.lines.push(message); }
+    warning(message) { this.lines.push(`warning: ${message}`); }
+    error(message) { this.lines.push(`error: ${message}`); }
+    debug(message) { this.lines.push(`debug: ${message}`); }
+    async group(title, fn) {
+        this.lines.push(`[group] ${title}`);
+        try {
+            return await fn();
+        }
+        finally {
+            this.lines.push('[endgroup]');
+        }
+    }
+    setSecret(secret) { this.secrets.push(secret); }
+}
+// A secret's lines shorter than this are not masked on their own: "-----" or "}" would blank the log.
+const MIN_SECRET_PART = 4;
+/** What to mask for one secret: the whole value, and each of its lines (masks match within a line). */
+function secretParts(secret) {
+    if (!secret)
+        return [];
+    const lines = secret.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length >= MIN_SECRET_PART);
+    return [...new Set([secret, ...lines])];
+}
+
 ;// CONCATENATED MODULE: ./lib/action-log.js
 // The Log seam for the action: @actions/core's logging, groups and masking.
+
 
 function actionLog() {
     return {
@@ -103923,12 +103955,8 @@ function actionLog() {
 }
 /** Masks a secret as a whole and line by line: the runner matches masks within a single line. */
 function maskSecret(secret, mask) {
-    if (!secret)
-        return;
-    mask(secret);
-    for (const line of secret.split(/\r?\n/))
-        if (line.trim().length >= 4)
-            mask(line.trim());
+    for (const part of secretParts(secret))
+        mask(part);
 }
 
 ;// CONCATENATED MODULE: ./lib/config/inputs.js
@@ -105445,7 +105473,7 @@ class SwarmTarget {
                 mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
                 'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
                 'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
-                healthcheck: containerSpec(spec)?.HealthCheck?.Test?.join(' ') ?? 'from the image'
+                healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
             }
         };
     }

@@ -1,6 +1,6 @@
 // The Log seam for the action: @actions/core's logging, groups and masking.
 import * as core from '@actions/core'
-import type { Log } from './log.js'
+import { secretParts, type Log } from './log.js'
 
 export function actionLog(): Log {
   return {
@@ -15,7 +15,5 @@ export function actionLog(): Log {
 
 /** Masks a secret as a whole and line by line: the runner matches masks within a single line. */
 export function maskSecret(secret: string, mask: (value: string) => void): void {
-  if (!secret) return
-  mask(secret)
-  for (const line of secret.split(/\r?\n/)) if (line.trim().length >= 4) mask(line.trim())
+  for (const part of secretParts(secret)) mask(part)
 }

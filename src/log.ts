@@ -25,3 +25,13 @@ export class MemoryLog implements Log {
   }
   setSecret(secret: string): void { this.secrets.push(secret) }
 }
+
+// A secret's lines shorter than this are not masked on their own: "-----" or "}" would blank the log.
+const MIN_SECRET_PART = 4
+
+/** What to mask for one secret: the whole value, and each of its lines (masks match within a line). */
+export function secretParts(secret: string): string[] {
+  if (!secret) return []
+  const lines = secret.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length >= MIN_SECRET_PART)
+  return [...new Set([secret, ...lines])]
+}

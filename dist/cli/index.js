@@ -6882,7 +6882,7 @@ const load_balancer_pick_first_1 = __nccwpck_require__(8639);
 const logging = __nccwpck_require__(8536);
 const orca_1 = __nccwpck_require__(2124);
 const picker_1 = __nccwpck_require__(1663);
-const priority_queue_1 = __nccwpck_require__(672);
+const priority_queue_1 = __nccwpck_require__(8291);
 const subchannel_address_1 = __nccwpck_require__(7021);
 const TRACER_NAME = 'weighted_round_robin';
 function trace(text) {
@@ -8685,7 +8685,7 @@ exports.QueuePicker = QueuePicker;
 
 /***/ }),
 
-/***/ 672:
+/***/ 8291:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -72417,7 +72417,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1198);
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8291);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5515);
 // The CLI's entry (bin `zdd`): the same deploy engine as the action, from a terminal. See src/cli/.
 
 
@@ -72436,7 +72436,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8291:
+/***/ 5515:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -73902,7 +73902,7 @@ class SwarmTarget {
                 mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
                 'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
                 'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
-                healthcheck: containerSpec(spec)?.HealthCheck?.Test?.join(' ') ?? 'from the image'
+                healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
             }
         };
     }
@@ -74424,11 +74424,44 @@ function isInput(name) {
     return INPUT_NAMES.includes(name);
 }
 
+;// CONCATENATED MODULE: ./lib/log.js
+// The one logging seam. The action passes @actions/core, the CLI a terminal view, tests a recorder.
+/** A Log that records lines; used by tests and as a base for quiet runs. */
+class MemoryLog {
+    lines = [];
+    secrets = [];
+    info(message) { this.lines.push(message); }
+    warning(message) { this.lines.push(`warning: ${message}`); }
+    error(message) { this.lines.push(`error: ${message}`); }
+    debug(message) { this.lines.push(`debug: ${message}`); }
+    async group(title, fn) {
+        this.lines.push(`[group] ${title}`);
+        try {
+            return await fn();
+        }
+        finally {
+            this.lines.push('[endgroup]');
+        }
+    }
+    setSecret(secret) { this.secrets.push(secret); }
+}
+// A secret's lines shorter than this are not masked on their own: "-----" or "}" would blank the log.
+const MIN_SECRET_PART = 4;
+/** What to mask for one secret: the whole value, and each of its lines (masks match within a line). */
+function secretParts(secret) {
+    if (!secret)
+        return [];
+    const lines = secret.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length >= MIN_SECRET_PART);
+    return [...new Set([secret, ...lines])];
+}
+
 ;// CONCATENATED MODULE: ./lib/cli/terminal-log.js
+// The Log for a terminal: plain lines, groups as a heading and an indented body, colours only on a
+// TTY without NO_COLOR. There is no runner to mask secrets here, so this Log masks them itself: every
+// secret given to setSecret (as a whole and each of its lines) is replaced by *** in every later line.
+
 const INDENT = '  ';
 const MASK = '***';
-// A secret's lines shorter than this are not masked on their own: "-----" or "}" would blank the log.
-const MIN_PART = 4;
 const STYLES = {
     heading: ['\x1b[1m', '\x1b[22m'],
     warning: ['\x1b[33m', '\x1b[39m'],
@@ -74463,10 +74496,7 @@ class TerminalLog {
         }
     }
     setSecret(secret) {
-        if (!secret)
-            return;
-        const parts = [secret, ...secret.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length >= MIN_PART)];
-        for (const part of parts)
+        for (const part of secretParts(secret))
             if (!this.secrets.includes(part))
                 this.secrets.push(part);
         // Longest first, so a secret that contains another is masked whole.

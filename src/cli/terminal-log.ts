@@ -1,7 +1,7 @@
 // The Log for a terminal: plain lines, groups as a heading and an indented body, colours only on a
 // TTY without NO_COLOR. There is no runner to mask secrets here, so this Log masks them itself: every
 // secret given to setSecret (as a whole and each of its lines) is replaced by *** in every later line.
-import type { Log } from '../log.js'
+import { secretParts, type Log } from '../log.js'
 
 export interface TerminalLogOptions {
   /** Writes one chunk of text (lines end with \n). */
@@ -13,8 +13,6 @@ export interface TerminalLogOptions {
 
 const INDENT = '  '
 const MASK = '***'
-// A secret's lines shorter than this are not masked on their own: "-----" or "}" would blank the log.
-const MIN_PART = 4
 
 const STYLES = {
   heading: ['\x1b[1m', '\x1b[22m'],
@@ -52,9 +50,7 @@ export class TerminalLog implements Log {
   }
 
   setSecret(secret: string): void {
-    if (!secret) return
-    const parts = [secret, ...secret.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length >= MIN_PART)]
-    for (const part of parts) if (!this.secrets.includes(part)) this.secrets.push(part)
+    for (const part of secretParts(secret)) if (!this.secrets.includes(part)) this.secrets.push(part)
     // Longest first, so a secret that contains another is masked whole.
     this.secrets.sort((a, b) => b.length - a.length)
   }

@@ -76,7 +76,7 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
         mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
         'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
         'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
-        healthcheck: containerSpec(spec)?.HealthCheck?.Test?.join(' ') ?? 'from the image'
+        healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
       }
     }
   }

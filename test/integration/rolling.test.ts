@@ -5,6 +5,7 @@ import type Docker from 'dockerode'
 import { runDeploy } from '../support/deploy-harness.js'
 import { APP_REPO, createNetwork, createService, docker, removeByLabel, serviceImages, startProxy, uniqueName } from '../support/testbed.js'
 import { ROLLOUT_LABEL } from '../../src/targets/swarm-target.js'
+import { digestOf } from '../../src/targets/swarm-tasks.js'
 
 jest.setTimeout(180_000)
 
@@ -29,7 +30,6 @@ async function inspect(name: string): Promise<Docker.Service> {
   return (await docker().getService(name).inspect()) as Docker.Service
 }
 
-const digestOf = (image: string): string => image.slice(image.indexOf('@') + 1)
 const specImage = (s: Docker.Service): string => (s.Spec?.TaskTemplate as Docker.ContainerTaskSpec).ContainerSpec?.Image ?? ''
 
 afterAll(async () => {
