@@ -2,7 +2,16 @@
 // revert. The action, its post step and the CLI all call this; none of it knows about @actions/core.
 import type Docker from 'dockerode'
 import { InputError } from './config/input-error.js'
-import type { Config } from './config/types.js'
+import type { ServiceNames } from './analysis/placeholders.js'
+import type { AnalysisConfig, Config } from './config/types.js'
+import { createAnalysisGate, type MetricsReaders } from './gates/analysis-gate.js'
+import { createMetricsScraper } from './gates/metrics-scrape.js'
+import { createPrometheusClient } from './gates/prometheus.js'
+import { describeBlueGreenPlan, planBlueGreen, type BlueGreenPlan } from './rollout/blue-green-plan.js'
+import { describeCanaryPlan, planCanary, type CanaryPlan } from './rollout/canary-plan.js'
+import { runBlueGreen, runCanary } from './rollout/progressive.js'
+import { companionName } from './targets/companion-spec.js'
+import { SwarmApi } from './targets/swarm-api.js'
 import { buildImage } from './docker/build.js'
 import { formatImageRef, withDigest } from './docker/image-ref.js'
 import { pushImage } from './docker/push.js'
@@ -12,8 +21,8 @@ import type { HttpProbe } from './gates/http-probe.js'
 import type { Log } from './log.js'
 import { ReportRecorder, type Report, type Result } from './report/report.js'
 import type { Clock } from './rollout/clock.js'
-import { runRollout } from './rollout/engine.js'
-import { describePlan, planRolling } from './rollout/plan.js'
+import { runRollout, type RolloutOutcome, type RolloutSettings } from './rollout/engine.js'
+import { describePlan, planRolling, type RolloutPlan } from './rollout/plan.js'
 import { monitorWindowWarning, type HealthCheckSettings } from './rollout/health-timing.js'
 import { SwarmTarget, specHealthCheck, type SwarmCapture } from './targets/swarm-target.js'
 import { digestOf } from './targets/swarm-tasks.js'
@@ -24,6 +33,8 @@ export interface DeployDeps {
   clock: Clock
   log: Log
   signal?: AbortSignal
+  /** Where metric readings come from; by default, from the configured Prometheus or endpoint. */
+  metrics?: MetricsReaders
 }
 
 export interface DeployResult {
@@ -47,7 +58,8 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   const authHeader = config.registryAuth ? registryAuthHeader(config.registryAuth, log) : undefined
 
   // Read the target first: a missing service or an update in flight stops the run before anything is built.
-  const target = config.service ? new SwarmTarget(docker, config.service, log, authHeader) : undefined
+  const api = new SwarmApi(docker, log, authHeader)
+  const target = config.service ? new SwarmTarget(api, config.service, log) : undefined
   let capture: SwarmCapture | undefined
   let previous: string | undefined
   if (target && config.service) {
@@ -64,8 +76,9 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   if (config.dryRun) {
     if (capture && previous) {
       const to = config.image.digest ? withDigest(config.image.repository, config.image.digest) : `${reference} (digest resolved after the push)`
-      report.plan = planRolling({ target: capture.name, from: previous, to, total: capture.replicas, batch: config.batchSize })
-      for (const line of describePlan(report.plan)) log.info(line)
+      const plan = planFor(config, capture, previous, to)
+      report.plan = plan
+      for (const line of describeAnyPlan(plan)) log.info(line)
     }
     if (config.context) log.info(`Would build ${config.context} (${config.dockerfile}) as ${reference}${config.push ? ' and push it' : ''}`)
     log.info('dry-run: nothing was built, pushed or changed')
@@ -112,18 +125,53 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
     log.warning(timing)
     report.warnings.push(timing)
   }
-  const plan = planRolling({ target: capture.name, from: previous, to: release, total: capture.replicas, batch: config.batchSize })
+  const plan = planFor(config, capture, previous, release)
   report.plan = plan
-  for (const line of describePlan(plan)) log.info(line)
+  for (const line of describeAnyPlan(plan)) log.info(line)
 
-  const outcome = await runRollout(plan, capture, previous, {
+  const settings: RolloutSettings = {
     health: config.health,
     monitorMs: config.monitorMs,
     deadlineMs: config.deadlineMs,
     autoRollback: config.autoRollback,
     runDeadlineAt: startedAt + config.timeoutMs
-  }, { target, probe: deps.probe, clock, log, recorder, signal: deps.signal })
+  }
+  const analysis = config.analysis
+  if (analysis) settings.analysis = { intervalMs: analysis.intervalMs, durationMs: analysis.durationMs, limits: analysis.limits }
+  const readers = analysis ? deps.metrics ?? defaultReaders(analysis) : undefined
+  const gateFor = (names: ServiceNames) => (analysis && readers ? createAnalysisGate(analysis, names, readers) : undefined)
+  const engine = { probe: deps.probe, clock, log, recorder, ...(deps.signal ? { signal: deps.signal } : {}) }
+
+  let outcome: RolloutOutcome
+  if (plan.strategy === 'canary') {
+    outcome = await runCanary(plan, { capture, previous, release, config, settings, api, stable: target, engine, gateFor })
+  } else if (plan.strategy === 'blue-green') {
+    outcome = await runBlueGreen(plan, { capture, previous, release, config, settings, api, stable: target, engine, gateFor })
+  } else {
+    const gate = gateFor({ canary: capture.name, stable: capture.name })
+    outcome = await runRollout(plan, capture, previous, settings, { ...engine, target, ...(gate ? { analysis: gate } : {}) })
+  }
   return done(outcome.result, { reason: outcome.reason })
+}
+
+function planFor(config: Config, capture: SwarmCapture, from: string, to: string): RolloutPlan | CanaryPlan | BlueGreenPlan {
+  const target = capture.name
+  if (config.strategy === 'canary') {
+    return planCanary({ target, canary: companionName(target, 'canary'), from, to, stable: capture.replicas, steps: config.canarySteps })
+  }
+  if (config.strategy === 'blue-green') return planBlueGreen({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs })
+  return planRolling({ target, from, to, total: capture.replicas, batch: config.batchSize })
+}
+
+function describeAnyPlan(plan: RolloutPlan | CanaryPlan | BlueGreenPlan): string[] {
+  if (plan.strategy === 'canary') return describeCanaryPlan(plan)
+  if (plan.strategy === 'blue-green') return describeBlueGreenPlan(plan)
+  return describePlan(plan)
+}
+
+function defaultReaders(analysis: AnalysisConfig): MetricsReaders {
+  const url = analysis.source.kind === 'prometheus' ? analysis.source.url : new URL('http://127.0.0.1/')
+  return { prometheus: createPrometheusClient(url), scraper: createMetricsScraper() }
 }
 
 async function captureService(target: SwarmTarget, service: string): Promise<SwarmCapture> {

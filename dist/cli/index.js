@@ -72417,7 +72417,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1198);
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5515);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2797);
 // The CLI's entry (bin `zdd`): the same deploy engine as the action, from a terminal. See src/cli/.
 
 
@@ -72436,7 +72436,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5515:
+/***/ 2797:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72472,6 +72472,9 @@ const INPUT_DEFAULTS = {
     service: '',
     strategy: 'rolling',
     'batch-size': '1',
+    'canary-steps': '10%,50%',
+    'preview-url': '',
+    'scale-down-delay': '30s',
     'health-url': '',
     'health-status': '200-399',
     'health-body': '',
@@ -72481,6 +72484,17 @@ const INPUT_DEFAULTS = {
     monitor: '10s',
     deadline: '120s',
     timeout: '15m',
+    'prometheus-url': '',
+    'metrics-query': '',
+    'metrics-url': '',
+    'success-condition': '',
+    'analysis-interval': '10s',
+    'analysis-duration': '60s',
+    'failure-limit': '0',
+    'inconclusive-limit': '0',
+    'no-data': 'fail',
+    compare: 'none',
+    'baseline-tolerance': '20%+0.01',
     'auto-rollback': 'true',
     'dry-run': 'false'
 };
@@ -72623,6 +72637,988 @@ function formatStatusRanges(ranges) {
     return ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
 }
 
+;// CONCATENATED MODULE: ./lib/analysis/scrape-window.js
+/** A label value as PromQL writes it: double-quoted, with `\` and `"` escaped. */
+function quoteLabelValue(value) {
+    return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+/** Labels as `{a="x",b="y"}`, sorted by name; `''` when there are none. Also a series' identity. */
+function formatLabels(labels) {
+    const names = Object.keys(labels).sort();
+    if (names.length === 0)
+        return '';
+    return `{${names.map((n) => `${n}=${quoteLabelValue(labels[n])}`).join(',')}}`;
+}
+/** A selector's canonical text; matchers keep their written order. */
+function formatSelector(selector) {
+    if (selector.matchers.length === 0)
+        return selector.name;
+    return `${selector.name}{${selector.matchers.map((m) => `${m.label}${m.op}${quoteLabelValue(m.value)}`).join(',')}}`;
+}
+// Conditions hold a handful of regexes, evaluated on every reading: compile each once.
+const regexCache = new Map();
+/** A matcher's regex, fully anchored like PromQL's (`^(?:re)$`, `.` matches newlines). Throws SyntaxError. */
+function anchoredRegex(source) {
+    let re = regexCache.get(source);
+    if (!re) {
+        // Compiled alone first: `a)|(b` is invalid on its own but would be valid once wrapped.
+        new RegExp(source, 's');
+        re = new RegExp(`^(?:${source})$`, 's');
+        regexCache.set(source, re);
+    }
+    return re;
+}
+/** PromQL semantics: a missing label reads as the empty string. */
+function matchesLabels(labels, matchers) {
+    return matchers.every((m) => {
+        const value = labels[m.label] ?? '';
+        switch (m.op) {
+            case '=':
+                return value === m.value;
+            case '!=':
+                return value !== m.value;
+            case '=~':
+                return anchoredRegex(m.value).test(value);
+            case '!~':
+                return !anchoredRegex(m.value).test(value);
+        }
+    });
+}
+function matchesSelector(sample, selector) {
+    return sample.name === selector.name && matchesLabels(sample.labels, selector.matchers);
+}
+/** Whether the metric name appears in either scrape at all (with any labels). */
+function hasMetric(name, window) {
+    return window.end.some((s) => s.name === name) || window.start.some((s) => s.name === name);
+}
+/**
+ * The increase of each series matching the selector at the end of the window. A series whose value
+ * went down had a counter reset (the process restarted): it counts its end value, as does a series
+ * that did not exist at the start (it was created, at zero, during the window).
+ */
+function seriesIncreases(selector, window) {
+    const start = new Map();
+    for (const s of window.start) {
+        if (matchesSelector(s, selector))
+            start.set(formatLabels(s.labels), s.value);
+    }
+    const out = [];
+    for (const s of window.end) {
+        if (!matchesSelector(s, selector))
+            continue;
+        const before = start.get(formatLabels(s.labels));
+        const increase = before === undefined || s.value < before ? s.value : s.value - before;
+        out.push({ labels: s.labels, increase });
+    }
+    return out;
+}
+/** `increase(selector)` over the window: summed across the matching series. */
+function increase(selector, window) {
+    const each = seriesIncreases(selector, window);
+    return {
+        value: each.reduce((sum, s) => sum + s.increase, 0),
+        series: each.length,
+        named: hasMetric(selector.name, window)
+    };
+}
+/** The end values of the matching series (a gauge now), or undefined when none match. */
+function endSum(selector, window) {
+    const matching = window.end.filter((s) => matchesSelector(s, selector));
+    if (matching.length === 0)
+        return undefined;
+    return matching.reduce((sum, s) => sum + s.value, 0);
+}
+
+;// CONCATENATED MODULE: ./lib/analysis/condition-parse.js
+// The success-condition language, parsed once when the inputs are read so that a typo fails the run
+// before anything is deployed. The tree is plain data: describeCondition prints it back canonically.
+
+/** A condition that cannot be parsed; the message says what is wrong and at which character. */
+class ConditionError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ConditionError';
+    }
+}
+const FUNCTIONS = ['increase', 'rate', 'ratio', 'quantile', 'value'];
+const COMPARISONS = ['<', '<=', '>', '>=', '==', '!='];
+const MATCH_OPS = ['=', '!=', '=~', '!~'];
+const NUMBER = /(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y;
+const IDENT = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+// Longest first, so that `<=` is not read as `<` then `=`.
+const SYMBOLS = ['<=', '>=', '==', '!=', '=~', '!~', '&&', '||', '<', '>', '=', '(', ')', '{', '}', ',', '-'];
+function tokenize(text) {
+    const tokens = [];
+    let i = 0;
+    while (i < text.length) {
+        const c = text[i];
+        if (/\s/.test(c)) {
+            i++;
+            continue;
+        }
+        NUMBER.lastIndex = i;
+        IDENT.lastIndex = i;
+        const number = NUMBER.exec(text);
+        const ident = number ? null : IDENT.exec(text);
+        const symbol = SYMBOLS.find((s) => text.startsWith(s, i));
+        if (number)
+            tokens.push({ kind: 'number', text: number[0], value: number[0], at: i });
+        else if (ident)
+            tokens.push({ kind: 'ident', text: ident[0], value: ident[0], at: i });
+        else if (c === '"')
+            tokens.push(readString(text, i));
+        else if (symbol)
+            tokens.push({ kind: 'symbol', text: symbol, value: symbol, at: i });
+        else
+            throw new ConditionError(`unexpected character '${c}' at character ${i + 1}`);
+        i += tokens[tokens.length - 1].text.length;
+    }
+    tokens.push({ kind: 'end', text: '', value: '', at: text.length });
+    return tokens;
+}
+/** A double-quoted string; the only escapes are \" and \\. */
+function readString(text, from) {
+    let value = '';
+    for (let i = from + 1; i < text.length; i++) {
+        const c = text[i];
+        if (c === '"')
+            return { kind: 'string', text: text.slice(from, i + 1), value, at: from };
+        if (c === '\\') {
+            const next = text[i + 1];
+            if (next !== '"' && next !== '\\') {
+                throw new ConditionError(`unsupported escape '\\${next ?? ''}' at character ${i + 1} (only \\" and \\\\)`);
+            }
+            value += next;
+            i++;
+        }
+        else
+            value += c;
+    }
+    throw new ConditionError(`unterminated string starting at character ${from + 1}`);
+}
+/** Parses a condition; throws ConditionError naming what is wrong and where. */
+function parseCondition(text, mode) {
+    if (text.trim() === '')
+        throw new ConditionError('empty condition');
+    return { mode, expr: new Parser(tokenize(text), mode).parse() };
+}
+class Parser {
+    tokens;
+    mode;
+    i = 0;
+    constructor(tokens, mode) {
+        this.tokens = tokens;
+        this.mode = mode;
+    }
+    parse() {
+        const expr = this.or();
+        if (this.peek().kind !== 'end')
+            throw new ConditionError(`unexpected ${show(this.peek())} at character ${this.peek().at + 1}`);
+        return expr;
+    }
+    peek(ahead = 0) {
+        return this.tokens[Math.min(this.i + ahead, this.tokens.length - 1)];
+    }
+    next() {
+        const t = this.peek();
+        if (t.kind !== 'end')
+            this.i++;
+        return t;
+    }
+    isKeyword(word, symbol) {
+        const t = this.peek();
+        return (t.kind === 'ident' && t.text.toLowerCase() === word) || (t.kind === 'symbol' && t.text === symbol);
+    }
+    unexpected(t, expected) {
+        return new ConditionError(`unexpected ${show(t)} at character ${t.at + 1}; expected ${expected}`);
+    }
+    expectSymbol(symbol, expected) {
+        const t = this.next();
+        if (t.kind !== 'symbol' || t.text !== symbol)
+            throw this.unexpected(t, expected);
+        return t;
+    }
+    or() {
+        let left = this.and();
+        while (this.isKeyword('or', '||')) {
+            this.next();
+            left = { kind: 'or', left, right: this.and() };
+        }
+        return left;
+    }
+    and() {
+        let left = this.unary();
+        while (this.isKeyword('and', '&&')) {
+            this.next();
+            left = { kind: 'and', left, right: this.unary() };
+        }
+        return left;
+    }
+    unary() {
+        const t = this.peek();
+        if (t.kind === 'ident' && t.text.toLowerCase() === 'not') {
+            this.next();
+            return { kind: 'not', operand: this.unary() };
+        }
+        if (t.kind === 'symbol' && t.text === '(') {
+            this.next();
+            const inner = this.or();
+            this.expectSymbol(')', "')'");
+            return inner;
+        }
+        return this.comparison();
+    }
+    comparison() {
+        const first = this.peek();
+        const left = this.operand();
+        const t = this.next();
+        if (t.kind !== 'symbol' || !COMPARISONS.includes(t.text)) {
+            const got = t.kind === 'end' ? '' : `, got ${show(t)}`;
+            throw new ConditionError(`expected an operator (<, <=, >, >=, ==, !=) after '${describeOperand(left)}' at character ${t.at + 1}${got}`);
+        }
+        const right = this.operand();
+        const compare = { kind: 'compare', op: t.text, left, right };
+        // A comparison of two numbers is constant: it would pass or fail whatever the metrics say.
+        if (left.kind === 'number' && right.kind === 'number') {
+            const data = this.mode === 'query' ? 'result' : 'a function such as ratio() or value()';
+            throw new ConditionError(`'${describeExpr(compare)}' at character ${first.at + 1} compares two numbers; one side must be ${data}`);
+        }
+        return compare;
+    }
+    operand() {
+        const t = this.peek();
+        if (t.kind === 'number' || (t.kind === 'symbol' && t.text === '-'))
+            return { kind: 'number', value: this.number('a number') };
+        if (t.kind === 'ident' && this.peek(1).kind === 'symbol' && this.peek(1).text === '(') {
+            if (this.mode === 'query') {
+                throw new ConditionError(`functions like ${t.text}() apply to metrics-url; with prometheus-url write them in metrics-query`);
+            }
+            return { kind: 'call', call: this.call() };
+        }
+        if (t.kind === 'ident' && t.text === 'result') {
+            if (this.mode === 'scrape') {
+                throw new ConditionError(`'result' at character ${t.at + 1} needs prometheus-url and metrics-query; with metrics-url use increase(), rate(), ratio(), quantile() or value()`);
+            }
+            this.next();
+            return { kind: 'result' };
+        }
+        if (this.mode === 'query')
+            throw this.unexpected(t, 'a number or result');
+        const hint = t.kind === 'ident' ? ` such as value(${t.text})` : '';
+        throw this.unexpected(t, `a number or a function${hint}`);
+    }
+    /** A number literal, optionally negative. `0 - n` keeps -0 out of the tree. */
+    number(expected) {
+        const t = this.next();
+        const negative = t.kind === 'symbol' && t.text === '-';
+        const digits = negative ? this.next() : t;
+        if (digits.kind !== 'number')
+            throw this.unexpected(digits, expected);
+        const value = Number(digits.text);
+        return negative ? 0 - value : value;
+    }
+    call() {
+        const name = this.next();
+        const fn = FUNCTIONS.find((f) => f === name.text);
+        if (!fn)
+            throw new ConditionError(`unknown function '${name.text}' (known: ${FUNCTIONS.join(', ')})`);
+        this.next(); // '('
+        let call;
+        if (fn === 'ratio') {
+            const numerator = this.selector(fn);
+            this.expectSymbol(',', "',' between ratio()'s two selectors, as in ratio(errors, total)");
+            call = { fn, numerator, denominator: this.selector(fn) };
+        }
+        else if (fn === 'quantile') {
+            const q = this.number('a number, the quantile, as in quantile(0.99, histogram)');
+            if (!(q >= 0 && q <= 1))
+                throw new ConditionError(`quantile must be between 0 and 1, got ${q}`);
+            this.expectSymbol(',', "',' after the quantile, as in quantile(0.99, histogram)");
+            call = { fn, q, selector: this.selector(fn) };
+        }
+        else {
+            call = { fn, selector: this.selector(fn) };
+        }
+        this.expectSymbol(')', `')' to close ${fn}()`);
+        return call;
+    }
+    selector(fn) {
+        const name = this.next();
+        if (name.kind !== 'ident')
+            throw this.unexpected(name, `a metric name in ${fn}()`);
+        const matchers = [];
+        if (this.peek().kind === 'symbol' && this.peek().text === '{') {
+            this.next();
+            while (!(this.peek().kind === 'symbol' && this.peek().text === '}')) {
+                matchers.push(this.matcher(fn));
+                const sep = this.peek();
+                if (sep.kind === 'symbol' && sep.text === ',')
+                    this.next();
+                else if (!(sep.kind === 'symbol' && sep.text === '}'))
+                    throw this.unexpected(sep, "',' or '}'");
+            }
+            this.next();
+        }
+        return { name: name.text, matchers };
+    }
+    matcher(fn) {
+        const label = this.next();
+        if (label.kind !== 'ident')
+            throw this.unexpected(label, "a label name or '}'");
+        if (!LABEL_NAME.test(label.text))
+            throw new ConditionError(`invalid label name '${label.text}' at character ${label.at + 1}`);
+        if (fn === 'quantile' && label.text === 'le') {
+            throw new ConditionError(`quantile() groups buckets by le itself; remove the le matcher at character ${label.at + 1}`);
+        }
+        const op = this.next();
+        if (op.kind !== 'symbol' || !MATCH_OPS.includes(op.text))
+            throw this.unexpected(op, `=, !=, =~ or !~ after label '${label.text}'`);
+        const value = this.next();
+        if (value.kind !== 'string')
+            throw this.unexpected(value, 'a double-quoted string');
+        if (op.text === '=~' || op.text === '!~') {
+            try {
+                anchoredRegex(value.value);
+            }
+            catch (error) {
+                const why = error.message.split(': ').at(-1);
+                throw new ConditionError(`invalid regex ${value.text} for label '${label.text}' at character ${value.at + 1}: ${why}`);
+            }
+        }
+        return { label: label.text, op: op.text, value: value.value };
+    }
+}
+function show(t) {
+    return t.kind === 'end' ? 'end of condition' : `'${t.text}'`;
+}
+// ---------------------------------------------------------------------------------------------
+// Canonical text: parseCondition(describeCondition(c), c.mode) gives back c.
+// ---------------------------------------------------------------------------------------------
+function describeCondition(c) {
+    return describeExpr(c.expr);
+}
+function describeExpr(e) {
+    switch (e.kind) {
+        case 'or':
+            // Parsing groups to the left, so only a right-hand `or` needs its parentheses back.
+            return `${describeExpr(e.left)} or ${group(e.right, e.right.kind === 'or')}`;
+        case 'and':
+            return `${group(e.left, e.left.kind === 'or')} and ${group(e.right, e.right.kind !== 'compare' && e.right.kind !== 'not')}`;
+        case 'not':
+            return `not ${group(e.operand, e.operand.kind === 'or' || e.operand.kind === 'and')}`;
+        case 'compare':
+            return `${describeOperand(e.left)} ${e.op} ${describeOperand(e.right)}`;
+    }
+}
+function group(e, parenthesise) {
+    return parenthesise ? `(${describeExpr(e)})` : describeExpr(e);
+}
+function describeOperand(o) {
+    if (o.kind === 'number')
+        return String(o.value);
+    if (o.kind === 'result')
+        return 'result';
+    return describeCall(o.call);
+}
+function describeCall(call) {
+    switch (call.fn) {
+        case 'ratio':
+            return `ratio(${formatSelector(call.numerator)}, ${formatSelector(call.denominator)})`;
+        case 'quantile':
+            return `quantile(${call.q}, ${formatSelector(call.selector)})`;
+        default:
+            return `${call.fn}(${formatSelector(call.selector)})`;
+    }
+}
+/** Each distinct call of the condition, in order of appearance, as [canonical text, call]. */
+function callsOf(c) {
+    const found = new Map();
+    const visit = (e) => {
+        if (e.kind === 'not')
+            visit(e.operand);
+        else if (e.kind === 'compare') {
+            for (const o of [e.left, e.right])
+                if (o.kind === 'call')
+                    found.set(describeCall(o.call), o.call);
+        }
+        else {
+            visit(e.left);
+            visit(e.right);
+        }
+    };
+    visit(c.expr);
+    return [...found];
+}
+/** The canonical text of each distinct call, in order: the keys of a scrape evaluation's values. */
+function conditionCalls(c) {
+    return callsOf(c).map(([text]) => text);
+}
+
+;// CONCATENATED MODULE: ./lib/analysis/histogram.js
+// Prometheus' histogram_quantile over cumulative buckets (its BucketQuantile), so that a condition
+// like quantile(0.99, http_request_duration_seconds) < 0.5 means what it means in PromQL.
+/**
+ * The q-quantile estimated from cumulative buckets: linear interpolation inside the bucket the rank
+ * falls in (the first bucket starts at 0); a rank in the +Inf bucket returns the previous bucket's
+ * upper bound. NaN when there are no observations, fewer than two buckets or no +Inf bucket.
+ */
+function histogramQuantile(q, buckets) {
+    if (Number.isNaN(q))
+        return NaN;
+    if (q < 0)
+        return -Infinity;
+    if (q > 1)
+        return Infinity;
+    const sorted = coalesce(buckets);
+    if (sorted.length < 2 || sorted[sorted.length - 1].le !== Infinity)
+        return NaN;
+    const observations = sorted[sorted.length - 1].count;
+    if (!(observations > 0))
+        return NaN;
+    let rank = q * observations;
+    // First bucket (the +Inf one excluded) whose cumulative count reaches the rank.
+    let b = sorted.findIndex((bucket, i) => i < sorted.length - 1 && bucket.count >= rank);
+    if (b === -1)
+        b = sorted.length - 1;
+    if (b === sorted.length - 1)
+        return sorted[sorted.length - 2].le;
+    if (b === 0 && sorted[0].le <= 0)
+        return sorted[0].le;
+    let start = 0;
+    const end = sorted[b].le;
+    let count = sorted[b].count;
+    if (b > 0) {
+        start = sorted[b - 1].le;
+        count -= sorted[b - 1].count;
+        rank -= sorted[b - 1].count;
+    }
+    // Only q = 0 over an empty first bucket gets here with count 0 (Prometheus would divide 0 by 0).
+    if (count === 0)
+        return start;
+    // Clamped: rounding must not push the top of one bucket past the start of the next (monotone in q).
+    return Math.min(end, start + (end - start) * (rank / count));
+}
+/** Sorted by le, equal bounds summed, counts made non-decreasing (scrapes are not atomic). */
+function coalesce(buckets) {
+    const sorted = [...buckets].filter((b) => !Number.isNaN(b.le)).sort((a, b) => a.le - b.le);
+    const out = [];
+    for (const bucket of sorted) {
+        const last = out[out.length - 1];
+        if (last && last.le === bucket.le)
+            last.count += bucket.count;
+        else
+            out.push({ le: bucket.le, count: bucket.count });
+    }
+    for (let i = 1; i < out.length; i++)
+        out[i].count = Math.max(out[i].count, out[i - 1].count);
+    return out;
+}
+/** Reads an `le` label: a number or `+Inf`; NaN when it is neither. */
+function parseLe(text) {
+    const t = text.trim();
+    if (t === '+Inf' || t === 'Inf' || t === 'inf' || t === '+inf')
+        return Infinity;
+    if (t === '')
+        return NaN;
+    return Number(t);
+}
+
+;// CONCATENATED MODULE: ./lib/analysis/condition.js
+// Evaluating a parsed success-condition against one reading: a Prometheus query's series, or a
+// window of two scrapes. Pure; the parser is in condition-parse.ts.
+
+
+
+
+// A detail line names at most this many series; the values record keeps them all.
+const DETAIL_SERIES_MAX = 10;
+/** A value for a log line: 4 decimals (`0.1200`), exponent below 0.001, `NaN`, `+Inf`, `-Inf`. */
+function formatValue(v) {
+    if (Number.isNaN(v))
+        return 'NaN';
+    if (v === Infinity)
+        return '+Inf';
+    if (v === -Infinity)
+        return '-Inf';
+    if (v !== 0 && Math.abs(v) < 0.001)
+        return v.toExponential(2);
+    return v.toFixed(4);
+}
+/**
+ * `result` is each series' value, and the condition must hold for every series: a canary reported
+ * as several series passes only if each of them does. No series, NaN or ±Inf is no data.
+ */
+function evaluateQuery(c, series) {
+    if (c.mode !== 'query')
+        throw new Error('evaluateQuery needs a condition parsed for a Prometheus query');
+    if (series.length === 0)
+        return { outcome: 'no-data', values: {}, detail: 'the query returned no data' };
+    const single = series.length === 1 && Object.keys(series[0].labels).length === 0;
+    const named = series.map((s) => ({ name: single ? 'result' : `result${formatLabels(s.labels)}`, value: s.value }));
+    const values = finiteValues(named);
+    const bad = named.find((n) => !Number.isFinite(n.value));
+    if (bad)
+        return { outcome: 'no-data', values, detail: `the query returned ${formatValue(bad.value)} for ${bad.name}` };
+    const failing = named.filter((n) => !holds(c.expr, () => n.value));
+    const outcome = failing.length === 0 ? 'pass' : 'fail';
+    const which = failing.length > 0 && named.length > 1 ? ` for ${listNames(failing.map((n) => n.name))}` : '';
+    return { outcome, values, detail: `${listValues(named)} (condition ${describeCondition(c)}: ${outcome}${which})` };
+}
+/** Each call measured over the window; no data for any of them makes the reading no data. */
+function evaluateScrape(c, window) {
+    if (c.mode !== 'scrape')
+        throw new Error('evaluateScrape needs a condition parsed for a scraped endpoint');
+    const measured = new Map();
+    const missing = [];
+    for (const [text, call] of callsOf(c)) {
+        const m = measure(call, window);
+        if (typeof m === 'string')
+            missing.push(m);
+        else if (!Number.isFinite(m))
+            missing.push(`${text} is ${formatValue(m)}`);
+        else
+            measured.set(text, m);
+    }
+    const named = [...measured].map(([name, value]) => ({ name, value }));
+    const values = Object.fromEntries(measured);
+    if (missing.length > 0)
+        return { outcome: 'no-data', values, detail: missing.join('; ') };
+    const value = (o) => (o.kind === 'call' ? (measured.get(describeCall(o.call)) ?? NaN) : NaN);
+    const outcome = holds(c.expr, value) ? 'pass' : 'fail';
+    return { outcome, values, detail: `${listValues(named)} (condition ${describeCondition(c)}: ${outcome})` };
+}
+/** A call's value over the window, or why there is none. */
+function measure(call, window) {
+    switch (call.fn) {
+        case 'increase':
+        case 'rate': {
+            const inc = increase(call.selector, window);
+            // A metric absent from the endpoint is more likely a typo than zero: no data.
+            if (!inc.named)
+                return noSeries(call.selector);
+            if (call.fn === 'increase')
+                return inc.value;
+            return window.seconds > 0 ? inc.value / window.seconds : `${describeCall(call)}: the window has no length`;
+        }
+        case 'ratio': {
+            const num = increase(call.numerator, window);
+            const den = increase(call.denominator, window);
+            // A labelled counter appears only when first counted: no 5xx series yet means no errors.
+            if (!num.named)
+                return noSeries(call.numerator);
+            if (!den.named)
+                return noSeries(call.denominator);
+            if (den.value === 0)
+                return `${describeCall(call)}: no traffic in the window (increase(${formatSelector(call.denominator)}) = 0)`;
+            return num.value / den.value;
+        }
+        case 'quantile':
+            return quantile(call, window);
+        case 'value':
+            return endSum(call.selector, window) ?? noSeries(call.selector);
+    }
+}
+function quantile(call, window) {
+    const selector = { name: `${call.selector.name}_bucket`, matchers: call.selector.matchers };
+    const series = seriesIncreases(selector, window);
+    if (series.length === 0)
+        return noSeries(selector);
+    // Buckets of every matching series, summed by bound (le), as sum by (le) (increase(...)) does.
+    const byLe = new Map();
+    for (const s of series) {
+        const le = parseLe(s.labels.le ?? '');
+        if (!Number.isNaN(le))
+            byLe.set(le, (byLe.get(le) ?? 0) + s.increase);
+    }
+    const buckets = [...byLe].map(([le, count]) => ({ le, count }));
+    const value = histogramQuantile(call.q, buckets);
+    if (!Number.isNaN(value))
+        return value;
+    if (!byLe.has(Infinity))
+        return `${describeCall(call)}: ${formatSelector(selector)} has no le="+Inf" bucket`;
+    if (byLe.get(Infinity) === 0)
+        return `${describeCall(call)}: no observations in the window`;
+    return `${describeCall(call)} is NaN`;
+}
+function noSeries(selector) {
+    return `no series match ${formatSelector(selector)}`;
+}
+/** Whether the condition holds, `measured` giving the value of `result` or of a call. */
+function holds(e, measured) {
+    switch (e.kind) {
+        case 'or':
+            return holds(e.left, measured) || holds(e.right, measured);
+        case 'and':
+            return holds(e.left, measured) && holds(e.right, measured);
+        case 'not':
+            return !holds(e.operand, measured);
+        case 'compare': {
+            const value = (o) => (o.kind === 'number' ? o.value : measured(o));
+            return compare(e.op, value(e.left), value(e.right));
+        }
+    }
+}
+function compare(op, a, b) {
+    switch (op) {
+        case '<':
+            return a < b;
+        case '<=':
+            return a <= b;
+        case '>':
+            return a > b;
+        case '>=':
+            return a >= b;
+        case '==':
+            return a === b;
+        case '!=':
+            return a !== b;
+    }
+}
+function finiteValues(named) {
+    return Object.fromEntries(named.filter((n) => Number.isFinite(n.value)).map((n) => [n.name, n.value]));
+}
+function listValues(named) {
+    const shown = named.slice(0, DETAIL_SERIES_MAX).map((n) => `${n.name} = ${formatValue(n.value)}`);
+    if (named.length > DETAIL_SERIES_MAX)
+        shown.push(`… ${named.length - DETAIL_SERIES_MAX} more`);
+    return shown.join(', ');
+}
+function listNames(names) {
+    const shown = names.slice(0, DETAIL_SERIES_MAX);
+    if (names.length > DETAIL_SERIES_MAX)
+        shown.push(`… ${names.length - DETAIL_SERIES_MAX} more`);
+    return shown.join(', ');
+}
+
+;// CONCATENATED MODULE: ./lib/analysis/baseline.js
+// compare: baseline — the canary's values judged against the stable service's, measured over the
+// same window. Lower is better (error ratios, latencies): the canary may be worse by a tolerance.
+
+const DEFAULT_TOLERANCE = '20%+0.01';
+const baseline_NUMBER = String.raw `(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`;
+const TOLERANCE = new RegExp(String.raw `^(?:(${baseline_NUMBER})\s*%)?\s*(?:\+\s*(${baseline_NUMBER}))?$`);
+/**
+ * Parses `baseline-tolerance`: `<relative>%`, `+<absolute>` or `<relative>%+<absolute>`, e.g. 20%,
+ * +0.01, 20%+0.01. Throws an Error with a short message on anything else.
+ */
+function parseTolerance(text) {
+    const t = text.trim();
+    if (t === '')
+        throw new Error('the tolerance is empty');
+    const match = TOLERANCE.exec(t);
+    if (!match || (match[1] === undefined && match[2] === undefined)) {
+        // A bare number could mean either; make the writer say which.
+        if (new RegExp(`^${baseline_NUMBER}$`).test(t))
+            throw new Error(`write ${t}% for a relative margin or +${t} for an absolute one`);
+        throw new Error(`'${t}' is not <relative>%, +<absolute> or <relative>%+<absolute>`);
+    }
+    return { relative: match[1] === undefined ? 0 : Number(match[1]) / 100, absolute: match[2] === undefined ? 0 : Number(match[2]) };
+}
+/** The tolerance as the input writes it, e.g. `20%+0.01`. */
+function describeTolerance(tolerance) {
+    const relative = tolerance.relative !== 0 ? `${Number((tolerance.relative * 100).toPrecision(12))}%` : '';
+    const absolute = tolerance.absolute !== 0 || relative === '' ? `+${tolerance.absolute}` : '';
+    return relative + absolute;
+}
+/** The highest canary value accepted against a stable value. */
+function baselineLimit(stable, tolerance) {
+    return stable * (1 + tolerance.relative) + tolerance.absolute;
+}
+/**
+ * Each canary value against the stable's value under the same key: passes when canary ≤ limit.
+ * A key the stable lacks, or a value that is not a finite number on either side, is no data
+ * (unless another key fails).
+ */
+function compareToBaseline(canary, stable, tolerance) {
+    const keys = Object.keys(canary);
+    if (keys.length === 0)
+        return { outcome: 'no-data', values: {}, detail: 'baseline: no canary value to compare' };
+    const values = {};
+    const lines = [];
+    let noData = false;
+    let failed = false;
+    for (const key of keys) {
+        const c = canary[key];
+        const s = stable[key];
+        if (Number.isFinite(c))
+            values[`canary ${key}`] = c;
+        if (s !== undefined && Number.isFinite(s))
+            values[`stable ${key}`] = s;
+        if (!Number.isFinite(c) || s === undefined || !Number.isFinite(s)) {
+            noData = true;
+            lines.push(`${key}: canary ${formatValue(c)} vs stable ${s === undefined ? 'no data' : formatValue(s)}: no data`);
+            continue;
+        }
+        const limit = baselineLimit(s, tolerance);
+        const pass = c <= limit;
+        if (!pass)
+            failed = true;
+        lines.push(`${key}: canary ${formatValue(c)} vs stable ${formatValue(s)} (limit ${formatValue(limit)}): ${pass ? 'pass' : 'fail'}`);
+    }
+    // A definite failure outweighs a key without data, as it does when readings are combined.
+    return { outcome: failed ? 'fail' : noData ? 'no-data' : 'pass', values, detail: lines.join('; ') };
+}
+
+;// CONCATENATED MODULE: ./lib/analysis/placeholders.js
+// {{canary}} and {{stable}} in a query or condition stand for service names known only at run time:
+// the canary (or preview) companion and the service it will replace.
+const PLACEHOLDER = /\{\{\s*(canary|stable)\s*\}\}/g;
+function fillPlaceholders(text, names) {
+    return text.replace(PLACEHOLDER, (_all, which) => names[which]);
+}
+function hasPlaceholder(text, which) {
+    return [...text.matchAll(PLACEHOLDER)].some((m) => m[1] === which);
+}
+/** Any other {{…}} is a typo that would otherwise reach Prometheus as text. */
+function unknownPlaceholder(text) {
+    return /\{\{\s*(?!(?:canary|stable)\s*\}\})[^}]*\}\}/.exec(text)?.[0];
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/canary-plan.js
+// The canary plan is data, like the rolling plan: traffic shares turned into replica counts. The
+// stable service keeps all its replicas and a canary companion runs beside it, so the share a step
+// really gets is canary / (stable + canary): a 10% step over 3 stable replicas is 1 canary = 25%.
+const STEPS_FORM = 'percentages above 0% and below 100% in increasing order, such as 10%,50%';
+const PERCENT = /^(\d+(?:\.\d+)?|\.\d+)%$/;
+/**
+ * Parses `canary-steps`: percentages separated by commas or new lines (blank entries ignored).
+ * Throws an Error whose message says what is expected and which entry is wrong.
+ */
+function parseCanarySteps(text) {
+    const entries = text
+        .split(/[,\n]/)
+        .map((e) => e.trim())
+        .filter((e) => e !== '');
+    if (entries.length === 0)
+        throw new Error(`${STEPS_FORM}; there is no step`);
+    const steps = [];
+    entries.forEach((entry, i) => {
+        const at = `entry ${i + 1} (${entry})`;
+        const match = PERCENT.exec(entry.replace(/\s+%$/, '%'));
+        if (!match)
+            throw new Error(`${STEPS_FORM}; ${at} is not a percentage`);
+        const weight = Number(match[1]);
+        if (weight <= 0)
+            throw new Error(`${STEPS_FORM}; ${at} is not above 0%`);
+        // 100% is not a step: promotion follows the last step anyway.
+        if (weight >= 100)
+            throw new Error(`${STEPS_FORM}; ${at} is not below 100% (promotion follows the last step)`);
+        const previous = steps[steps.length - 1];
+        if (previous !== undefined && weight <= previous)
+            throw new Error(`${STEPS_FORM}; ${at} is not above the step before it (${previous}%)`);
+        steps.push(weight);
+    });
+    return steps;
+}
+/** The canary's share of all replicas, in percent (0 when there are none). */
+function realisedShare(canary, stable) {
+    const total = canary + stable;
+    return total <= 0 ? 0 : (100 * canary) / total;
+}
+/**
+ * The fewest canary replicas (at least 1) whose share beside `stable` replicas reaches the weight:
+ * c ≥ weight·stable / (100 − weight). Checked with realisedShare itself so that rounding cannot
+ * make the answer disagree with the share reported.
+ */
+function canaryReplicas(weightPercent, stable) {
+    const s = Math.max(0, stable);
+    if (!(weightPercent > 0))
+        return 1;
+    if (weightPercent >= 100)
+        throw new Error(`a canary weight must be below 100%, got ${weightPercent}%`);
+    let c = Math.max(1, Math.ceil((weightPercent * s) / (100 - weightPercent)));
+    while (c > 1 && realisedShare(c - 1, s) >= weightPercent)
+        c--;
+    while (realisedShare(c, s) < weightPercent)
+        c++;
+    return c;
+}
+function planCanary(args) {
+    const of = args.steps.length;
+    return {
+        strategy: 'canary',
+        target: args.target,
+        canary: args.canary,
+        from: args.from,
+        to: args.to,
+        stable: args.stable,
+        // Two steps with the same replica count stay two steps: each is analysed again.
+        steps: args.steps.map((weight, i) => {
+            const replicas = canaryReplicas(weight, args.stable);
+            return { kind: 'canary', index: i + 1, of, weight, replicas, share: realisedShare(replicas, args.stable) };
+        })
+    };
+}
+/** A percentage for a log line: at most one decimal (16.7%, 25%). */
+function formatPercent(value) {
+    return `${Number(value.toFixed(1))}%`;
+}
+/** Human-readable lines for logs and dry-run. */
+function describeCanaryPlan(plan) {
+    const lines = [
+        `Canary of ${plan.target}: ${plan.steps.length} step(s) with ${plan.canary} beside ${plan.stable} stable replica(s), then promotion`,
+        `  from ${plan.from}`,
+        `  to   ${plan.to}`
+    ];
+    for (const step of plan.steps) {
+        lines.push(`  ${step.index}. canary ${formatPercent(step.weight)} → ${step.replicas} replica(s) beside ${plan.stable} stable = ${formatPercent(step.share)} of traffic, then analyse`);
+    }
+    lines.push(`  ${plan.steps.length + 1}. promote: roll ${plan.target} to the new release, then remove ${plan.canary}`);
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./lib/config/parse-strategy.js
+// The progressive-delivery inputs: strategy, canary steps, blue-green preview, and the metric gate.
+// Pure like parse-config.ts: the first bad input throws an InputError, before anything is touched.
+
+
+
+
+
+
+// Any names will do to check a condition's syntax; the real ones are filled in at run time.
+const SAMPLE_NAMES = { canary: 'app-canary', stable: 'app' };
+// Argo Rollouts' default: a metrics source that fails this many times in a row fails the analysis.
+const CONSECUTIVE_ERROR_LIMIT = 4;
+function parseStrategyInputs(inputs) {
+    const strategy = parseStrategy(inputs.strategy);
+    const canarySteps = parseSteps(inputs['canary-steps']);
+    const previewUrl = parseHttpUrl('preview-url', inputs['preview-url']);
+    const scaleDownDelayMs = parseDuration('scale-down-delay', inputs['scale-down-delay'], { allowZero: true });
+    if (previewUrl && strategy !== 'blue-green')
+        throw new InputError('preview-url', inputs['preview-url'], 'empty unless strategy is blue-green');
+    const analysis = parseAnalysis(inputs, strategy);
+    const config = { strategy, canarySteps, scaleDownDelayMs };
+    if (previewUrl)
+        config.previewUrl = previewUrl;
+    if (analysis)
+        config.analysis = analysis;
+    return config;
+}
+function parseStrategy(value) {
+    const text = value.trim();
+    if (text === 'rolling' || text === 'canary' || text === 'blue-green')
+        return text;
+    throw new InputError('strategy', value, 'rolling, canary or blue-green');
+}
+function parseSteps(value) {
+    try {
+        return parseCanarySteps(value);
+    }
+    catch (error) {
+        throw new InputError('canary-steps', value, error.message);
+    }
+}
+function parseHttpUrl(input, value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const url = URL.parse(text);
+    if (url === null || !['http:', 'https:'].includes(url.protocol) || url.hostname === '') {
+        throw new InputError(input, value, 'an http:// or https:// URL such as http://127.0.0.1:8080/health');
+    }
+    return url;
+}
+function parseAnalysis(inputs, strategy) {
+    const source = parseSource(inputs);
+    const condition = inputs['success-condition'].trim();
+    const compare = inputs.compare.trim();
+    if (compare !== 'none' && compare !== 'baseline')
+        throw new InputError('compare', inputs.compare, 'none or baseline');
+    const noData = inputs['no-data'].trim();
+    if (noData !== 'fail' && noData !== 'inconclusive' && noData !== 'pass')
+        throw new InputError('no-data', inputs['no-data'], 'fail, inconclusive or pass');
+    const intervalMs = parseDuration('analysis-interval', inputs['analysis-interval']);
+    const durationMs = parseDuration('analysis-duration', inputs['analysis-duration']);
+    const failureLimit = parseCount('failure-limit', inputs['failure-limit']);
+    const inconclusiveLimit = parseCount('inconclusive-limit', inputs['inconclusive-limit']);
+    const tolerance = parseBaselineTolerance(inputs['baseline-tolerance']);
+    if (!source) {
+        // A condition with nothing to measure would never be checked: say so rather than pass.
+        if (condition)
+            throw new InputError('success-condition', condition, 'empty unless prometheus-url or metrics-url is set');
+        if (compare === 'baseline')
+            throw new InputError('compare', compare, 'none unless prometheus-url or metrics-url is set');
+        return undefined;
+    }
+    if (durationMs < intervalMs) {
+        throw new InputError('analysis-duration', inputs['analysis-duration'], `a duration at least as long as analysis-interval (${inputs['analysis-interval'].trim()})`);
+    }
+    if (compare === 'baseline' && strategy !== 'canary') {
+        throw new InputError('compare', compare, 'none unless strategy is canary (a baseline needs stable replicas serving beside the new ones)');
+    }
+    if (!condition && compare !== 'baseline') {
+        throw new InputError('success-condition', '', 'a condition such as result < 0.01 (or compare: baseline), since a metrics source is set');
+    }
+    const text = source.kind === 'prometheus' ? source.query : condition;
+    if (compare === 'baseline' && !hasPlaceholder(text, 'canary')) {
+        const input = source.kind === 'prometheus' ? 'metrics-query' : 'success-condition';
+        throw new InputError(input, text, 'a query with {{canary}} where the service name goes, so that it can be run for the canary and for the stable service');
+    }
+    if (condition)
+        checkCondition(condition, source.kind === 'prometheus' ? 'query' : 'scrape');
+    const analysis = {
+        source,
+        intervalMs,
+        durationMs,
+        limits: { failureLimit, inconclusiveLimit, consecutiveErrorLimit: CONSECUTIVE_ERROR_LIMIT },
+        noData: noData
+    };
+    if (condition)
+        analysis.condition = condition;
+    if (compare === 'baseline')
+        analysis.baseline = tolerance;
+    return analysis;
+}
+function parseSource(inputs) {
+    const prometheus = parseHttpUrl('prometheus-url', inputs['prometheus-url']);
+    const scrape = parseHttpUrl('metrics-url', inputs['metrics-url']);
+    const query = inputs['metrics-query'].trim();
+    if (prometheus && scrape)
+        throw new InputError('metrics-url', inputs['metrics-url'], 'empty when prometheus-url is set (use one metrics source)');
+    if (query && !prometheus)
+        throw new InputError('metrics-query', query, 'empty unless prometheus-url is set (with metrics-url, write the measure in success-condition)');
+    if (scrape)
+        return { kind: 'scrape', url: scrape };
+    if (!prometheus)
+        return undefined;
+    if (!query)
+        throw new InputError('metrics-query', '', 'a PromQL query, since prometheus-url is set');
+    const unknown = unknownPlaceholder(query);
+    if (unknown)
+        throw new InputError('metrics-query', query, `only {{canary}} and {{stable}} as placeholders (found ${unknown})`);
+    return { kind: 'prometheus', url: prometheus, query };
+}
+function checkCondition(condition, mode) {
+    const unknown = unknownPlaceholder(condition);
+    if (unknown)
+        throw new InputError('success-condition', condition, `only {{canary}} and {{stable}} as placeholders (found ${unknown})`);
+    try {
+        parseCondition(fillPlaceholders(condition, SAMPLE_NAMES), mode);
+    }
+    catch (error) {
+        if (!(error instanceof ConditionError))
+            throw error;
+        const form = mode === 'query' ? 'a condition on result, such as result < 0.01' : 'a condition such as ratio(http_requests_total{code=~"5.."}, http_requests_total) < 0.01';
+        throw new InputError('success-condition', condition, `${form} (${error.message})`);
+    }
+}
+function parseBaselineTolerance(value) {
+    try {
+        return parseTolerance(value.trim());
+    }
+    catch (error) {
+        throw new InputError('baseline-tolerance', value, `a relative and/or absolute margin such as 20%, +0.01 or 20%+0.01 (${error.message})`);
+    }
+}
+function parseCount(input, value) {
+    const text = value.trim();
+    if (/^\d{1,6}$/.test(text))
+        return Number(text);
+    throw new InputError(input, value, 'a whole number, 0 or more');
+}
+
 ;// CONCATENATED MODULE: ./lib/docker/image-ref.js
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const HOST = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])`;
@@ -72713,6 +73709,7 @@ function registryHost(repository) {
 
 
 
+
 const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 const DOCKER_HOST_FORM = 'unix:///path/to/docker.sock, tcp://host[:port] or ssh://user@host[:port]';
 const IMAGE_FORM = 'an image reference such as ghcr.io/owner/app, app:1.0 or 127.0.0.1:5000/app@sha256:<64 hex> (lowercase repository)';
@@ -72727,7 +73724,7 @@ function parseConfig(inputs, env) {
     const push = parseBoolean('push', inputs.push);
     const registryAuth = parseRegistryAuth(inputs, image);
     const service = parseService(inputs.service);
-    const strategy = parseStrategy(inputs.strategy);
+    const strategyConfig = parseStrategyInputs(inputs);
     const batchSize = parseBatchSize(inputs['batch-size']);
     const health = parseHealth(inputs);
     const monitorMs = parseDuration('monitor', inputs.monitor, { allowZero: true });
@@ -72736,7 +73733,7 @@ function parseConfig(inputs, env) {
     const autoRollback = parseBoolean('auto-rollback', inputs['auto-rollback']);
     const dryRun = parseBoolean('dry-run', inputs['dry-run']);
     const config = {
-        dockerHost, image, tags, dockerfile, buildArgs, push, strategy, batchSize,
+        dockerHost, image, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
         monitorMs, deadlineMs, timeoutMs, autoRollback, dryRun
     };
     if (context !== undefined)
@@ -72925,11 +73922,6 @@ function parseService(value) {
     }
     return name;
 }
-function parseStrategy(value) {
-    if (value.trim() === 'rolling')
-        return 'rolling';
-    throw new InputError('strategy', value, 'rolling (canary and blue-green are not available yet)');
-}
 function parseBatchSize(value) {
     const text = value.trim();
     const match = /^(\d{1,9})(%?)$/.exec(text);
@@ -72945,16 +73937,12 @@ function parseHealth(inputs) {
     const intervalMs = parseDuration('health-interval', inputs['health-interval']);
     const timeoutMs = parseDuration('health-timeout', inputs['health-timeout']);
     const successes = parseWholeNumber('health-successes', inputs['health-successes']);
-    const text = inputs['health-url'].trim();
-    if (text === '') {
+    const url = parseHttpUrl('health-url', inputs['health-url']);
+    if (url === undefined) {
         // A body check without a URL would silently never run.
         if (body !== undefined)
             throw new InputError('health-url', '', 'an http:// or https:// URL, since health-body is set');
         return undefined;
-    }
-    const url = URL.parse(text);
-    if (url === null || !['http:', 'https:'].includes(url.protocol) || url.hostname === '') {
-        throw new InputError('health-url', inputs['health-url'], 'an http:// or https:// URL such as http://127.0.0.1:8080/health');
     }
     const health = { url, statuses, intervalMs, timeoutMs, successes };
     if (body !== undefined)
@@ -72977,6 +73965,1572 @@ function parseWholeNumber(input, value) {
     if (/^\d{1,9}$/.test(text) && Number(text) >= 1)
         return Number(text);
     throw new InputError(input, value, 'a whole number, 1 or more');
+}
+
+;// CONCATENATED MODULE: ./lib/analysis/assess.js
+/** A reading judged: no data becomes what the `no-data` input says, and the log says so. */
+function toMeasurement(evaluation, noData, at) {
+    const { values, detail } = evaluation;
+    if (evaluation.outcome === 'pass')
+        return { at, phase: 'successful', values, detail };
+    if (evaluation.outcome === 'fail')
+        return { at, phase: 'failed', values, detail };
+    const phase = noData === 'pass' ? 'successful' : noData === 'fail' ? 'failed' : 'inconclusive';
+    const counted = noData === 'pass' ? 'a pass' : noData === 'fail' ? 'a failure' : 'inconclusive';
+    return { at, phase, values, detail: `${detail}; no data, counted as ${counted} (no-data: ${noData})` };
+}
+/** A reading that could not be taken (the source did not answer): counts toward consecutive errors. */
+function errorMeasurement(message, at) {
+    return { at, phase: 'error', values: {}, detail: message };
+}
+/**
+ * failed > failureLimit → failed; inconclusive > inconclusiveLimit → inconclusive; more trailing
+ * errors than consecutiveErrorLimit → failed; once the window is over, successful if any reading
+ * was, else inconclusive; running until then.
+ */
+function assess(measurements, limits, windowOver) {
+    const count = (phase) => measurements.filter((m) => m.phase === phase).length;
+    const last = (phase) => measurements.findLast((m) => m.phase === phase)?.detail ?? '';
+    const failed = count('failed');
+    const inconclusive = count('inconclusive');
+    if (failed > limits.failureLimit) {
+        return { phase: 'failed', reason: `${failed} failed measurement(s), more than failure-limit ${limits.failureLimit}; last: ${last('failed')}` };
+    }
+    if (inconclusive > limits.inconclusiveLimit) {
+        return {
+            phase: 'inconclusive',
+            reason: `${inconclusive} inconclusive measurement(s), more than inconclusive-limit ${limits.inconclusiveLimit}; last: ${last('inconclusive')}`
+        };
+    }
+    const trailingErrors = measurements.length - 1 - measurements.findLastIndex((m) => m.phase !== 'error');
+    if (trailingErrors > limits.consecutiveErrorLimit) {
+        return {
+            phase: 'failed',
+            reason: `the metrics source kept failing: ${trailingErrors} consecutive error(s), more than ${limits.consecutiveErrorLimit} allowed; last: ${last('error')}`
+        };
+    }
+    if (!windowOver)
+        return { phase: 'running' };
+    if (count('successful') > 0)
+        return { phase: 'successful' };
+    if (measurements.length === 0)
+        return { phase: 'inconclusive', reason: 'no successful measurement in the window (no measurement was taken)' };
+    const errors = count('error');
+    const tally = `${measurements.length} measurement(s): ${failed} failed, ${inconclusive} inconclusive, ${errors} error(s)`;
+    return { phase: 'inconclusive', reason: `no successful measurement in the window (${tally}); last: ${measurements[measurements.length - 1].detail}` };
+}
+
+;// CONCATENATED MODULE: ./lib/gates/analysis-gate.js
+// The metric gate of one step: reads the configured source (a Prometheus query, or a scraped text
+// endpoint over the window), and judges each reading with the pure condition and baseline code.
+// It never throws: a source that cannot be read gives an `error` measurement, which assess() counts.
+
+
+
+
+// A reading must not hold up the step for long; a slow source counts as an error reading.
+const MAX_READ_MS = 10_000;
+function createAnalysisGate(config, names, readers) {
+    const timeoutMs = Math.min(MAX_READ_MS, Math.max(1000, config.intervalMs));
+    // The same condition for the stable service: {{canary}} read as the stable one (compare: baseline).
+    const asStable = { canary: names.stable, stable: names.stable };
+    const condition = config.condition ? parseCondition(fillPlaceholders(config.condition, names), modeOf(config)) : undefined;
+    const stableCondition = config.condition ? parseCondition(fillPlaceholders(config.condition, asStable), modeOf(config)) : undefined;
+    const judge = (evaluations, at) => toMeasurement(combine(evaluations), config.noData, at);
+    const guarded = async (at, read) => {
+        try {
+            return judge(await read(), at);
+        }
+        catch (error) {
+            return errorMeasurement(error.message, at);
+        }
+    };
+    const source = config.source;
+    if (source.kind === 'prometheus') {
+        const query = fillPlaceholders(source.query, names);
+        const stableQuery = fillPlaceholders(source.query, asStable);
+        return {
+            description: `Prometheus ${source.url.origin}: ${query}`,
+            begin: async () => undefined,
+            measure: (at) => guarded(at, async () => {
+                const series = await readers.prometheus.query(query, timeoutMs);
+                const evaluations = condition ? [evaluateQuery(condition, series)] : [];
+                if (config.baseline) {
+                    const stable = await readers.prometheus.query(stableQuery, timeoutMs);
+                    evaluations.push(compareToBaseline(singleValue(series), singleValue(stable), config.baseline));
+                }
+                return evaluations;
+            })
+        };
+    }
+    let start;
+    const scrape = async () => ({ samples: await readers.scraper.scrape(source.url, timeoutMs), at: Date.now() });
+    return {
+        description: `metrics endpoint ${source.url.href}: ${condition ? fillPlaceholders(config.condition ?? '', names) : 'baseline comparison'}`,
+        begin: async () => {
+            start = await scrape().catch(() => undefined);
+        },
+        measure: (at) => guarded(at, async () => {
+            const end = await scrape();
+            if (!start) {
+                // The window's first read failed; this one starts it, and the next can judge.
+                start = end;
+                throw new Error(`the metrics endpoint could not be read at the start of the window; the window starts now`);
+            }
+            const window = { start: start.samples, end: end.samples, seconds: Math.max(0.001, (end.at - start.at) / 1000) };
+            const evaluations = [];
+            if (condition)
+                evaluations.push(evaluateScrape(condition, window));
+            if (config.baseline && condition && stableCondition) {
+                const keys = conditionCalls(condition);
+                const canary = callValues(keys, conditionCalls(condition), evaluateScrape(condition, window));
+                const stable = callValues(keys, conditionCalls(stableCondition), evaluateScrape(stableCondition, window));
+                evaluations.push(compareToBaseline(canary, stable, config.baseline));
+            }
+            return evaluations;
+        })
+    };
+}
+function modeOf(config) {
+    return config.source.kind === 'prometheus' ? 'query' : 'scrape';
+}
+/** The baseline is judged on one number per side: a query for it must return one series. */
+function singleValue(series) {
+    if (series.length > 1)
+        throw new Error(`compare: baseline needs the query to return one value, but it returned ${series.length} series (wrap it in sum(...))`);
+    return series.length === 1 ? { result: series[0].value } : {};
+}
+/** A condition's measured calls under the canary's call texts, so the canary's and the stable's line up. */
+function callValues(keys, calls, evaluation) {
+    const out = {};
+    calls.forEach((call, i) => {
+        if (call in evaluation.values)
+            out[keys[i]] = evaluation.values[call];
+    });
+    return out;
+}
+/** Several judgements of one reading: any fail fails, else any no-data is no-data; values merged. */
+function combine(evaluations) {
+    const outcome = evaluations.some((e) => e.outcome === 'fail') ? 'fail' : evaluations.some((e) => e.outcome === 'no-data') ? 'no-data' : 'pass';
+    return {
+        outcome,
+        values: Object.assign({}, ...evaluations.map((e) => e.values)),
+        detail: evaluations.map((e) => e.detail).join('; ')
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/gates/metrics-error.js
+// What the two edges that fetch metric numbers (the Prometheus HTTP API, a scraped text endpoint) share:
+// the error they throw, how a URL appears in it (never with credentials), and the one GET both make,
+// which reports a timeout or an unreachable host as an outcome for each edge to word in its own terms.
+/** A metric reading could not be fetched or understood. The message says which and why, for the log. */
+class MetricsError extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'MetricsError';
+    }
+}
+/** A URL as it may appear in a message: no user or password, no fragment, the query string only on demand. */
+function showUrl(url, { query = true } = {}) {
+    return `${url.origin}${url.pathname}${query ? url.search : ''}`;
+}
+/**
+ * Request headers: the edge's defaults, then the caller's (case-insensitive, the caller's win).
+ * A header fetch cannot send is named, never shown: Headers' own error would quote a token.
+ */
+function mergeHeaders(defaults, extra = {}) {
+    const headers = new Headers(defaults);
+    for (const [name, value] of Object.entries(extra)) {
+        try {
+            headers.set(name, value);
+        }
+        catch {
+            throw new MetricsError(`the header ${JSON.stringify(name)} cannot be sent: its name or value has characters HTTP does not allow`);
+        }
+    }
+    return headers;
+}
+/**
+ * One GET whose body is read as text, the timeout covering the body too. Never throws.
+ * `user:password@` in the URL becomes a Basic Authorization header: fetch refuses such URLs, and its
+ * refusal would quote the password.
+ */
+async function fetchText(url, headers, timeoutMs) {
+    const target = new URL(url.href);
+    if (target.username || target.password) {
+        const user = decodeURIComponent(target.username);
+        const password = decodeURIComponent(target.password);
+        target.username = '';
+        target.password = '';
+        if (!headers.has('authorization')) {
+            headers = new Headers(headers);
+            headers.set('authorization', `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`);
+        }
+    }
+    try {
+        const response = await fetch(target, { headers, signal: AbortSignal.timeout(timeoutMs) });
+        return { kind: 'reply', status: response.status, body: await response.text() };
+    }
+    catch (error) {
+        return describeFailure(error);
+    }
+}
+function describeFailure(error) {
+    const e = (error ?? {});
+    // fetch wraps the real reason in `cause`; a timeout may come either way.
+    if ([e.name, e.cause?.name].includes('TimeoutError'))
+        return { kind: 'timeout' };
+    const cause = e.cause;
+    // A host with several addresses fails with an AggregateError whose code may sit on its parts only.
+    const code = cause?.code ?? cause?.errors?.find((part) => part.code)?.code;
+    const reason = code ?? (cause?.message || e.message || String(error));
+    return { kind: 'unreachable', reason };
+}
+
+;// CONCATENATED MODULE: ./lib/gates/text-format.js
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
+const text_format_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
+// Go's strconv.ParseFloat in decimal, which is what Prometheus reads values with (hex floats aside).
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+const SPECIAL = new Map([
+    ['nan', NaN],
+    ['inf', Infinity],
+    ['+inf', Infinity],
+    ['-inf', -Infinity],
+    ['infinity', Infinity],
+    ['+infinity', Infinity],
+    ['-infinity', -Infinity]
+]);
+// A minified page or a binary reply would make one line of a message unreadable.
+const SHOWN_LINE_MAX = 120;
+/**
+ * A sample value as Prometheus writes it: decimal or scientific, `NaN`, `+Inf`, `-Inf` (any case,
+ * as Go accepts). `undefined` when it is not a number. Shared with the JSON API, whose values are strings.
+ */
+function parseSampleValue(text) {
+    const special = SPECIAL.get(text.toLowerCase());
+    if (special !== undefined)
+        return special;
+    return DECIMAL.test(text) ? Number(text) : undefined;
+}
+/**
+ * Every sample of a text exposition, in order. Timestamps and exemplars are read past and dropped.
+ * Throws MetricsError on the first malformed line:
+ * `line <n> of the metrics text is malformed (<why>): <line, cut at 120 characters>`.
+ */
+function parseTextFormat(text) {
+    const samples = [];
+    const lines = text.split('\n');
+    for (let index = 0; index < lines.length; index++) {
+        const raw = lines[index].endsWith('\r') ? lines[index].slice(0, -1) : lines[index];
+        const line = raw.replace(/^[ \t]+|[ \t]+$/g, '');
+        if (line === '')
+            continue;
+        if (line.startsWith('#')) {
+            // OpenMetrics ends with `# EOF`; anything after it is not part of the exposition.
+            if (line === '# EOF')
+                break;
+            continue;
+        }
+        const sample = parseSampleLine(line);
+        if (typeof sample === 'string') {
+            throw new MetricsError(`line ${index + 1} of the metrics text is malformed (${sample}): ${shorten(raw)}`);
+        }
+        samples.push(sample);
+    }
+    return samples;
+}
+/** One sample line, trimmed; a string is the reason it is malformed. */
+function parseSampleLine(line) {
+    const name = METRIC_NAME.exec(line)?.[0];
+    if (name === undefined)
+        return 'expected a metric name';
+    let pos = name.length;
+    let labels = {};
+    pos = skipBlanks(line, pos);
+    if (line[pos] === '{') {
+        const parsed = parseLabels(line, pos + 1);
+        if (typeof parsed === 'string')
+            return parsed;
+        labels = parsed.labels;
+        pos = parsed.end;
+    }
+    const rest = line.slice(pos).trim();
+    if (rest === '')
+        return `expected a value after ${pos === name.length ? 'the metric name' : 'the labels'}`;
+    if (pos === name.length)
+        return `expected a blank after the metric name`;
+    const [valueText, ...after] = rest.split(/[ \t]+/);
+    const value = parseSampleValue(valueText);
+    if (value === undefined)
+        return `${JSON.stringify(valueText)} is not a number`;
+    // An OpenMetrics exemplar (`# {trace_id="…"} 1`) may follow the value or the timestamp.
+    const exemplar = after.findIndex((token) => token.startsWith('#'));
+    const extra = exemplar === -1 ? after : after.slice(0, exemplar);
+    if (extra.length > 0) {
+        const timestamp = parseSampleValue(extra[0]);
+        if (timestamp === undefined || !Number.isFinite(timestamp))
+            return `${JSON.stringify(extra[0])} is not a timestamp`;
+    }
+    if (extra.length > 1)
+        return `unexpected ${JSON.stringify(extra.slice(1).join(' '))} after the timestamp`;
+    return { name, labels, value };
+}
+/** The labels after `{`, up to and past `}`. */
+function parseLabels(line, start) {
+    // Entries then fromEntries: a label called `__proto__` must stay a label.
+    const entries = new Map();
+    let pos = start;
+    for (;;) {
+        pos = skipBlanks(line, pos);
+        // `}` right after `{` or after a trailing comma: both are allowed.
+        if (line[pos] === '}')
+            return { labels: Object.fromEntries(entries), end: pos + 1 };
+        const name = text_format_LABEL_NAME.exec(line.slice(pos))?.[0];
+        if (name === undefined)
+            return pos >= line.length ? 'the labels are not closed' : `expected a label name at column ${pos + 1}`;
+        pos = skipBlanks(line, pos + name.length);
+        if (line[pos] !== '=')
+            return `expected "=" after the label ${JSON.stringify(name)}`;
+        pos = skipBlanks(line, pos + 1);
+        if (line[pos] !== '"')
+            return `expected a quoted value for the label ${JSON.stringify(name)}`;
+        const value = readQuoted(line, pos + 1);
+        if (value === undefined)
+            return `the value of the label ${JSON.stringify(name)} is not closed`;
+        if (entries.has(name))
+            return `the label ${JSON.stringify(name)} appears twice`;
+        entries.set(name, value.text);
+        pos = skipBlanks(line, value.end);
+        if (line[pos] === ',')
+            pos++;
+        else if (line[pos] !== '}')
+            return `expected "," or "}" after the label ${JSON.stringify(name)}`;
+    }
+}
+/** A label value after its opening quote: `\\`, `\"` and `\n` unescaped, other escapes kept as written (as Prometheus does). */
+function readQuoted(line, start) {
+    let text = '';
+    for (let pos = start; pos < line.length; pos++) {
+        const char = line[pos];
+        if (char === '"')
+            return { text, end: pos + 1 };
+        if (char !== '\\') {
+            text += char;
+            continue;
+        }
+        pos++;
+        if (pos >= line.length)
+            return undefined;
+        const escaped = line[pos];
+        text += escaped === 'n' ? '\n' : escaped === '\\' || escaped === '"' ? escaped : `\\${escaped}`;
+    }
+    return undefined;
+}
+function skipBlanks(line, pos) {
+    while (line[pos] === ' ' || line[pos] === '\t')
+        pos++;
+    return pos;
+}
+function shorten(line) {
+    return line.length <= SHOWN_LINE_MAX ? line : `${line.slice(0, SHOWN_LINE_MAX)}…`;
+}
+
+;// CONCATENATED MODULE: ./lib/gates/metrics-scrape.js
+
+
+// Ask for the text format first: OpenMetrics is parsed too, but some exporters would otherwise
+// answer protobuf, which this parser does not read.
+const ACCEPT = 'text/plain;version=0.0.4, application/openmetrics-text;version=1.0.0;q=0.5, */*;q=0.1';
+/** `headers` (e.g. Authorization) are sent with every scrape and never appear in a message. */
+function createMetricsScraper(opts = {}) {
+    const headers = mergeHeaders({ accept: ACCEPT, 'user-agent': 'zero-downtime-deploy metric gate' }, opts.headers);
+    return {
+        async scrape(url, timeoutMs) {
+            const shown = showUrl(url);
+            const outcome = await fetchText(url, headers, timeoutMs);
+            if (outcome.kind === 'timeout')
+                throw new MetricsError(`the metrics endpoint ${shown} did not answer within ${timeoutMs} ms`);
+            if (outcome.kind === 'unreachable')
+                throw new MetricsError(`cannot reach the metrics endpoint ${shown}: ${outcome.reason}`);
+            if (outcome.status < 200 || outcome.status > 299) {
+                throw new MetricsError(`the metrics endpoint ${shown} answered HTTP ${outcome.status}`);
+            }
+            try {
+                return parseTextFormat(outcome.body);
+            }
+            catch (error) {
+                // Name the endpoint: with several targets, "line 1 is malformed" alone does not say whose (often a login page).
+                const why = error instanceof Error ? error.message : String(error);
+                throw new MetricsError(`the metrics endpoint ${shown} answered something other than Prometheus metrics: ${why}`, { cause: error });
+            }
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/gates/prometheus.js
+
+
+// The API's body is quoted in a message only to show what answered instead (a login page, a proxy).
+const SHOWN_BODY_MAX = 80;
+/**
+ * `baseUrl` is where Prometheus serves its UI, with any path prefix (`http://host:9090/prom/`).
+ * `headers` (e.g. Authorization) are sent with every query and never appear in a message.
+ */
+function createPrometheusClient(baseUrl, opts = {}) {
+    const endpoint = queryEndpoint(baseUrl);
+    const headers = mergeHeaders({ accept: 'application/json', 'user-agent': 'zero-downtime-deploy metric gate' }, opts.headers);
+    const shownBase = showUrl(baseUrl, { query: false });
+    const shownEndpoint = showUrl(endpoint, { query: false });
+    return {
+        async query(promql, timeoutMs) {
+            const url = new URL(endpoint.href);
+            url.search = `?query=${encodeURIComponent(promql)}`;
+            const outcome = await fetchText(url, headers, timeoutMs);
+            if (outcome.kind === 'timeout')
+                throw new MetricsError(`Prometheus did not answer within ${timeoutMs} ms`);
+            if (outcome.kind === 'unreachable')
+                throw new MetricsError(`cannot reach Prometheus at ${shownBase}: ${outcome.reason}`);
+            return readReply(outcome.status, outcome.body, shownEndpoint);
+        }
+    };
+}
+/** `<base>/api/v1/query`, keeping a path prefix whether or not it ends with a slash. */
+function queryEndpoint(baseUrl) {
+    const base = new URL(baseUrl.href);
+    base.search = '';
+    base.hash = '';
+    if (!base.pathname.endsWith('/'))
+        base.pathname += '/';
+    return new URL('api/v1/query', base);
+}
+function readReply(status, body, shownEndpoint) {
+    const json = parseJson(body);
+    // Prometheus says why it refused a query (400 bad_data, 422 execution, 503 timeout) in the body.
+    if (isRecord(json) && json.status === 'error' && typeof json.error === 'string') {
+        const type = typeof json.errorType === 'string' && json.errorType !== '' ? ` (${json.errorType})` : '';
+        throw new MetricsError(`Prometheus rejected the query${type}: ${json.error}`);
+    }
+    if (status < 200 || status > 299)
+        throw new MetricsError(`Prometheus answered HTTP ${status} at ${shownEndpoint}`);
+    const series = isRecord(json) && json.status === 'success' ? readData(json.data) : undefined;
+    if (series === undefined)
+        throw notTheApi(body);
+    return series;
+}
+/** The `data` of a successful reply; `undefined` when it does not have the API's shape. */
+function readData(data) {
+    if (!isRecord(data))
+        return undefined;
+    switch (data.resultType) {
+        case 'vector': {
+            if (!Array.isArray(data.result))
+                return undefined;
+            const series = [];
+            for (const item of data.result) {
+                const labels = isRecord(item) ? readLabels(item.metric) : undefined;
+                const value = isRecord(item) ? readValue(item.value) : undefined;
+                if (labels === undefined || value === undefined)
+                    return undefined;
+                series.push({ labels, value });
+            }
+            return series;
+        }
+        case 'scalar': {
+            const value = readValue(data.result);
+            return value === undefined ? undefined : [{ labels: {}, value }];
+        }
+        case 'matrix':
+            throw new MetricsError('the query returned a range vector; write an instant query, e.g. rate(x[1m])');
+        case 'string':
+            throw new MetricsError('the query returned a string; write a query that returns a number or an instant vector');
+        default:
+            return undefined;
+    }
+}
+/** `[<unix seconds>, "<value>"]`: values are strings so that NaN and ±Inf survive JSON. */
+function readValue(pair) {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'number' || typeof pair[1] !== 'string')
+        return undefined;
+    return parseSampleValue(pair[1]);
+}
+function readLabels(metric) {
+    // An aggregated result (`sum(…)`) comes with `metric: {}`, which is its labels.
+    if (!isRecord(metric))
+        return undefined;
+    const entries = Object.entries(metric);
+    return entries.every(([, value]) => typeof value === 'string') ? Object.fromEntries(entries) : undefined;
+}
+function parseJson(body) {
+    try {
+        return JSON.parse(body);
+    }
+    catch {
+        return undefined;
+    }
+}
+function notTheApi(body) {
+    const shown = body.replace(/\s+/g, ' ').trim().slice(0, SHOWN_BODY_MAX);
+    return new MetricsError(`Prometheus answered something that is not its JSON API (${shown === '' ? 'an empty body' : shown})`);
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/blue-green-plan.js
+// Blue-green as data: the full new set beside the old one under a preview name, gated, then one switch.
+// Pure, like plan.ts: printed by dry-run, kept in the report.
+const PREVIEW_SUFFIX = '-preview';
+function planBlueGreen(args) {
+    return { strategy: 'blue-green', preview: `${args.target}${PREVIEW_SUFFIX}`, ...args };
+}
+/** A preview answers on its own names only: every alias of the service, suffixed. */
+function previewAliases(aliases) {
+    return (aliases ?? []).map((alias) => `${alias}${PREVIEW_SUFFIX}`);
+}
+function describeBlueGreenPlan(plan) {
+    const delay = plan.scaleDownDelayMs % 1000 === 0 ? `${plan.scaleDownDelayMs / 1000}s` : `${plan.scaleDownDelayMs} ms`;
+    return [
+        `Blue-green of ${plan.target}: ${plan.replicas} replica(s)`,
+        `  from ${plan.from}`,
+        `  to   ${plan.to}`,
+        `  1. start ${plan.replicas} replica(s) of the new release as ${plan.preview} (preview names only), then gate them`,
+        `  2. switch: replace the tasks of ${plan.target} with the verified release ${plan.replicas > 1 ? 'in two waves (half, then the rest)' : 'in one wave'}, start-first, then watch it for ${delay}`,
+        `  3. remove ${plan.preview}`
+    ];
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
+const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
+// A replica task of a long-running service that ends in one of these did not survive.
+const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
+const WANTED = new Set(['running', 'ready', 'accepted']);
+/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
+function digestOf(image) {
+    const at = image?.lastIndexOf('@') ?? -1;
+    return image && at >= 0 ? image.slice(at + 1) : undefined;
+}
+/** Two references name the same release when their digests match, or, unpinned, their text does. */
+function sameRelease(a, b) {
+    if (!a)
+        return false;
+    const da = digestOf(a);
+    const db = digestOf(b);
+    return da && db ? da === db : a === b;
+}
+function observeTasks(tasks, release, desired, since, update) {
+    const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
+    const failures = [];
+    for (const task of tasks) {
+        const state = task.Status?.State ?? 'unknown';
+        const wanted = WANTED.has(task.DesiredState ?? '');
+        const onRelease = sameRelease(task.Spec?.ContainerSpec?.Image, release);
+        if (!onRelease) {
+            if (wanted && (state === 'running' || STARTING.has(state)))
+                o.others++;
+            continue;
+        }
+        if (FAILED.has(state)) {
+            const at = Date.parse(task.CreatedAt ?? '') || 0;
+            if (at >= since) {
+                o.failed++;
+                failures.push({ at, text: swarm_tasks_describeFailure(task, state) });
+            }
+        }
+        else if (wanted && state === 'running') {
+            o.ready++;
+        }
+        else if (wanted && STARTING.has(state)) {
+            o.starting++;
+        }
+    }
+    o.failures = failures.sort((x, y) => y.at - x.at).map((f) => f.text);
+    return o;
+}
+function swarm_tasks_describeFailure(task, state) {
+    const slot = task.Slot !== undefined ? `slot ${task.Slot}` : `task ${task.ID.slice(0, 12)}`;
+    const why = task.Status?.Err || task.Status?.Message || 'no reason given';
+    const code = task.Status?.ContainerStatus?.ExitCode;
+    return `${slot} ${state}${code !== undefined && code !== 0 ? ` (exit ${code})` : ''}: ${why}`;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-target.js
+
+// The updater sleeps this long after each batch; we never let it run out (a day), we release it.
+const HOLD_NS = 24 * 3600 * 1e9;
+// Swarm watches each new task this long for a failure before counting it as updated.
+const SWARM_MONITOR_NS = 5 * 1e9;
+// Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting".
+const ROLLOUT_LABEL = 'zdd.rollout';
+const IN_FLIGHT = new Set(['updating', 'rollback_started']);
+class SwarmTarget {
+    api;
+    serviceName;
+    log;
+    constructor(api, serviceName, log) {
+        this.api = api;
+        this.serviceName = serviceName;
+        this.log = log;
+    }
+    async capture() {
+        const service = await this.inspect();
+        const spec = service.Spec ?? {};
+        const image = containerSpec(spec)?.Image;
+        if (!image)
+            throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
+        const update = service.UpdateStatus;
+        if (update?.State && IN_FLIGHT.has(update.State)) {
+            const marker = spec.Labels?.[ROLLOUT_LABEL];
+            throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
+                ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish or roll it back first`);
+        }
+        const mode = spec.Mode?.Global ? 'global' : 'replicated';
+        if (spec.Mode?.ReplicatedJob || spec.Mode?.GlobalJob) {
+            throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
+        }
+        const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
+        const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
+        const order = hostPorts.length ? 'stop-first' : 'start-first';
+        if (hostPorts.length) {
+            // A new task cannot bind the port while the old one on the same node holds it.
+            this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
+                'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile');
+        }
+        return {
+            id: service.ID,
+            name: this.serviceName,
+            image,
+            replicas,
+            spec,
+            version: service.Version?.Index ?? 0,
+            mode,
+            order,
+            facts: {
+                'rollout order': order,
+                mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
+                'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
+                'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
+                healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
+            }
+        };
+    }
+    async applyStep(capture, step, release, batchSize) {
+        const marker = `${step.index}/${step.of}`;
+        if (step.index === 1) {
+            // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
+            const spec = structuredClone(capture.spec);
+            setImage(spec, release);
+            spec.UpdateConfig = {
+                Parallelism: batchSize,
+                Delay: HOLD_NS,
+                FailureAction: 'pause',
+                Monitor: SWARM_MONITOR_NS,
+                MaxFailureRatio: 0,
+                Order: capture.order
+            };
+            spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
+            await this.write(spec, capture.version, `batch ${marker}`);
+            return;
+        }
+        // Any change to the spec restarts Swarm's updater, which then replaces the next batch of stale tasks.
+        const current = await this.inspect();
+        const spec = structuredClone(current.Spec ?? {});
+        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
+        await this.write(spec, current.Version?.Index ?? 0, `batch ${marker}`);
+    }
+    async observe(capture, release, since) {
+        const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
+        return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus);
+    }
+    async complete(capture, release) {
+        const current = await this.inspect();
+        const spec = structuredClone(current.Spec ?? {});
+        setImage(spec, release);
+        restoreUpdateConfig(spec, capture.spec);
+        spec.Labels = withoutMarker(spec.Labels);
+        await this.write(spec, current.Version?.Index ?? 0, 'completion');
+    }
+    async restore(capture, previous) {
+        const current = await this.inspect();
+        const spec = structuredClone(capture.spec);
+        setImage(spec, previous);
+        // Everything at once, new tasks first: the fastest way back that never drops below the count.
+        // Where tasks must stop first (host-mode ports), one at a time, so that the others keep serving.
+        const parallelism = capture.order === 'start-first' ? 0 : 1;
+        spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
+        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
+        await this.write(spec, current.Version?.Index ?? 0, 'revert');
+    }
+    async settle(capture, previous) {
+        const current = await this.inspect();
+        const spec = structuredClone(capture.spec);
+        setImage(spec, previous);
+        await this.write(spec, current.Version?.Index ?? 0, 'restore settings');
+    }
+    async failureLogs(capture, release, since) {
+        return failedTaskLogs(this.api, await this.tasks(capture.id), release, since);
+    }
+    inspect() {
+        return this.api.inspect(this.serviceName);
+    }
+    tasks(serviceId) {
+        return this.api.tasks(serviceId);
+    }
+    async countRunning(serviceId) {
+        const tasks = await this.tasks(serviceId);
+        return tasks.filter((t) => t.DesiredState === 'running').length;
+    }
+    write(spec, version, what) {
+        return this.api.write(this.serviceName, spec, version, what);
+    }
+}
+/** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
+async function failedTaskLogs(api, tasks, release, since) {
+    const bad = tasks
+        .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
+        .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
+        .slice(0, 3);
+    const lines = [];
+    for (const task of bad) {
+        lines.push(`task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
+        const containerId = task.Status?.ContainerStatus?.ContainerID;
+        if (containerId)
+            lines.push(...(await api.containerTail(containerId)));
+    }
+    return lines;
+}
+/** The health check the service's spec sets (it overrides the image's), if any. */
+function specHealthCheck(spec) {
+    return containerSpec(spec)?.HealthCheck;
+}
+function containerSpec(spec) {
+    return spec.TaskTemplate?.ContainerSpec;
+}
+function setImage(spec, image) {
+    const template = spec.TaskTemplate;
+    spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } };
+}
+function restoreUpdateConfig(spec, original) {
+    if (original.UpdateConfig)
+        spec.UpdateConfig = structuredClone(original.UpdateConfig);
+    else
+        delete spec.UpdateConfig;
+}
+function withoutMarker(labels) {
+    const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
+    return rest;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/companion-spec.js
+
+
+/** On a companion: the service it belongs to. A service of that name without it is not ours to touch. */
+const COMPANION_OF_LABEL = 'zdd.companion-of';
+const ROLE_LABEL = 'zdd.role';
+function companionName(service, role) {
+    return `${service}-${role}`;
+}
+function companionSpec(stable, service, role, release, replicas) {
+    const spec = structuredClone(stable);
+    spec.Name = companionName(service, role);
+    spec.Labels = { ...withoutMarker(stable.Labels), [COMPANION_OF_LABEL]: service, [ROLE_LABEL]: role };
+    delete spec.Labels[ROLLOUT_LABEL];
+    setImage(spec, release);
+    spec.Mode = { Replicated: { Replicas: replicas } };
+    // Published ports belong to the stable service (two services cannot publish one port); the
+    // companion is reached through the networks it shares, by alias or by its own name.
+    spec.EndpointSpec = { Mode: stable.EndpointSpec?.Mode ?? 'vip' };
+    const template = spec.TaskTemplate;
+    if (role === 'preview') {
+        // A preview must not answer on the service's names before the switch.
+        if (template.Networks)
+            template.Networks = template.Networks.map((n) => ({ ...n, Aliases: previewAliases(n.Aliases) }));
+        if (spec.Networks)
+            spec.Networks = spec.Networks.map((n) => ({ ...n, Aliases: previewAliases(n.Aliases) }));
+    }
+    return spec;
+}
+/** Replicas a replicated service asks for. */
+function specReplicas(spec) {
+    return spec?.Mode?.Replicated?.Replicas ?? 0;
+}
+/** Whether traffic can reach a canary at all: only through shared network aliases or a proxy that knows its name. */
+function canaryReachWarning(stable, service) {
+    const template = stable.TaskTemplate;
+    const aliases = [...(template?.Networks ?? []), ...(stable.Networks ?? [])].flatMap((n) => n.Aliases ?? []);
+    const published = (stable.EndpointSpec?.Ports ?? []).filter((p) => p.PublishedPort);
+    if (aliases.length || !published.length)
+        return undefined;
+    return (`Service '${service}' is reached through published port(s) ${published.map((p) => p.PublishedPort).join(', ')} and has no network alias: ` +
+        `Swarm routes a published port to one service only, so the canary gets traffic only from a proxy that also routes to ${companionName(service, 'canary')} (give the service a network alias to share it)`);
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-companion.js
+
+
+
+const GONE_POLL_MS = 500;
+const GONE_TIMEOUT_MS = 60_000;
+class SwarmCompanion {
+    api;
+    stable;
+    service;
+    role;
+    log;
+    name;
+    constructor(api, stable, service, role, log) {
+        this.api = api;
+        this.stable = stable;
+        this.service = service;
+        this.role = role;
+        this.log = log;
+        this.name = companionName(service, role);
+    }
+    capture() {
+        return this.stable.capture();
+    }
+    /** A companion left by an interrupted run (ours), or an error when the name belongs to someone else. */
+    async leftover() {
+        const existing = await this.api.find(this.name);
+        if (existing && existing.Spec?.Labels?.[COMPANION_OF_LABEL] !== this.service) {
+            throw new Error(`A service named '${this.name}' already exists and was not made by zero-downtime-deploy for '${this.service}'; ` +
+                `the ${this.role} needs that name: rename or remove that service`);
+        }
+        return existing;
+    }
+    async applyStep(capture, step, release) {
+        const existing = await this.leftover();
+        if (step.index === 1) {
+            if (existing) {
+                this.log.warning(`Removing ${this.name}, left over from an interrupted run (it ran ${imageOf(existing)})`);
+                await this.removeAndWait();
+            }
+            await this.api.create(companionSpec(capture.spec, this.service, this.role, release, step.newReplicas));
+            return;
+        }
+        if (!existing)
+            throw new Error(`Service '${this.name}' disappeared during the rollout`);
+        const spec = structuredClone(existing.Spec ?? {});
+        spec.Mode = { Replicated: { Replicas: step.newReplicas } };
+        await this.api.write(this.name, spec, existing.Version?.Index ?? 0, `scale to ${step.newReplicas}`);
+    }
+    async observe(_capture, release, since) {
+        const service = await this.api.find(this.name);
+        if (!service)
+            return { desired: 0, ready: 0, starting: 0, failed: 0, others: 0, failures: [] };
+        const tasks = await this.api.tasks(service.ID);
+        return observeTasks(tasks, release, specReplicas(service.Spec), since, service.UpdateStatus);
+    }
+    /** The companion's work is done by then; it is removed by whoever runs the next phase. */
+    async complete() { }
+    async restore() {
+        await this.remove();
+    }
+    async settle() { }
+    async failureLogs(_capture, release, since) {
+        const service = await this.api.find(this.name);
+        return service ? failedTaskLogs(this.api, await this.api.tasks(service.ID), release, since) : [];
+    }
+    /** Removes the companion; a service of that name that is not ours is never touched. */
+    async remove() {
+        if (!(await this.leftover()))
+            return;
+        this.log.info(`Removing ${this.name}`);
+        await this.api.remove(this.name);
+    }
+    /** Removes the service and waits until its tasks are gone, so that a new one does not double it. */
+    async removeAndWait() {
+        const existing = await this.leftover();
+        if (!existing)
+            return;
+        await this.api.remove(this.name);
+        const deadline = Date.now() + GONE_TIMEOUT_MS;
+        while (Date.now() < deadline) {
+            const tasks = await this.api.tasks(existing.ID);
+            if (!tasks.some((t) => t.Status?.State === 'running'))
+                return;
+            await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
+        }
+        this.log.warning(`Tasks of the removed ${this.name} were still running after ${GONE_TIMEOUT_MS / 1000}s`);
+    }
+}
+function imageOf(service) {
+    return service.Spec?.TaskTemplate?.ContainerSpec?.Image ?? 'an unknown image';
+}
+
+;// CONCATENATED MODULE: ./lib/gates/health-verdict.js
+// Pure judgement of one health probe reply against the expected status and body.
+
+function formatRanges(ranges) {
+    return ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
+}
+function judgeProbe(reply, expect) {
+    const took = `${Math.round(reply.durationMs)} ms`;
+    if (reply.status === undefined) {
+        return { ok: false, detail: `${reply.error ?? 'no reply'} after ${took}`, durationMs: reply.durationMs };
+    }
+    const base = { status: reply.status, durationMs: reply.durationMs };
+    if (!statusMatches(expect.statuses, reply.status)) {
+        return { ...base, ok: false, detail: `${reply.status} in ${took} (expected ${formatRanges(expect.statuses)})` };
+    }
+    if (expect.body && !expect.body.test(reply.body ?? '')) {
+        return { ...base, ok: false, detail: `${reply.status} in ${took}, body does not match /${expect.body.source}/: ${snippet(reply.body)}` };
+    }
+    return { ...base, ok: true, detail: `${reply.status} in ${took}` };
+}
+function snippet(body) {
+    const text = (body ?? '').replace(/\s+/g, ' ').trim();
+    return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}
+
+;// CONCATENATED MODULE: ./lib/report/report.js
+class ReportRecorder {
+    now;
+    report;
+    constructor(now) {
+        this.now = now;
+        this.report = { tool: 'zero-downtime-deploy', startedAt: iso(now()), steps: [], failureLogs: [], warnings: [] };
+    }
+    startStep(name) {
+        const step = { name, startedAt: iso(this.now()), probes: [], measurements: [], events: [] };
+        this.report.steps.push(step);
+        return step;
+    }
+    event(step, message) {
+        step.events.push({ at: iso(this.now()), message });
+    }
+    endStep(step, outcome, reason) {
+        step.endedAt = iso(this.now());
+        step.outcome = outcome;
+        if (reason)
+            step.reason = reason;
+    }
+    finish(result, reason) {
+        this.report.endedAt = iso(this.now());
+        this.report.result = result;
+        if (reason)
+            this.report.reason = reason;
+        return this.report;
+    }
+}
+function iso(ms) {
+    return new Date(ms).toISOString();
+}
+/** Milliseconds between two ISO times, or undefined while the second is missing. */
+function elapsedMs(from, to) {
+    return to ? Date.parse(to) - Date.parse(from) : undefined;
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/decide.js
+// Swarm states that mean the platform itself gave up on the update.
+const PLATFORM_FAILURE_STATES = new Set(['paused', 'rollback_started', 'rollback_paused', 'rollback_completed']);
+function startStep(now) {
+    return { phase: 'converging', stepStartedAt: now, phaseStartedAt: now, consecutiveSuccesses: 0 };
+}
+/** Whether the engine should probe health at this tick. */
+function wantsProbe(progress, rules) {
+    return rules.hasHealthGate && progress.phase !== 'converging';
+}
+function decide(goal, rules, progress, tick) {
+    const { now, observation: o } = tick;
+    const revert = (reason) => ({ verdict: 'revert', progress, reason });
+    if (now >= tick.runDeadlineAt)
+        return revert('the whole run went past its timeout');
+    if (o.failed > 0) {
+        const why = o.failures[0] ? `: ${o.failures[0]}` : '';
+        return revert(`${o.failed} replica(s) of the new release failed${why}`);
+    }
+    if (o.updateState && PLATFORM_FAILURE_STATES.has(o.updateState)) {
+        return revert(`the platform reports the update ${o.updateState}${o.updateMessage ? `: ${o.updateMessage}` : ''}`);
+    }
+    switch (progress.phase) {
+        case 'converging':
+            return converge(goal, rules, progress, tick, revert);
+        case 'verifying':
+            return verify(goal, rules, progress, tick, revert);
+        case 'monitoring':
+            return monitor(goal, rules, progress, tick, revert);
+    }
+}
+function converge(goal, rules, progress, tick, revert) {
+    const o = tick.observation;
+    const converged = o.ready >= goal.newReplicas && o.others <= goal.total - goal.newReplicas;
+    if (converged)
+        return enter(rules.hasHealthGate ? 'verifying' : 'monitoring', goal, rules, progress, tick);
+    if (tick.now - progress.stepStartedAt >= rules.deadlineMs) {
+        return revert(`deadline: ${o.ready} of ${goal.newReplicas} replica(s) ready on the new release` +
+            ` (${o.starting} starting, ${o.others} on the old) after ${seconds(rules.deadlineMs)}`);
+    }
+    return { verdict: 'wait', progress };
+}
+function verify(goal, rules, progress, tick, revert) {
+    const probe = tick.probe;
+    if (probe) {
+        const successes = probe.ok ? progress.consecutiveSuccesses + 1 : 0;
+        const next = { ...progress, consecutiveSuccesses: successes };
+        if (successes >= rules.successesNeeded)
+            return enter('monitoring', goal, rules, next, tick);
+        progress = next;
+    }
+    if (tick.now - progress.stepStartedAt >= rules.deadlineMs) {
+        return revert(`deadline: the health gate had ${progress.consecutiveSuccesses} of ${rules.successesNeeded} consecutive successes` +
+            ` after ${seconds(rules.deadlineMs)}${probe ? `; last probe ${probe.detail}` : ''}`);
+    }
+    return { verdict: 'wait', progress };
+}
+function monitor(goal, rules, progress, tick, revert) {
+    if (tick.probe && !tick.probe.ok)
+        return revert(`health gate failed while monitoring: ${tick.probe.detail}`);
+    const analysis = tick.analysis;
+    if (analysis && (analysis.phase === 'failed' || analysis.phase === 'inconclusive')) {
+        return revert(`metric analysis ${analysis.phase}: ${analysis.reason ?? 'no reason given'}`);
+    }
+    if (tick.now - progress.phaseStartedAt >= rules.monitorMs) {
+        // The window is over by the clock, but the analysis decides when its last reading is in.
+        if (rules.hasAnalysis && analysis?.phase !== 'successful')
+            return { verdict: 'wait', progress, note: 'waiting for the metric analysis' };
+        const o = tick.observation;
+        // A replica that vanished during the window (crashed and was replaced) means the step is not stable.
+        if (o.ready < goal.newReplicas) {
+            if (tick.now - progress.phaseStartedAt >= rules.monitorMs + rules.deadlineMs) {
+                return revert(`deadline: only ${o.ready} of ${goal.newReplicas} replica(s) still ready after the monitor window`);
+            }
+            return { verdict: 'wait', progress, note: `${o.ready}/${goal.newReplicas} ready; waiting` };
+        }
+        return { verdict: 'advance', progress };
+    }
+    return { verdict: 'wait', progress };
+}
+function enter(phase, goal, rules, progress, tick) {
+    const next = { ...progress, phase, phaseStartedAt: tick.now };
+    // With no monitor window there is nothing more to wait for once the replicas (and health) are in,
+    // provided the replicas are still in: a replica lost while verifying is waited for by monitor().
+    const stillReady = tick.observation.ready >= goal.newReplicas;
+    if (phase === 'monitoring' && rules.monitorMs === 0 && !rules.hasAnalysis && stillReady)
+        return { verdict: 'advance', progress: next };
+    return { verdict: 'wait', progress: next, note: `entering ${phase}` };
+}
+function seconds(ms) {
+    return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`;
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/observation.js
+// What a target reports about its replicas at one moment, relative to one release.
+function describeObservation(o) {
+    const parts = [`${o.ready}/${o.desired} ready`];
+    if (o.starting)
+        parts.push(`${o.starting} starting`);
+    if (o.failed)
+        parts.push(`${o.failed} failed`);
+    if (o.others)
+        parts.push(`${o.others} on other releases`);
+    if (o.updateState)
+        parts.push(`update ${o.updateState}`);
+    return parts.join(', ');
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/revert.js
+// Putting the captured release back: write it, wait until every replica runs it again, then restore the
+// exact captured settings. A revert is never itself reverted; when it cannot converge, it says so loudly.
+
+
+
+// A revert gets at least this long to converge, even when the per-batch deadline is shorter.
+const MIN_REVERT_MS = 60_000;
+const POLL_MS = 1000;
+async function revert(capture, previous, settings, deps) {
+    const { target, clock, log, recorder } = deps;
+    const record = recorder.startStep('revert');
+    return log.group(`Revert to ${previous}`, async () => {
+        const started = clock.now();
+        const deadline = started + Math.max(settings.deadlineMs, MIN_REVERT_MS);
+        try {
+            await target.restore(capture, previous);
+            let lastSeen = '';
+            for (;;) {
+                const o = await target.observe(capture, previous, started);
+                const seen = describeObservation(o);
+                record.replicas = seen;
+                if (seen !== lastSeen) {
+                    log.info(`  ${seen}`);
+                    recorder.event(record, seen);
+                    lastSeen = seen;
+                }
+                if (o.ready >= o.desired && o.others === 0)
+                    break;
+                if (clock.now() >= deadline) {
+                    const reason = `the previous release did not come back within ${Math.round((deadline - started) / 1000)}s (${seen})`;
+                    recorder.endStep(record, 'not converged', reason);
+                    log.error(`Revert incomplete: ${reason}. ${capture.name} is NOT on a single known release.`);
+                    return { ok: false, reason };
+                }
+                await clock.sleep(POLL_MS);
+            }
+            await target.settle(capture, previous);
+        }
+        catch (error) {
+            const reason = error.message;
+            recorder.endStep(record, 'not converged', reason);
+            return { ok: false, reason };
+        }
+        const took = ((clock.now() - started) / 1000).toFixed(1);
+        log.info(`  every replica runs ${previous} again (${took}s)`);
+        if (settings.health) {
+            // Say how the restored release answers; a failing probe here is reported, not acted on.
+            const probe = judgeProbe(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health);
+            record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail });
+            log.info(`  health after revert: ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`);
+        }
+        recorder.endStep(record, 'converged');
+        return { ok: true };
+    });
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/engine.js
+// The engine: for each step of the plan, act through the target, then observe until the step is done,
+// a gate fails or a deadline passes. The rules live in decide(); this file only does the I/O and records.
+
+
+
+
+
+
+// How often replicas are polled while they converge (probing follows health-interval).
+const CONVERGE_POLL_MS = 1000;
+async function runRollout(plan, capture, previous, settings, deps) {
+    const { target, clock, log } = deps;
+    const since = clock.now();
+    const rules = {
+        hasHealthGate: settings.health !== undefined,
+        hasAnalysis: settings.analysis !== undefined && deps.analysis !== undefined,
+        successesNeeded: settings.health?.successes ?? 0,
+        monitorMs: Math.max(settings.monitorMs, settings.analysis && deps.analysis ? settings.analysis.durationMs : 0),
+        deadlineMs: settings.deadlineMs
+    };
+    let failure;
+    for (const step of plan.steps) {
+        const name = stepName(step);
+        const record = deps.recorder.startStep(name);
+        failure = await log.group(`${capitalised(name)}: ${step.newReplicas}/${step.total} replicas on the new release`, () => runStep(step, plan, capture, rules, settings, since, record, deps).catch((error) => {
+            // A fault while acting or observing (lost connection, API error) fails the step like a gate.
+            const reason = `${capitalised(name)}: ${error.message ?? error}`;
+            deps.recorder.endStep(record, 'failed', reason);
+            return reason;
+        }));
+        if (failure)
+            break;
+    }
+    if (!failure) {
+        failure = await target.complete(capture, plan.to).then(() => undefined, (error) => `Completing the rollout: ${error.message ?? error}`);
+    }
+    if (!failure) {
+        log.info(`All ${plan.total} replica(s) of ${plan.target} run ${plan.to}`);
+        return { result: 'succeeded' };
+    }
+    deps.recorder.report.failureLogs.push(...(await target.failureLogs(capture, plan.to, since).catch(() => [])));
+    if (!settings.autoRollback) {
+        log.error(`${failure}. auto-rollback is off: ${plan.target} is left as it is, part-way through the rollout.`);
+        return { result: 'failed', reason: failure };
+    }
+    log.error(`${failure}. Reverting ${plan.target} to ${previous}.`);
+    const reverted = await revert(capture, previous, settings, deps);
+    return reverted.ok ? { result: 'rolled-back', reason: failure } : { result: 'failed', reason: `${failure}; then the revert failed: ${reverted.reason}` };
+}
+async function runStep(step, plan, capture, rules, settings, since, record, deps) {
+    const { target, clock, log, recorder } = deps;
+    const goal = { newReplicas: step.newReplicas, total: step.total };
+    if (step.monitorMs !== undefined)
+        rules = { ...rules, monitorMs: Math.max(step.monitorMs, rules.hasAnalysis ? rules.monitorMs : 0) };
+    let progress = startStep(clock.now());
+    await target.applyStep(capture, step, plan.to, plan.batchSize);
+    const analysis = rules.hasAnalysis && settings.analysis && deps.analysis ? new StepAnalysis(deps.analysis, settings.analysis, record, deps) : undefined;
+    let lastSeen = '';
+    for (;;) {
+        if (deps.signal?.aborted) {
+            recorder.endStep(record, 'failed', 'the run was cancelled');
+            return 'The run was cancelled';
+        }
+        const observation = await target.observe(capture, plan.to, since);
+        const seen = describeObservation(observation);
+        if (seen !== lastSeen) {
+            log.info(`  ${seen}`);
+            recorder.event(record, seen);
+            lastSeen = seen;
+        }
+        record.replicas = seen;
+        let probe;
+        if (settings.health && wantsProbe(progress, rules)) {
+            probe = judgeProbe(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health);
+            record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail });
+            log.info(`  health ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`);
+        }
+        const verdict = progress.phase === 'monitoring' && analysis ? await analysis.tick() : undefined;
+        const decision = decide(goal, rules, progress, { now: clock.now(), runDeadlineAt: settings.runDeadlineAt, observation, probe, analysis: verdict });
+        if (decision.progress.phase !== progress.phase) {
+            const note = `${decision.progress.phase}`;
+            log.info(`  → ${note}`);
+            recorder.event(record, note);
+        }
+        progress = decision.progress;
+        if (decision.verdict === 'advance') {
+            recorder.endStep(record, 'passed');
+            return undefined;
+        }
+        if (decision.verdict === 'revert') {
+            recorder.endStep(record, 'failed', decision.reason);
+            return `${capitalised(stepName(step))}: ${decision.reason}`;
+        }
+        if (progress.phase === 'monitoring' && analysis)
+            await analysis.begin();
+        const pause = progress.phase === 'converging' || !settings.health ? CONVERGE_POLL_MS : settings.health.intervalMs;
+        await clock.sleep(analysis?.pauseBefore(pause) ?? pause, deps.signal);
+    }
+}
+function stepName(step) {
+    return step.name ?? `batch ${step.index}/${step.of}`;
+}
+function capitalised(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+/**
+ * One step's metric analysis: the window starts when the step starts monitoring; a reading is taken
+ * every interval (the first one interval in, so that a scraped window has traffic to judge); the
+ * verdict is assess()'s over every reading so far, final once the planned readings are in.
+ */
+class StepAnalysis {
+    gate;
+    settings;
+    record;
+    deps;
+    measurements = [];
+    planned;
+    startedAt;
+    constructor(gate, settings, record, deps) {
+        this.gate = gate;
+        this.settings = settings;
+        this.record = record;
+        this.deps = deps;
+        this.planned = Math.max(1, Math.floor(settings.durationMs / settings.intervalMs));
+    }
+    async begin() {
+        if (this.startedAt !== undefined)
+            return;
+        this.startedAt = this.deps.clock.now();
+        this.deps.log.info(`  analysing ${this.gate.description} every ${this.settings.intervalMs / 1000}s, ${this.planned} reading(s)`);
+        await this.gate.begin();
+    }
+    async tick() {
+        await this.begin();
+        const { clock, log, recorder } = this.deps;
+        const due = (this.startedAt ?? clock.now()) + (this.measurements.length + 1) * this.settings.intervalMs;
+        if (this.measurements.length < this.planned && clock.now() >= due) {
+            const m = await this.gate.measure(clock.now());
+            this.measurements.push(m);
+            this.record.measurements.push({ at: iso(m.at), phase: m.phase, values: m.values, detail: m.detail });
+            const line = `metrics ${m.phase}: ${m.detail}`;
+            log.info(`  ${line}`);
+            recorder.event(this.record, line);
+        }
+        return assess(this.measurements, this.settings.limits, this.measurements.length >= this.planned);
+    }
+    /** Sleeps no longer than until the next reading is due. */
+    pauseBefore(pause) {
+        if (this.startedAt === undefined || this.measurements.length >= this.planned)
+            return pause;
+        const due = this.startedAt + (this.measurements.length + 1) * this.settings.intervalMs;
+        return Math.max(0, Math.min(pause, due - this.deps.clock.now()));
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/plan.js
+/** Resolves a count or a percentage against the workload's size: at least 1, at most total. */
+function resolveBatchSize(batch, total) {
+    const raw = batch.kind === 'count' ? batch.value : Math.ceil((total * batch.value) / 100);
+    return Math.max(1, Math.min(raw, Math.max(total, 1)));
+}
+/** Splits `total` replicas into batches of `size`; the last batch takes the remainder. */
+function planBatches(total, size) {
+    if (total <= 0)
+        return [];
+    const of = Math.ceil(total / size);
+    const steps = [];
+    for (let index = 1; index <= of; index++) {
+        const newReplicas = Math.min(index * size, total);
+        steps.push({ kind: 'batch', index, of, size: newReplicas - (index - 1) * size, newReplicas, total });
+    }
+    return steps;
+}
+function planRolling(args) {
+    const batchSize = resolveBatchSize(args.batch, args.total);
+    return {
+        strategy: 'rolling',
+        target: args.target,
+        from: args.from,
+        to: args.to,
+        total: args.total,
+        batchSize,
+        steps: planBatches(args.total, batchSize)
+    };
+}
+/** Human-readable lines for logs and dry-run. */
+function describePlan(plan) {
+    const lines = [
+        `Rolling update of ${plan.target}: ${plan.total} replica(s) in ${plan.steps.length} batch(es) of up to ${plan.batchSize}`,
+        `  from ${plan.from}`,
+        `  to   ${plan.to}`
+    ];
+    for (const step of plan.steps) {
+        lines.push(`  ${step.index}. replace ${step.size} replica(s) (start-first) → ${step.newReplicas}/${step.total} on the new release, then gate`);
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/progressive.js
+
+
+
+
+async function runCanary(plan, ctx) {
+    const { capture, engine } = ctx;
+    const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', engine.log);
+    const reach = canaryReachWarning(capture.spec, capture.name);
+    if (reach) {
+        engine.log.warning(reach);
+        engine.recorder.report.warnings.push(reach);
+    }
+    const steps = {
+        strategy: 'rolling',
+        target: companion.name,
+        from: ctx.previous,
+        to: ctx.release,
+        total: plan.steps.at(-1)?.replicas ?? 0,
+        batchSize: 1,
+        steps: plan.steps.map((s) => ({
+            kind: 'batch',
+            name: `canary ${s.index}/${s.of}: ${s.weight}% → ${s.replicas} replica(s) = ${s.share.toFixed(1)}% of traffic`,
+            index: s.index,
+            of: s.of,
+            size: s.replicas,
+            newReplicas: s.replicas,
+            total: s.replicas
+        }))
+    };
+    // Before anything changes: a service that holds the companion's name and is not ours stops the run.
+    await companion.leftover();
+    const gate = ctx.gateFor({ canary: companion.name, stable: capture.name });
+    let keep = false;
+    try {
+        const canary = await runRollout(steps, capture, ctx.previous, ctx.settings, { ...engine, target: companion, ...(gate ? { analysis: gate } : {}) });
+        keep = canary.result === 'failed' && !ctx.settings.autoRollback;
+        if (canary.result !== 'succeeded')
+            return canary;
+        engine.log.info(`Canary passed every step: promoting ${capture.name} to ${ctx.release}`);
+        return await promote(ctx, planRolling({ target: capture.name, from: ctx.previous, to: ctx.release, total: capture.replicas, batch: ctx.config.batchSize }), ctx.settings.monitorMs);
+    }
+    finally {
+        await cleanUp(companion, ctx, keep);
+    }
+}
+async function runBlueGreen(plan, ctx) {
+    const { capture, engine, config } = ctx;
+    const preview = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'preview', engine.log);
+    const start = {
+        strategy: 'rolling',
+        target: preview.name,
+        from: ctx.previous,
+        to: ctx.release,
+        total: plan.replicas,
+        batchSize: plan.replicas,
+        steps: [{ kind: 'batch', name: `preview: ${plan.replicas} replica(s) as ${preview.name}`, index: 1, of: 1, size: plan.replicas, newReplicas: plan.replicas, total: plan.replicas }]
+    };
+    // Before the switch, the HTTP gate is the preview's own URL; without one, Docker health and metrics judge.
+    const previewHealth = config.health && config.previewUrl ? { ...config.health, url: config.previewUrl } : undefined;
+    const { health: _health, ...withoutHealth } = ctx.settings;
+    const previewSettings = previewHealth ? { ...withoutHealth, health: previewHealth } : withoutHealth;
+    await preview.leftover();
+    const gate = ctx.gateFor({ canary: preview.name, stable: capture.name });
+    let keep = false;
+    try {
+        const gated = await runRollout(start, capture, ctx.previous, previewSettings, { ...engine, target: preview, ...(gate ? { analysis: gate } : {}) });
+        keep = gated.result === 'failed' && !ctx.settings.autoRollback;
+        if (gated.result !== 'succeeded')
+            return gated;
+        engine.log.info(`Preview passed its gates: switching ${capture.name} to ${ctx.release}`);
+        return await promote(ctx, switchPlan(plan), ctx.settings.monitorMs);
+    }
+    finally {
+        await cleanUp(preview, ctx, keep);
+    }
+}
+/**
+ * The switch: Swarm stops each old task the moment its replacement runs, and a proxy that finds tasks
+ * through DNS learns of the new ones only at its next resolve. Replacing every task at once would leave
+ * such a proxy with nothing to send to for that moment, so the verified release goes in as two waves
+ * (half, then the rest), each start-first; the last wave is watched for scale-down-delay.
+ */
+function switchPlan(plan) {
+    const waves = planRolling({ target: plan.target, from: plan.from, to: plan.to, total: plan.replicas, batch: { kind: 'percent', value: 50 } });
+    waves.steps = waves.steps.map((step) => ({
+        ...step,
+        name: `switch ${step.index}/${step.of}`,
+        ...(step.index === step.of ? { monitorMs: plan.scaleDownDelayMs } : {})
+    }));
+    return waves;
+}
+/** The stable service's own rolling update, gated by health only (the metrics judged the companion). */
+async function promote(ctx, plan, monitorMs) {
+    const { analysis: _analysis, ...settings } = ctx.settings;
+    return runRollout(plan, ctx.capture, ctx.previous, { ...settings, monitorMs }, { ...ctx.engine, target: ctx.stable });
+}
+/** Removes the companion, unless a failed one is kept for inspection (auto-rollback off). */
+async function cleanUp(companion, ctx, keep) {
+    const { log, recorder } = ctx.engine;
+    if (keep) {
+        log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`);
+        return;
+    }
+    const record = recorder.startStep(`remove ${companion.name}`);
+    try {
+        await companion.remove();
+        recorder.endStep(record, 'passed');
+    }
+    catch (error) {
+        const reason = `could not remove ${companion.name}: ${error.message}`;
+        log.error(reason);
+        recorder.endStep(record, 'failed', reason);
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-api.js
+class SwarmApi {
+    docker;
+    log;
+    registryAuth;
+    constructor(docker, log, 
+    /** X-Registry-Auth value so that nodes can pull from a private registry. */
+    registryAuth) {
+        this.docker = docker;
+        this.log = log;
+        this.registryAuth = registryAuth;
+    }
+    /** The service, or a clear error when it is missing or the host is not a Swarm manager. */
+    async inspect(name) {
+        try {
+            return (await this.docker.getService(name).inspect());
+        }
+        catch (error) {
+            const status = error.statusCode;
+            if (status === 404)
+                throw new Error(`Service '${name}' was not found on the Swarm`);
+            if (status === 503)
+                throw new Error(`The Docker host is not a Swarm manager, so service '${name}' cannot be updated`);
+            throw error;
+        }
+    }
+    /** The service, or undefined when there is none of that name. */
+    async find(name) {
+        try {
+            return (await this.docker.getService(name).inspect());
+        }
+        catch (error) {
+            if (error.statusCode === 404)
+                return undefined;
+            throw error;
+        }
+    }
+    /** The service's tasks; none once the service is gone (the task filter then answers 404). */
+    async tasks(serviceId) {
+        let tasks;
+        try {
+            tasks = (await this.docker.listTasks({ filters: { service: [serviceId] } }));
+        }
+        catch (error) {
+            if (error.statusCode === 404)
+                return [];
+            throw error;
+        }
+        // The filter also matches by ID prefix and by name: keep this service's own tasks.
+        return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId);
+    }
+    async create(spec) {
+        this.log.debug(`Swarm: creating ${spec.Name}`);
+        try {
+            const created = (await dial(this.docker, {
+                path: '/services/create?',
+                method: 'POST',
+                options: { _body: spec },
+                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
+                statusCodes: { 201: true, 400: 'bad parameter', 403: 'network is not eligible for services', 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
+            }));
+            return created.ID;
+        }
+        catch (error) {
+            throw new Error(`Swarm refused to create '${spec.Name}': ${apiMessage(error)}`);
+        }
+    }
+    async write(name, spec, version, what) {
+        this.log.debug(`Swarm: updating ${name} (${what}) at version ${version}`);
+        try {
+            await dial(this.docker, {
+                path: `/services/${encodeURIComponent(name)}/update?`,
+                method: 'POST',
+                options: { _query: { version }, _body: spec },
+                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
+                statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' }
+            });
+        }
+        catch (error) {
+            const message = apiMessage(error);
+            if (/out of sequence/i.test(message)) {
+                throw new Error(`Service '${name}' was changed by someone else during the rollout (${what}): ${message}`);
+            }
+            throw new Error(`Swarm refused the ${what} update of '${name}': ${message}`);
+        }
+    }
+    /** Removes the service; already gone is fine. */
+    async remove(name) {
+        try {
+            await this.docker.getService(name).remove();
+        }
+        catch (error) {
+            if (error.statusCode !== 404)
+                throw error;
+        }
+    }
+    /** The last log lines of a task's container, each prefixed for the report; empty when unreadable. */
+    async containerTail(containerId, lines = 20) {
+        try {
+            const raw = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: lines, follow: false }));
+            return demux(raw).map((line) => `  | ${line}`);
+        }
+        catch {
+            // The container may live on another node, or be gone already: logs are a courtesy.
+            return [];
+        }
+    }
+}
+function apiMessage(error) {
+    return error.json?.message ?? error.message;
+}
+function dial(docker, options) {
+    return new Promise((resolve, reject) => {
+        docker.modem.dial(options, (error, data) => (error ? reject(error) : resolve(data)));
+    });
+}
+/** Splits Docker's multiplexed log stream (8-byte frame headers) into text lines. */
+function demux(raw) {
+    if (typeof raw === 'string')
+        return raw.split('\n').filter(Boolean);
+    const out = [];
+    let offset = 0;
+    while (offset + 8 <= raw.length && (raw[offset] === 1 || raw[offset] === 2) && raw[offset + 1] === 0) {
+        const size = raw.readUInt32BE(offset + 4);
+        out.push(raw.subarray(offset + 8, offset + 8 + size).toString('utf8'));
+        offset += 8 + size;
+    }
+    const text = offset === 0 ? raw.toString('utf8') : out.join('');
+    return text.split('\n').filter(Boolean);
 }
 
 ;// CONCATENATED MODULE: external "node:fs"
@@ -73409,360 +75963,6 @@ async function pushImage(docker, repository, tag, auth, log) {
     });
 }
 
-;// CONCATENATED MODULE: ./lib/report/report.js
-class ReportRecorder {
-    now;
-    report;
-    constructor(now) {
-        this.now = now;
-        this.report = { tool: 'zero-downtime-deploy', startedAt: iso(now()), steps: [], failureLogs: [], warnings: [] };
-    }
-    startStep(name) {
-        const step = { name, startedAt: iso(this.now()), probes: [], events: [] };
-        this.report.steps.push(step);
-        return step;
-    }
-    event(step, message) {
-        step.events.push({ at: iso(this.now()), message });
-    }
-    endStep(step, outcome, reason) {
-        step.endedAt = iso(this.now());
-        step.outcome = outcome;
-        if (reason)
-            step.reason = reason;
-    }
-    finish(result, reason) {
-        this.report.endedAt = iso(this.now());
-        this.report.result = result;
-        if (reason)
-            this.report.reason = reason;
-        return this.report;
-    }
-}
-function iso(ms) {
-    return new Date(ms).toISOString();
-}
-/** Milliseconds between two ISO times, or undefined while the second is missing. */
-function elapsedMs(from, to) {
-    return to ? Date.parse(to) - Date.parse(from) : undefined;
-}
-
-;// CONCATENATED MODULE: ./lib/gates/health-verdict.js
-// Pure judgement of one health probe reply against the expected status and body.
-
-function formatRanges(ranges) {
-    return ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
-}
-function judgeProbe(reply, expect) {
-    const took = `${Math.round(reply.durationMs)} ms`;
-    if (reply.status === undefined) {
-        return { ok: false, detail: `${reply.error ?? 'no reply'} after ${took}`, durationMs: reply.durationMs };
-    }
-    const base = { status: reply.status, durationMs: reply.durationMs };
-    if (!statusMatches(expect.statuses, reply.status)) {
-        return { ...base, ok: false, detail: `${reply.status} in ${took} (expected ${formatRanges(expect.statuses)})` };
-    }
-    if (expect.body && !expect.body.test(reply.body ?? '')) {
-        return { ...base, ok: false, detail: `${reply.status} in ${took}, body does not match /${expect.body.source}/: ${snippet(reply.body)}` };
-    }
-    return { ...base, ok: true, detail: `${reply.status} in ${took}` };
-}
-function snippet(body) {
-    const text = (body ?? '').replace(/\s+/g, ' ').trim();
-    return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/decide.js
-// Swarm states that mean the platform itself gave up on the update.
-const PLATFORM_FAILURE_STATES = new Set(['paused', 'rollback_started', 'rollback_paused', 'rollback_completed']);
-function startStep(now) {
-    return { phase: 'converging', stepStartedAt: now, phaseStartedAt: now, consecutiveSuccesses: 0 };
-}
-/** Whether the engine should probe health at this tick. */
-function wantsProbe(progress, rules) {
-    return rules.hasHealthGate && progress.phase !== 'converging';
-}
-function decide(goal, rules, progress, tick) {
-    const { now, observation: o } = tick;
-    const revert = (reason) => ({ verdict: 'revert', progress, reason });
-    if (now >= tick.runDeadlineAt)
-        return revert('the whole run went past its timeout');
-    if (o.failed > 0) {
-        const why = o.failures[0] ? `: ${o.failures[0]}` : '';
-        return revert(`${o.failed} replica(s) of the new release failed${why}`);
-    }
-    if (o.updateState && PLATFORM_FAILURE_STATES.has(o.updateState)) {
-        return revert(`the platform reports the update ${o.updateState}${o.updateMessage ? `: ${o.updateMessage}` : ''}`);
-    }
-    switch (progress.phase) {
-        case 'converging':
-            return converge(goal, rules, progress, tick, revert);
-        case 'verifying':
-            return verify(goal, rules, progress, tick, revert);
-        case 'monitoring':
-            return monitor(goal, rules, progress, tick, revert);
-    }
-}
-function converge(goal, rules, progress, tick, revert) {
-    const o = tick.observation;
-    const converged = o.ready >= goal.newReplicas && o.others <= goal.total - goal.newReplicas;
-    if (converged)
-        return enter(rules.hasHealthGate ? 'verifying' : 'monitoring', goal, rules, progress, tick);
-    if (tick.now - progress.stepStartedAt >= rules.deadlineMs) {
-        return revert(`deadline: ${o.ready} of ${goal.newReplicas} replica(s) ready on the new release` +
-            ` (${o.starting} starting, ${o.others} on the old) after ${seconds(rules.deadlineMs)}`);
-    }
-    return { verdict: 'wait', progress };
-}
-function verify(goal, rules, progress, tick, revert) {
-    const probe = tick.probe;
-    if (probe) {
-        const successes = probe.ok ? progress.consecutiveSuccesses + 1 : 0;
-        const next = { ...progress, consecutiveSuccesses: successes };
-        if (successes >= rules.successesNeeded)
-            return enter('monitoring', goal, rules, next, tick);
-        progress = next;
-    }
-    if (tick.now - progress.stepStartedAt >= rules.deadlineMs) {
-        return revert(`deadline: the health gate had ${progress.consecutiveSuccesses} of ${rules.successesNeeded} consecutive successes` +
-            ` after ${seconds(rules.deadlineMs)}${probe ? `; last probe ${probe.detail}` : ''}`);
-    }
-    return { verdict: 'wait', progress };
-}
-function monitor(goal, rules, progress, tick, revert) {
-    if (tick.probe && !tick.probe.ok)
-        return revert(`health gate failed while monitoring: ${tick.probe.detail}`);
-    if (tick.now - progress.phaseStartedAt >= rules.monitorMs) {
-        const o = tick.observation;
-        // A replica that vanished during the window (crashed and was replaced) means the step is not stable.
-        if (o.ready < goal.newReplicas) {
-            if (tick.now - progress.phaseStartedAt >= rules.monitorMs + rules.deadlineMs) {
-                return revert(`deadline: only ${o.ready} of ${goal.newReplicas} replica(s) still ready after the monitor window`);
-            }
-            return { verdict: 'wait', progress, note: `${o.ready}/${goal.newReplicas} ready; waiting` };
-        }
-        return { verdict: 'advance', progress };
-    }
-    return { verdict: 'wait', progress };
-}
-function enter(phase, goal, rules, progress, tick) {
-    const next = { ...progress, phase, phaseStartedAt: tick.now };
-    // With no monitor window there is nothing more to wait for once the replicas (and health) are in,
-    // provided the replicas are still in: a replica lost while verifying is waited for by monitor().
-    const stillReady = tick.observation.ready >= goal.newReplicas;
-    if (phase === 'monitoring' && rules.monitorMs === 0 && stillReady)
-        return { verdict: 'advance', progress: next };
-    return { verdict: 'wait', progress: next, note: `entering ${phase}` };
-}
-function seconds(ms) {
-    return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`;
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/observation.js
-// What a target reports about its replicas at one moment, relative to one release.
-function describeObservation(o) {
-    const parts = [`${o.ready}/${o.desired} ready`];
-    if (o.starting)
-        parts.push(`${o.starting} starting`);
-    if (o.failed)
-        parts.push(`${o.failed} failed`);
-    if (o.others)
-        parts.push(`${o.others} on other releases`);
-    if (o.updateState)
-        parts.push(`update ${o.updateState}`);
-    return parts.join(', ');
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/revert.js
-// Putting the captured release back: write it, wait until every replica runs it again, then restore the
-// exact captured settings. A revert is never itself reverted; when it cannot converge, it says so loudly.
-
-
-
-// A revert gets at least this long to converge, even when the per-batch deadline is shorter.
-const MIN_REVERT_MS = 60_000;
-const POLL_MS = 1000;
-async function revert(capture, previous, settings, deps) {
-    const { target, clock, log, recorder } = deps;
-    const record = recorder.startStep('revert');
-    return log.group(`Revert to ${previous}`, async () => {
-        const started = clock.now();
-        const deadline = started + Math.max(settings.deadlineMs, MIN_REVERT_MS);
-        try {
-            await target.restore(capture, previous);
-            let lastSeen = '';
-            for (;;) {
-                const o = await target.observe(capture, previous, started);
-                const seen = describeObservation(o);
-                record.replicas = seen;
-                if (seen !== lastSeen) {
-                    log.info(`  ${seen}`);
-                    recorder.event(record, seen);
-                    lastSeen = seen;
-                }
-                if (o.ready >= o.desired && o.others === 0)
-                    break;
-                if (clock.now() >= deadline) {
-                    const reason = `the previous release did not come back within ${Math.round((deadline - started) / 1000)}s (${seen})`;
-                    recorder.endStep(record, 'not converged', reason);
-                    log.error(`Revert incomplete: ${reason}. ${capture.name} is NOT on a single known release.`);
-                    return { ok: false, reason };
-                }
-                await clock.sleep(POLL_MS);
-            }
-            await target.settle(capture, previous);
-        }
-        catch (error) {
-            const reason = error.message;
-            recorder.endStep(record, 'not converged', reason);
-            return { ok: false, reason };
-        }
-        const took = ((clock.now() - started) / 1000).toFixed(1);
-        log.info(`  every replica runs ${previous} again (${took}s)`);
-        if (settings.health) {
-            // Say how the restored release answers; a failing probe here is reported, not acted on.
-            const probe = judgeProbe(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health);
-            record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail });
-            log.info(`  health after revert: ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`);
-        }
-        recorder.endStep(record, 'converged');
-        return { ok: true };
-    });
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/engine.js
-
-
-
-
-
-// How often replicas are polled while they converge (probing follows health-interval).
-const CONVERGE_POLL_MS = 1000;
-async function runRollout(plan, capture, previous, settings, deps) {
-    const { target, clock, log } = deps;
-    const since = clock.now();
-    const rules = {
-        hasHealthGate: settings.health !== undefined,
-        successesNeeded: settings.health?.successes ?? 0,
-        monitorMs: settings.monitorMs,
-        deadlineMs: settings.deadlineMs
-    };
-    let failure;
-    for (const step of plan.steps) {
-        const record = deps.recorder.startStep(`batch ${step.index}/${step.of}`);
-        failure = await log.group(`Batch ${step.index}/${step.of}: ${step.newReplicas}/${step.total} replicas on the new release`, () => runStep(step, plan, capture, rules, settings, since, record, deps).catch((error) => {
-            // A fault while acting or observing (lost connection, API error) fails the step like a gate.
-            const reason = `Batch ${step.index}/${step.of}: ${error.message ?? error}`;
-            deps.recorder.endStep(record, 'failed', reason);
-            return reason;
-        }));
-        if (failure)
-            break;
-    }
-    if (!failure) {
-        failure = await target.complete(capture, plan.to).then(() => undefined, (error) => `Completing the rollout: ${error.message ?? error}`);
-    }
-    if (!failure) {
-        log.info(`All ${plan.total} replica(s) of ${plan.target} run ${plan.to}`);
-        return { result: 'succeeded' };
-    }
-    deps.recorder.report.failureLogs.push(...(await target.failureLogs(capture, plan.to, since).catch(() => [])));
-    if (!settings.autoRollback) {
-        log.error(`${failure}. auto-rollback is off: ${plan.target} is left as it is, part-way through the rollout.`);
-        return { result: 'failed', reason: failure };
-    }
-    log.error(`${failure}. Reverting ${plan.target} to ${previous}.`);
-    const reverted = await revert(capture, previous, settings, deps);
-    return reverted.ok ? { result: 'rolled-back', reason: failure } : { result: 'failed', reason: `${failure}; then the revert failed: ${reverted.reason}` };
-}
-async function runStep(step, plan, capture, rules, settings, since, record, deps) {
-    const { target, clock, log, recorder } = deps;
-    const goal = { newReplicas: step.newReplicas, total: step.total };
-    let progress = startStep(clock.now());
-    await target.applyStep(capture, step, plan.to, plan.batchSize);
-    let lastSeen = '';
-    for (;;) {
-        if (deps.signal?.aborted) {
-            recorder.endStep(record, 'failed', 'the run was cancelled');
-            return 'The run was cancelled';
-        }
-        const observation = await target.observe(capture, plan.to, since);
-        const seen = describeObservation(observation);
-        if (seen !== lastSeen) {
-            log.info(`  ${seen}`);
-            recorder.event(record, seen);
-            lastSeen = seen;
-        }
-        record.replicas = seen;
-        let probe;
-        if (settings.health && wantsProbe(progress, rules)) {
-            probe = judgeProbe(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health);
-            record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail });
-            log.info(`  health ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`);
-        }
-        const decision = decide(goal, rules, progress, { now: clock.now(), runDeadlineAt: settings.runDeadlineAt, observation, probe });
-        if (decision.progress.phase !== progress.phase) {
-            const note = `${decision.progress.phase}`;
-            log.info(`  → ${note}`);
-            recorder.event(record, note);
-        }
-        progress = decision.progress;
-        if (decision.verdict === 'advance') {
-            recorder.endStep(record, 'passed');
-            return undefined;
-        }
-        if (decision.verdict === 'revert') {
-            recorder.endStep(record, 'failed', decision.reason);
-            return `Batch ${step.index}/${step.of}: ${decision.reason}`;
-        }
-        const pause = progress.phase === 'converging' || !settings.health ? CONVERGE_POLL_MS : settings.health.intervalMs;
-        await clock.sleep(pause, deps.signal);
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/plan.js
-/** Resolves a count or a percentage against the workload's size: at least 1, at most total. */
-function resolveBatchSize(batch, total) {
-    const raw = batch.kind === 'count' ? batch.value : Math.ceil((total * batch.value) / 100);
-    return Math.max(1, Math.min(raw, Math.max(total, 1)));
-}
-/** Splits `total` replicas into batches of `size`; the last batch takes the remainder. */
-function planBatches(total, size) {
-    if (total <= 0)
-        return [];
-    const of = Math.ceil(total / size);
-    const steps = [];
-    for (let index = 1; index <= of; index++) {
-        const newReplicas = Math.min(index * size, total);
-        steps.push({ kind: 'batch', index, of, size: newReplicas - (index - 1) * size, newReplicas, total });
-    }
-    return steps;
-}
-function planRolling(args) {
-    const batchSize = resolveBatchSize(args.batch, args.total);
-    return {
-        strategy: 'rolling',
-        target: args.target,
-        from: args.from,
-        to: args.to,
-        total: args.total,
-        batchSize,
-        steps: planBatches(args.total, batchSize)
-    };
-}
-/** Human-readable lines for logs and dry-run. */
-function describePlan(plan) {
-    const lines = [
-        `Rolling update of ${plan.target}: ${plan.total} replica(s) in ${plan.steps.length} batch(es) of up to ${plan.batchSize}`,
-        `  from ${plan.from}`,
-        `  to   ${plan.to}`
-    ];
-    for (const step of plan.steps) {
-        lines.push(`  ${step.index}. replace ${step.size} replica(s) (start-first) → ${step.newReplicas}/${step.total} on the new release, then gate`);
-    }
-    return lines;
-}
-
 ;// CONCATENATED MODULE: ./lib/rollout/health-timing.js
 // A monitor window shorter than the time a health check needs to call a replica unhealthy lets a bad
 // release pass its gate before Docker notices. Pure: settings in, a warning (or none) out.
@@ -73788,284 +75988,15 @@ function monitorWindowWarning(check, monitorMs) {
         `the gate. Raise monitor to at least ${Math.ceil(worst / 1000)}s, or rely on health-url.`);
 }
 
-;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
-const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
-// A replica task of a long-running service that ends in one of these did not survive.
-const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
-const WANTED = new Set(['running', 'ready', 'accepted']);
-/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
-function digestOf(image) {
-    const at = image?.lastIndexOf('@') ?? -1;
-    return image && at >= 0 ? image.slice(at + 1) : undefined;
-}
-/** Two references name the same release when their digests match, or, unpinned, their text does. */
-function sameRelease(a, b) {
-    if (!a)
-        return false;
-    const da = digestOf(a);
-    const db = digestOf(b);
-    return da && db ? da === db : a === b;
-}
-function observeTasks(tasks, release, desired, since, update) {
-    const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
-    const failures = [];
-    for (const task of tasks) {
-        const state = task.Status?.State ?? 'unknown';
-        const wanted = WANTED.has(task.DesiredState ?? '');
-        const onRelease = sameRelease(task.Spec?.ContainerSpec?.Image, release);
-        if (!onRelease) {
-            if (wanted && (state === 'running' || STARTING.has(state)))
-                o.others++;
-            continue;
-        }
-        if (FAILED.has(state)) {
-            const at = Date.parse(task.CreatedAt ?? '') || 0;
-            if (at >= since) {
-                o.failed++;
-                failures.push({ at, text: describeFailure(task, state) });
-            }
-        }
-        else if (wanted && state === 'running') {
-            o.ready++;
-        }
-        else if (wanted && STARTING.has(state)) {
-            o.starting++;
-        }
-    }
-    o.failures = failures.sort((x, y) => y.at - x.at).map((f) => f.text);
-    return o;
-}
-function describeFailure(task, state) {
-    const slot = task.Slot !== undefined ? `slot ${task.Slot}` : `task ${task.ID.slice(0, 12)}`;
-    const why = task.Status?.Err || task.Status?.Message || 'no reason given';
-    const code = task.Status?.ContainerStatus?.ExitCode;
-    return `${slot} ${state}${code !== undefined && code !== 0 ? ` (exit ${code})` : ''}: ${why}`;
-}
-
-;// CONCATENATED MODULE: ./lib/targets/swarm-target.js
-
-// The updater sleeps this long after each batch; we never let it run out (a day), we release it.
-const HOLD_NS = 24 * 3600 * 1e9;
-// Swarm watches each new task this long for a failure before counting it as updated.
-const SWARM_MONITOR_NS = 5 * 1e9;
-// Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting".
-const ROLLOUT_LABEL = 'zdd.rollout';
-const IN_FLIGHT = new Set(['updating', 'rollback_started']);
-class SwarmTarget {
-    docker;
-    serviceName;
-    log;
-    registryAuth;
-    constructor(docker, serviceName, log, 
-    /** X-Registry-Auth value so that nodes can pull from a private registry. */
-    registryAuth) {
-        this.docker = docker;
-        this.serviceName = serviceName;
-        this.log = log;
-        this.registryAuth = registryAuth;
-    }
-    async capture() {
-        const service = await this.inspect();
-        const spec = service.Spec ?? {};
-        const image = containerSpec(spec)?.Image;
-        if (!image)
-            throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
-        const update = service.UpdateStatus;
-        if (update?.State && IN_FLIGHT.has(update.State)) {
-            const marker = spec.Labels?.[ROLLOUT_LABEL];
-            throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
-                ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish or roll it back first`);
-        }
-        const mode = spec.Mode?.Global ? 'global' : 'replicated';
-        if (spec.Mode?.ReplicatedJob || spec.Mode?.GlobalJob) {
-            throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
-        }
-        const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
-        const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
-        const order = hostPorts.length ? 'stop-first' : 'start-first';
-        if (hostPorts.length) {
-            // A new task cannot bind the port while the old one on the same node holds it.
-            this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
-                'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile');
-        }
-        return {
-            id: service.ID,
-            name: this.serviceName,
-            image,
-            replicas,
-            spec,
-            version: service.Version?.Index ?? 0,
-            mode,
-            order,
-            facts: {
-                'rollout order': order,
-                mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
-                'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
-                'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
-                healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
-            }
-        };
-    }
-    async applyStep(capture, step, release, batchSize) {
-        const marker = `${step.index}/${step.of}`;
-        if (step.index === 1) {
-            // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
-            const spec = structuredClone(capture.spec);
-            setImage(spec, release);
-            spec.UpdateConfig = {
-                Parallelism: batchSize,
-                Delay: HOLD_NS,
-                FailureAction: 'pause',
-                Monitor: SWARM_MONITOR_NS,
-                MaxFailureRatio: 0,
-                Order: capture.order
-            };
-            spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
-            await this.write(spec, capture.version, `batch ${marker}`);
-            return;
-        }
-        // Any change to the spec restarts Swarm's updater, which then replaces the next batch of stale tasks.
-        const current = await this.inspect();
-        const spec = structuredClone(current.Spec ?? {});
-        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
-        await this.write(spec, current.Version?.Index ?? 0, `batch ${marker}`);
-    }
-    async observe(capture, release, since) {
-        const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
-        return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus);
-    }
-    async complete(capture, release) {
-        const current = await this.inspect();
-        const spec = structuredClone(current.Spec ?? {});
-        setImage(spec, release);
-        restoreUpdateConfig(spec, capture.spec);
-        spec.Labels = withoutMarker(spec.Labels);
-        await this.write(spec, current.Version?.Index ?? 0, 'completion');
-    }
-    async restore(capture, previous) {
-        const current = await this.inspect();
-        const spec = structuredClone(capture.spec);
-        setImage(spec, previous);
-        // Everything at once, new tasks first: the fastest way back that never drops below the count.
-        // Where tasks must stop first (host-mode ports), one at a time, so that the others keep serving.
-        const parallelism = capture.order === 'start-first' ? 0 : 1;
-        spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
-        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
-        await this.write(spec, current.Version?.Index ?? 0, 'revert');
-    }
-    async settle(capture, previous) {
-        const current = await this.inspect();
-        const spec = structuredClone(capture.spec);
-        setImage(spec, previous);
-        await this.write(spec, current.Version?.Index ?? 0, 'restore settings');
-    }
-    async failureLogs(capture, release, since) {
-        const tasks = await this.tasks(capture.id);
-        const bad = tasks
-            .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
-            .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
-            .slice(0, 3);
-        const lines = [];
-        for (const task of bad) {
-            lines.push(`task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
-            const containerId = task.Status?.ContainerStatus?.ContainerID;
-            if (containerId)
-                lines.push(...(await this.containerTail(containerId)));
-        }
-        return lines;
-    }
-    async containerTail(containerId) {
-        try {
-            const raw = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: 20, follow: false }));
-            return demux(raw).map((line) => `  | ${line}`);
-        }
-        catch {
-            // The container may live on another node, or be gone already: logs are a courtesy.
-            return [];
-        }
-    }
-    async inspect() {
-        try {
-            return (await this.docker.getService(this.serviceName).inspect());
-        }
-        catch (error) {
-            const status = error.statusCode;
-            if (status === 404)
-                throw new Error(`Service '${this.serviceName}' was not found on the Swarm`);
-            if (status === 503)
-                throw new Error(`The Docker host is not a Swarm manager, so service '${this.serviceName}' cannot be updated`);
-            throw error;
-        }
-    }
-    async tasks(serviceId) {
-        return (await this.docker.listTasks({ filters: { service: [serviceId] } }));
-    }
-    async countRunning(serviceId) {
-        const tasks = await this.tasks(serviceId);
-        return tasks.filter((t) => t.DesiredState === 'running').length;
-    }
-    async write(spec, version, what) {
-        this.log.debug(`Swarm: updating ${this.serviceName} (${what}) at version ${version}`);
-        try {
-            await dial(this.docker, {
-                path: `/services/${encodeURIComponent(this.serviceName)}/update?`,
-                method: 'POST',
-                options: { _query: { version }, _body: spec },
-                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
-                statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' }
-            });
-        }
-        catch (error) {
-            const message = error.json?.message ?? error.message;
-            if (/out of sequence/i.test(message)) {
-                throw new Error(`Service '${this.serviceName}' was changed by someone else during the rollout (${what}): ${message}`);
-            }
-            throw new Error(`Swarm refused the ${what} update of '${this.serviceName}': ${message}`);
-        }
-    }
-}
-/** The health check the service's spec sets (it overrides the image's), if any. */
-function specHealthCheck(spec) {
-    return containerSpec(spec)?.HealthCheck;
-}
-function containerSpec(spec) {
-    return spec.TaskTemplate?.ContainerSpec;
-}
-function setImage(spec, image) {
-    const template = spec.TaskTemplate;
-    spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } };
-}
-function restoreUpdateConfig(spec, original) {
-    if (original.UpdateConfig)
-        spec.UpdateConfig = structuredClone(original.UpdateConfig);
-    else
-        delete spec.UpdateConfig;
-}
-function withoutMarker(labels) {
-    const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
-    return rest;
-}
-function dial(docker, options) {
-    return new Promise((resolve, reject) => {
-        docker.modem.dial(options, (error, data) => (error ? reject(error) : resolve(data)));
-    });
-}
-/** Splits Docker's multiplexed log stream (8-byte frame headers) into text lines. */
-function demux(raw) {
-    if (typeof raw === 'string')
-        return raw.split('\n').filter(Boolean);
-    const out = [];
-    let offset = 0;
-    while (offset + 8 <= raw.length && (raw[offset] === 1 || raw[offset] === 2) && raw[offset + 1] === 0) {
-        const size = raw.readUInt32BE(offset + 4);
-        out.push(raw.subarray(offset + 8, offset + 8 + size).toString('utf8'));
-        offset += 8 + size;
-    }
-    const text = offset === 0 ? raw.toString('utf8') : out.join('');
-    return text.split('\n').filter(Boolean);
-}
-
 ;// CONCATENATED MODULE: ./lib/deploy.js
+
+
+
+
+
+
+
+
 
 
 
@@ -74088,7 +76019,8 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     };
     const authHeader = config.registryAuth ? registryAuthHeader(config.registryAuth, log) : undefined;
     // Read the target first: a missing service or an update in flight stops the run before anything is built.
-    const target = config.service ? new SwarmTarget(docker, config.service, log, authHeader) : undefined;
+    const api = new SwarmApi(docker, log, authHeader);
+    const target = config.service ? new SwarmTarget(api, config.service, log) : undefined;
     let capture;
     let previous;
     if (target && config.service) {
@@ -74104,8 +76036,9 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     if (config.dryRun) {
         if (capture && previous) {
             const to = config.image.digest ? withDigest(config.image.repository, config.image.digest) : `${reference} (digest resolved after the push)`;
-            report.plan = planRolling({ target: capture.name, from: previous, to, total: capture.replicas, batch: config.batchSize });
-            for (const line of describePlan(report.plan))
+            const plan = planFor(config, capture, previous, to);
+            report.plan = plan;
+            for (const line of describeAnyPlan(plan))
                 log.info(line);
         }
         if (config.context)
@@ -74156,18 +76089,55 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         log.warning(timing);
         report.warnings.push(timing);
     }
-    const plan = planRolling({ target: capture.name, from: previous, to: release, total: capture.replicas, batch: config.batchSize });
+    const plan = planFor(config, capture, previous, release);
     report.plan = plan;
-    for (const line of describePlan(plan))
+    for (const line of describeAnyPlan(plan))
         log.info(line);
-    const outcome = await runRollout(plan, capture, previous, {
+    const settings = {
         health: config.health,
         monitorMs: config.monitorMs,
         deadlineMs: config.deadlineMs,
         autoRollback: config.autoRollback,
         runDeadlineAt: startedAt + config.timeoutMs
-    }, { target, probe: deps.probe, clock, log, recorder, signal: deps.signal });
+    };
+    const analysis = config.analysis;
+    if (analysis)
+        settings.analysis = { intervalMs: analysis.intervalMs, durationMs: analysis.durationMs, limits: analysis.limits };
+    const readers = analysis ? deps.metrics ?? defaultReaders(analysis) : undefined;
+    const gateFor = (names) => (analysis && readers ? createAnalysisGate(analysis, names, readers) : undefined);
+    const engine = { probe: deps.probe, clock, log, recorder, ...(deps.signal ? { signal: deps.signal } : {}) };
+    let outcome;
+    if (plan.strategy === 'canary') {
+        outcome = await runCanary(plan, { capture, previous, release, config, settings, api, stable: target, engine, gateFor });
+    }
+    else if (plan.strategy === 'blue-green') {
+        outcome = await runBlueGreen(plan, { capture, previous, release, config, settings, api, stable: target, engine, gateFor });
+    }
+    else {
+        const gate = gateFor({ canary: capture.name, stable: capture.name });
+        outcome = await runRollout(plan, capture, previous, settings, { ...engine, target, ...(gate ? { analysis: gate } : {}) });
+    }
     return done(outcome.result, { reason: outcome.reason });
+}
+function planFor(config, capture, from, to) {
+    const target = capture.name;
+    if (config.strategy === 'canary') {
+        return planCanary({ target, canary: companionName(target, 'canary'), from, to, stable: capture.replicas, steps: config.canarySteps });
+    }
+    if (config.strategy === 'blue-green')
+        return planBlueGreen({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs });
+    return planRolling({ target, from, to, total: capture.replicas, batch: config.batchSize });
+}
+function describeAnyPlan(plan) {
+    if (plan.strategy === 'canary')
+        return describeCanaryPlan(plan);
+    if (plan.strategy === 'blue-green')
+        return describeBlueGreenPlan(plan);
+    return describePlan(plan);
+}
+function defaultReaders(analysis) {
+    const url = analysis.source.kind === 'prometheus' ? analysis.source.url : new URL('http://127.0.0.1/');
+    return { prometheus: createPrometheusClient(url), scraper: createMetricsScraper() };
 }
 async function captureService(target, service) {
     try {
@@ -74306,8 +76276,11 @@ const OPTION_HELP = {
     'registry-username': 'User name for the image registry (with registry-password)',
     'registry-password': 'Password or token for the image registry',
     service: 'Swarm service to update; empty means build (and push) only',
-    strategy: 'Rollout strategy: rolling',
+    strategy: 'Rollout strategy: rolling, canary or blue-green',
     'batch-size': 'Replicas per batch: a count or a percentage such as 50%',
+    'canary-steps': 'Canary traffic shares, such as 10%,50% (canary replicas beside the stable ones)',
+    'preview-url': 'blue-green: HTTP(S) URL of the preview probed before the switch',
+    'scale-down-delay': 'blue-green: how long the last wave of the switch is watched before the preview is removed',
     'health-url': 'HTTP(S) URL probed after each batch; empty means no HTTP gate',
     'health-status': 'Healthy status codes, such as 200-399 or 200,204',
     'health-body': 'Regular expression the response body must match',
@@ -74317,6 +76290,17 @@ const OPTION_HELP = {
     monitor: 'How long each batch must stay healthy (0 skips the wait)',
     deadline: 'Longest time one batch may take to become healthy',
     timeout: 'Longest time the whole run may take',
+    'prometheus-url': 'Prometheus server whose HTTP API answers metrics-query',
+    'metrics-query': 'PromQL query judged by success-condition ({{canary}} and {{stable}} are service names)',
+    'metrics-url': 'Prometheus text endpoint scraped directly; success-condition measures it over the window',
+    'success-condition': 'Condition a reading must meet, such as result < 0.01',
+    'analysis-interval': 'Time between metric readings',
+    'analysis-duration': 'How long each step is analysed',
+    'failure-limit': 'Failed readings tolerated per step',
+    'inconclusive-limit': 'Inconclusive readings tolerated per step',
+    'no-data': 'What an empty or NaN reading counts as: fail, inconclusive or pass',
+    compare: 'none, or baseline: judge the canary against the stable replicas in the same window',
+    'baseline-tolerance': 'How far the canary may be above the stable: 20%, +0.01 or 20%+0.01',
     'auto-rollback': 'Revert to the previous release when a gate fails',
     'dry-run': 'Print the plan and change nothing'
 };

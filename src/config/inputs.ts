@@ -19,6 +19,9 @@ export interface Inputs {
   service: string
   strategy: string
   'batch-size': string
+  'canary-steps': string
+  'preview-url': string
+  'scale-down-delay': string
   'health-url': string
   'health-status': string
   'health-body': string
@@ -28,6 +31,17 @@ export interface Inputs {
   monitor: string
   deadline: string
   timeout: string
+  'prometheus-url': string
+  'metrics-query': string
+  'metrics-url': string
+  'success-condition': string
+  'analysis-interval': string
+  'analysis-duration': string
+  'failure-limit': string
+  'inconclusive-limit': string
+  'no-data': string
+  compare: string
+  'baseline-tolerance': string
   'auto-rollback': string
   'dry-run': string
 }
@@ -56,6 +70,9 @@ export const INPUT_DEFAULTS: Readonly<Inputs> = {
   service: '',
   strategy: 'rolling',
   'batch-size': '1',
+  'canary-steps': '10%,50%',
+  'preview-url': '',
+  'scale-down-delay': '30s',
   'health-url': '',
   'health-status': '200-399',
   'health-body': '',
@@ -65,6 +82,17 @@ export const INPUT_DEFAULTS: Readonly<Inputs> = {
   monitor: '10s',
   deadline: '120s',
   timeout: '15m',
+  'prometheus-url': '',
+  'metrics-query': '',
+  'metrics-url': '',
+  'success-condition': '',
+  'analysis-interval': '10s',
+  'analysis-duration': '60s',
+  'failure-limit': '0',
+  'inconclusive-limit': '0',
+  'no-data': 'fail',
+  compare: 'none',
+  'baseline-tolerance': '20%+0.01',
   'auto-rollback': 'true',
   'dry-run': 'false'
 }

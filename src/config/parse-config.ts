@@ -6,6 +6,7 @@ import type { Inputs } from './inputs.js'
 import { InputError } from './input-error.js'
 import { parseDuration } from './durations.js'
 import { parseStatusRanges } from './status-ranges.js'
+import { parseHttpUrl, parseStrategyInputs } from './parse-strategy.js'
 import { isValidTag, parseImageRef, registryHost } from '../docker/image-ref.js'
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
@@ -24,7 +25,7 @@ export function parseConfig(inputs: Inputs, env: NodeJS.ProcessEnv): Config {
   const push = parseBoolean('push', inputs.push)
   const registryAuth = parseRegistryAuth(inputs, image)
   const service = parseService(inputs.service)
-  const strategy = parseStrategy(inputs.strategy)
+  const strategyConfig = parseStrategyInputs(inputs)
   const batchSize = parseBatchSize(inputs['batch-size'])
   const health = parseHealth(inputs)
   const monitorMs = parseDuration('monitor', inputs.monitor, { allowZero: true })
@@ -34,7 +35,7 @@ export function parseConfig(inputs: Inputs, env: NodeJS.ProcessEnv): Config {
   const dryRun = parseBoolean('dry-run', inputs['dry-run'])
 
   const config: Config = {
-    dockerHost, image, tags, dockerfile, buildArgs, push, strategy, batchSize,
+    dockerHost, image, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
     monitorMs, deadlineMs, timeoutMs, autoRollback, dryRun
   }
   if (context !== undefined) config.context = context
@@ -214,11 +215,6 @@ function parseService(value: string): string | undefined {
   return name
 }
 
-function parseStrategy(value: string): 'rolling' {
-  if (value.trim() === 'rolling') return 'rolling'
-  throw new InputError('strategy', value, 'rolling (canary and blue-green are not available yet)')
-}
-
 function parseBatchSize(value: string): BatchSize {
   const text = value.trim()
   const match = /^(\d{1,9})(%?)$/.exec(text)
@@ -235,15 +231,11 @@ function parseHealth(inputs: Inputs): HealthGateConfig | undefined {
   const intervalMs = parseDuration('health-interval', inputs['health-interval'])
   const timeoutMs = parseDuration('health-timeout', inputs['health-timeout'])
   const successes = parseWholeNumber('health-successes', inputs['health-successes'])
-  const text = inputs['health-url'].trim()
-  if (text === '') {
+  const url = parseHttpUrl('health-url', inputs['health-url'])
+  if (url === undefined) {
     // A body check without a URL would silently never run.
     if (body !== undefined) throw new InputError('health-url', '', 'an http:// or https:// URL, since health-body is set')
     return undefined
-  }
-  const url = URL.parse(text)
-  if (url === null || !['http:', 'https:'].includes(url.protocol) || url.hostname === '') {
-    throw new InputError('health-url', inputs['health-url'], 'an http:// or https:// URL such as http://127.0.0.1:8080/health')
   }
   const health: HealthGateConfig = { url, statuses, intervalMs, timeoutMs, successes }
   if (body !== undefined) health.body = body

@@ -1,5 +1,7 @@
 // The validated, typed configuration of one run. Built once from the inputs by parseConfig();
 // nothing touches the target before it exists. Durations are in milliseconds.
+import type { AnalysisLimits, NoDataPolicy } from '../analysis/types.js'
+import type { Tolerance } from '../analysis/baseline.js'
 
 export type DockerHost =
   | { kind: 'unix'; socketPath: string }
@@ -43,7 +45,25 @@ export interface HealthGateConfig {
   successes: number
 }
 
-export type Strategy = 'rolling'
+export type Strategy = 'rolling' | 'canary' | 'blue-green'
+
+/** Where the metric gate reads its numbers. */
+export type MetricsSource =
+  | { kind: 'prometheus'; url: URL; query: string }
+  | { kind: 'scrape'; url: URL }
+
+/** The metric gate: a reading every interval for the analysis window, judged by Argo-style limits. */
+export interface AnalysisConfig {
+  source: MetricsSource
+  /** success-condition as written ({{canary}}/{{stable}} still in it); checked at input time. */
+  condition?: string
+  intervalMs: number
+  durationMs: number
+  limits: AnalysisLimits
+  noData: NoDataPolicy
+  /** compare: baseline — the canary's values must stay within this of the stable's. */
+  baseline?: Tolerance
+}
 
 export interface Config {
   dockerHost: DockerHost
@@ -61,6 +81,13 @@ export interface Config {
   strategy: Strategy
   batchSize: BatchSize
   health?: HealthGateConfig
+  /** canary: traffic shares in percent, increasing, each below 100. */
+  canarySteps: number[]
+  /** blue-green: the HTTP gate of the preview service, before the switch. */
+  previewUrl?: URL
+  /** blue-green: how long the switched release is watched before the preview is removed. */
+  scaleDownDelayMs: number
+  analysis?: AnalysisConfig
   monitorMs: number
   deadlineMs: number
   timeoutMs: number

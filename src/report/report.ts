@@ -1,6 +1,9 @@
 // The report of one run: every step with timestamps, the replicas it saw and every measured value.
 // The job summary, the outputs and the CLI output are views of it; it is also written as JSON.
+import type { MeasurementPhase } from '../analysis/types.js'
+import type { CanaryPlan } from '../rollout/canary-plan.js'
 import type { RolloutPlan } from '../rollout/plan.js'
+import type { BlueGreenPlan } from '../rollout/blue-green-plan.js'
 
 export type Result = 'succeeded' | 'rolled-back' | 'failed' | 'planned'
 
@@ -9,6 +12,13 @@ export interface ProbeRecord {
   ok: boolean
   status?: number
   durationMs: number
+  detail: string
+}
+
+export interface MeasurementRecord {
+  at: string
+  phase: MeasurementPhase
+  values: Record<string, number>
   detail: string
 }
 
@@ -21,6 +31,8 @@ export interface StepRecord {
   replicas?: string
   reason?: string
   probes: ProbeRecord[]
+  /** Every reading of the metric gate, with the values measured. */
+  measurements: MeasurementRecord[]
   /** Notable changes seen while the step ran (phases, replica counts), with times. */
   events: Array<{ at: string; message: string }>
 }
@@ -35,7 +47,7 @@ export interface Report {
   image?: string
   digest?: string
   previousImage?: string
-  plan?: RolloutPlan
+  plan?: RolloutPlan | CanaryPlan | BlueGreenPlan
   build?: { tags: string[]; imageId?: string; pushed: boolean; durationMs: number }
   steps: StepRecord[]
   /** Last lines of the failing replicas' logs and task errors, when something failed. */
@@ -50,7 +62,7 @@ export class ReportRecorder {
   }
 
   startStep(name: string): StepRecord {
-    const step: StepRecord = { name, startedAt: iso(this.now()), probes: [], events: [] }
+    const step: StepRecord = { name, startedAt: iso(this.now()), probes: [], measurements: [], events: [] }
     this.report.steps.push(step)
     return step
   }

@@ -16,22 +16,45 @@ export function renderSummary(report: Report): string {
   if (report.reason) lines.push('', `**Why:** ${escape(report.reason)}`)
   lines.push('')
   const facts: Array<[string, string | undefined]> = [
-    ['Release', report.image],
-    ['Previous release', report.previousImage],
-    ['Strategy', report.plan ? `${report.plan.strategy}, ${report.plan.steps.length} batch(es) of up to ${report.plan.batchSize} over ${report.plan.total} replica(s)` : undefined],
+    ['Release', report.image && code(report.image)],
+    ['Previous release', report.previousImage && code(report.previousImage)],
+    ['Strategy', report.plan ? strategyLine(report.plan) : undefined],
     ['Duration', duration(elapsedMs(report.startedAt, report.endedAt))]
   ]
   lines.push('| | |', '|---|---|')
-  for (const [name, value] of facts) if (value) lines.push(`| ${name} | ${code(value)} |`)
+  for (const [name, value] of facts) if (value) lines.push(`| ${name} | ${escape(value)} |`)
   if (report.steps.length) {
     lines.push('', '| Step | Started | Took | Replicas | Health probes | Outcome |', '|---|---|---|---|---|---|')
     for (const step of report.steps) lines.push(stepRow(step))
+  }
+  const readings = report.steps.flatMap((step) => step.measurements.map((m) => ({ step: step.name, ...m })))
+  if (readings.length) {
+    lines.push('', '| Step | Metric reading at | Verdict | Measured |', '|---|---|---|---|')
+    for (const r of readings.slice(-MAX_READINGS)) {
+      const values = Object.entries(r.values).map(([name, value]) => `${name} = ${formatValue(value)}`).join('<br>')
+      lines.push(`| ${escape(r.step)} | ${r.at.slice(11, 19)} | ${r.phase} | ${escape(values || r.detail)} |`)
+    }
   }
   if (report.failureLogs.length) {
     lines.push('', '<details><summary>Failing replicas: last log lines</summary>', '', '```', ...report.failureLogs.slice(-60), '```', '</details>')
   }
   if (report.warnings.length) lines.push('', ...report.warnings.map((w) => `> ⚠️ ${escape(w)}`))
   return lines.join('\n') + '\n'
+}
+
+// A long analysis keeps its last readings in the summary; the JSON report has them all.
+const MAX_READINGS = 40
+
+function formatValue(value: number): string {
+  return Number.isFinite(value) ? String(Number(value.toPrecision(4))) : String(value)
+}
+
+function strategyLine(plan: NonNullable<Report['plan']>): string {
+  if (plan.strategy === 'canary') {
+    return `canary ${plan.canary} beside ${plan.stable} stable: ${plan.steps.map((s) => `${s.weight}% (${s.replicas} = ${s.share.toFixed(1)}%)`).join(' → ')}, then promote`
+  }
+  if (plan.strategy === 'blue-green') return `blue-green: ${plan.replicas} replica(s) as ${plan.preview}, then one switch`
+  return `${plan.strategy}, ${plan.steps.length} batch(es) of up to ${plan.batchSize} over ${plan.total} replica(s)`
 }
 
 function stepRow(step: StepRecord): string {

@@ -1,5 +1,6 @@
 // The decisions of one rollout step, as a pure state machine: given what was observed at a tick,
 // advance, wait or revert. The engine owns the clock and the I/O; this owns the rules.
+import type { AnalysisVerdict } from '../analysis/types.js'
 import type { ProbeVerdict } from '../gates/health-verdict.js'
 import type { ReplicaObservation } from './observation.js'
 
@@ -16,6 +17,8 @@ export interface StepGoal {
 
 export interface GateRules {
   hasHealthGate: boolean
+  /** A metric analysis runs through the monitor window, which then must end with it successful. */
+  hasAnalysis: boolean
   successesNeeded: number
   monitorMs: number
   deadlineMs: number
@@ -34,6 +37,8 @@ export interface Tick {
   observation: ReplicaObservation
   /** The health probe made at this tick, if the phase asked for one. */
   probe?: ProbeVerdict
+  /** The metric analysis' verdict so far (monitoring only). */
+  analysis?: AnalysisVerdict
 }
 
 export type Decision =
@@ -108,7 +113,13 @@ function verify(goal: StepGoal, rules: GateRules, progress: StepProgress, tick: 
 
 function monitor(goal: StepGoal, rules: GateRules, progress: StepProgress, tick: Tick, revert: (r: string) => Decision): Decision {
   if (tick.probe && !tick.probe.ok) return revert(`health gate failed while monitoring: ${tick.probe.detail}`)
+  const analysis = tick.analysis
+  if (analysis && (analysis.phase === 'failed' || analysis.phase === 'inconclusive')) {
+    return revert(`metric analysis ${analysis.phase}: ${analysis.reason ?? 'no reason given'}`)
+  }
   if (tick.now - progress.phaseStartedAt >= rules.monitorMs) {
+    // The window is over by the clock, but the analysis decides when its last reading is in.
+    if (rules.hasAnalysis && analysis?.phase !== 'successful') return { verdict: 'wait', progress, note: 'waiting for the metric analysis' }
     const o = tick.observation
     // A replica that vanished during the window (crashed and was replaced) means the step is not stable.
     if (o.ready < goal.newReplicas) {
@@ -127,7 +138,7 @@ function enter(phase: Phase, goal: StepGoal, rules: GateRules, progress: StepPro
   // With no monitor window there is nothing more to wait for once the replicas (and health) are in,
   // provided the replicas are still in: a replica lost while verifying is waited for by monitor().
   const stillReady = tick.observation.ready >= goal.newReplicas
-  if (phase === 'monitoring' && rules.monitorMs === 0 && stillReady) return { verdict: 'advance', progress: next }
+  if (phase === 'monitoring' && rules.monitorMs === 0 && !rules.hasAnalysis && stillReady) return { verdict: 'advance', progress: next }
   return { verdict: 'wait', progress: next, note: `entering ${phase}` }
 }
 

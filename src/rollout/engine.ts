@@ -1,6 +1,9 @@
 // The engine: for each step of the plan, act through the target, then observe until the step is done,
 // a gate fails or a deadline passes. The rules live in decide(); this file only does the I/O and records.
+import { assess } from '../analysis/assess.js'
+import type { AnalysisLimits, AnalysisVerdict, Measurement } from '../analysis/types.js'
 import type { HealthGateConfig } from '../config/types.js'
+import type { AnalysisGate } from '../gates/analysis-gate.js'
 import type { HttpProbe } from '../gates/http-probe.js'
 import { judgeProbe, type ProbeVerdict } from '../gates/health-verdict.js'
 import type { Log } from '../log.js'
@@ -18,12 +21,22 @@ export interface EngineDeps<C extends Capture> {
   clock: Clock
   log: Log
   recorder: ReportRecorder
+  /** The metric gate, when metrics are configured: read through each step's monitor window. */
+  analysis?: AnalysisGate
   /** Aborted when the run is cancelled: treated as a failed gate. */
   signal?: AbortSignal
 }
 
+export interface AnalysisSettings {
+  intervalMs: number
+  /** The analysis window; a step's monitor window is at least this long. */
+  durationMs: number
+  limits: AnalysisLimits
+}
+
 export interface RolloutSettings {
   health?: HealthGateConfig
+  analysis?: AnalysisSettings
   monitorMs: number
   deadlineMs: number
   autoRollback: boolean
@@ -50,17 +63,19 @@ export async function runRollout<C extends Capture>(
   const since = clock.now()
   const rules: GateRules = {
     hasHealthGate: settings.health !== undefined,
+    hasAnalysis: settings.analysis !== undefined && deps.analysis !== undefined,
     successesNeeded: settings.health?.successes ?? 0,
-    monitorMs: settings.monitorMs,
+    monitorMs: Math.max(settings.monitorMs, settings.analysis && deps.analysis ? settings.analysis.durationMs : 0),
     deadlineMs: settings.deadlineMs
   }
   let failure: string | undefined
   for (const step of plan.steps) {
-    const record = deps.recorder.startStep(`batch ${step.index}/${step.of}`)
-    failure = await log.group(`Batch ${step.index}/${step.of}: ${step.newReplicas}/${step.total} replicas on the new release`, () =>
+    const name = stepName(step)
+    const record = deps.recorder.startStep(name)
+    failure = await log.group(`${capitalised(name)}: ${step.newReplicas}/${step.total} replicas on the new release`, () =>
       runStep(step, plan, capture, rules, settings, since, record, deps).catch((error: unknown) => {
         // A fault while acting or observing (lost connection, API error) fails the step like a gate.
-        const reason = `Batch ${step.index}/${step.of}: ${(error as Error).message ?? error}`
+        const reason = `${capitalised(name)}: ${(error as Error).message ?? error}`
         deps.recorder.endStep(record, 'failed', reason)
         return reason
       })
@@ -101,8 +116,10 @@ async function runStep<C extends Capture>(
 ): Promise<string | undefined> {
   const { target, clock, log, recorder } = deps
   const goal = { newReplicas: step.newReplicas, total: step.total }
+  if (step.monitorMs !== undefined) rules = { ...rules, monitorMs: Math.max(step.monitorMs, rules.hasAnalysis ? rules.monitorMs : 0) }
   let progress: StepProgress = startStep(clock.now())
   await target.applyStep(capture, step, plan.to, plan.batchSize)
+  const analysis = rules.hasAnalysis && settings.analysis && deps.analysis ? new StepAnalysis(deps.analysis, settings.analysis, record, deps) : undefined
   let lastSeen = ''
   for (;;) {
     if (deps.signal?.aborted) {
@@ -123,7 +140,8 @@ async function runStep<C extends Capture>(
       record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail })
       log.info(`  health ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`)
     }
-    const decision = decide(goal, rules, progress, { now: clock.now(), runDeadlineAt: settings.runDeadlineAt, observation, probe })
+    const verdict = progress.phase === 'monitoring' && analysis ? await analysis.tick() : undefined
+    const decision = decide(goal, rules, progress, { now: clock.now(), runDeadlineAt: settings.runDeadlineAt, observation, probe, analysis: verdict })
     if (decision.progress.phase !== progress.phase) {
       const note = `${decision.progress.phase}`
       log.info(`  → ${note}`)
@@ -136,9 +154,67 @@ async function runStep<C extends Capture>(
     }
     if (decision.verdict === 'revert') {
       recorder.endStep(record, 'failed', decision.reason)
-      return `Batch ${step.index}/${step.of}: ${decision.reason}`
+      return `${capitalised(stepName(step))}: ${decision.reason}`
     }
+    if (progress.phase === 'monitoring' && analysis) await analysis.begin()
     const pause = progress.phase === 'converging' || !settings.health ? CONVERGE_POLL_MS : settings.health.intervalMs
-    await clock.sleep(pause, deps.signal)
+    await clock.sleep(analysis?.pauseBefore(pause) ?? pause, deps.signal)
+  }
+}
+
+function stepName(step: BatchStep): string {
+  return step.name ?? `batch ${step.index}/${step.of}`
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+/**
+ * One step's metric analysis: the window starts when the step starts monitoring; a reading is taken
+ * every interval (the first one interval in, so that a scraped window has traffic to judge); the
+ * verdict is assess()'s over every reading so far, final once the planned readings are in.
+ */
+class StepAnalysis<C extends Capture> {
+  private readonly measurements: Measurement[] = []
+  private readonly planned: number
+  private startedAt?: number
+
+  constructor(
+    private readonly gate: AnalysisGate,
+    private readonly settings: AnalysisSettings,
+    private readonly record: StepRecord,
+    private readonly deps: EngineDeps<C>
+  ) {
+    this.planned = Math.max(1, Math.floor(settings.durationMs / settings.intervalMs))
+  }
+
+  async begin(): Promise<void> {
+    if (this.startedAt !== undefined) return
+    this.startedAt = this.deps.clock.now()
+    this.deps.log.info(`  analysing ${this.gate.description} every ${this.settings.intervalMs / 1000}s, ${this.planned} reading(s)`)
+    await this.gate.begin()
+  }
+
+  async tick(): Promise<AnalysisVerdict> {
+    await this.begin()
+    const { clock, log, recorder } = this.deps
+    const due = (this.startedAt ?? clock.now()) + (this.measurements.length + 1) * this.settings.intervalMs
+    if (this.measurements.length < this.planned && clock.now() >= due) {
+      const m = await this.gate.measure(clock.now())
+      this.measurements.push(m)
+      this.record.measurements.push({ at: iso(m.at), phase: m.phase, values: m.values, detail: m.detail })
+      const line = `metrics ${m.phase}: ${m.detail}`
+      log.info(`  ${line}`)
+      recorder.event(this.record, line)
+    }
+    return assess(this.measurements, this.settings.limits, this.measurements.length >= this.planned)
+  }
+
+  /** Sleeps no longer than until the next reading is due. */
+  pauseBefore(pause: number): number {
+    if (this.startedAt === undefined || this.measurements.length >= this.planned) return pause
+    const due = this.startedAt + (this.measurements.length + 1) * this.settings.intervalMs
+    return Math.max(0, Math.min(pause, due - this.deps.clock.now()))
   }
 }

@@ -4,6 +4,10 @@ import type { BatchSize } from '../config/types.js'
 
 export interface BatchStep {
   kind: 'batch'
+  /** How the step is named in the log and report; default `batch <index>/<of>`. */
+  name?: string
+  /** This step's own monitor window, instead of the run's (e.g. the last wave of a blue-green switch). */
+  monitorMs?: number
   /** 1-based position of this batch. */
   index: number
   /** Number of batches in the plan. */

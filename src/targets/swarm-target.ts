@@ -7,6 +7,7 @@ import type { BatchStep } from '../rollout/plan.js'
 import type { ReplicaObservation } from '../rollout/observation.js'
 import type { HealthCheckSettings } from '../rollout/health-timing.js'
 import type { Capture, RolloutTarget } from './target.js'
+import type { SwarmApi } from './swarm-api.js'
 import { observeTasks, sameRelease, type SwarmTask } from './swarm-tasks.js'
 
 export interface SwarmCapture extends Capture {
@@ -28,11 +29,9 @@ const IN_FLIGHT = new Set(['updating', 'rollback_started'])
 
 export class SwarmTarget implements RolloutTarget<SwarmCapture> {
   constructor(
-    private readonly docker: Docker,
+    private readonly api: SwarmApi,
     private readonly serviceName: string,
-    private readonly log: Log,
-    /** X-Registry-Auth value so that nodes can pull from a private registry. */
-    private readonly registryAuth?: string
+    private readonly log: Log
   ) {}
 
   async capture(): Promise<SwarmCapture> {
@@ -140,43 +139,15 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
   }
 
   async failureLogs(capture: SwarmCapture, release: string, since: number): Promise<string[]> {
-    const tasks = await this.tasks(capture.id)
-    const bad = tasks
-      .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
-      .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
-      .slice(0, 3)
-    const lines: string[] = []
-    for (const task of bad) {
-      lines.push(`task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`)
-      const containerId = task.Status?.ContainerStatus?.ContainerID
-      if (containerId) lines.push(...(await this.containerTail(containerId)))
-    }
-    return lines
+    return failedTaskLogs(this.api, await this.tasks(capture.id), release, since)
   }
 
-  private async containerTail(containerId: string): Promise<string[]> {
-    try {
-      const raw = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: 20, follow: false })) as unknown as Buffer
-      return demux(raw).map((line) => `  | ${line}`)
-    } catch {
-      // The container may live on another node, or be gone already: logs are a courtesy.
-      return []
-    }
+  private inspect(): Promise<Docker.Service> {
+    return this.api.inspect(this.serviceName)
   }
 
-  private async inspect(): Promise<Docker.Service> {
-    try {
-      return (await this.docker.getService(this.serviceName).inspect()) as Docker.Service
-    } catch (error) {
-      const status = (error as { statusCode?: number }).statusCode
-      if (status === 404) throw new Error(`Service '${this.serviceName}' was not found on the Swarm`)
-      if (status === 503) throw new Error(`The Docker host is not a Swarm manager, so service '${this.serviceName}' cannot be updated`)
-      throw error
-    }
-  }
-
-  private async tasks(serviceId: string): Promise<SwarmTask[]> {
-    return (await this.docker.listTasks({ filters: { service: [serviceId] } })) as SwarmTask[]
+  private tasks(serviceId: string): Promise<SwarmTask[]> {
+    return this.api.tasks(serviceId)
   }
 
   private async countRunning(serviceId: string): Promise<number> {
@@ -184,24 +155,24 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
     return tasks.filter((t) => t.DesiredState === 'running').length
   }
 
-  private async write(spec: Docker.ServiceSpec, version: number, what: string): Promise<void> {
-    this.log.debug(`Swarm: updating ${this.serviceName} (${what}) at version ${version}`)
-    try {
-      await dial(this.docker, {
-        path: `/services/${encodeURIComponent(this.serviceName)}/update?`,
-        method: 'POST',
-        options: { _query: { version }, _body: spec },
-        ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
-        statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' }
-      })
-    } catch (error) {
-      const message = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message
-      if (/out of sequence/i.test(message)) {
-        throw new Error(`Service '${this.serviceName}' was changed by someone else during the rollout (${what}): ${message}`)
-      }
-      throw new Error(`Swarm refused the ${what} update of '${this.serviceName}': ${message}`)
-    }
+  private write(spec: Docker.ServiceSpec, version: number, what: string): Promise<void> {
+    return this.api.write(this.serviceName, spec, version, what)
   }
+}
+
+/** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
+export async function failedTaskLogs(api: SwarmApi, tasks: SwarmTask[], release: string, since: number): Promise<string[]> {
+  const bad = tasks
+    .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
+    .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
+    .slice(0, 3)
+  const lines: string[] = []
+  for (const task of bad) {
+    lines.push(`task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`)
+    const containerId = task.Status?.ContainerStatus?.ContainerID
+    if (containerId) lines.push(...(await api.containerTail(containerId)))
+  }
+  return lines
 }
 
 /** The health check the service's spec sets (it overrides the image's), if any. */
@@ -209,11 +180,11 @@ export function specHealthCheck(spec: Docker.ServiceSpec): HealthCheckSettings |
   return containerSpec(spec)?.HealthCheck as HealthCheckSettings | undefined
 }
 
-function containerSpec(spec: Docker.ServiceSpec): Docker.ContainerSpec | undefined {
+export function containerSpec(spec: Docker.ServiceSpec): Docker.ContainerSpec | undefined {
   return (spec.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.ContainerSpec
 }
 
-function setImage(spec: Docker.ServiceSpec, image: string): void {
+export function setImage(spec: Docker.ServiceSpec, image: string): void {
   const template = spec.TaskTemplate as Docker.ContainerTaskSpec | undefined
   spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } }
 }
@@ -223,27 +194,7 @@ function restoreUpdateConfig(spec: Docker.ServiceSpec, original: Docker.ServiceS
   else delete spec.UpdateConfig
 }
 
-function withoutMarker(labels: Record<string, string> | undefined): Record<string, string> {
+export function withoutMarker(labels: Record<string, string> | undefined): Record<string, string> {
   const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {}
   return rest
-}
-
-function dial(docker: Docker, options: Record<string, unknown>): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    docker.modem.dial(options as never, (error: unknown, data: unknown) => (error ? reject(error) : resolve(data)))
-  })
-}
-
-/** Splits Docker's multiplexed log stream (8-byte frame headers) into text lines. */
-export function demux(raw: Buffer | string): string[] {
-  if (typeof raw === 'string') return raw.split('\n').filter(Boolean)
-  const out: string[] = []
-  let offset = 0
-  while (offset + 8 <= raw.length && (raw[offset] === 1 || raw[offset] === 2) && raw[offset + 1] === 0) {
-    const size = raw.readUInt32BE(offset + 4)
-    out.push(raw.subarray(offset + 8, offset + 8 + size).toString('utf8'))
-    offset += 8 + size
-  }
-  const text = offset === 0 ? raw.toString('utf8') : out.join('')
-  return text.split('\n').filter(Boolean)
 }

@@ -6,8 +6,9 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
-  APP_REPO, AUTH_REGISTRY, REGISTRY_PASSWORD, REGISTRY_USER, createNetwork, createService, removeByLabel, serviceImages, startProxy, uniqueName
+  APP_REPO, AUTH_REGISTRY, REGISTRY_PASSWORD, REGISTRY_USER, createNetwork, createService, removeByLabel, serviceImages, uniqueName
 } from '../support/testbed.js'
+import { startProxy } from '../support/proxy.js'
 
 jest.setTimeout(240_000)
 const ROOT = resolve(import.meta.dirname, '../..')

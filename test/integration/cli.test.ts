@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { APP_REPO, createCleanup, createNetwork, createService, serviceImages, serviceSpecImage, startProxy, uniqueName } from '../support/testbed.js'
+import { APP_REPO, createCleanup, createNetwork, createService, serviceImages, serviceSpecImage, uniqueName } from '../support/testbed.js'
+import { startProxy } from '../support/proxy.js'
 
 jest.setTimeout(180_000)
 const ROOT = resolve(import.meta.dirname, '../..')

@@ -10,9 +10,9 @@ import {
   httpGet,
   serviceImages,
   serviceSpecImage,
-  startProxy,
   uniqueName
 } from '../support/testbed.js'
+import { startProxy } from '../support/proxy.js'
 
 jest.setTimeout(120_000)
 

@@ -1,6 +1,7 @@
 // Helpers for tests that run against the real test bed brought up by test/testbed/up.sh:
 // the local dockerd (single-node Swarm), the registries on 127.0.0.1:5000 (open) and :5001 (basic auth),
-// the fixture app images and the HAProxy image zdd-haproxy:local.
+// the fixture app images, the HAProxy image zdd-haproxy:local and Prometheus on 127.0.0.1:9090 (which
+// scrapes the proxies started with startProxy({ scrape: true })).
 //
 // Everything created here carries the label zdd.test=1, so up.sh (and removeByLabel) can remove leftovers.
 // Every wait is bounded in time. Only loopback and the containers/networks created here are contacted.
@@ -9,6 +10,7 @@
 // addresses are not reachable from the host. Services are reached through startProxy(): an HAProxy
 // container on the service's attachable overlay network that resolves tasks.<service> (Docker's DNS
 // returns the task addresses in both endpoint modes) and is published on a loopback port.
+// The proxy and Prometheus helpers are in proxy.ts and prometheus.ts.
 import Docker from 'dockerode'
 import { randomBytes } from 'node:crypto'
 
@@ -25,18 +27,34 @@ export const APP_REPO = process.env.ZDD_TEST_APP_REPO ?? `${REGISTRY}/zdd-fixtur
 /** The app v1 pushed to the basic-auth registry (needs REGISTRY_AUTH). */
 export const AUTH_APP_REPO = `${AUTH_REGISTRY}/zdd-fixture-app`
 export const PROXY_IMAGE = process.env.ZDD_TEST_PROXY_IMAGE ?? 'zdd-haproxy:local'
+/** The repository root (this file is test/support/testbed.ts). */
+export const REPO_ROOT = new URL('../../', import.meta.url).pathname
 /** Build context of the fixture app (see its Dockerfile for the build args). */
 export const APP_CONTEXT = new URL('../fixtures/app/', import.meta.url).pathname
 
 /**
- * Tags pushed to APP_REPO by up.sh. Each image serves its own tag at /version.
+ * Tags pushed to APP_REPO by up.sh. Each image serves its own tag at /version (but bad-errors: v2-errors).
+ * All of them answer /api through the test proxy (the app's /cgi-bin/api; see proxyConfig): 200 with the
+ * version, except bad-errors.
  * - v1, v2, v3: good, Docker HEALTHCHECK on /health
  * - bad-health: /health is 404 and the Docker HEALTHCHECK probes it: never healthy in Docker
  * - bad-gate: /health is 404 but the Docker HEALTHCHECK probes /ping: healthy in Docker, fails an HTTP gate
  * - crash: exits with code 1 at start
  * - nohc-v1, nohc-v2: good, no HEALTHCHECK
+ * - bad-errors: version v2-errors; healthy (/health, /version 200) but every /api request answers 500
+ *   (ERRORS=1; a service can also set ZDD_FIXTURE_ERRORS=1 in its env on any tag)
  */
-export const FIXTURE_TAGS = ['v1', 'v2', 'v3', 'bad-health', 'bad-gate', 'crash', 'nohc-v1', 'nohc-v2'] as const
+export const FIXTURE_TAGS = [
+  'v1',
+  'v2',
+  'v3',
+  'bad-health',
+  'bad-gate',
+  'crash',
+  'nohc-v1',
+  'nohc-v2',
+  'bad-errors'
+] as const
 export type FixtureTag = (typeof FIXTURE_TAGS)[number]
 
 /** `127.0.0.1:5000/zdd-fixture-app:<tag>` */
@@ -304,149 +322,6 @@ export async function removeService(nameOrId: string): Promise<void> {
   }
 }
 
-// ------------------------------------------------------------------------------------------------ proxy
-
-export interface ProxyConfigOptions {
-  /** Port the tasks listen on; default 80. */
-  port?: number
-  /** Number of server slots filled from DNS; default 10. */
-  slots?: number
-}
-
-/**
- * HAProxy config in front of a Swarm service (dnsrr or vip): servers come from Docker's DNS for
- * tasks.<service>, refreshed every second. A plain TCP check (no httpchk), so a release whose /health
- * is 404 is still routed and an HTTP health gate in front of it sees the failures. Statistics and the
- * Prometheus exporter listen on :8404 (/stats, /metrics).
- */
-export function proxyConfig(service: string, opts: ProxyConfigOptions = {}): string {
-  const port = opts.port ?? 80
-  const slots = opts.slots ?? 10
-  return [
-    'global',
-    '    maxconn 4096',
-    '    hard-stop-after 5s',
-    '',
-    'defaults',
-    '    mode http',
-    '    timeout connect 2s',
-    '    timeout client 30s',
-    '    timeout server 30s',
-    '    timeout queue 5s',
-    '    retries 3',
-    '    option redispatch',
-    '    default-server inter 1s fall 2 rise 1',
-    '',
-    'resolvers docker',
-    '    nameserver dns 127.0.0.11:53',
-    '    resolve_retries 3',
-    '    timeout resolve 1s',
-    '    timeout retry 1s',
-    '    hold valid 1s',
-    '    hold obsolete 0s',
-    '    hold other 1s',
-    '    hold refused 1s',
-    '    hold nx 1s',
-    '    hold timeout 1s',
-    '    accepted_payload_size 8192',
-    '',
-    'frontend web',
-    '    bind :80',
-    '    default_backend app',
-    '',
-    'frontend stats',
-    '    bind :8404',
-    '    http-request use-service prometheus-exporter if { path /metrics }',
-    '    stats enable',
-    '    stats uri /stats',
-    '    stats refresh 5s',
-    '',
-    'backend app',
-    '    balance roundrobin',
-    `    server-template task ${slots} tasks.${service}:${port} check resolvers docker init-addr none`,
-    ''
-  ].join('\n')
-}
-
-export interface StartProxyOptions extends ProxyConfigOptions {
-  /** The Swarm service to route to. */
-  service: string
-  /** Attachable overlay network the service's tasks are on. */
-  network: string
-  /** Host port on 127.0.0.1; default: a free port chosen by Docker. */
-  hostPort?: number
-  /** Container name; default uniqueName('zdd-proxy'). */
-  name?: string
-  /** Bound of the wait for the proxy to answer 200 on /version; default 30 s. */
-  timeoutMs?: number
-  /** Wait for 200 on /version (default true). */
-  waitReady?: boolean
-}
-
-export interface Proxy {
-  /** http://127.0.0.1:<port> */
-  url: string
-  /** http://127.0.0.1:<port> of HAProxy's stats (/stats) and Prometheus exporter (/metrics). */
-  statsUrl: string
-  containerId: string
-  name: string
-  stop(): Promise<void>
-}
-
-/** Runs zdd-haproxy:local on `network` in front of `service`, published on 127.0.0.1. */
-export async function startProxy(opts: StartProxyOptions): Promise<Proxy> {
-  const name = opts.name ?? uniqueName('zdd-proxy')
-  const container = await docker().createContainer({
-    name,
-    Image: PROXY_IMAGE,
-    Labels: { ...TEST_LABELS },
-    Env: [`HAPROXY_CONFIG=${proxyConfig(opts.service, opts)}`],
-    ExposedPorts: { '80/tcp': {}, '8404/tcp': {} },
-    HostConfig: {
-      NetworkMode: opts.network,
-      PortBindings: {
-        '80/tcp': [{ HostIp: '127.0.0.1', HostPort: opts.hostPort ? String(opts.hostPort) : '' }],
-        '8404/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }]
-      }
-    }
-  })
-  const stop = async (): Promise<void> => {
-    try {
-      await container.remove({ force: true, v: true })
-    } catch (err) {
-      if (statusCode(err) !== 404) throw err
-    }
-  }
-  try {
-    await container.start()
-    const info = await container.inspect()
-    const ports = info.NetworkSettings.Ports as Record<string, { HostIp: string; HostPort: string }[] | null>
-    const hostPort = ports['80/tcp']?.[0]?.HostPort
-    const statsPort = ports['8404/tcp']?.[0]?.HostPort
-    if (!hostPort || !statsPort) throw new Error(`proxy ${name}: no published port (${JSON.stringify(ports)})`)
-    const url = `http://127.0.0.1:${hostPort}`
-    if (opts.waitReady !== false) {
-      await waitFor(
-        `proxy ${name} to answer 200 on ${url}/version`,
-        async () => {
-          const state = (await container.inspect()).State
-          if (!state.Running) {
-            const logs = await container.logs({ stdout: true, stderr: true, tail: 20 })
-            throw new Error(`proxy container exited (${state.ExitCode}): ${logs.toString()}`)
-          }
-          const res = await httpGet(`${url}/version`, 2_000)
-          return res.status === 200 ? res : undefined
-        },
-        { timeoutMs: opts.timeoutMs ?? 30_000, intervalMs: 250 }
-      )
-    }
-    return { url, statsUrl: `http://127.0.0.1:${statsPort}`, containerId: container.id, name, stop }
-  } catch (err) {
-    await stop().catch(() => undefined)
-    throw err
-  }
-}
-
 // ---------------------------------------------------------------------------------------------- cleanup
 
 const labelFilter = (): string => JSON.stringify({ label: [`${LABEL_KEY}=${LABEL_VALUE}`] })
@@ -485,7 +360,8 @@ export interface Cleanup {
   add(action: () => unknown): void
   service(name: string): void
   network(name: string): void
-  proxy(proxy: Proxy): void
+  /** Stops a proxy (see startProxy in proxy.ts). */
+  proxy(proxy: { stop(): Promise<void> }): void
   /** Runs every action (even when some fail), then throws the first error, if any. */
   run(): Promise<void>
 }
@@ -517,7 +393,8 @@ export function createCleanup(): Cleanup {
   return cleanup
 }
 
-function statusCode(err: unknown): number | undefined {
+/** The HTTP status code of a dockerode error, if any. */
+export function statusCode(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null && 'statusCode' in err
     ? (err as { statusCode?: number }).statusCode
     : undefined

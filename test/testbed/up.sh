@@ -2,6 +2,7 @@
 # Brings up the real test bed (idempotent; safe to run many times; run by `npm test` and by CI as root
 # on a fresh Debian 12 machine):
 #   Debian packages -> dockerd -> single-node Swarm -> two local registries (open :5000, basic auth :5001)
+#   -> Prometheus on 127.0.0.1:9090 (scrapes the targets tests register in .testbed/prometheus/targets/)
 #   -> fixture images (app variants pushed to the registries, HAProxy image kept local)
 #   -> removal of leftovers labelled zdd.test=1 (services, containers, networks, configs, secrets).
 # Logs and state live in <repo>/.testbed/ (git-ignored). Exits non-zero with a message on any failure.
@@ -26,7 +27,8 @@ PROXY_DIR="$ROOT/test/fixtures/proxy"
 APP_REPO="$ZDD_TEST_APP_REPO"
 AUTH_APP_REPO="$ZDD_TEST_AUTH_REGISTRY/zdd-fixture-app"
 PROXY_IMAGE="$ZDD_TEST_PROXY_IMAGE"
-# tag | build args (VERSION is always the tag itself, so /version tells which variant answered)
+# tag | build args (VERSION is the tag itself unless the variant sets it, so /version tells which variant
+# answered)
 APP_VARIANTS=(
   "v1|"
   "v2|"
@@ -36,6 +38,7 @@ APP_VARIANTS=(
   "crash|CRASH=1"
   "nohc-v1|DOCKER_HEALTH=none"
   "nohc-v2|DOCKER_HEALTH=none"
+  "bad-errors|VERSION=v2-errors ERRORS=1"
 )
 
 # ---------------------------------------------------------------------------------------------- packages
@@ -49,13 +52,24 @@ command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 busybox_is_static || missing+=(busybox-static)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v ldd >/dev/null 2>&1 || missing+=(libc-bin)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   [ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}) and not root: install them with apt-get first"
   log "installing ${missing[*]} (apt log: .testbed/apt.log)"
   export DEBIAN_FRONTEND=noninteractive
-  { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; } >"$STATE/apt.log" 2>&1 \
-    || { tail -n 30 "$STATE/apt.log" >&2; die "apt-get install ${missing[*]} failed (see .testbed/apt.log)"; }
+  # prometheus's postinst would start it as a system service (0.0.0.0:9090, Debian's config): a
+  # policy-rc.d of our own, only for the install and only when there is none, refuses that one start.
+  policy_rc=""
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && ! [ -e /usr/sbin/policy-rc.d ]; then
+    policy_rc=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\n# written by zdd test/testbed/up.sh for one apt-get install; removed after it\n[ "$1" = prometheus ] && exit 101\nexit 0\n' >"$policy_rc"
+    chmod 755 "$policy_rc"
+  fi
+  apt_ok=1
+  { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; } >"$STATE/apt.log" 2>&1 || apt_ok=0
+  [ -z "$policy_rc" ] || rm -f "$policy_rc"
+  [ "$apt_ok" = 1 ] || { tail -n 30 "$STATE/apt.log" >&2; die "apt-get install ${missing[*]} failed (see .testbed/apt.log)"; }
   busybox_is_static || die "/bin/busybox is not Debian's static busybox after installing busybox-static"
 fi
 
@@ -170,6 +184,67 @@ start_registry registry-open "$ZDD_TEST_REGISTRY" 200
 start_registry registry-auth "$ZDD_TEST_AUTH_REGISTRY" 401 auth
 
 mark "registries ready"
+# ------------------------------------------------------------------------------------------- Prometheus
+# One job, zdd-test, whose targets are the files tests write in .testbed/prometheus/targets/*.json
+# (file_sd; startProxy({ scrape: true }) in test/support/proxy.ts registers a proxy's exporter there).
+# Started here, waited for after the image builds. Reused when it already answers /-/ready.
+PROM_DIR="$STATE/prometheus"
+PROM_ADDR="${PROMETHEUS_URL#http://}"; PROM_ADDR="${PROM_ADDR%/}"
+mkdir -p "$PROM_DIR/targets" "$PROM_DIR/data"
+cat >"$PROM_DIR/prometheus.yml.new" <<YAML
+# written by test/testbed/up.sh
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: zdd-test
+    file_sd_configs:
+      - files:
+          - $PROM_DIR/targets/*.json
+        refresh_interval: 1s
+YAML
+prom_ready() { [ "$(http_code "$PROMETHEUS_URL/-/ready")" = 200 ]; }
+prom_ours() { # our pid file names a live prometheus started with our config
+  local pid
+  pid="$(cat "$PROM_DIR/pid" 2>/dev/null || true)"
+  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--config.file=$PROM_DIR/prometheus.yml"
+}
+prom_started=0
+if prom_ready || prom_ours; then
+  if prom_ours; then
+    if ! cmp -s "$PROM_DIR/prometheus.yml.new" "$PROM_DIR/prometheus.yml"; then
+      mv "$PROM_DIR/prometheus.yml.new" "$PROM_DIR/prometheus.yml"
+      log "reloading Prometheus (config changed)"
+      curl -sf -m 5 -X POST "$PROMETHEUS_URL/-/reload" >/dev/null || die "POST $PROMETHEUS_URL/-/reload failed (see .testbed/prometheus/prometheus.log)"
+    fi
+  elif curl -sf -m 2 "$PROMETHEUS_URL/api/v1/status/config" | grep -q 'job_name: zdd-test'; then
+    log "Prometheus: using the one already serving $PROM_ADDR (its targets folder: see its /api/v1/status/config)"
+  else
+    die "$PROMETHEUS_URL answers /-/ready but has no zdd-test job (not the test bed's Prometheus; a system service?); stop it or set PROMETHEUS_URL"
+  fi
+  rm -f "$PROM_DIR/prometheus.yml.new"
+else
+  [ "$(http_code "$PROMETHEUS_URL/-/healthy")" = 000 ] || die "$PROM_ADDR answers HTTP but is not a ready Prometheus; free the port"
+  mv "$PROM_DIR/prometheus.yml.new" "$PROM_DIR/prometheus.yml"
+  log "starting Prometheus on $PROM_ADDR (log: .testbed/prometheus/prometheus.log)"
+  setsid prometheus --config.file="$PROM_DIR/prometheus.yml" --web.listen-address="$PROM_ADDR" \
+    --storage.tsdb.path="$PROM_DIR/data" --storage.tsdb.retention.time=1d --web.enable-lifecycle \
+    >"$PROM_DIR/prometheus.log" 2>&1 </dev/null &
+  echo $! >"$PROM_DIR/pid"
+  prom_started=1
+fi
+# wait_prometheus: until /-/ready answers 200 (30 s at most).
+wait_prometheus() {
+  for _ in $(seq 1 300); do
+    prom_ready && return 0
+    if [ "$prom_started" = 1 ] && ! kill -0 "$(cat "$PROM_DIR/pid")" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  tail -n 20 "$PROM_DIR/prometheus.log" >&2 || true
+  die "Prometheus on $PROM_ADDR not ready (see .testbed/prometheus/prometheus.log)"
+}
+mark "Prometheus started"
 # ---------------------------------------------------------------------------- leftovers labelled zdd.test=1
 # Services first (their tasks go away with them), then plain containers; networks at the end of the
 # script, once the tasks' endpoints are gone.
@@ -188,6 +263,8 @@ if [ "${ZDD_TEST_KEEP_LEFTOVERS:-0}" != 1 ]; then
     # shellcheck disable=SC2086
     docker rm -f -v $leftover_containers >/dev/null
   fi
+  # Their proxies are gone: so are the scrape targets tests registered for them.
+  rm -f "$PROM_DIR"/targets/*.json
 fi
 mark "leftover services/containers removed"
 # ----------------------------------------------------------------------------------------------- images
@@ -226,7 +303,8 @@ build() {
 build_variant() {
   local tag="${1%%|*}" vargs
   read -r -a vargs <<<"${1#*|}"
-  build "$APP_REPO:$tag" "$APP_DIR" "$app_hash" "VERSION=$tag" ${vargs[@]+"${vargs[@]}"}
+  [[ " ${vargs[*]-} " == *" VERSION="* ]] || vargs=("VERSION=$tag" ${vargs[@]+"${vargs[@]}"})
+  build "$APP_REPO:$tag" "$APP_DIR" "$app_hash" "${vargs[@]}"
 }
 app_hash="$(context_hash "$APP_DIR")"
 proxy_hash="$(context_hash "$PROXY_DIR")"
@@ -279,6 +357,8 @@ mark "app v1 pushed to the auth registry"
 [ "${ZDD_TEST_KEEP_LEFTOVERS:-0}" = 1 ] || docker image prune -f --filter label=zdd.fixture >/dev/null 2>&1 || true
 
 mark "old builds pruned"
+wait_prometheus
+mark "Prometheus ready"
 # ---------------------------------------------------------------------------- leftover networks, configs
 if [ "${ZDD_TEST_KEEP_LEFTOVERS:-0}" != 1 ]; then
   for kind in config secret; do
@@ -301,4 +381,4 @@ if [ "${ZDD_TEST_KEEP_LEFTOVERS:-0}" != 1 ]; then
   [ -z "$remaining" ] || log "WARNING: networks labelled zdd.test=1 still in use after 20 s, left in place: $(echo $remaining)"
 fi
 mark "leftover networks removed"
-log "test bed ready in $(elapsed): swarm manager, registries $ZDD_TEST_REGISTRY (open) and $ZDD_TEST_AUTH_REGISTRY (auth), images $APP_REPO:{v1,v2,v3,bad-health,bad-gate,crash,nohc-v1,nohc-v2}, $AUTH_APP_REPO:v1, $PROXY_IMAGE"
+log "test bed ready in $(elapsed): swarm manager, registries $ZDD_TEST_REGISTRY (open) and $ZDD_TEST_AUTH_REGISTRY (auth), images $APP_REPO:{v1,v2,v3,bad-health,bad-gate,crash,nohc-v1,nohc-v2,bad-errors}, $AUTH_APP_REPO:v1, $PROXY_IMAGE, Prometheus $PROMETHEUS_URL"

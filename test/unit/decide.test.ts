@@ -4,7 +4,7 @@ import type { ReplicaObservation } from '../../src/rollout/observation.js'
 import type { ProbeVerdict } from '../../src/gates/health-verdict.js'
 
 const goal = { newReplicas: 1, total: 3 }
-const rules: GateRules = { hasHealthGate: true, successesNeeded: 2, monitorMs: 10_000, deadlineMs: 60_000 }
+const rules: GateRules = { hasHealthGate: true, hasAnalysis: false, successesNeeded: 2, monitorMs: 10_000, deadlineMs: 60_000 }
 const noHealth: GateRules = { ...rules, hasHealthGate: false }
 const obs = (o: Partial<ReplicaObservation> = {}): ReplicaObservation => ({ desired: 3, ready: 1, starting: 0, failed: 0, others: 2, failures: [], ...o })
 const ok: ProbeVerdict = { ok: true, detail: '200 in 3 ms', status: 200, durationMs: 3 }
@@ -64,6 +64,31 @@ describe('decide with no monitor window', () => {
   it('does not advance when a replica was lost while the probes passed', () => {
     const r = { ...rules, successesNeeded: 1, monitorMs: 0 }
     const decision = decide(goal, r, at('verifying'), tick(3, obs({ ready: 0, others: 0 }), ok))
+    expect(decision.verdict).toBe('wait')
+    expect(decision.progress.phase).toBe('monitoring')
+  })
+})
+
+describe('decide with a metric analysis', () => {
+  const withAnalysis: GateRules = { ...rules, hasAnalysis: true }
+  const running = { phase: 'running' } as const
+  const passed = { phase: 'successful' } as const
+  const analysed = (now: number, analysis: Tick['analysis']): Tick => ({ ...tick(now, obs(), ok), analysis })
+  it.each([
+    ['waits while the analysis runs inside the window', at('monitoring'), analysed(5000, running), 'wait', undefined],
+    ['waits for the last reading after the window', at('monitoring'), analysed(11_000, running), 'wait', undefined],
+    ['advances once the window is over and the analysis passed', at('monitoring'), analysed(11_000, passed), 'advance', undefined],
+    ['does not advance early on a passed analysis', at('monitoring'), analysed(5000, passed), 'wait', undefined],
+    ['reverts on a failed analysis at once', at('monitoring'), analysed(2000, { phase: 'failed', reason: '1 failed' }), 'revert', 'metric analysis failed: 1 failed'],
+    ['reverts on an inconclusive analysis', at('monitoring'), analysed(2000, { phase: 'inconclusive', reason: 'no data' }), 'revert', 'metric analysis inconclusive: no data']
+  ] as const)('%s', (_title, progress, t, verdict, reason) => {
+    const decision = decide(goal, withAnalysis, progress, t)
+    expect(decision.verdict).toBe(verdict)
+    if (reason) expect(decision.verdict === 'revert' && decision.reason).toBe(reason)
+  })
+
+  it('never skips the window with monitor 0 when an analysis must run', () => {
+    const decision = decide(goal, { ...withAnalysis, monitorMs: 0, successesNeeded: 1 }, at('verifying'), tick(3, obs(), ok))
     expect(decision.verdict).toBe('wait')
     expect(decision.progress.phase).toBe('monitoring')
   })

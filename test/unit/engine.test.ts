@@ -1,6 +1,8 @@
 // The engine's control flow with a scripted in-memory target and a virtual clock: what it does in
 // which order, and what it reports. The real Swarm behaviour is in test/integration.
 import { describe, expect, it } from '@jest/globals'
+import type { Measurement } from '../../src/analysis/types.js'
+import type { AnalysisGate } from '../../src/gates/analysis-gate.js'
 import type { ProbeReply } from '../../src/gates/http-probe.js'
 import { MemoryLog } from '../../src/log.js'
 import { ReportRecorder } from '../../src/report/report.js'
@@ -136,5 +138,71 @@ describe('runRollout', () => {
     settings.runDeadlineAt = clock.now() + 5000
     const outcome = await runRollout(plan, await target.capture(), OLD, settings, deps)
     expect(outcome.reason).toBe('Batch 1/3: the whole run went past its timeout')
+  })
+})
+
+/** A metric gate whose readings are scripted by their number (1-based), recording when each was taken. */
+function scriptedGate(clock: VirtualClock, reading: (n: number) => Measurement['phase']) {
+  const taken: number[] = []
+  let windows = 0
+  const gate: AnalysisGate = {
+    description: 'scripted',
+    begin: async () => {
+      windows++
+    },
+    measure: async (at) => {
+      taken.push(at)
+      const phase = reading(taken.length)
+      return { at, phase, values: { result: taken.length / 100 }, detail: `reading ${taken.length} ${phase}` }
+    }
+  }
+  return { gate, taken, windows: () => windows }
+}
+
+const ANALYSIS = { intervalMs: 2000, durationMs: 6000, limits: { failureLimit: 0, inconclusiveLimit: 1, consecutiveErrorLimit: 2 } }
+
+describe('runRollout with a metric gate', () => {
+  it('reads every interval through the analysis window of each batch, and records every value', async () => {
+    const { target, deps, settings, plan, clock } = setup(2, healthy, { monitorMs: 1000, analysis: ANALYSIS })
+    const { gate, windows } = scriptedGate(clock, () => 'successful')
+    const outcome = await runRollout(plan, await target.capture(), OLD, settings, { ...deps, analysis: gate })
+    expect(outcome).toEqual({ result: 'succeeded' })
+    expect(windows()).toBe(2)
+    // 6 s window / 2 s interval = 3 readings per batch, each in the report with its values.
+    expect(deps.recorder.report.steps.map((s) => s.measurements.map((m) => m.values.result))).toEqual([[0.01, 0.02, 0.03], [0.04, 0.05, 0.06]])
+  })
+
+  it('reverts at the first failed reading when failure-limit is 0', async () => {
+    const { target, deps, settings, plan, clock } = setup(3, healthy, { analysis: ANALYSIS })
+    const { gate } = scriptedGate(clock, (n) => (n === 2 ? 'failed' : 'successful'))
+    const outcome = await runRollout(plan, await target.capture(), OLD, settings, { ...deps, analysis: gate })
+    expect(outcome.result).toBe('rolled-back')
+    expect(outcome.reason).toBe('Batch 1/3: metric analysis failed: 1 failed measurement(s), more than failure-limit 0; last: reading 2 failed')
+    expect(deps.recorder.report.steps[0].measurements).toHaveLength(2)
+  })
+
+  it('tolerates inconclusive readings up to the limit, then reverts', async () => {
+    const { target, deps, settings, plan, clock } = setup(1, healthy, { analysis: ANALYSIS })
+    const { gate } = scriptedGate(clock, (n) => (n === 1 ? 'inconclusive' : n === 3 ? 'inconclusive' : 'successful'))
+    const outcome = await runRollout(plan, await target.capture(), OLD, settings, { ...deps, analysis: gate })
+    expect(outcome.result).toBe('rolled-back')
+    expect(outcome.reason).toMatch(/^Batch 1\/1: metric analysis inconclusive: 2 inconclusive measurement\(s\), more than inconclusive-limit 1/)
+  })
+
+  it('does not pass a window whose every reading was inconclusive', async () => {
+    const { target, deps, settings, plan, clock } = setup(1, healthy, { analysis: { ...ANALYSIS, limits: { ...ANALYSIS.limits, inconclusiveLimit: 5 } } })
+    const { gate } = scriptedGate(clock, () => 'inconclusive')
+    const outcome = await runRollout(plan, await target.capture(), OLD, settings, { ...deps, analysis: gate })
+    expect(outcome.result).toBe('rolled-back')
+    expect(outcome.reason).toMatch(/no successful measurement in the window/)
+  })
+
+  it('fails the step when the metrics source keeps erroring past the consecutive-error limit', async () => {
+    const { target, deps, settings, plan, clock } = setup(1, healthy, { analysis: ANALYSIS })
+    const { gate } = scriptedGate(clock, () => 'error')
+    const outcome = await runRollout(plan, await target.capture(), OLD, settings, { ...deps, analysis: gate })
+    expect(outcome.result).toBe('rolled-back')
+    // The window plans 3 readings; a third error in a row passes the limit of 2.
+    expect(deps.recorder.report.steps[0].measurements.map((m) => m.phase)).toEqual(['error', 'error', 'error'])
   })
 })

@@ -64,6 +64,16 @@ describe('action.yml', () => {
   })
 })
 
+describe('README', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+
+  it('lists every input with its default in the inputs table', () => {
+    const rows = [...readme.matchAll(/^\| `([\w-]+)` \| (?:`([^`]*)`)? \|/gm)].map((m) => [m[1], m[2] ?? ''])
+    const inputs = rows.filter(([name]) => (INPUT_NAMES as readonly string[]).includes(name)).slice(0, INPUT_NAMES.length)
+    expect(inputs).toEqual(INPUT_NAMES.map((name) => [name, INPUT_DEFAULTS[name]]))
+  })
+})
+
 describe('inputsFromEnv', () => {
   it('names variables the way @actions/core does', () => {
     expect(inputEnvName('batch-size')).toBe('INPUT_BATCH-SIZE')

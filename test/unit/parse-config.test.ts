@@ -28,6 +28,8 @@ const DEFAULT_CONFIG: Config = {
   push: true,
   service: 'web',
   strategy: 'rolling',
+  canarySteps: [10, 50],
+  scaleDownDelayMs: 30_000,
   batchSize: { kind: 'count', value: 1 },
   monitorMs: 10_000,
   deadlineMs: 120_000,
@@ -41,7 +43,9 @@ const POSITIVE_DURATION = 'a duration greater than zero, such as 500ms, 10s, 2m 
 const HOST_FORM = 'unix:///path/to/docker.sock, tcp://host[:port] or ssh://user@host[:port]'
 const IMAGE_FORM = 'an image reference such as ghcr.io/owner/app, app:1.0 or 127.0.0.1:5000/app@sha256:<64 hex> (lowercase repository)'
 const BATCH = 'a whole number of replicas (1 or more) or a percentage from 1% to 100%'
-const STRATEGY = 'rolling (canary and blue-green are not available yet)'
+const STRATEGY = 'rolling, canary or blue-green'
+const CANARY_STEPS = 'percentages above 0% and below 100% in increasing order, such as 10%,50%'
+const PROM = { 'prometheus-url': 'http://127.0.0.1:9090', 'metrics-query': 'sum(rate(x[1m]))', 'success-condition': 'result < 0.01' }
 const TAGS = 'tags separated by commas or new lines, each a letter, digit or _ followed by up to 127 letters, digits, _, . or -'
 const BUILD_ARGS = 'lines of KEY=VALUE, where KEY is a letter or _ followed by letters, digits or _'
 const SERVICE = 'a Swarm service name: a letter or digit followed by letters, digits, _, . or -, at most 63 characters'
@@ -91,8 +95,36 @@ const bad: BadRow[] = [
   ['service with a space', { service: 'my service' }, ENV, `Invalid input 'service': "my service". Expected ${SERVICE}.`],
   ['service starting with -', { service: '-web' }, ENV, `Invalid input 'service': "-web". Expected ${SERVICE}.`],
   ['service too long', { service: 's'.repeat(64) }, ENV, `Invalid input 'service': "${'s'.repeat(60)}…" (64 characters). Expected ${SERVICE}.`],
-  ['canary', { strategy: 'canary' }, ENV, `Invalid input 'strategy': "canary". Expected ${STRATEGY}.`],
-  ['blue-green', { strategy: 'blue-green' }, ENV, `Invalid input 'strategy': "blue-green". Expected ${STRATEGY}.`],
+  ['strategy Canary (case)', { strategy: 'Canary' }, ENV, `Invalid input 'strategy': "Canary". Expected ${STRATEGY}.`],
+  ['canary-steps 0%', { strategy: 'canary', 'canary-steps': '0%,50%' }, ENV, `Invalid input 'canary-steps': "0%,50%". Expected ${CANARY_STEPS}; entry 1 (0%) is not above 0%.`],
+  ['canary-steps 100%', { 'canary-steps': '50%,100%' }, ENV, `Invalid input 'canary-steps': "50%,100%". Expected ${CANARY_STEPS}; entry 2 (100%) is not below 100% (promotion follows the last step).`],
+  ['canary-steps decreasing', { 'canary-steps': '50%,10%' }, ENV, `Invalid input 'canary-steps': "50%,10%". Expected ${CANARY_STEPS}; entry 2 (10%) is not above the step before it (50%).`],
+  ['canary-steps not a percentage', { 'canary-steps': '10,50%' }, ENV, `Invalid input 'canary-steps': "10,50%". Expected ${CANARY_STEPS}; entry 1 (10) is not a percentage.`],
+  ['preview-url with rolling', { 'preview-url': 'http://h/health' }, ENV, `Invalid input 'preview-url': "http://h/health". Expected empty unless strategy is blue-green.`],
+  ['preview-url not http', { strategy: 'blue-green', 'preview-url': 'h:80/health' }, ENV, `Invalid input 'preview-url': "h:80/health". Expected ${URL_FORM}.`],
+  ['scale-down-delay 5x', { 'scale-down-delay': '5x' }, ENV, `Invalid input 'scale-down-delay': "5x". Expected ${DURATION}.`],
+  ['prometheus-url not a URL', { ...PROM, 'prometheus-url': 'prometheus:9090' }, ENV, `Invalid input 'prometheus-url': "prometheus:9090". Expected ${URL_FORM}.`],
+  ['both metrics sources', { ...PROM, 'metrics-url': 'http://h/metrics' }, ENV, `Invalid input 'metrics-url': "http://h/metrics". Expected empty when prometheus-url is set (use one metrics source).`],
+  ['metrics-query without prometheus-url', { 'metrics-query': 'up' }, ENV, `Invalid input 'metrics-query': "up". Expected empty unless prometheus-url is set (with metrics-url, write the measure in success-condition).`],
+  ['prometheus-url without query', { 'prometheus-url': 'http://p:9090' }, ENV, `Invalid input 'metrics-query': (empty). Expected a PromQL query, since prometheus-url is set.`],
+  ['query with unknown placeholder', { ...PROM, 'metrics-query': 'up{service="{{service}}"}' }, ENV, `Invalid input 'metrics-query': "up{service=\\"{{service}}\\"}". Expected only {{canary}} and {{stable}} as placeholders (found {{service}}).`],
+  ['condition without source', { 'success-condition': 'result < 1' }, ENV, `Invalid input 'success-condition': "result < 1". Expected empty unless prometheus-url or metrics-url is set.`],
+  ['source without condition', { ...PROM, 'success-condition': '' }, ENV, `Invalid input 'success-condition': (empty). Expected a condition such as result < 0.01 (or compare: baseline), since a metrics source is set.`],
+  ['condition syntax', { ...PROM, 'success-condition': 'result <' }, ENV, `Invalid input 'success-condition': "result <". Expected a condition on result, such as result < 0.01 (unexpected end of condition at character 9; expected a number or result).`],
+  ['function with prometheus-url', { ...PROM, 'success-condition': 'increase(x) < 1' }, ENV, `Invalid input 'success-condition': "increase(x) < 1". Expected a condition on result, such as result < 0.01 (functions like increase() apply to metrics-url; with prometheus-url write them in metrics-query).`],
+  ['result with metrics-url', { 'metrics-url': 'http://h/metrics', 'success-condition': 'result < 1' }, ENV, `Invalid input 'success-condition': "result < 1". Expected a condition such as ratio(http_requests_total{code=~"5.."}, http_requests_total) < 0.01 ('result' at character 1 needs prometheus-url and metrics-query; with metrics-url use increase(), rate(), ratio(), quantile() or value()).`],
+  ['condition that cannot fail', { ...PROM, 'success-condition': '1 < 2' }, ENV, `Invalid input 'success-condition': "1 < 2". Expected a condition on result, such as result < 0.01 ('1 < 2' at character 1 compares two numbers; one side must be result).`],
+  ['bad regex in a selector', { 'metrics-url': 'http://h/metrics', 'success-condition': 'increase(x{code=~"5(("}) < 1' }, ENV, `Invalid input 'success-condition': "increase(x{code=~\\"5((\\"}) < 1". Expected a condition such as ratio(http_requests_total{code=~"5.."}, http_requests_total) < 0.01 (invalid regex "5((" for label 'code' at character 18: Unterminated group).`],
+  ['no-data maybe', { ...PROM, 'no-data': 'skip' }, ENV, `Invalid input 'no-data': "skip". Expected fail, inconclusive or pass.`],
+  ['compare always', { ...PROM, compare: 'always' }, ENV, `Invalid input 'compare': "always". Expected none or baseline.`],
+  ['baseline without source', { compare: 'baseline' }, ENV, `Invalid input 'compare': "baseline". Expected none unless prometheus-url or metrics-url is set.`],
+  ['baseline with rolling', { ...PROM, compare: 'baseline' }, ENV, `Invalid input 'compare': "baseline". Expected none unless strategy is canary (a baseline needs stable replicas serving beside the new ones).`],
+  ['baseline query without {{canary}}', { ...PROM, strategy: 'canary', compare: 'baseline' }, ENV, `Invalid input 'metrics-query': "sum(rate(x[1m]))". Expected a query with {{canary}} where the service name goes, so that it can be run for the canary and for the stable service.`],
+  ['baseline-tolerance 20', { ...PROM, 'baseline-tolerance': '20' }, ENV, `Invalid input 'baseline-tolerance': "20". Expected a relative and/or absolute margin such as 20%, +0.01 or 20%+0.01 (write 20% for a relative margin or +20 for an absolute one).`],
+  ['analysis-duration shorter than interval', { ...PROM, 'analysis-interval': '30s', 'analysis-duration': '10s' }, ENV, `Invalid input 'analysis-duration': "10s". Expected a duration at least as long as analysis-interval (30s).`],
+  ['failure-limit -1', { ...PROM, 'failure-limit': '-1' }, ENV, `Invalid input 'failure-limit': "-1". Expected a whole number, 0 or more.`],
+  ['inconclusive-limit 1.5', { ...PROM, 'inconclusive-limit': '1.5' }, ENV, `Invalid input 'inconclusive-limit': "1.5". Expected a whole number, 0 or more.`],
+  ['analysis-interval 0', { ...PROM, 'analysis-interval': '0s' }, ENV, `Invalid input 'analysis-interval': "0s". Expected ${POSITIVE_DURATION}.`],
   ['unknown strategy', { strategy: 'recreate' }, ENV, `Invalid input 'strategy': "recreate". Expected ${STRATEGY}.`],
   ['batch-size 0', { 'batch-size': '0' }, ENV, `Invalid input 'batch-size': "0". Expected ${BATCH}.`],
   ['batch-size -1', { 'batch-size': '-1' }, ENV, `Invalid input 'batch-size': "-1". Expected ${BATCH}.`],
@@ -183,7 +215,41 @@ const good: GoodRow[] = [
   ['batch-size 100%', { 'batch-size': '100%' }, ENV, { batchSize: { kind: 'percent', value: 100 } }],
   ['durations', { monitor: '0', deadline: '1m30s', timeout: '1h' }, ENV, { monitorMs: 0, deadlineMs: 90_000, timeoutMs: 3_600_000 }],
   ['booleans', { 'auto-rollback': 'no', 'dry-run': 'Yes', push: '1' }, ENV, { autoRollback: false, dryRun: true, push: true }],
-  ['service name', { service: 'stack_web.1-a' }, ENV, { service: 'stack_web.1-a' }]
+  ['service name', { service: 'stack_web.1-a' }, ENV, { service: 'stack_web.1-a' }],
+  ['canary steps', { strategy: 'canary', 'canary-steps': '5%\n 25% , 60%' }, ENV, { strategy: 'canary', canarySteps: [5, 25, 60] }],
+  ['blue-green', { strategy: 'blue-green', 'preview-url': 'http://127.0.0.1:8081/health', 'scale-down-delay': '0' }, ENV, { strategy: 'blue-green', previewUrl: new URL('http://127.0.0.1:8081/health'), scaleDownDelayMs: 0 }],
+  [
+    'Prometheus analysis',
+    { ...PROM, strategy: 'canary', 'metrics-query': 'sum(rate(x{s="{{canary}}"}[1m]))', compare: 'baseline', 'no-data': 'inconclusive', 'failure-limit': '2' },
+    ENV,
+    {
+      strategy: 'canary',
+      analysis: {
+        source: { kind: 'prometheus', url: new URL('http://127.0.0.1:9090'), query: 'sum(rate(x{s="{{canary}}"}[1m]))' },
+        condition: 'result < 0.01',
+        intervalMs: 10_000,
+        durationMs: 60_000,
+        limits: { failureLimit: 2, inconclusiveLimit: 0, consecutiveErrorLimit: 4 },
+        noData: 'inconclusive',
+        baseline: { relative: 0.2, absolute: 0.01 }
+      }
+    }
+  ],
+  [
+    'scraped analysis',
+    { 'metrics-url': 'http://h:8404/metrics', 'success-condition': 'ratio(r{code="5xx",server=~"{{canary}}.*"}, r) < 0.05 and quantile(0.99, d) < 0.3', 'analysis-interval': '2s', 'analysis-duration': '2s' },
+    ENV,
+    {
+      analysis: {
+        source: { kind: 'scrape', url: new URL('http://h:8404/metrics') },
+        condition: 'ratio(r{code="5xx",server=~"{{canary}}.*"}, r) < 0.05 and quantile(0.99, d) < 0.3',
+        intervalMs: 2000,
+        durationMs: 2000,
+        limits: { failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 4 },
+        noData: 'fail'
+      }
+    }
+  ]
 ]
 
 describe('parseConfig accepts good inputs', () => {

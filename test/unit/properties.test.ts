@@ -153,6 +153,7 @@ const goalArb: fc.Arbitrary<StepGoal> = fc
 const rulesArb = (monitor: fc.Arbitrary<number> = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 20_000 }))): fc.Arbitrary<GateRules> =>
   fc.record({
     hasHealthGate: fc.boolean(),
+    hasAnalysis: fc.constant(false),
     successesNeeded: fc.integer({ min: 1, max: 5 }),
     monitorMs: monitor,
     deadlineMs: fc.integer({ min: 1, max: 20_000 })

@@ -28,9 +28,10 @@ describe('renderSummary', () => {
             { at: '2026-11-25T10:00:09.000Z', ok: true, status: 200, durationMs: 7, detail: '200 in 7 ms' },
             { at: '2026-11-25T10:00:10.000Z', ok: false, status: 404, durationMs: 2, detail: '404 in 2 ms (expected 200-399)' }
           ],
+          measurements: [],
           events: []
         },
-        { name: 'revert', startedAt: '2026-11-25T10:00:12.000Z', endedAt: '2026-11-25T10:00:20.000Z', outcome: 'converged', replicas: '2/2 ready', probes: [], events: [] }
+        { name: 'revert', startedAt: '2026-11-25T10:00:12.000Z', endedAt: '2026-11-25T10:00:20.000Z', outcome: 'converged', replicas: '2/2 ready', probes: [], measurements: [], events: [] }
       ],
       failureLogs: ['task abc (slot 1) failed: boom', '  | panic: boom']
     })
@@ -68,8 +69,44 @@ describe('renderSummary', () => {
   it('escapes table separators in measured values', () => {
     const md = renderSummary({
       ...base, result: 'failed',
-      steps: [{ name: 'batch 1/1', startedAt: base.startedAt, outcome: 'failed', reason: 'body does not match /a|b/', probes: [], events: [] }]
+      steps: [{ name: 'batch 1/1', startedAt: base.startedAt, outcome: 'failed', reason: 'body does not match /a|b/', probes: [], measurements: [], events: [] }]
     })
     expect(md).toContain('failed: body does not match /a\\|b/')
+  })
+})
+
+describe('renderSummary of a canary', () => {
+  it('states the realised shares and lists every metric reading with its values', () => {
+    const md = renderSummary({
+      ...base,
+      result: 'rolled-back',
+      reason: 'Canary 1/2: metric analysis failed',
+      plan: {
+        strategy: 'canary', target: 'api', canary: 'api-canary', from: 'a', to: 'b', stable: 3,
+        steps: [
+          { kind: 'canary', index: 1, of: 2, weight: 10, replicas: 1, share: 25 },
+          { kind: 'canary', index: 2, of: 2, weight: 50, replicas: 3, share: 50 }
+        ]
+      },
+      steps: [
+        {
+          name: 'canary 1/2', startedAt: '2026-11-25T10:00:05.000Z', endedAt: '2026-11-25T10:00:12.000Z', outcome: 'failed', probes: [],
+          measurements: [
+            { at: '2026-11-25T10:00:08.000Z', phase: 'successful', values: { result: 0.004 }, detail: 'result = 0.0040' },
+            { at: '2026-11-25T10:00:10.000Z', phase: 'failed', values: { result: 0.123456, 'result{server="b"}': NaN }, detail: 'result = 0.1235' }
+          ],
+          events: []
+        }
+      ]
+    })
+    expect(md).toContain('| Strategy | canary api-canary beside 3 stable: 10% (1 = 25.0%) → 50% (3 = 50.0%), then promote |')
+    expect(md).toContain(
+      [
+        '| Step | Metric reading at | Verdict | Measured |',
+        '|---|---|---|---|',
+        '| canary 1/2 | 10:00:08 | successful | result = 0.004 |',
+        '| canary 1/2 | 10:00:10 | failed | result = 0.1235<br>result{server="b"} = NaN |'
+      ].join('\n')
+    )
   })
 })

@@ -1,0 +1,137 @@
+// Canary and blue-green on Swarm, as phases of the one engine: first the companion service (canary or
+// preview) is scaled and gated step by step; only when it passed is the stable service touched,
+// by the same gated rolling update as `strategy: rolling`. The companion is removed in every case.
+import type { ServiceNames } from '../analysis/placeholders.js'
+import type { Config } from '../config/types.js'
+import type { AnalysisGate } from '../gates/analysis-gate.js'
+import { canaryReachWarning } from '../targets/companion-spec.js'
+import { SwarmCompanion } from '../targets/swarm-companion.js'
+import type { SwarmApi } from '../targets/swarm-api.js'
+import type { SwarmCapture, SwarmTarget } from '../targets/swarm-target.js'
+import type { BlueGreenPlan } from './blue-green-plan.js'
+import type { CanaryPlan } from './canary-plan.js'
+import { runRollout, type EngineDeps, type RolloutOutcome, type RolloutSettings } from './engine.js'
+import { planRolling, type RolloutPlan } from './plan.js'
+
+export interface StrategyContext {
+  capture: SwarmCapture
+  previous: string
+  release: string
+  config: Config
+  settings: RolloutSettings
+  api: SwarmApi
+  stable: SwarmTarget
+  engine: Omit<EngineDeps<SwarmCapture>, 'target' | 'analysis'>
+  /** The metric gate for these service names, when metrics are configured. */
+  gateFor(names: ServiceNames): AnalysisGate | undefined
+}
+
+export async function runCanary(plan: CanaryPlan, ctx: StrategyContext): Promise<RolloutOutcome> {
+  const { capture, engine } = ctx
+  const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', engine.log)
+  const reach = canaryReachWarning(capture.spec, capture.name)
+  if (reach) {
+    engine.log.warning(reach)
+    engine.recorder.report.warnings.push(reach)
+  }
+  const steps: RolloutPlan = {
+    strategy: 'rolling',
+    target: companion.name,
+    from: ctx.previous,
+    to: ctx.release,
+    total: plan.steps.at(-1)?.replicas ?? 0,
+    batchSize: 1,
+    steps: plan.steps.map((s) => ({
+      kind: 'batch',
+      name: `canary ${s.index}/${s.of}: ${s.weight}% → ${s.replicas} replica(s) = ${s.share.toFixed(1)}% of traffic`,
+      index: s.index,
+      of: s.of,
+      size: s.replicas,
+      newReplicas: s.replicas,
+      total: s.replicas
+    }))
+  }
+  // Before anything changes: a service that holds the companion's name and is not ours stops the run.
+  await companion.leftover()
+  const gate = ctx.gateFor({ canary: companion.name, stable: capture.name })
+  let keep = false
+  try {
+    const canary = await runRollout(steps, capture, ctx.previous, ctx.settings, { ...engine, target: companion, ...(gate ? { analysis: gate } : {}) })
+    keep = canary.result === 'failed' && !ctx.settings.autoRollback
+    if (canary.result !== 'succeeded') return canary
+    engine.log.info(`Canary passed every step: promoting ${capture.name} to ${ctx.release}`)
+    return await promote(ctx, planRolling({ target: capture.name, from: ctx.previous, to: ctx.release, total: capture.replicas, batch: ctx.config.batchSize }), ctx.settings.monitorMs)
+  } finally {
+    await cleanUp(companion, ctx, keep)
+  }
+}
+
+export async function runBlueGreen(plan: BlueGreenPlan, ctx: StrategyContext): Promise<RolloutOutcome> {
+  const { capture, engine, config } = ctx
+  const preview = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'preview', engine.log)
+  const start: RolloutPlan = {
+    strategy: 'rolling',
+    target: preview.name,
+    from: ctx.previous,
+    to: ctx.release,
+    total: plan.replicas,
+    batchSize: plan.replicas,
+    steps: [{ kind: 'batch', name: `preview: ${plan.replicas} replica(s) as ${preview.name}`, index: 1, of: 1, size: plan.replicas, newReplicas: plan.replicas, total: plan.replicas }]
+  }
+  // Before the switch, the HTTP gate is the preview's own URL; without one, Docker health and metrics judge.
+  const previewHealth = config.health && config.previewUrl ? { ...config.health, url: config.previewUrl } : undefined
+  const { health: _health, ...withoutHealth } = ctx.settings
+  const previewSettings: RolloutSettings = previewHealth ? { ...withoutHealth, health: previewHealth } : withoutHealth
+  await preview.leftover()
+  const gate = ctx.gateFor({ canary: preview.name, stable: capture.name })
+  let keep = false
+  try {
+    const gated = await runRollout(start, capture, ctx.previous, previewSettings, { ...engine, target: preview, ...(gate ? { analysis: gate } : {}) })
+    keep = gated.result === 'failed' && !ctx.settings.autoRollback
+    if (gated.result !== 'succeeded') return gated
+    engine.log.info(`Preview passed its gates: switching ${capture.name} to ${ctx.release}`)
+    return await promote(ctx, switchPlan(plan), ctx.settings.monitorMs)
+  } finally {
+    await cleanUp(preview, ctx, keep)
+  }
+}
+
+/**
+ * The switch: Swarm stops each old task the moment its replacement runs, and a proxy that finds tasks
+ * through DNS learns of the new ones only at its next resolve. Replacing every task at once would leave
+ * such a proxy with nothing to send to for that moment, so the verified release goes in as two waves
+ * (half, then the rest), each start-first; the last wave is watched for scale-down-delay.
+ */
+export function switchPlan(plan: BlueGreenPlan): RolloutPlan {
+  const waves = planRolling({ target: plan.target, from: plan.from, to: plan.to, total: plan.replicas, batch: { kind: 'percent', value: 50 } })
+  waves.steps = waves.steps.map((step) => ({
+    ...step,
+    name: `switch ${step.index}/${step.of}`,
+    ...(step.index === step.of ? { monitorMs: plan.scaleDownDelayMs } : {})
+  }))
+  return waves
+}
+
+/** The stable service's own rolling update, gated by health only (the metrics judged the companion). */
+async function promote(ctx: StrategyContext, plan: RolloutPlan, monitorMs: number): Promise<RolloutOutcome> {
+  const { analysis: _analysis, ...settings } = ctx.settings
+  return runRollout(plan, ctx.capture, ctx.previous, { ...settings, monitorMs }, { ...ctx.engine, target: ctx.stable })
+}
+
+/** Removes the companion, unless a failed one is kept for inspection (auto-rollback off). */
+async function cleanUp(companion: SwarmCompanion, ctx: StrategyContext, keep: boolean): Promise<void> {
+  const { log, recorder } = ctx.engine
+  if (keep) {
+    log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`)
+    return
+  }
+  const record = recorder.startStep(`remove ${companion.name}`)
+  try {
+    await companion.remove()
+    recorder.endStep(record, 'passed')
+  } catch (error) {
+    const reason = `could not remove ${companion.name}: ${(error as Error).message}`
+    log.error(reason)
+    recorder.endStep(record, 'failed', reason)
+  }
+}

@@ -1,0 +1,128 @@
+// The few Swarm service calls the targets make, with the errors people can act on. Shared by the
+// service being rolled out (SwarmTarget) and its companions (canary, preview).
+import type Docker from 'dockerode'
+import type { Log } from '../log.js'
+import type { SwarmTask } from './swarm-tasks.js'
+
+export class SwarmApi {
+  constructor(
+    readonly docker: Docker,
+    private readonly log: Log,
+    /** X-Registry-Auth value so that nodes can pull from a private registry. */
+    private readonly registryAuth?: string
+  ) {}
+
+  /** The service, or a clear error when it is missing or the host is not a Swarm manager. */
+  async inspect(name: string): Promise<Docker.Service> {
+    try {
+      return (await this.docker.getService(name).inspect()) as Docker.Service
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode
+      if (status === 404) throw new Error(`Service '${name}' was not found on the Swarm`)
+      if (status === 503) throw new Error(`The Docker host is not a Swarm manager, so service '${name}' cannot be updated`)
+      throw error
+    }
+  }
+
+  /** The service, or undefined when there is none of that name. */
+  async find(name: string): Promise<Docker.Service | undefined> {
+    try {
+      return (await this.docker.getService(name).inspect()) as Docker.Service
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined
+      throw error
+    }
+  }
+
+  /** The service's tasks; none once the service is gone (the task filter then answers 404). */
+  async tasks(serviceId: string): Promise<SwarmTask[]> {
+    let tasks: (SwarmTask & { ServiceID?: string })[]
+    try {
+      tasks = (await this.docker.listTasks({ filters: { service: [serviceId] } })) as typeof tasks
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return []
+      throw error
+    }
+    // The filter also matches by ID prefix and by name: keep this service's own tasks.
+    return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId)
+  }
+
+  async create(spec: Docker.ServiceSpec): Promise<string> {
+    this.log.debug(`Swarm: creating ${spec.Name}`)
+    try {
+      const created = (await dial(this.docker, {
+        path: '/services/create?',
+        method: 'POST',
+        options: { _body: spec },
+        ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
+        statusCodes: { 201: true, 400: 'bad parameter', 403: 'network is not eligible for services', 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
+      })) as { ID: string }
+      return created.ID
+    } catch (error) {
+      throw new Error(`Swarm refused to create '${spec.Name}': ${apiMessage(error)}`)
+    }
+  }
+
+  async write(name: string, spec: Docker.ServiceSpec, version: number, what: string): Promise<void> {
+    this.log.debug(`Swarm: updating ${name} (${what}) at version ${version}`)
+    try {
+      await dial(this.docker, {
+        path: `/services/${encodeURIComponent(name)}/update?`,
+        method: 'POST',
+        options: { _query: { version }, _body: spec },
+        ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
+        statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' }
+      })
+    } catch (error) {
+      const message = apiMessage(error)
+      if (/out of sequence/i.test(message)) {
+        throw new Error(`Service '${name}' was changed by someone else during the rollout (${what}): ${message}`)
+      }
+      throw new Error(`Swarm refused the ${what} update of '${name}': ${message}`)
+    }
+  }
+
+  /** Removes the service; already gone is fine. */
+  async remove(name: string): Promise<void> {
+    try {
+      await this.docker.getService(name).remove()
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error
+    }
+  }
+
+  /** The last log lines of a task's container, each prefixed for the report; empty when unreadable. */
+  async containerTail(containerId: string, lines = 20): Promise<string[]> {
+    try {
+      const raw = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer
+      return demux(raw).map((line) => `  | ${line}`)
+    } catch {
+      // The container may live on another node, or be gone already: logs are a courtesy.
+      return []
+    }
+  }
+}
+
+function apiMessage(error: unknown): string {
+  return (error as { json?: { message?: string } }).json?.message ?? (error as Error).message
+}
+
+function dial(docker: Docker, options: Record<string, unknown>): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial(options as never, (error: unknown, data: unknown) => (error ? reject(error) : resolve(data)))
+  })
+}
+
+/** Splits Docker's multiplexed log stream (8-byte frame headers) into text lines. */
+export function demux(raw: Buffer | string): string[] {
+  if (typeof raw === 'string') return raw.split('\n').filter(Boolean)
+  const out: string[] = []
+  let offset = 0
+  while (offset + 8 <= raw.length && (raw[offset] === 1 || raw[offset] === 2) && raw[offset + 1] === 0) {
+    const size = raw.readUInt32BE(offset + 4)
+    out.push(raw.subarray(offset + 8, offset + 8 + size).toString('utf8'))
+    offset += 8 + size
+  }
+  const text = offset === 0 ? raw.toString('utf8') : out.join('')
+  return text.split('\n').filter(Boolean)
+}

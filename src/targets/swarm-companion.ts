@@ -1,0 +1,107 @@
+// A companion service beside the one being rolled out: the canary (<service>-canary, sharing its
+// names) or the preview (<service>-preview, on preview names only). Scaled step by step by the
+// engine; a revert removes it, which leaves the stable service exactly as it was, never touched.
+import type Docker from 'dockerode'
+import type { Log } from '../log.js'
+import type { ReplicaObservation } from '../rollout/observation.js'
+import type { BatchStep } from '../rollout/plan.js'
+import { COMPANION_OF_LABEL, companionName, companionSpec, specReplicas, type CompanionRole } from './companion-spec.js'
+import type { SwarmApi } from './swarm-api.js'
+import { failedTaskLogs, type SwarmCapture, type SwarmTarget } from './swarm-target.js'
+import { observeTasks } from './swarm-tasks.js'
+import type { RolloutTarget } from './target.js'
+
+const GONE_POLL_MS = 500
+const GONE_TIMEOUT_MS = 60_000
+
+export class SwarmCompanion implements RolloutTarget<SwarmCapture> {
+  readonly name: string
+
+  constructor(
+    private readonly api: SwarmApi,
+    private readonly stable: SwarmTarget,
+    private readonly service: string,
+    readonly role: CompanionRole,
+    private readonly log: Log
+  ) {
+    this.name = companionName(service, role)
+  }
+
+  capture(): Promise<SwarmCapture> {
+    return this.stable.capture()
+  }
+
+  /** A companion left by an interrupted run (ours), or an error when the name belongs to someone else. */
+  async leftover(): Promise<Docker.Service | undefined> {
+    const existing = await this.api.find(this.name)
+    if (existing && existing.Spec?.Labels?.[COMPANION_OF_LABEL] !== this.service) {
+      throw new Error(
+        `A service named '${this.name}' already exists and was not made by zero-downtime-deploy for '${this.service}'; ` +
+          `the ${this.role} needs that name: rename or remove that service`
+      )
+    }
+    return existing
+  }
+
+  async applyStep(capture: SwarmCapture, step: BatchStep, release: string): Promise<void> {
+    const existing = await this.leftover()
+    if (step.index === 1) {
+      if (existing) {
+        this.log.warning(`Removing ${this.name}, left over from an interrupted run (it ran ${imageOf(existing)})`)
+        await this.removeAndWait()
+      }
+      await this.api.create(companionSpec(capture.spec, this.service, this.role, release, step.newReplicas))
+      return
+    }
+    if (!existing) throw new Error(`Service '${this.name}' disappeared during the rollout`)
+    const spec = structuredClone(existing.Spec ?? {})
+    spec.Mode = { Replicated: { Replicas: step.newReplicas } }
+    await this.api.write(this.name, spec, existing.Version?.Index ?? 0, `scale to ${step.newReplicas}`)
+  }
+
+  async observe(_capture: SwarmCapture, release: string, since: number): Promise<ReplicaObservation> {
+    const service = await this.api.find(this.name)
+    if (!service) return { desired: 0, ready: 0, starting: 0, failed: 0, others: 0, failures: [] }
+    const tasks = await this.api.tasks(service.ID)
+    return observeTasks(tasks, release, specReplicas(service.Spec), since, service.UpdateStatus)
+  }
+
+  /** The companion's work is done by then; it is removed by whoever runs the next phase. */
+  async complete(): Promise<void> {}
+
+  async restore(): Promise<void> {
+    await this.remove()
+  }
+
+  async settle(): Promise<void> {}
+
+  async failureLogs(_capture: SwarmCapture, release: string, since: number): Promise<string[]> {
+    const service = await this.api.find(this.name)
+    return service ? failedTaskLogs(this.api, await this.api.tasks(service.ID), release, since) : []
+  }
+
+  /** Removes the companion; a service of that name that is not ours is never touched. */
+  async remove(): Promise<void> {
+    if (!(await this.leftover())) return
+    this.log.info(`Removing ${this.name}`)
+    await this.api.remove(this.name)
+  }
+
+  /** Removes the service and waits until its tasks are gone, so that a new one does not double it. */
+  async removeAndWait(): Promise<void> {
+    const existing = await this.leftover()
+    if (!existing) return
+    await this.api.remove(this.name)
+    const deadline = Date.now() + GONE_TIMEOUT_MS
+    while (Date.now() < deadline) {
+      const tasks = await this.api.tasks(existing.ID)
+      if (!tasks.some((t) => t.Status?.State === 'running')) return
+      await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS))
+    }
+    this.log.warning(`Tasks of the removed ${this.name} were still running after ${GONE_TIMEOUT_MS / 1000}s`)
+  }
+}
+
+function imageOf(service: Docker.Service): string {
+  return (service.Spec?.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.ContainerSpec?.Image ?? 'an unknown image'
+}
