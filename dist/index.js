@@ -25179,7 +25179,7 @@ var EventEmitter = (__nccwpck_require__(4434).EventEmitter),
   Volume = __nccwpck_require__(8302),
   Network = __nccwpck_require__(8224),
   Service = __nccwpck_require__(4769),
-  Plugin = __nccwpck_require__(8247),
+  Plugin = __nccwpck_require__(3485),
   Secret = __nccwpck_require__(6080),
   Config = __nccwpck_require__(2474),
   Task = __nccwpck_require__(5325),
@@ -27831,7 +27831,7 @@ module.exports = Node;
 
 /***/ }),
 
-/***/ 8247:
+/***/ 3485:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var util = __nccwpck_require__(8300);
@@ -100920,6 +100920,1539 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 /***/ }),
 
+/***/ 4120:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Z: () => (/* binding */ actionLog)
+});
+
+// UNUSED EXPORTS: maskSecret
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 15 modules
+var core = __nccwpck_require__(4116);
+;// CONCATENATED MODULE: ./lib/log.js
+// The one logging seam. The action passes @actions/core, the CLI a terminal view, tests a recorder.
+/** A Log that records lines; used by tests and as a base for quiet runs. */
+class MemoryLog {
+    lines = [];
+    secrets = [];
+    info(message) { this.lines.push(message); }
+    warning(message) { this.lines.push(`warning: ${message}`); }
+    error(message) { this.lines.push(`error: ${message}`); }
+    debug(message) { this.lines.push(`debug: ${message}`); }
+    async group(title, fn) {
+        this.lines.push(`[group] ${title}`);
+        try {
+            return await fn();
+        }
+        finally {
+            this.lines.push('[endgroup]');
+        }
+    }
+    setSecret(secret) { this.secrets.push(secret); }
+}
+// A secret's lines shorter than this are not masked on their own: "-----" or "}" would blank the log.
+const MIN_SECRET_PART = 4;
+/** What to mask for one secret: the whole value, and each of its lines (masks match within a line). */
+function secretParts(secret) {
+    if (!secret)
+        return [];
+    const lines = secret.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length >= MIN_SECRET_PART);
+    return [...new Set([secret, ...lines])];
+}
+
+;// CONCATENATED MODULE: ./lib/action-log.js
+// The Log seam for the action: @actions/core's logging, groups and masking.
+
+
+function actionLog() {
+    return {
+        info: (message) => core/* info */.pq(message),
+        warning: (message) => core/* warning */.$e(message),
+        error: (message) => core/* error */.z3(message),
+        debug: (message) => core/* debug */.Yz(message),
+        group: (title, fn) => core/* group */.Os(title, fn),
+        setSecret: (secret) => maskSecret(secret, (s) => core/* setSecret */.Pq(s))
+    };
+}
+/** Masks a secret as a whole and line by line: the runner matches masks within a single line. */
+function maskSecret(secret, mask) {
+    for (const part of secretParts(secret))
+        mask(part);
+}
+
+
+/***/ }),
+
+/***/ 7967:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BL: () => (/* binding */ parseTolerance),
+/* harmony export */   WD: () => (/* binding */ compareToBaseline)
+/* harmony export */ });
+/* unused harmony exports DEFAULT_TOLERANCE, describeTolerance, baselineLimit */
+/* harmony import */ var _condition_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7417);
+// compare: baseline — the canary's values judged against the stable service's, measured over the
+// same window. Lower is better (error ratios, latencies): the canary may be worse by a tolerance.
+
+const DEFAULT_TOLERANCE = '20%+0.01';
+const NUMBER = String.raw `(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`;
+const TOLERANCE = new RegExp(String.raw `^(?:(${NUMBER})\s*%)?\s*(?:\+\s*(${NUMBER}))?$`);
+/**
+ * Parses `baseline-tolerance`: `<relative>%`, `+<absolute>` or `<relative>%+<absolute>`, e.g. 20%,
+ * +0.01, 20%+0.01. Throws an Error with a short message on anything else.
+ */
+function parseTolerance(text) {
+    const t = text.trim();
+    if (t === '')
+        throw new Error('the tolerance is empty');
+    const match = TOLERANCE.exec(t);
+    if (!match || (match[1] === undefined && match[2] === undefined)) {
+        // A bare number could mean either; make the writer say which.
+        if (new RegExp(`^${NUMBER}$`).test(t))
+            throw new Error(`write ${t}% for a relative margin or +${t} for an absolute one`);
+        throw new Error(`'${t}' is not <relative>%, +<absolute> or <relative>%+<absolute>`);
+    }
+    return { relative: match[1] === undefined ? 0 : Number(match[1]) / 100, absolute: match[2] === undefined ? 0 : Number(match[2]) };
+}
+/** The tolerance as the input writes it, e.g. `20%+0.01`. */
+function describeTolerance(tolerance) {
+    const relative = tolerance.relative !== 0 ? `${Number((tolerance.relative * 100).toPrecision(12))}%` : '';
+    const absolute = tolerance.absolute !== 0 || relative === '' ? `+${tolerance.absolute}` : '';
+    return relative + absolute;
+}
+/** The highest canary value accepted against a stable value. */
+function baselineLimit(stable, tolerance) {
+    return stable * (1 + tolerance.relative) + tolerance.absolute;
+}
+/**
+ * Each canary value against the stable's value under the same key: passes when canary ≤ limit.
+ * A key the stable lacks, or a value that is not a finite number on either side, is no data
+ * (unless another key fails).
+ */
+function compareToBaseline(canary, stable, tolerance) {
+    const keys = Object.keys(canary);
+    if (keys.length === 0)
+        return { outcome: 'no-data', values: {}, detail: 'baseline: no canary value to compare' };
+    const values = {};
+    const lines = [];
+    let noData = false;
+    let failed = false;
+    for (const key of keys) {
+        const c = canary[key];
+        const s = stable[key];
+        if (Number.isFinite(c))
+            values[`canary ${key}`] = c;
+        if (s !== undefined && Number.isFinite(s))
+            values[`stable ${key}`] = s;
+        if (!Number.isFinite(c) || s === undefined || !Number.isFinite(s)) {
+            noData = true;
+            lines.push(`${key}: canary ${(0,_condition_js__WEBPACK_IMPORTED_MODULE_0__/* .formatValue */ .Fl)(c)} vs stable ${s === undefined ? 'no data' : (0,_condition_js__WEBPACK_IMPORTED_MODULE_0__/* .formatValue */ .Fl)(s)}: no data`);
+            continue;
+        }
+        const limit = baselineLimit(s, tolerance);
+        const pass = c <= limit;
+        if (!pass)
+            failed = true;
+        lines.push(`${key}: canary ${(0,_condition_js__WEBPACK_IMPORTED_MODULE_0__/* .formatValue */ .Fl)(c)} vs stable ${(0,_condition_js__WEBPACK_IMPORTED_MODULE_0__/* .formatValue */ .Fl)(s)} (limit ${(0,_condition_js__WEBPACK_IMPORTED_MODULE_0__/* .formatValue */ .Fl)(limit)}): ${pass ? 'pass' : 'fail'}`);
+    }
+    // A definite failure outweighs a key without data, as it does when readings are combined.
+    return { outcome: failed ? 'fail' : noData ? 'no-data' : 'pass', values, detail: lines.join('; ') };
+}
+
+
+/***/ }),
+
+/***/ 7417:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  iG: () => (/* reexport */ ConditionError),
+  Jz: () => (/* reexport */ conditionCalls),
+  gY: () => (/* binding */ evaluateQuery),
+  _T: () => (/* binding */ evaluateScrape),
+  Fl: () => (/* binding */ formatValue),
+  zB: () => (/* reexport */ parseCondition)
+});
+
+// UNUSED EXPORTS: FUNCTIONS, describeCondition
+
+;// CONCATENATED MODULE: ./lib/analysis/scrape-window.js
+/** A label value as PromQL writes it: double-quoted, with `\` and `"` escaped. */
+function quoteLabelValue(value) {
+    return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+/** Labels as `{a="x",b="y"}`, sorted by name; `''` when there are none. Also a series' identity. */
+function formatLabels(labels) {
+    const names = Object.keys(labels).sort();
+    if (names.length === 0)
+        return '';
+    return `{${names.map((n) => `${n}=${quoteLabelValue(labels[n])}`).join(',')}}`;
+}
+/** A selector's canonical text; matchers keep their written order. */
+function formatSelector(selector) {
+    if (selector.matchers.length === 0)
+        return selector.name;
+    return `${selector.name}{${selector.matchers.map((m) => `${m.label}${m.op}${quoteLabelValue(m.value)}`).join(',')}}`;
+}
+// Conditions hold a handful of regexes, evaluated on every reading: compile each once.
+const regexCache = new Map();
+/** A matcher's regex, fully anchored like PromQL's (`^(?:re)$`, `.` matches newlines). Throws SyntaxError. */
+function anchoredRegex(source) {
+    let re = regexCache.get(source);
+    if (!re) {
+        // Compiled alone first: `a)|(b` is invalid on its own but would be valid once wrapped.
+        new RegExp(source, 's');
+        re = new RegExp(`^(?:${source})$`, 's');
+        regexCache.set(source, re);
+    }
+    return re;
+}
+/** PromQL semantics: a missing label reads as the empty string. */
+function matchesLabels(labels, matchers) {
+    return matchers.every((m) => {
+        const value = labels[m.label] ?? '';
+        switch (m.op) {
+            case '=':
+                return value === m.value;
+            case '!=':
+                return value !== m.value;
+            case '=~':
+                return anchoredRegex(m.value).test(value);
+            case '!~':
+                return !anchoredRegex(m.value).test(value);
+        }
+    });
+}
+function matchesSelector(sample, selector) {
+    return sample.name === selector.name && matchesLabels(sample.labels, selector.matchers);
+}
+/** Whether the metric name appears in either scrape at all (with any labels). */
+function hasMetric(name, window) {
+    return window.end.some((s) => s.name === name) || window.start.some((s) => s.name === name);
+}
+/**
+ * The increase of each series matching the selector at the end of the window. A series whose value
+ * went down had a counter reset (the process restarted): it counts its end value, as does a series
+ * that did not exist at the start (it was created, at zero, during the window).
+ */
+function seriesIncreases(selector, window) {
+    const start = new Map();
+    for (const s of window.start) {
+        if (matchesSelector(s, selector))
+            start.set(formatLabels(s.labels), s.value);
+    }
+    const out = [];
+    for (const s of window.end) {
+        if (!matchesSelector(s, selector))
+            continue;
+        const before = start.get(formatLabels(s.labels));
+        const increase = before === undefined || s.value < before ? s.value : s.value - before;
+        out.push({ labels: s.labels, increase });
+    }
+    return out;
+}
+/** `increase(selector)` over the window: summed across the matching series. */
+function increase(selector, window) {
+    const each = seriesIncreases(selector, window);
+    return {
+        value: each.reduce((sum, s) => sum + s.increase, 0),
+        series: each.length,
+        named: hasMetric(selector.name, window)
+    };
+}
+/** The end values of the matching series (a gauge now), or undefined when none match. */
+function endSum(selector, window) {
+    const matching = window.end.filter((s) => matchesSelector(s, selector));
+    if (matching.length === 0)
+        return undefined;
+    return matching.reduce((sum, s) => sum + s.value, 0);
+}
+
+;// CONCATENATED MODULE: ./lib/analysis/condition-parse.js
+// The success-condition language, parsed once when the inputs are read so that a typo fails the run
+// before anything is deployed. The tree is plain data: describeCondition prints it back canonically.
+
+/** A condition that cannot be parsed; the message says what is wrong and at which character. */
+class ConditionError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ConditionError';
+    }
+}
+const FUNCTIONS = ['increase', 'rate', 'ratio', 'quantile', 'value'];
+const COMPARISONS = ['<', '<=', '>', '>=', '==', '!='];
+const MATCH_OPS = ['=', '!=', '=~', '!~'];
+const NUMBER = /(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y;
+const IDENT = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+// Longest first, so that `<=` is not read as `<` then `=`.
+const SYMBOLS = ['<=', '>=', '==', '!=', '=~', '!~', '&&', '||', '<', '>', '=', '(', ')', '{', '}', ',', '-'];
+function tokenize(text) {
+    const tokens = [];
+    let i = 0;
+    while (i < text.length) {
+        const c = text[i];
+        if (/\s/.test(c)) {
+            i++;
+            continue;
+        }
+        NUMBER.lastIndex = i;
+        IDENT.lastIndex = i;
+        const number = NUMBER.exec(text);
+        const ident = number ? null : IDENT.exec(text);
+        const symbol = SYMBOLS.find((s) => text.startsWith(s, i));
+        if (number)
+            tokens.push({ kind: 'number', text: number[0], value: number[0], at: i });
+        else if (ident)
+            tokens.push({ kind: 'ident', text: ident[0], value: ident[0], at: i });
+        else if (c === '"')
+            tokens.push(readString(text, i));
+        else if (symbol)
+            tokens.push({ kind: 'symbol', text: symbol, value: symbol, at: i });
+        else
+            throw new ConditionError(`unexpected character '${c}' at character ${i + 1}`);
+        i += tokens[tokens.length - 1].text.length;
+    }
+    tokens.push({ kind: 'end', text: '', value: '', at: text.length });
+    return tokens;
+}
+/** A double-quoted string; the only escapes are \" and \\. */
+function readString(text, from) {
+    let value = '';
+    for (let i = from + 1; i < text.length; i++) {
+        const c = text[i];
+        if (c === '"')
+            return { kind: 'string', text: text.slice(from, i + 1), value, at: from };
+        if (c === '\\') {
+            const next = text[i + 1];
+            if (next !== '"' && next !== '\\') {
+                throw new ConditionError(`unsupported escape '\\${next ?? ''}' at character ${i + 1} (only \\" and \\\\)`);
+            }
+            value += next;
+            i++;
+        }
+        else
+            value += c;
+    }
+    throw new ConditionError(`unterminated string starting at character ${from + 1}`);
+}
+/** Parses a condition; throws ConditionError naming what is wrong and where. */
+function parseCondition(text, mode) {
+    if (text.trim() === '')
+        throw new ConditionError('empty condition');
+    return { mode, expr: new Parser(tokenize(text), mode).parse() };
+}
+class Parser {
+    tokens;
+    mode;
+    i = 0;
+    constructor(tokens, mode) {
+        this.tokens = tokens;
+        this.mode = mode;
+    }
+    parse() {
+        const expr = this.or();
+        if (this.peek().kind !== 'end')
+            throw new ConditionError(`unexpected ${show(this.peek())} at character ${this.peek().at + 1}`);
+        return expr;
+    }
+    peek(ahead = 0) {
+        return this.tokens[Math.min(this.i + ahead, this.tokens.length - 1)];
+    }
+    next() {
+        const t = this.peek();
+        if (t.kind !== 'end')
+            this.i++;
+        return t;
+    }
+    isKeyword(word, symbol) {
+        const t = this.peek();
+        return (t.kind === 'ident' && t.text.toLowerCase() === word) || (t.kind === 'symbol' && t.text === symbol);
+    }
+    unexpected(t, expected) {
+        return new ConditionError(`unexpected ${show(t)} at character ${t.at + 1}; expected ${expected}`);
+    }
+    expectSymbol(symbol, expected) {
+        const t = this.next();
+        if (t.kind !== 'symbol' || t.text !== symbol)
+            throw this.unexpected(t, expected);
+        return t;
+    }
+    or() {
+        let left = this.and();
+        while (this.isKeyword('or', '||')) {
+            this.next();
+            left = { kind: 'or', left, right: this.and() };
+        }
+        return left;
+    }
+    and() {
+        let left = this.unary();
+        while (this.isKeyword('and', '&&')) {
+            this.next();
+            left = { kind: 'and', left, right: this.unary() };
+        }
+        return left;
+    }
+    unary() {
+        const t = this.peek();
+        if (t.kind === 'ident' && t.text.toLowerCase() === 'not') {
+            this.next();
+            return { kind: 'not', operand: this.unary() };
+        }
+        if (t.kind === 'symbol' && t.text === '(') {
+            this.next();
+            const inner = this.or();
+            this.expectSymbol(')', "')'");
+            return inner;
+        }
+        return this.comparison();
+    }
+    comparison() {
+        const first = this.peek();
+        const left = this.operand();
+        const t = this.next();
+        if (t.kind !== 'symbol' || !COMPARISONS.includes(t.text)) {
+            const got = t.kind === 'end' ? '' : `, got ${show(t)}`;
+            throw new ConditionError(`expected an operator (<, <=, >, >=, ==, !=) after '${describeOperand(left)}' at character ${t.at + 1}${got}`);
+        }
+        const right = this.operand();
+        const compare = { kind: 'compare', op: t.text, left, right };
+        // A comparison of two numbers is constant: it would pass or fail whatever the metrics say.
+        if (left.kind === 'number' && right.kind === 'number') {
+            const data = this.mode === 'query' ? 'result' : 'a function such as ratio() or value()';
+            throw new ConditionError(`'${describeExpr(compare)}' at character ${first.at + 1} compares two numbers; one side must be ${data}`);
+        }
+        return compare;
+    }
+    operand() {
+        const t = this.peek();
+        if (t.kind === 'number' || (t.kind === 'symbol' && t.text === '-'))
+            return { kind: 'number', value: this.number('a number') };
+        if (t.kind === 'ident' && this.peek(1).kind === 'symbol' && this.peek(1).text === '(') {
+            if (this.mode === 'query') {
+                throw new ConditionError(`functions like ${t.text}() apply to metrics-url; with prometheus-url write them in metrics-query`);
+            }
+            return { kind: 'call', call: this.call() };
+        }
+        if (t.kind === 'ident' && t.text === 'result') {
+            if (this.mode === 'scrape') {
+                throw new ConditionError(`'result' at character ${t.at + 1} needs prometheus-url and metrics-query; with metrics-url use increase(), rate(), ratio(), quantile() or value()`);
+            }
+            this.next();
+            return { kind: 'result' };
+        }
+        if (this.mode === 'query')
+            throw this.unexpected(t, 'a number or result');
+        const hint = t.kind === 'ident' ? ` such as value(${t.text})` : '';
+        throw this.unexpected(t, `a number or a function${hint}`);
+    }
+    /** A number literal, optionally negative. `0 - n` keeps -0 out of the tree. */
+    number(expected) {
+        const t = this.next();
+        const negative = t.kind === 'symbol' && t.text === '-';
+        const digits = negative ? this.next() : t;
+        if (digits.kind !== 'number')
+            throw this.unexpected(digits, expected);
+        const value = Number(digits.text);
+        return negative ? 0 - value : value;
+    }
+    call() {
+        const name = this.next();
+        const fn = FUNCTIONS.find((f) => f === name.text);
+        if (!fn)
+            throw new ConditionError(`unknown function '${name.text}' (known: ${FUNCTIONS.join(', ')})`);
+        this.next(); // '('
+        let call;
+        if (fn === 'ratio') {
+            const numerator = this.selector(fn);
+            this.expectSymbol(',', "',' between ratio()'s two selectors, as in ratio(errors, total)");
+            call = { fn, numerator, denominator: this.selector(fn) };
+        }
+        else if (fn === 'quantile') {
+            const q = this.number('a number, the quantile, as in quantile(0.99, histogram)');
+            if (!(q >= 0 && q <= 1))
+                throw new ConditionError(`quantile must be between 0 and 1, got ${q}`);
+            this.expectSymbol(',', "',' after the quantile, as in quantile(0.99, histogram)");
+            call = { fn, q, selector: this.selector(fn) };
+        }
+        else {
+            call = { fn, selector: this.selector(fn) };
+        }
+        this.expectSymbol(')', `')' to close ${fn}()`);
+        return call;
+    }
+    selector(fn) {
+        const name = this.next();
+        if (name.kind !== 'ident')
+            throw this.unexpected(name, `a metric name in ${fn}()`);
+        const matchers = [];
+        if (this.peek().kind === 'symbol' && this.peek().text === '{') {
+            this.next();
+            while (!(this.peek().kind === 'symbol' && this.peek().text === '}')) {
+                matchers.push(this.matcher(fn));
+                const sep = this.peek();
+                if (sep.kind === 'symbol' && sep.text === ',')
+                    this.next();
+                else if (!(sep.kind === 'symbol' && sep.text === '}'))
+                    throw this.unexpected(sep, "',' or '}'");
+            }
+            this.next();
+        }
+        return { name: name.text, matchers };
+    }
+    matcher(fn) {
+        const label = this.next();
+        if (label.kind !== 'ident')
+            throw this.unexpected(label, "a label name or '}'");
+        if (!LABEL_NAME.test(label.text))
+            throw new ConditionError(`invalid label name '${label.text}' at character ${label.at + 1}`);
+        if (fn === 'quantile' && label.text === 'le') {
+            throw new ConditionError(`quantile() groups buckets by le itself; remove the le matcher at character ${label.at + 1}`);
+        }
+        const op = this.next();
+        if (op.kind !== 'symbol' || !MATCH_OPS.includes(op.text))
+            throw this.unexpected(op, `=, !=, =~ or !~ after label '${label.text}'`);
+        const value = this.next();
+        if (value.kind !== 'string')
+            throw this.unexpected(value, 'a double-quoted string');
+        if (op.text === '=~' || op.text === '!~') {
+            try {
+                anchoredRegex(value.value);
+            }
+            catch (error) {
+                const why = error.message.split(': ').at(-1);
+                throw new ConditionError(`invalid regex ${value.text} for label '${label.text}' at character ${value.at + 1}: ${why}`);
+            }
+        }
+        return { label: label.text, op: op.text, value: value.value };
+    }
+}
+function show(t) {
+    return t.kind === 'end' ? 'end of condition' : `'${t.text}'`;
+}
+// ---------------------------------------------------------------------------------------------
+// Canonical text: parseCondition(describeCondition(c), c.mode) gives back c.
+// ---------------------------------------------------------------------------------------------
+function describeCondition(c) {
+    return describeExpr(c.expr);
+}
+function describeExpr(e) {
+    switch (e.kind) {
+        case 'or':
+            // Parsing groups to the left, so only a right-hand `or` needs its parentheses back.
+            return `${describeExpr(e.left)} or ${group(e.right, e.right.kind === 'or')}`;
+        case 'and':
+            return `${group(e.left, e.left.kind === 'or')} and ${group(e.right, e.right.kind !== 'compare' && e.right.kind !== 'not')}`;
+        case 'not':
+            return `not ${group(e.operand, e.operand.kind === 'or' || e.operand.kind === 'and')}`;
+        case 'compare':
+            return `${describeOperand(e.left)} ${e.op} ${describeOperand(e.right)}`;
+    }
+}
+function group(e, parenthesise) {
+    return parenthesise ? `(${describeExpr(e)})` : describeExpr(e);
+}
+function describeOperand(o) {
+    if (o.kind === 'number')
+        return String(o.value);
+    if (o.kind === 'result')
+        return 'result';
+    return describeCall(o.call);
+}
+function describeCall(call) {
+    switch (call.fn) {
+        case 'ratio':
+            return `ratio(${formatSelector(call.numerator)}, ${formatSelector(call.denominator)})`;
+        case 'quantile':
+            return `quantile(${call.q}, ${formatSelector(call.selector)})`;
+        default:
+            return `${call.fn}(${formatSelector(call.selector)})`;
+    }
+}
+/** Each distinct call of the condition, in order of appearance, as [canonical text, call]. */
+function callsOf(c) {
+    const found = new Map();
+    const visit = (e) => {
+        if (e.kind === 'not')
+            visit(e.operand);
+        else if (e.kind === 'compare') {
+            for (const o of [e.left, e.right])
+                if (o.kind === 'call')
+                    found.set(describeCall(o.call), o.call);
+        }
+        else {
+            visit(e.left);
+            visit(e.right);
+        }
+    };
+    visit(c.expr);
+    return [...found];
+}
+/** The canonical text of each distinct call, in order: the keys of a scrape evaluation's values. */
+function conditionCalls(c) {
+    return callsOf(c).map(([text]) => text);
+}
+
+;// CONCATENATED MODULE: ./lib/analysis/histogram.js
+// Prometheus' histogram_quantile over cumulative buckets (its BucketQuantile), so that a condition
+// like quantile(0.99, http_request_duration_seconds) < 0.5 means what it means in PromQL.
+/**
+ * The q-quantile estimated from cumulative buckets: linear interpolation inside the bucket the rank
+ * falls in (the first bucket starts at 0); a rank in the +Inf bucket returns the previous bucket's
+ * upper bound. NaN when there are no observations, fewer than two buckets or no +Inf bucket.
+ */
+function histogramQuantile(q, buckets) {
+    if (Number.isNaN(q))
+        return NaN;
+    if (q < 0)
+        return -Infinity;
+    if (q > 1)
+        return Infinity;
+    const sorted = coalesce(buckets);
+    if (sorted.length < 2 || sorted[sorted.length - 1].le !== Infinity)
+        return NaN;
+    const observations = sorted[sorted.length - 1].count;
+    if (!(observations > 0))
+        return NaN;
+    let rank = q * observations;
+    // First bucket (the +Inf one excluded) whose cumulative count reaches the rank.
+    let b = sorted.findIndex((bucket, i) => i < sorted.length - 1 && bucket.count >= rank);
+    if (b === -1)
+        b = sorted.length - 1;
+    if (b === sorted.length - 1)
+        return sorted[sorted.length - 2].le;
+    if (b === 0 && sorted[0].le <= 0)
+        return sorted[0].le;
+    let start = 0;
+    const end = sorted[b].le;
+    let count = sorted[b].count;
+    if (b > 0) {
+        start = sorted[b - 1].le;
+        count -= sorted[b - 1].count;
+        rank -= sorted[b - 1].count;
+    }
+    // Only q = 0 over an empty first bucket gets here with count 0 (Prometheus would divide 0 by 0).
+    if (count === 0)
+        return start;
+    // Clamped: rounding must not push the top of one bucket past the start of the next (monotone in q).
+    return Math.min(end, start + (end - start) * (rank / count));
+}
+/** Sorted by le, equal bounds summed, counts made non-decreasing (scrapes are not atomic). */
+function coalesce(buckets) {
+    const sorted = [...buckets].filter((b) => !Number.isNaN(b.le)).sort((a, b) => a.le - b.le);
+    const out = [];
+    for (const bucket of sorted) {
+        const last = out[out.length - 1];
+        if (last && last.le === bucket.le)
+            last.count += bucket.count;
+        else
+            out.push({ le: bucket.le, count: bucket.count });
+    }
+    for (let i = 1; i < out.length; i++)
+        out[i].count = Math.max(out[i].count, out[i - 1].count);
+    return out;
+}
+/** Reads an `le` label: a number or `+Inf`; NaN when it is neither. */
+function parseLe(text) {
+    const t = text.trim();
+    if (t === '+Inf' || t === 'Inf' || t === 'inf' || t === '+inf')
+        return Infinity;
+    if (t === '')
+        return NaN;
+    return Number(t);
+}
+
+;// CONCATENATED MODULE: ./lib/analysis/condition.js
+// Evaluating a parsed success-condition against one reading: a Prometheus query's series, or a
+// window of two scrapes. Pure; the parser is in condition-parse.ts.
+
+
+
+
+// A detail line names at most this many series; the values record keeps them all.
+const DETAIL_SERIES_MAX = 10;
+/** A value for a log line: 4 decimals (`0.1200`), exponent below 0.001, `NaN`, `+Inf`, `-Inf`. */
+function formatValue(v) {
+    if (Number.isNaN(v))
+        return 'NaN';
+    if (v === Infinity)
+        return '+Inf';
+    if (v === -Infinity)
+        return '-Inf';
+    if (v !== 0 && Math.abs(v) < 0.001)
+        return v.toExponential(2);
+    return v.toFixed(4);
+}
+/**
+ * `result` is each series' value, and the condition must hold for every series: a canary reported
+ * as several series passes only if each of them does. No series, NaN or ±Inf is no data.
+ */
+function evaluateQuery(c, series) {
+    if (c.mode !== 'query')
+        throw new Error('evaluateQuery needs a condition parsed for a Prometheus query');
+    if (series.length === 0)
+        return { outcome: 'no-data', values: {}, detail: 'the query returned no data' };
+    const single = series.length === 1 && Object.keys(series[0].labels).length === 0;
+    const named = series.map((s) => ({ name: single ? 'result' : `result${formatLabels(s.labels)}`, value: s.value }));
+    const values = finiteValues(named);
+    const bad = named.find((n) => !Number.isFinite(n.value));
+    if (bad)
+        return { outcome: 'no-data', values, detail: `the query returned ${formatValue(bad.value)} for ${bad.name}` };
+    const failing = named.filter((n) => !holds(c.expr, () => n.value));
+    const outcome = failing.length === 0 ? 'pass' : 'fail';
+    const which = failing.length > 0 && named.length > 1 ? ` for ${listNames(failing.map((n) => n.name))}` : '';
+    return { outcome, values, detail: `${listValues(named)} (condition ${describeCondition(c)}: ${outcome}${which})` };
+}
+/** Each call measured over the window; no data for any of them makes the reading no data. */
+function evaluateScrape(c, window) {
+    if (c.mode !== 'scrape')
+        throw new Error('evaluateScrape needs a condition parsed for a scraped endpoint');
+    const measured = new Map();
+    const missing = [];
+    for (const [text, call] of callsOf(c)) {
+        const m = measure(call, window);
+        if (typeof m === 'string')
+            missing.push(m);
+        else if (!Number.isFinite(m))
+            missing.push(`${text} is ${formatValue(m)}`);
+        else
+            measured.set(text, m);
+    }
+    const named = [...measured].map(([name, value]) => ({ name, value }));
+    const values = Object.fromEntries(measured);
+    if (missing.length > 0)
+        return { outcome: 'no-data', values, detail: missing.join('; ') };
+    const value = (o) => (o.kind === 'call' ? (measured.get(describeCall(o.call)) ?? NaN) : NaN);
+    const outcome = holds(c.expr, value) ? 'pass' : 'fail';
+    return { outcome, values, detail: `${listValues(named)} (condition ${describeCondition(c)}: ${outcome})` };
+}
+/** A call's value over the window, or why there is none. */
+function measure(call, window) {
+    switch (call.fn) {
+        case 'increase':
+        case 'rate': {
+            const inc = increase(call.selector, window);
+            // A metric absent from the endpoint is more likely a typo than zero: no data.
+            if (!inc.named)
+                return noSeries(call.selector);
+            if (call.fn === 'increase')
+                return inc.value;
+            return window.seconds > 0 ? inc.value / window.seconds : `${describeCall(call)}: the window has no length`;
+        }
+        case 'ratio': {
+            const num = increase(call.numerator, window);
+            const den = increase(call.denominator, window);
+            // A labelled counter appears only when first counted: no 5xx series yet means no errors.
+            if (!num.named)
+                return noSeries(call.numerator);
+            if (!den.named)
+                return noSeries(call.denominator);
+            if (den.value === 0)
+                return `${describeCall(call)}: no traffic in the window (increase(${formatSelector(call.denominator)}) = 0)`;
+            return num.value / den.value;
+        }
+        case 'quantile':
+            return quantile(call, window);
+        case 'value':
+            return endSum(call.selector, window) ?? noSeries(call.selector);
+    }
+}
+function quantile(call, window) {
+    const selector = { name: `${call.selector.name}_bucket`, matchers: call.selector.matchers };
+    const series = seriesIncreases(selector, window);
+    if (series.length === 0)
+        return noSeries(selector);
+    // Buckets of every matching series, summed by bound (le), as sum by (le) (increase(...)) does.
+    const byLe = new Map();
+    for (const s of series) {
+        const le = parseLe(s.labels.le ?? '');
+        if (!Number.isNaN(le))
+            byLe.set(le, (byLe.get(le) ?? 0) + s.increase);
+    }
+    const buckets = [...byLe].map(([le, count]) => ({ le, count }));
+    const value = histogramQuantile(call.q, buckets);
+    if (!Number.isNaN(value))
+        return value;
+    if (!byLe.has(Infinity))
+        return `${describeCall(call)}: ${formatSelector(selector)} has no le="+Inf" bucket`;
+    if (byLe.get(Infinity) === 0)
+        return `${describeCall(call)}: no observations in the window`;
+    return `${describeCall(call)} is NaN`;
+}
+function noSeries(selector) {
+    return `no series match ${formatSelector(selector)}`;
+}
+/** Whether the condition holds, `measured` giving the value of `result` or of a call. */
+function holds(e, measured) {
+    switch (e.kind) {
+        case 'or':
+            return holds(e.left, measured) || holds(e.right, measured);
+        case 'and':
+            return holds(e.left, measured) && holds(e.right, measured);
+        case 'not':
+            return !holds(e.operand, measured);
+        case 'compare': {
+            const value = (o) => (o.kind === 'number' ? o.value : measured(o));
+            return compare(e.op, value(e.left), value(e.right));
+        }
+    }
+}
+function compare(op, a, b) {
+    switch (op) {
+        case '<':
+            return a < b;
+        case '<=':
+            return a <= b;
+        case '>':
+            return a > b;
+        case '>=':
+            return a >= b;
+        case '==':
+            return a === b;
+        case '!=':
+            return a !== b;
+    }
+}
+function finiteValues(named) {
+    return Object.fromEntries(named.filter((n) => Number.isFinite(n.value)).map((n) => [n.name, n.value]));
+}
+function listValues(named) {
+    const shown = named.slice(0, DETAIL_SERIES_MAX).map((n) => `${n.name} = ${formatValue(n.value)}`);
+    if (named.length > DETAIL_SERIES_MAX)
+        shown.push(`… ${named.length - DETAIL_SERIES_MAX} more`);
+    return shown.join(', ');
+}
+function listNames(names) {
+    const shown = names.slice(0, DETAIL_SERIES_MAX);
+    if (names.length > DETAIL_SERIES_MAX)
+        shown.push(`… ${names.length - DETAIL_SERIES_MAX} more`);
+    return shown.join(', ');
+}
+
+
+/***/ }),
+
+/***/ 7094:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ct: () => (/* binding */ fillPlaceholders),
+/* harmony export */   Kc: () => (/* binding */ hasPlaceholder),
+/* harmony export */   mz: () => (/* binding */ unknownPlaceholder)
+/* harmony export */ });
+// {{canary}} and {{stable}} in a query or condition stand for service names known only at run time:
+// the canary (or preview) companion and the service it will replace.
+const PLACEHOLDER = /\{\{\s*(canary|stable)\s*\}\}/g;
+function fillPlaceholders(text, names) {
+    return text.replace(PLACEHOLDER, (_all, which) => names[which]);
+}
+function hasPlaceholder(text, which) {
+    return [...text.matchAll(PLACEHOLDER)].some((m) => m[1] === which);
+}
+/** Any other {{…}} is a typo that would otherwise reach Prometheus as text. */
+function unknownPlaceholder(text) {
+    return /\{\{\s*(?!(?:canary|stable)\s*\}\})[^}]*\}\}/.exec(text)?.[0];
+}
+
+
+/***/ }),
+
+/***/ 8261:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   d: () => (/* binding */ InputError)
+/* harmony export */ });
+/* unused harmony export showValue */
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6097);
+
+// Values longer than this are cut in messages: a pasted certificate would drown the point.
+const SHOWN_MAX = 60;
+/**
+ * One bad input: names the input, shows the value (never a secret's) and says what is expected.
+ * Message: `Invalid input '<name>': <shown value>. Expected <expected>.`
+ */
+class InputError extends Error {
+    input;
+    value;
+    expected;
+    constructor(input, value, expected) {
+        super(`Invalid input '${input}': ${showValue(input, value)}. Expected ${expected}.`);
+        this.input = input;
+        this.value = value;
+        this.expected = expected;
+        this.name = 'InputError';
+    }
+}
+/** How a value appears in a message: JSON-quoted, `(empty)`, or only its length when secret. */
+function showValue(input, value) {
+    if (value === '')
+        return '(empty)';
+    if (_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .SECRET_INPUTS */ .pH.includes(input))
+        return `(secret, ${value.length} characters)`;
+    if (value.length <= SHOWN_MAX)
+        return JSON.stringify(value);
+    return `${JSON.stringify(value.slice(0, SHOWN_MAX)).slice(0, -1)}…" (${value.length} characters)`;
+}
+
+
+/***/ }),
+
+/***/ 6097:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ko: () => (/* binding */ readInputs),
+/* harmony export */   pH: () => (/* binding */ SECRET_INPUTS)
+/* harmony export */ });
+/* unused harmony exports INPUT_DEFAULTS, INPUT_NAMES, inputEnvName, inputsFromEnv */
+// The action's inputs by their public names (the same as action.yml), as raw strings.
+// parseConfig() turns them into a typed Config; this file only reads them.
+/**
+ * The one table of defaults; action.yml must agree (a unit test checks it). An empty string means
+ * "no default". `docker-host` is empty because its fallback ($DOCKER_HOST) is resolved in parseConfig.
+ */
+const INPUT_DEFAULTS = {
+    'docker-host': '',
+    'ssh-private-key': '',
+    'ssh-known-hosts': '',
+    'tls-ca': '',
+    'tls-cert': '',
+    'tls-key': '',
+    image: '',
+    tags: '',
+    context: '',
+    dockerfile: 'Dockerfile',
+    'build-args': '',
+    push: 'true',
+    'registry-username': '',
+    'registry-password': '',
+    service: '',
+    operation: 'deploy',
+    strategy: 'rolling',
+    'batch-size': '1',
+    'canary-steps': '10%,50%',
+    'preview-url': '',
+    'scale-down-delay': '30s',
+    'health-url': '',
+    'health-status': '200-399',
+    'health-body': '',
+    'health-interval': '2s',
+    'health-timeout': '5s',
+    'health-successes': '3',
+    monitor: '10s',
+    deadline: '120s',
+    timeout: '15m',
+    'prometheus-url': '',
+    'metrics-query': '',
+    'metrics-url': '',
+    'success-condition': '',
+    'analysis-interval': '10s',
+    'analysis-duration': '60s',
+    'failure-limit': '0',
+    'inconclusive-limit': '0',
+    'no-data': 'fail',
+    compare: 'none',
+    'baseline-tolerance': '20%+0.01',
+    'auto-rollback': 'true',
+    'dry-run': 'false',
+    'github-token': '',
+    environment: '',
+    'environment-url': '',
+    'github-deployments': 'auto'
+};
+/** Every input name, in action.yml order. */
+const INPUT_NAMES = Object.keys(INPUT_DEFAULTS);
+/** Inputs whose values must never be printed (InputError shows only their length). */
+const SECRET_INPUTS = ['ssh-private-key', 'tls-key', 'registry-password', 'github-token'];
+/**
+ * Reads every input through `getInput` (e.g. @actions/core's getInput). Values are trimmed, and an
+ * empty value takes the default, so a runner (which applies action.yml defaults itself) and an
+ * env reader (which does not) give the same result.
+ */
+function readInputs(getInput) {
+    const inputs = { ...INPUT_DEFAULTS };
+    for (const name of INPUT_NAMES) {
+        const value = (getInput(name) ?? '').trim();
+        if (value !== '')
+            inputs[name] = value;
+    }
+    return inputs;
+}
+/** The variable a runner sets for an input, as @actions/core reads it: `INPUT_BATCH-SIZE`. */
+function inputEnvName(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+/** Reads the inputs from `INPUT_*` variables (the CLI, tests, or a runner's environment). */
+function inputsFromEnv(env) {
+    return readInputs((name) => env[inputEnvName(name)] ?? '');
+}
+
+
+/***/ }),
+
+/***/ 957:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  o4: () => (/* binding */ parseConfig)
+});
+
+// UNUSED EXPORTS: DEFAULT_DOCKER_HOST, parseBoolean, pemText
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./lib/config/input-error.js
+var input_error = __nccwpck_require__(8261);
+;// CONCATENATED MODULE: ./lib/config/durations.js
+
+const DURATION_FORM = 'a duration such as 500ms, 10s, 2m or 1m30s';
+// setTimeout fires at once for delays above 2^31-1 ms, so longer durations would silently be zero.
+const MAX_MS = 2 ** 31 - 1;
+const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+// Units in the only order accepted in a compound duration, each at most once: 1h2m3s400ms.
+const UNIT_ORDER = ['h', 'm', 's', 'ms'];
+// `ms` before `m` so that "500ms" is not read as "500m" followed by "s".
+const PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/y;
+/**
+ * Parses a duration into milliseconds: `500ms`, `10s`, `2m`, `1h`, `1m30s`, `1.5s`, or a bare
+ * whole number of seconds. Throws InputError naming `input` for anything else.
+ */
+function parseDuration(input, value, options = {}) {
+    const ms = toMs(value.trim());
+    if (ms === undefined)
+        throw new input_error/* InputError */.d(input, value, DURATION_FORM);
+    if (ms === 0 && !options.allowZero) {
+        throw new input_error/* InputError */.d(input, value, `a duration greater than zero, such as 500ms, 10s, 2m or 1m30s`);
+    }
+    if (ms > MAX_MS)
+        throw new input_error/* InputError */.d(input, value, 'a duration of at most 596h');
+    return ms;
+}
+function toMs(text) {
+    if (/^\d+$/.test(text))
+        return Number(text) * 1000;
+    if (text === '')
+        return undefined;
+    let total = 0;
+    let lastUnit = -1;
+    PART.lastIndex = 0;
+    while (PART.lastIndex < text.length) {
+        const match = PART.exec(text);
+        if (!match)
+            return undefined;
+        const unit = UNIT_ORDER.indexOf(match[2]);
+        if (unit <= lastUnit)
+            return undefined;
+        lastUnit = unit;
+        total += Number(match[1]) * UNIT_MS[match[2]];
+    }
+    return Math.round(total);
+}
+
+// EXTERNAL MODULE: ./lib/config/status-ranges.js
+var status_ranges = __nccwpck_require__(8053);
+// EXTERNAL MODULE: ./lib/analysis/baseline.js
+var baseline = __nccwpck_require__(7967);
+// EXTERNAL MODULE: ./lib/analysis/condition.js + 3 modules
+var analysis_condition = __nccwpck_require__(7417);
+// EXTERNAL MODULE: ./lib/analysis/placeholders.js
+var placeholders = __nccwpck_require__(7094);
+// EXTERNAL MODULE: ./lib/rollout/canary-plan.js
+var canary_plan = __nccwpck_require__(1941);
+;// CONCATENATED MODULE: ./lib/config/parse-strategy.js
+// The progressive-delivery inputs: strategy, canary steps, blue-green preview, and the metric gate.
+// Pure like parse-config.ts: the first bad input throws an InputError, before anything is touched.
+
+
+
+
+
+
+// Any names will do to check a condition's syntax; the real ones are filled in at run time.
+const SAMPLE_NAMES = { canary: 'app-canary', stable: 'app' };
+// Argo Rollouts' default: a metrics source that fails this many times in a row fails the analysis.
+const CONSECUTIVE_ERROR_LIMIT = 4;
+function parseStrategyInputs(inputs) {
+    const strategy = parseStrategy(inputs.strategy);
+    const canarySteps = parseSteps(inputs['canary-steps']);
+    const previewUrl = parseHttpUrl('preview-url', inputs['preview-url']);
+    const scaleDownDelayMs = parseDuration('scale-down-delay', inputs['scale-down-delay'], { allowZero: true });
+    if (previewUrl && strategy !== 'blue-green')
+        throw new input_error/* InputError */.d('preview-url', inputs['preview-url'], 'empty unless strategy is blue-green');
+    const analysis = parseAnalysis(inputs, strategy);
+    const config = { strategy, canarySteps, scaleDownDelayMs };
+    if (previewUrl)
+        config.previewUrl = previewUrl;
+    if (analysis)
+        config.analysis = analysis;
+    return config;
+}
+function parseStrategy(value) {
+    const text = value.trim();
+    if (text === 'rolling' || text === 'canary' || text === 'blue-green')
+        return text;
+    throw new input_error/* InputError */.d('strategy', value, 'rolling, canary or blue-green');
+}
+function parseSteps(value) {
+    try {
+        return (0,canary_plan/* parseCanarySteps */.NT)(value);
+    }
+    catch (error) {
+        throw new input_error/* InputError */.d('canary-steps', value, error.message);
+    }
+}
+function parseHttpUrl(input, value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const url = URL.parse(text);
+    if (url === null || !['http:', 'https:'].includes(url.protocol) || url.hostname === '') {
+        throw new input_error/* InputError */.d(input, value, 'an http:// or https:// URL such as http://127.0.0.1:8080/health');
+    }
+    return url;
+}
+function parseAnalysis(inputs, strategy) {
+    const source = parseSource(inputs);
+    const condition = inputs['success-condition'].trim();
+    const compare = inputs.compare.trim();
+    if (compare !== 'none' && compare !== 'baseline')
+        throw new input_error/* InputError */.d('compare', inputs.compare, 'none or baseline');
+    const noData = inputs['no-data'].trim();
+    if (noData !== 'fail' && noData !== 'inconclusive' && noData !== 'pass')
+        throw new input_error/* InputError */.d('no-data', inputs['no-data'], 'fail, inconclusive or pass');
+    const intervalMs = parseDuration('analysis-interval', inputs['analysis-interval']);
+    const durationMs = parseDuration('analysis-duration', inputs['analysis-duration']);
+    const failureLimit = parseCount('failure-limit', inputs['failure-limit']);
+    const inconclusiveLimit = parseCount('inconclusive-limit', inputs['inconclusive-limit']);
+    const tolerance = parseBaselineTolerance(inputs['baseline-tolerance']);
+    if (!source) {
+        // A condition with nothing to measure would never be checked: say so rather than pass.
+        if (condition)
+            throw new input_error/* InputError */.d('success-condition', condition, 'empty unless prometheus-url or metrics-url is set');
+        if (compare === 'baseline')
+            throw new input_error/* InputError */.d('compare', compare, 'none unless prometheus-url or metrics-url is set');
+        return undefined;
+    }
+    if (durationMs < intervalMs) {
+        throw new input_error/* InputError */.d('analysis-duration', inputs['analysis-duration'], `a duration at least as long as analysis-interval (${inputs['analysis-interval'].trim()})`);
+    }
+    if (compare === 'baseline' && strategy !== 'canary') {
+        throw new input_error/* InputError */.d('compare', compare, 'none unless strategy is canary (a baseline needs stable replicas serving beside the new ones)');
+    }
+    if (!condition && compare !== 'baseline') {
+        throw new input_error/* InputError */.d('success-condition', '', 'a condition such as result < 0.01 (or compare: baseline), since a metrics source is set');
+    }
+    const text = source.kind === 'prometheus' ? source.query : condition;
+    if (compare === 'baseline' && !(0,placeholders/* hasPlaceholder */.Kc)(text, 'canary')) {
+        const input = source.kind === 'prometheus' ? 'metrics-query' : 'success-condition';
+        throw new input_error/* InputError */.d(input, text, 'a query with {{canary}} where the service name goes, so that it can be run for the canary and for the stable service');
+    }
+    if (condition)
+        checkCondition(condition, source.kind === 'prometheus' ? 'query' : 'scrape');
+    const analysis = {
+        source,
+        intervalMs,
+        durationMs,
+        limits: { failureLimit, inconclusiveLimit, consecutiveErrorLimit: CONSECUTIVE_ERROR_LIMIT },
+        noData: noData
+    };
+    if (condition)
+        analysis.condition = condition;
+    if (compare === 'baseline')
+        analysis.baseline = tolerance;
+    return analysis;
+}
+function parseSource(inputs) {
+    const prometheus = parseHttpUrl('prometheus-url', inputs['prometheus-url']);
+    const scrape = parseHttpUrl('metrics-url', inputs['metrics-url']);
+    const query = inputs['metrics-query'].trim();
+    if (prometheus && scrape)
+        throw new input_error/* InputError */.d('metrics-url', inputs['metrics-url'], 'empty when prometheus-url is set (use one metrics source)');
+    if (query && !prometheus)
+        throw new input_error/* InputError */.d('metrics-query', query, 'empty unless prometheus-url is set (with metrics-url, write the measure in success-condition)');
+    if (scrape)
+        return { kind: 'scrape', url: scrape };
+    if (!prometheus)
+        return undefined;
+    if (!query)
+        throw new input_error/* InputError */.d('metrics-query', '', 'a PromQL query, since prometheus-url is set');
+    const unknown = (0,placeholders/* unknownPlaceholder */.mz)(query);
+    if (unknown)
+        throw new input_error/* InputError */.d('metrics-query', query, `only {{canary}} and {{stable}} as placeholders (found ${unknown})`);
+    return { kind: 'prometheus', url: prometheus, query };
+}
+function checkCondition(condition, mode) {
+    const unknown = (0,placeholders/* unknownPlaceholder */.mz)(condition);
+    if (unknown)
+        throw new input_error/* InputError */.d('success-condition', condition, `only {{canary}} and {{stable}} as placeholders (found ${unknown})`);
+    try {
+        (0,analysis_condition/* parseCondition */.zB)((0,placeholders/* fillPlaceholders */.Ct)(condition, SAMPLE_NAMES), mode);
+    }
+    catch (error) {
+        if (!(error instanceof analysis_condition/* ConditionError */.iG))
+            throw error;
+        const form = mode === 'query' ? 'a condition on result, such as result < 0.01' : 'a condition such as ratio(http_requests_total{code=~"5.."}, http_requests_total) < 0.01';
+        throw new input_error/* InputError */.d('success-condition', condition, `${form} (${error.message})`);
+    }
+}
+function parseBaselineTolerance(value) {
+    try {
+        return (0,baseline/* parseTolerance */.BL)(value.trim());
+    }
+    catch (error) {
+        throw new input_error/* InputError */.d('baseline-tolerance', value, `a relative and/or absolute margin such as 20%, +0.01 or 20%+0.01 (${error.message})`);
+    }
+}
+function parseCount(input, value) {
+    const text = value.trim();
+    if (/^\d{1,6}$/.test(text))
+        return Number(text);
+    throw new input_error/* InputError */.d(input, value, 'a whole number, 0 or more');
+}
+
+// EXTERNAL MODULE: ./lib/docker/image-ref.js
+var image_ref = __nccwpck_require__(2089);
+;// CONCATENATED MODULE: ./lib/config/parse-config.js
+// Inputs (raw strings) → Config (typed, checked). Pure: reads only its arguments, and throws an
+// InputError for the first bad input, before anything touches the target.
+
+
+
+
+
+
+const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
+const DOCKER_HOST_FORM = 'unix:///path/to/docker.sock, tcp://host[:port] or ssh://user@host[:port]';
+const IMAGE_FORM = 'an image reference such as ghcr.io/owner/app, app:1.0 or 127.0.0.1:5000/app@sha256:<64 hex> (lowercase repository)';
+const BOOLEAN_FORM = 'true or false';
+function parseConfig(inputs, env) {
+    const dockerHost = parseDockerHost(inputs, env);
+    const context = inputs.context.trim() || undefined;
+    const operation = parseOperation(inputs);
+    // Only a deploy needs an image: rollback finds it on the service, promote and abort on the canary.
+    const image = operation === 'deploy' || inputs.image.trim() !== '' ? parseImage(inputs, env, context) : undefined;
+    const tags = parseTags(inputs.tags);
+    const dockerfile = parseDockerfile(inputs.dockerfile);
+    const buildArgs = parseBuildArgs(inputs['build-args']);
+    const push = parseBoolean('push', inputs.push);
+    const registryAuth = parseRegistryAuth(inputs, image);
+    const service = parseService(inputs.service);
+    const strategyConfig = parseStrategyInputs(inputs);
+    const batchSize = parseBatchSize(inputs['batch-size']);
+    const health = parseHealth(inputs);
+    const monitorMs = parseDuration('monitor', inputs.monitor, { allowZero: true });
+    const deadlineMs = parseDuration('deadline', inputs.deadline);
+    const timeoutMs = parseDuration('timeout', inputs.timeout);
+    const autoRollback = parseBoolean('auto-rollback', inputs['auto-rollback']);
+    const dryRun = parseBoolean('dry-run', inputs['dry-run']);
+    const config = {
+        dockerHost, operation, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
+        monitorMs, deadlineMs, timeoutMs, autoRollback, dryRun
+    };
+    if (image !== undefined)
+        config.image = image;
+    if (context !== undefined)
+        config.context = context;
+    if (registryAuth !== undefined)
+        config.registryAuth = registryAuth;
+    if (service !== undefined)
+        config.service = service;
+    if (health !== undefined)
+        config.health = health;
+    return config;
+}
+// ── where ──────────────────────────────────────────────────────────────────────────────────────
+const HOST = '((?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\])';
+const TCP_HOST = new RegExp(`^tcp://${HOST}(?::(\\d{1,5}))?/?$`);
+const SSH_HOST = new RegExp(`^ssh://(?:([A-Za-z0-9._][A-Za-z0-9._-]*)@)?${HOST}(?::(\\d{1,5}))?/?$`);
+function parseDockerHost(inputs, env) {
+    const value = inputs['docker-host'].trim() || env.DOCKER_HOST?.trim() || DEFAULT_DOCKER_HOST;
+    const scheme = /^([a-z]+):\/\//.exec(value)?.[1];
+    if (scheme !== 'unix' && scheme !== 'tcp' && scheme !== 'ssh')
+        throw new input_error/* InputError */.d('docker-host', value, DOCKER_HOST_FORM);
+    const tls = parseTls(inputs);
+    // TLS and SSH material only make sense with their scheme; set with another, the docker-host
+    // input was most likely forgotten, and we would silently talk to the wrong daemon.
+    if (scheme !== 'tcp' && tls !== undefined) {
+        const name = inputs['tls-ca'] ? 'tls-ca' : inputs['tls-cert'] ? 'tls-cert' : 'tls-key';
+        throw new input_error/* InputError */.d(name, inputs[name], 'empty unless docker-host is tcp://host[:port]');
+    }
+    if (scheme !== 'ssh') {
+        for (const name of ['ssh-private-key', 'ssh-known-hosts']) {
+            if (inputs[name])
+                throw new input_error/* InputError */.d(name, inputs[name], 'empty unless docker-host is ssh://user@host[:port]');
+        }
+    }
+    if (scheme === 'unix') {
+        const socketPath = /^unix:\/\/(\/\S*[^/\s])$/.exec(value)?.[1];
+        if (socketPath === undefined)
+            throw new input_error/* InputError */.d('docker-host', value, DOCKER_HOST_FORM);
+        return { kind: 'unix', socketPath };
+    }
+    if (scheme === 'tcp') {
+        const match = TCP_HOST.exec(value);
+        if (!match)
+            throw new input_error/* InputError */.d('docker-host', value, DOCKER_HOST_FORM);
+        const host = unbracket(match[1]);
+        return tls ? { kind: 'tcp', host, port: parsePort(value, match[2], 2376), tls } : { kind: 'tcp', host, port: parsePort(value, match[2], 2375) };
+    }
+    return parseSshHost(inputs, value);
+}
+function parseSshHost(inputs, value) {
+    const match = SSH_HOST.exec(value);
+    if (!match)
+        throw new input_error/* InputError */.d('docker-host', value, DOCKER_HOST_FORM);
+    if (match[1] === undefined)
+        throw new input_error/* InputError */.d('docker-host', value, 'ssh://user@host[:port] (the user is required)');
+    const privateKey = pemText(inputs['ssh-private-key']);
+    if (!privateKey) {
+        throw new input_error/* InputError */.d('ssh-private-key', '', 'a private key (the contents, not a path): it is required with ssh:// in docker-host');
+    }
+    if (!/PRIVATE KEY-----|^PuTTY-User-Key-File/.test(privateKey)) {
+        throw new input_error/* InputError */.d('ssh-private-key', inputs['ssh-private-key'], 'the private key contents (-----BEGIN … PRIVATE KEY-----), not a path');
+    }
+    const port = parsePort(value, match[3], 22);
+    const knownHosts = pemText(inputs['ssh-known-hosts']);
+    return { kind: 'ssh', user: match[1], host: unbracket(match[2]), port, privateKey, ...(knownHosts ? { knownHosts } : {}) };
+}
+function parsePort(value, text, fallback) {
+    if (text === undefined)
+        return fallback;
+    const port = Number(text);
+    if (port < 1 || port > 65535)
+        throw new input_error/* InputError */.d('docker-host', value, 'a port from 1 to 65535');
+    return port;
+}
+function unbracket(host) {
+    return host.startsWith('[') ? host.slice(1, -1) : host;
+}
+/** tls-ca, tls-cert and tls-key: all three (PEM contents) or none. */
+function parseTls(inputs) {
+    const names = ['tls-ca', 'tls-cert', 'tls-key'];
+    if (names.every((name) => !inputs[name]))
+        return undefined;
+    for (const name of names) {
+        if (!inputs[name])
+            throw new input_error/* InputError */.d(name, '', 'PEM contents: tls-ca, tls-cert and tls-key are given together or not at all');
+        if (!pemText(inputs[name]).startsWith('-----BEGIN '))
+            throw new input_error/* InputError */.d(name, inputs[name], 'PEM contents (-----BEGIN …), not a path');
+    }
+    return { ca: pemText(inputs['tls-ca']), cert: pemText(inputs['tls-cert']), key: pemText(inputs['tls-key']) };
+}
+/**
+ * Pasted keys and certificates: drop `\r` (copied from Windows) and surrounding blank lines, and end
+ * with exactly one newline (OpenSSH refuses a key without it). Empty stays empty.
+ */
+function pemText(value) {
+    const text = value.replace(/\r/g, '').trim();
+    return text === '' ? '' : `${text}\n`;
+}
+// ── what ───────────────────────────────────────────────────────────────────────────────────────
+function parseImage(inputs, env, context) {
+    const value = inputs.image.trim();
+    const ref = (0,image_ref/* parseImageRef */.Q)(value);
+    if (ref === undefined)
+        throw new input_error/* InputError */.d('image', value, IMAGE_FORM);
+    // A build makes its own digest; a digest given here could never be what gets pushed.
+    if (context !== undefined && ref.digest !== undefined) {
+        throw new input_error/* InputError */.d('image', value, 'a repository with an optional tag but no digest when context is set (the build makes the digest)');
+    }
+    if (ref.tag === undefined && ref.digest === undefined) {
+        const sha = env.GITHUB_SHA?.trim() ?? '';
+        if (sha === '')
+            throw new input_error/* InputError */.d('image', value, 'a tag (image:tag) or a digest, since GITHUB_SHA is not set');
+        const tag = sha.slice(0, 12);
+        if (!(0,image_ref/* isValidTag */.r_)(tag))
+            throw new input_error/* InputError */.d('image', value, `a tag (image:tag), since GITHUB_SHA (${JSON.stringify(sha)}) is not a commit id`);
+        ref.tag = tag;
+    }
+    return ref;
+}
+function parseTags(value) {
+    const tags = [];
+    for (const tag of value.split(/[,\n]/).map((t) => t.trim())) {
+        if (tag === '')
+            continue;
+        if (!(0,image_ref/* isValidTag */.r_)(tag))
+            throw new input_error/* InputError */.d('tags', tag, 'tags separated by commas or new lines, each a letter, digit or _ followed by up to 127 letters, digits, _, . or -');
+        if (!tags.includes(tag))
+            tags.push(tag);
+    }
+    return tags;
+}
+function parseDockerfile(value) {
+    const path = value.trim() || 'Dockerfile';
+    const normal = external_node_path_.posix.normalize(path);
+    // The build sends only the context, so the Dockerfile must be inside it.
+    if (normal.startsWith('/') || normal === '..' || normal.startsWith('../')) {
+        throw new input_error/* InputError */.d('dockerfile', value, 'a path inside the context, such as Dockerfile or docker/app.Dockerfile');
+    }
+    return normal;
+}
+const BUILD_ARG_FORM = 'lines of KEY=VALUE, where KEY is a letter or _ followed by letters, digits or _';
+function parseBuildArgs(value) {
+    const args = {};
+    for (const raw of value.split('\n')) {
+        const line = raw.replace(/\r$/, '').trimStart();
+        if (line.trim() === '')
+            continue;
+        const eq = line.indexOf('=');
+        const key = eq < 0 ? line : line.slice(0, eq).trimEnd();
+        if (eq < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+            throw new input_error/* InputError */.d('build-args', line, BUILD_ARG_FORM);
+        if (Object.hasOwn(args, key))
+            throw new input_error/* InputError */.d('build-args', line, `each KEY only once (${key} is repeated)`);
+        args[key] = line.slice(eq + 1);
+    }
+    return args;
+}
+/** Like @actions/core's getBooleanInput, plus yes/no and 1/0, in any case. */
+function parseBoolean(input, value) {
+    const text = value.trim().toLowerCase();
+    if (['true', 'yes', '1'].includes(text))
+        return true;
+    if (['false', 'no', '0'].includes(text))
+        return false;
+    throw new input_error/* InputError */.d(input, value, BOOLEAN_FORM);
+}
+function parseRegistryAuth(inputs, image) {
+    const username = inputs['registry-username'].trim();
+    // Passwords and tokens never end in a line break; a pasted one often does.
+    const password = inputs['registry-password'].replace(/[\r\n]+$/, '');
+    if (username === '' && password === '')
+        return undefined;
+    if (username === '')
+        throw new input_error/* InputError */.d('registry-username', '', 'a user name, since registry-password is set');
+    if (password === '')
+        throw new input_error/* InputError */.d('registry-password', '', 'a password or token, since registry-username is set');
+    // Without an image (rollback, promote), the release's registry is known only later; Swarm needs only the credentials.
+    return { username, password, serveraddress: image ? (0,image_ref/* registryHost */.U$)(image.repository) : '' };
+}
+// ── how ────────────────────────────────────────────────────────────────────────────────────────
+function parseOperation(inputs) {
+    const value = inputs.operation.trim();
+    if (value !== 'deploy' && value !== 'rollback' && value !== 'promote' && value !== 'abort') {
+        throw new input_error/* InputError */.d('operation', inputs.operation, 'deploy, rollback, promote or abort');
+    }
+    if (value !== 'deploy') {
+        // These act on a service that exists; nothing is built.
+        if (!inputs.service.trim())
+            throw new input_error/* InputError */.d('service', '', `the name of the Swarm service to ${value}`);
+        if (inputs.context.trim())
+            throw new input_error/* InputError */.d('context', inputs.context, `empty for operation ${value} (nothing is built)`);
+        if (value !== 'rollback' && inputs.image.trim())
+            throw new input_error/* InputError */.d('image', inputs.image, `empty for operation ${value} (the canary's own release is used)`);
+    }
+    return value;
+}
+function parseService(value) {
+    const name = value.trim();
+    if (name === '')
+        return undefined;
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) || name.length > 63) {
+        throw new input_error/* InputError */.d('service', value, 'a Swarm service name: a letter or digit followed by letters, digits, _, . or -, at most 63 characters');
+    }
+    return name;
+}
+function parseBatchSize(value) {
+    const text = value.trim();
+    const match = /^(\d{1,9})(%?)$/.exec(text);
+    const n = Number(match?.[1]);
+    if (match && n >= 1 && (match[2] === '' || n <= 100)) {
+        return { kind: match[2] === '%' ? 'percent' : 'count', value: n };
+    }
+    throw new input_error/* InputError */.d('batch-size', value, 'a whole number of replicas (1 or more) or a percentage from 1% to 100%');
+}
+function parseHealth(inputs) {
+    const statuses = (0,status_ranges/* parseStatusRanges */.C2)('health-status', inputs['health-status']);
+    const body = parseRegex('health-body', inputs['health-body']);
+    const intervalMs = parseDuration('health-interval', inputs['health-interval']);
+    const timeoutMs = parseDuration('health-timeout', inputs['health-timeout']);
+    const successes = parseWholeNumber('health-successes', inputs['health-successes']);
+    const url = parseHttpUrl('health-url', inputs['health-url']);
+    if (url === undefined) {
+        // A body check without a URL would silently never run.
+        if (body !== undefined)
+            throw new input_error/* InputError */.d('health-url', '', 'an http:// or https:// URL, since health-body is set');
+        return undefined;
+    }
+    const health = { url, statuses, intervalMs, timeoutMs, successes };
+    if (body !== undefined)
+        health.body = body;
+    return health;
+}
+function parseRegex(input, value) {
+    if (value === '')
+        return undefined;
+    try {
+        return new RegExp(value);
+    }
+    catch (error) {
+        const reason = error.message.replace(`Invalid regular expression: /${value}/: `, '');
+        throw new input_error/* InputError */.d(input, value, `a regular expression (${reason})`);
+    }
+}
+function parseWholeNumber(input, value) {
+    const text = value.trim();
+    if (/^\d{1,9}$/.test(text) && Number(text) >= 1)
+        return Number(text);
+    throw new input_error/* InputError */.d(input, value, 'a whole number, 1 or more');
+}
+
+
+/***/ }),
+
+/***/ 8053:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   C2: () => (/* binding */ parseStatusRanges),
+/* harmony export */   W_: () => (/* binding */ statusMatches)
+/* harmony export */ });
+/* unused harmony exports STATUS_FORM, formatStatusRanges */
+/* harmony import */ var _input_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8261);
+
+const STATUS_FORM = 'HTTP status codes from 100 to 599, such as 200-399, 200 or 200,204,300-302';
+/**
+ * Parses `200-399`, `200` or `200,204,300-302` into inclusive ranges. Throws InputError naming
+ * `input` when an item is not a code or a range of codes from 100 to 599 with from ≤ to.
+ */
+function parseStatusRanges(input, value) {
+    const items = value.split(',').map((item) => item.trim());
+    const ranges = [];
+    for (const item of items) {
+        const match = /^(\d{3})(?:\s*-\s*(\d{3}))?$/.exec(item);
+        const from = Number(match?.[1]);
+        const to = match?.[2] === undefined ? from : Number(match[2]);
+        if (!match || from < 100 || to > 599 || from > to)
+            throw new _input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d(input, value, STATUS_FORM);
+        ranges.push({ from, to });
+    }
+    return ranges;
+}
+/** True when `code` lies in any of the ranges. */
+function statusMatches(ranges, code) {
+    return ranges.some((range) => code >= range.from && code <= range.to);
+}
+/** `200-399,404`: the ranges as they would be written in the input. */
+function formatStatusRanges(ranges) {
+    return ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
+}
+
+
+/***/ }),
+
 /***/ 9133:
 /***/ ((__unused_webpack___webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
@@ -100936,23 +102469,393 @@ scope.__dirname ??= (0,node_path__WEBPACK_IMPORTED_MODULE_0__.dirname)(scope.__f
 
 /***/ }),
 
+/***/ 6800:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  iZ: () => (/* binding */ createDockerClient),
+  e8: () => (/* binding */ daemonMessage),
+  aD: () => (/* binding */ followJsonStream)
+});
+
+// UNUSED EXPORTS: describeDockerHost, hostKeyCheck, knownKeysFor
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+// EXTERNAL MODULE: ./node_modules/dockerode/lib/docker.js
+var docker = __nccwpck_require__(9040);
+;// CONCATENATED MODULE: ./lib/docker/client.js
+// The one place that turns a DockerHost into a dockerode client, plus a reader for the daemon's
+// newline-delimited JSON progress streams (build, push).
+
+
+
+/** Connection options that must never come from the environment (see createDockerClient). */
+const UNSET = {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    protocol: undefined,
+    username: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined
+};
+function createDockerClient(host) {
+    // docker-modem fills gaps from $DOCKER_HOST / $DOCKER_CERT_PATH: a unix socket chosen explicitly
+    // would silently become that TCP host. Every connection field is therefore set, even to undefined.
+    switch (host.kind) {
+        case 'unix':
+            return new docker({ ...UNSET, socketPath: host.socketPath, protocol: 'http' });
+        case 'tcp':
+            if (host.tls) {
+                const { ca, cert, key } = host.tls;
+                return new docker({ ...UNSET, host: host.host, port: host.port, protocol: 'https', ca, cert, key });
+            }
+            return new docker({ ...UNSET, host: host.host, port: host.port, protocol: 'http' });
+        case 'ssh':
+            return new docker({
+                ...UNSET,
+                protocol: 'ssh',
+                host: host.host,
+                port: host.port,
+                username: host.user,
+                sshOptions: {
+                    privateKey: host.privateKey,
+                    ...(host.knownHosts === undefined ? {} : hostKeyCheck(host.host, host.port, host.knownHosts))
+                }
+            });
+    }
+}
+/** A one-line description for logs; never includes keys or certificates. */
+function describeDockerHost(host) {
+    switch (host.kind) {
+        case 'unix':
+            return `unix://${host.socketPath}`;
+        case 'tcp':
+            return `tcp://${host.host}:${host.port}${host.tls ? ' (TLS, client certificate)' : ''}`;
+        case 'ssh':
+            return `ssh://${host.user}@${host.host}:${host.port}` +
+                (host.knownHosts === undefined ? ' (host key not checked)' : ' (host key checked against ssh-known-hosts)');
+    }
+}
+/** ssh2 options that accept only a host key listed for this host in the known_hosts text. */
+function hostKeyCheck(hostname, port, knownHosts) {
+    const name = knownHostsName(hostname, port);
+    const keys = knownKeysFor(hostname, port, knownHosts);
+    // Offer only the key types listed, so the server presents one we can compare (as OpenSSH does).
+    const serverHostKey = [...new Set(keys.flatMap((k) => hostKeyAlgorithms(k.type)))];
+    if (serverHostKey.length === 0) {
+        throw new Error(`ssh-known-hosts has no usable key for ${name}; add the output of \`ssh-keyscan -p ${port} ${hostname}\``);
+    }
+    return {
+        algorithms: { serverHostKey },
+        hostVerifier: (key) => keys.some((k) => k.blob.length === key.length && (0,external_node_crypto_.timingSafeEqual)(k.blob, key))
+    };
+}
+/** The keys listed for host:port, skipping @revoked and @cert-authority lines and comments. */
+function knownKeysFor(hostname, port, knownHosts) {
+    const name = knownHostsName(hostname, port);
+    const keys = [];
+    for (const raw of knownHosts.split(/\r?\n/)) {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#') || line.startsWith('@'))
+            continue;
+        const [hosts, type, base64] = line.split(/\s+/);
+        if (!hosts || !type || !base64)
+            continue;
+        if (hostsFieldMatches(hosts, name))
+            keys.push({ type, blob: Buffer.from(base64, 'base64') });
+    }
+    return keys;
+}
+/** known_hosts writes `host` for port 22 and `[host]:port` otherwise. */
+function knownHostsName(hostname, port) {
+    return port === 22 ? hostname : `[${hostname}]:${port}`;
+}
+function hostsFieldMatches(field, name) {
+    if (field.startsWith('|1|'))
+        return hashedHostMatches(field, name);
+    let matched = false;
+    for (const pattern of field.split(',')) {
+        const negated = pattern.startsWith('!');
+        if (globMatches(negated ? pattern.slice(1) : pattern, name)) {
+            if (negated)
+                return false;
+            matched = true;
+        }
+    }
+    return matched;
+}
+/** `|1|salt|hash` where hash = HMAC-SHA1(salt, name) (HashKnownHosts yes). */
+function hashedHostMatches(field, name) {
+    const [, , salt, hash] = field.split('|');
+    if (!salt || !hash)
+        return false;
+    const actual = (0,external_node_crypto_.createHmac)('sha1', Buffer.from(salt, 'base64')).update(name).digest();
+    const expected = Buffer.from(hash, 'base64');
+    return actual.length === expected.length && (0,external_node_crypto_.timingSafeEqual)(actual, expected);
+}
+function globMatches(pattern, name) {
+    const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    return new RegExp(`^${regex}$`, 'i').test(name);
+}
+const SUPPORTED = [
+    'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'
+];
+/** An RSA key in known_hosts is usable with all three RSA signature algorithms; ssh2 lacks sk-* keys. */
+function hostKeyAlgorithms(type) {
+    const known = SUPPORTED.find((t) => t === type);
+    if (known === undefined)
+        return [];
+    return known === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [known];
+}
+/**
+ * Calls onMessage for each JSON line until the stream ends. Unlike modem.followProgress, this
+ * decodes UTF-8 across chunk borders, rejects on a malformed line and on stream errors.
+ */
+async function followJsonStream(stream, onMessage) {
+    const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+    let buffer = '';
+    const flush = (text) => {
+        const line = text.trim();
+        if (line === '')
+            return;
+        let message;
+        try {
+            message = JSON.parse(line);
+        }
+        catch {
+            throw new Error(`Unexpected line in the Docker daemon's progress stream: ${line.slice(0, 200)}`);
+        }
+        onMessage(message);
+    };
+    for await (const chunk of stream) {
+        buffer += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+        let newline;
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+            flush(buffer.slice(0, newline));
+            buffer = buffer.slice(newline + 1);
+        }
+    }
+    flush(buffer + decoder.end());
+}
+/** The daemon's own wording of a failed API call, without dockerode's "(HTTP code 500) …" prefix. */
+function daemonMessage(err) {
+    const e = err;
+    if (e && typeof e.json === 'object' && e.json?.message)
+        return e.json.message;
+    return e instanceof Error ? e.message : String(err);
+}
+
+
+/***/ }),
+
+/***/ 2089:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Q: () => (/* binding */ parseImageRef),
+/* harmony export */   U$: () => (/* binding */ registryHost),
+/* harmony export */   hQ: () => (/* binding */ withDigest),
+/* harmony export */   kL: () => (/* binding */ formatImageRef),
+/* harmony export */   r_: () => (/* binding */ isValidTag)
+/* harmony export */ });
+/* unused harmony export isValidDigest */
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const HOST = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])`;
+const DOMAIN = new RegExp(`^${HOST}(?::[0-9]+)?$`);
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+// The reference library's limit on the whole name (domain and path).
+const NAME_MAX = 255;
+/** True for a valid tag: a word character, then up to 127 word characters, `.` or `-`. */
+function isValidTag(tag) {
+    return TAG.test(tag);
+}
+/** True for `sha256:` followed by 64 lowercase hex digits. */
+function isValidDigest(digest) {
+    return DIGEST.test(digest);
+}
+/** Parses `[host[:port]/]path[:tag][@sha256:hex]`; undefined when it is not a valid reference. */
+function parseImageRef(text) {
+    let rest = text;
+    let digest;
+    const at = rest.indexOf('@');
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        if (!isValidDigest(digest))
+            return undefined;
+    }
+    let tag;
+    // A tag follows the last ':' only when no '/' comes after it; otherwise that ':' is a port.
+    const colon = rest.lastIndexOf(':');
+    if (colon > rest.lastIndexOf('/')) {
+        tag = rest.slice(colon + 1);
+        rest = rest.slice(0, colon);
+        if (!isValidTag(tag))
+            return undefined;
+    }
+    if (!isValidRepository(rest))
+        return undefined;
+    const ref = { repository: rest };
+    if (tag !== undefined)
+        ref.tag = tag;
+    if (digest !== undefined)
+        ref.digest = digest;
+    return ref;
+}
+function isValidRepository(name) {
+    if (name.length === 0 || name.length > NAME_MAX)
+        return false;
+    const parts = name.split('/');
+    const [first, ...others] = parts;
+    const path = hasDomain(name) ? others : parts;
+    if (path.length === 0)
+        return false;
+    if (hasDomain(name) && !DOMAIN.test(first))
+        return false;
+    return path.every((part) => PATH_COMPONENT.test(part));
+}
+/**
+ * Docker's rule for telling a registry host from a path: the first component is a host when more
+ * components follow and it has a '.' or ':', is `localhost`, or has an uppercase letter.
+ */
+function hasDomain(repository) {
+    const slash = repository.indexOf('/');
+    if (slash < 0)
+        return false;
+    const first = repository.slice(0, slash);
+    return /[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase();
+}
+/** `repository[:tag][@digest]`. */
+function formatImageRef(ref) {
+    return `${ref.repository}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
+}
+/** `repository@sha256:…`: what a rollout deploys. Accepts the digest with or without `sha256:`. */
+function withDigest(repository, digest) {
+    return `${repository}@${digest.startsWith('sha256:') ? digest : `sha256:${digest}`}`;
+}
+/** The registry host to authenticate against: the domain, or `docker.io` for Docker Hub names. */
+function registryHost(repository) {
+    return hasDomain(repository) ? repository.slice(0, repository.indexOf('/')) : 'docker.io';
+}
+
+
+/***/ }),
+
+/***/ 936:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   i: () => (/* binding */ judgeProbe)
+/* harmony export */ });
+/* unused harmony export formatRanges */
+/* harmony import */ var _config_status_ranges_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8053);
+// Pure judgement of one health probe reply against the expected status and body.
+
+function formatRanges(ranges) {
+    return ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
+}
+function judgeProbe(reply, expect) {
+    const took = `${Math.round(reply.durationMs)} ms`;
+    if (reply.status === undefined) {
+        return { ok: false, detail: `${reply.error ?? 'no reply'} after ${took}`, durationMs: reply.durationMs };
+    }
+    const base = { status: reply.status, durationMs: reply.durationMs };
+    if (!(0,_config_status_ranges_js__WEBPACK_IMPORTED_MODULE_0__/* .statusMatches */ .W_)(expect.statuses, reply.status)) {
+        return { ...base, ok: false, detail: `${reply.status} in ${took} (expected ${formatRanges(expect.statuses)})` };
+    }
+    if (expect.body && !expect.body.test(reply.body ?? '')) {
+        return { ...base, ok: false, detail: `${reply.status} in ${took}, body does not match /${expect.body.source}/: ${snippet(reply.body)}` };
+    }
+    return { ...base, ok: true, detail: `${reply.status} in ${took}` };
+}
+function snippet(body) {
+    const text = (body ?? '').replace(/\s+/g, ' ').trim();
+    return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}
+
+
+/***/ }),
+
+/***/ 5881:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   X: () => (/* binding */ createHttpProbe)
+/* harmony export */ });
+// The HTTP seam: one GET with a timeout. Never throws; a failed request is a reply with an error.
+// Bodies are only matched against a regex; a health page larger than this is cut.
+const MAX_BODY = 64 * 1024;
+function createHttpProbe(now = Date.now) {
+    return {
+        async get(url, timeoutMs) {
+            const started = now();
+            try {
+                const response = await fetch(url, {
+                    signal: AbortSignal.timeout(timeoutMs),
+                    redirect: 'manual',
+                    headers: { 'user-agent': 'zero-downtime-deploy health gate', connection: 'close' }
+                });
+                const text = await response.text();
+                return { status: response.status, body: text.slice(0, MAX_BODY), durationMs: now() - started };
+            }
+            catch (error) {
+                return { error: describeFetchError(error, timeoutMs), durationMs: now() - started };
+            }
+        }
+    };
+}
+function describeFetchError(error, timeoutMs) {
+    // Duck-typed rather than instanceof: errors may come from another realm (test VMs, undici).
+    const e = error;
+    if (!e || typeof e !== 'object')
+        return String(error);
+    // fetch wraps the real reason in `cause`; a timeout may come either way.
+    if ([e.name, e.cause?.name].includes('TimeoutError'))
+        return `no reply within ${timeoutMs} ms`;
+    if (e.cause?.code)
+        return `${e.cause.code}${e.cause.message ? `: ${e.cause.message}` : ''}`;
+    return e.cause?.message ? `${e.message}: ${e.cause.message}` : e.message ?? String(error);
+}
+
+
+/***/ }),
+
 /***/ 5691:
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9133);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7575);
-// The action's entry: nothing but the call.
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4116);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8247);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8526);
+/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8305);
+// The action's entry, for its main and its post step: the main step saves isPost, so the post run
+// (which sees the saved state) knows it is the post step, as actions/checkout does.
 
 
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
+
+
+
+if (_actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getState */ .Gu(_run_state_js__WEBPACK_IMPORTED_MODULE_4__/* .IS_POST_KEY */ .y_) === 'true')
+    await (0,_post_js__WEBPACK_IMPORTED_MODULE_3__/* .post */ .b)();
+else
+    await (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 7575:
+/***/ 8247:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -100962,6 +102865,3098 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // UNUSED EXPORTS: runAction
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 15 modules
+var core = __nccwpck_require__(4116);
+// EXTERNAL MODULE: ./lib/action-log.js + 1 modules
+var action_log = __nccwpck_require__(4120);
+// EXTERNAL MODULE: ./lib/config/input-error.js
+var input_error = __nccwpck_require__(8261);
+// EXTERNAL MODULE: ./lib/config/inputs.js
+var config_inputs = __nccwpck_require__(6097);
+// EXTERNAL MODULE: ./lib/rollout/blue-green-plan.js
+var blue_green_plan = __nccwpck_require__(3815);
+// EXTERNAL MODULE: ./lib/rollout/canary-plan.js
+var canary_plan = __nccwpck_require__(1941);
+;// CONCATENATED MODULE: ./lib/rollout/plan.js
+/** Resolves a count or a percentage against the workload's size: at least 1, at most total. */
+function resolveBatchSize(batch, total) {
+    const raw = batch.kind === 'count' ? batch.value : Math.ceil((total * batch.value) / 100);
+    return Math.max(1, Math.min(raw, Math.max(total, 1)));
+}
+/** Splits `total` replicas into batches of `size`; the last batch takes the remainder. */
+function planBatches(total, size) {
+    if (total <= 0)
+        return [];
+    const of = Math.ceil(total / size);
+    const steps = [];
+    for (let index = 1; index <= of; index++) {
+        const newReplicas = Math.min(index * size, total);
+        steps.push({ kind: 'batch', index, of, size: newReplicas - (index - 1) * size, newReplicas, total });
+    }
+    return steps;
+}
+function planRolling(args) {
+    const batchSize = resolveBatchSize(args.batch, args.total);
+    return {
+        strategy: 'rolling',
+        target: args.target,
+        from: args.from,
+        to: args.to,
+        total: args.total,
+        batchSize,
+        steps: planBatches(args.total, batchSize)
+    };
+}
+/** Human-readable lines for logs and dry-run. */
+function describePlan(plan) {
+    const lines = [
+        `Rolling update of ${plan.target}: ${plan.total} replica(s) in ${plan.steps.length} batch(es) of up to ${plan.batchSize}`,
+        `  from ${plan.from}`,
+        `  to   ${plan.to}`
+    ];
+    for (const step of plan.steps) {
+        lines.push(`  ${step.index}. replace ${step.size} replica(s) (start-first) → ${step.newReplicas}/${step.total} on the new release, then gate`);
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/plans.js
+// Any of the three plans, and how each is printed (dry-run, the log, the job summary).
+
+
+
+function describeAnyPlan(plan) {
+    if (plan.strategy === 'canary')
+        return (0,canary_plan/* describeCanaryPlan */.ln)(plan);
+    if (plan.strategy === 'blue-green')
+        return (0,blue_green_plan/* describeBlueGreenPlan */.cH)(plan);
+    return describePlan(plan);
+}
+
+// EXTERNAL MODULE: ./lib/report/report.js
+var report_report = __nccwpck_require__(5650);
+;// CONCATENATED MODULE: ./lib/report/summary.js
+// The job summary, rendered from the report: the result in the first line, then the plan and a
+// timeline a person reads at a glance. Pure: report in, markdown out.
+
+
+const HEADLINE = {
+    succeeded: '✅ Deployed',
+    'rolled-back': '↩️ Rolled back',
+    failed: '❌ Failed',
+    planned: '📝 Planned (dry run)',
+    paused: '⏸️ Paused (canary waiting for promote or abort)'
+};
+function renderSummary(report) {
+    const lines = [];
+    const target = report.target ? ` ${report.target.name}` : '';
+    lines.push(`### ${HEADLINE[report.result ?? 'failed'] ?? report.result}${target}${report.image ? ` → \`${report.image}\`` : ''}`);
+    if (report.reason)
+        lines.push('', `**Why:** ${summary_escape(report.reason)}`);
+    lines.push('');
+    const facts = [
+        ['Release', report.image && code(report.image)],
+        ['Previous release', report.previousImage && code(report.previousImage)],
+        ['Strategy', report.plan ? strategyLine(report.plan) : undefined],
+        ['Duration', duration((0,report_report/* elapsedMs */.d5)(report.startedAt, report.endedAt))]
+    ];
+    lines.push('| | |', '|---|---|');
+    for (const [name, value] of facts)
+        if (value)
+            lines.push(`| ${name} | ${summary_escape(value)} |`);
+    if (report.plan)
+        lines.push('', '<details><summary>Plan</summary>', '', '```', ...describeAnyPlan(report.plan), '```', '</details>');
+    if (report.steps.length) {
+        lines.push('', '| Step | Started | Took | Replicas | Health probes | Outcome |', '|---|---|---|---|---|---|');
+        for (const step of report.steps)
+            lines.push(stepRow(step));
+    }
+    const readings = report.steps.flatMap((step) => step.measurements.map((m) => ({ step: step.name, ...m })));
+    if (readings.length) {
+        lines.push('', '| Step | Metric reading at | Verdict | Measured |', '|---|---|---|---|');
+        for (const r of readings.slice(-MAX_READINGS)) {
+            const values = Object.entries(r.values).map(([name, value]) => `${name} = ${formatValue(value)}`).join('<br>');
+            lines.push(`| ${summary_escape(r.step)} | ${r.at.slice(11, 19)} | ${r.phase} | ${summary_escape(values || r.detail)} |`);
+        }
+    }
+    if (report.failureLogs.length) {
+        lines.push('', '<details><summary>Failing replicas: last log lines</summary>', '', '```', ...report.failureLogs.slice(-60), '```', '</details>');
+    }
+    if (report.warnings.length)
+        lines.push('', ...report.warnings.map((w) => `> ⚠️ ${summary_escape(w)}`));
+    return lines.join('\n') + '\n';
+}
+// A long analysis keeps its last readings in the summary; the JSON report has them all.
+const MAX_READINGS = 40;
+function formatValue(value) {
+    return Number.isFinite(value) ? String(Number(value.toPrecision(4))) : String(value);
+}
+function strategyLine(plan) {
+    if (plan.strategy === 'canary') {
+        return `canary ${plan.canary} beside ${plan.stable} stable: ${plan.steps.map((s) => `${s.weight}% (${s.replicas} = ${s.share.toFixed(1)}%)`).join(' → ')}, then promote`;
+    }
+    if (plan.strategy === 'blue-green')
+        return `blue-green: ${plan.replicas} replica(s) as ${plan.preview}, then one switch`;
+    return `${plan.strategy}, ${plan.steps.length} batch(es) of up to ${plan.batchSize} over ${plan.total} replica(s)`;
+}
+function stepRow(step) {
+    const ok = step.probes.filter((p) => p.ok).length;
+    const last = step.probes.at(-1);
+    const slowest = step.probes.reduce((max, p) => Math.max(max, p.durationMs), 0);
+    const probes = step.probes.length ? `${ok}/${step.probes.length} ok, slowest ${Math.round(slowest)} ms${last && !last.ok ? `; last: ${last.detail}` : ''}` : '–';
+    const outcome = `${step.outcome ?? 'running'}${step.reason ? `: ${step.reason}` : ''}`;
+    return `| ${step.name} | ${step.startedAt.slice(11, 19)} | ${duration((0,report_report/* elapsedMs */.d5)(step.startedAt, step.endedAt)) ?? '–'} | ${summary_escape(step.replicas ?? '–')} | ${summary_escape(probes)} | ${summary_escape(outcome)} |`;
+}
+function duration(ms) {
+    if (ms === undefined)
+        return undefined;
+    return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
+}
+function code(text) {
+    return /[@:/]/.test(text) ? `\`${text}\`` : text;
+}
+function summary_escape(text) {
+    return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./lib/config/parse-config.js + 2 modules
+var parse_config = __nccwpck_require__(957);
+// EXTERNAL MODULE: ./lib/analysis/baseline.js
+var baseline = __nccwpck_require__(7967);
+// EXTERNAL MODULE: ./lib/analysis/condition.js + 3 modules
+var analysis_condition = __nccwpck_require__(7417);
+;// CONCATENATED MODULE: ./lib/analysis/assess.js
+/** A reading judged: no data becomes what the `no-data` input says, and the log says so. */
+function toMeasurement(evaluation, noData, at) {
+    const { values, detail } = evaluation;
+    if (evaluation.outcome === 'pass')
+        return { at, phase: 'successful', values, detail };
+    if (evaluation.outcome === 'fail')
+        return { at, phase: 'failed', values, detail };
+    const phase = noData === 'pass' ? 'successful' : noData === 'fail' ? 'failed' : 'inconclusive';
+    const counted = noData === 'pass' ? 'a pass' : noData === 'fail' ? 'a failure' : 'inconclusive';
+    return { at, phase, values, detail: `${detail}; no data, counted as ${counted} (no-data: ${noData})` };
+}
+/** A reading that could not be taken (the source did not answer): counts toward consecutive errors. */
+function errorMeasurement(message, at) {
+    return { at, phase: 'error', values: {}, detail: message };
+}
+/**
+ * failed > failureLimit → failed; inconclusive > inconclusiveLimit → inconclusive; more trailing
+ * errors than consecutiveErrorLimit → failed; once the window is over, successful if any reading
+ * was, else inconclusive; running until then.
+ */
+function assess(measurements, limits, windowOver) {
+    const count = (phase) => measurements.filter((m) => m.phase === phase).length;
+    const last = (phase) => measurements.findLast((m) => m.phase === phase)?.detail ?? '';
+    const failed = count('failed');
+    const inconclusive = count('inconclusive');
+    if (failed > limits.failureLimit) {
+        return { phase: 'failed', reason: `${failed} failed measurement(s), more than failure-limit ${limits.failureLimit}; last: ${last('failed')}` };
+    }
+    if (inconclusive > limits.inconclusiveLimit) {
+        return {
+            phase: 'inconclusive',
+            reason: `${inconclusive} inconclusive measurement(s), more than inconclusive-limit ${limits.inconclusiveLimit}; last: ${last('inconclusive')}`
+        };
+    }
+    const trailingErrors = measurements.length - 1 - measurements.findLastIndex((m) => m.phase !== 'error');
+    if (trailingErrors > limits.consecutiveErrorLimit) {
+        return {
+            phase: 'failed',
+            reason: `the metrics source kept failing: ${trailingErrors} consecutive error(s), more than ${limits.consecutiveErrorLimit} allowed; last: ${last('error')}`
+        };
+    }
+    if (!windowOver)
+        return { phase: 'running' };
+    if (count('successful') > 0)
+        return { phase: 'successful' };
+    if (measurements.length === 0)
+        return { phase: 'inconclusive', reason: 'no successful measurement in the window (no measurement was taken)' };
+    const errors = count('error');
+    const tally = `${measurements.length} measurement(s): ${failed} failed, ${inconclusive} inconclusive, ${errors} error(s)`;
+    return { phase: 'inconclusive', reason: `no successful measurement in the window (${tally}); last: ${measurements[measurements.length - 1].detail}` };
+}
+
+// EXTERNAL MODULE: ./lib/analysis/placeholders.js
+var placeholders = __nccwpck_require__(7094);
+;// CONCATENATED MODULE: ./lib/gates/analysis-gate.js
+// The metric gate of one step: reads the configured source (a Prometheus query, or a scraped text
+// endpoint over the window), and judges each reading with the pure condition and baseline code.
+// It never throws: a source that cannot be read gives an `error` measurement, which assess() counts.
+
+
+
+
+// A reading must not hold up the step for long; a slow source counts as an error reading.
+const MAX_READ_MS = 10_000;
+function createAnalysisGate(config, names, readers) {
+    const timeoutMs = Math.min(MAX_READ_MS, Math.max(1000, config.intervalMs));
+    // The same condition for the stable service: {{canary}} read as the stable one (compare: baseline).
+    const asStable = { canary: names.stable, stable: names.stable };
+    const condition = config.condition ? (0,analysis_condition/* parseCondition */.zB)((0,placeholders/* fillPlaceholders */.Ct)(config.condition, names), modeOf(config)) : undefined;
+    const stableCondition = config.condition ? (0,analysis_condition/* parseCondition */.zB)((0,placeholders/* fillPlaceholders */.Ct)(config.condition, asStable), modeOf(config)) : undefined;
+    const judge = (evaluations, at) => toMeasurement(combine(evaluations), config.noData, at);
+    const guarded = async (at, read) => {
+        try {
+            return judge(await read(), at);
+        }
+        catch (error) {
+            return errorMeasurement(error.message, at);
+        }
+    };
+    const source = config.source;
+    if (source.kind === 'prometheus') {
+        const query = (0,placeholders/* fillPlaceholders */.Ct)(source.query, names);
+        const stableQuery = (0,placeholders/* fillPlaceholders */.Ct)(source.query, asStable);
+        return {
+            description: `Prometheus ${source.url.origin}: ${query}`,
+            begin: async () => undefined,
+            measure: (at) => guarded(at, async () => {
+                const series = await readers.prometheus.query(query, timeoutMs);
+                const evaluations = condition ? [(0,analysis_condition/* evaluateQuery */.gY)(condition, series)] : [];
+                if (config.baseline) {
+                    const stable = await readers.prometheus.query(stableQuery, timeoutMs);
+                    evaluations.push((0,baseline/* compareToBaseline */.WD)(singleValue(series), singleValue(stable), config.baseline));
+                }
+                return evaluations;
+            })
+        };
+    }
+    let start;
+    const scrape = async () => ({ samples: await readers.scraper.scrape(source.url, timeoutMs), at: Date.now() });
+    return {
+        description: `metrics endpoint ${source.url.href}: ${condition ? (0,placeholders/* fillPlaceholders */.Ct)(config.condition ?? '', names) : 'baseline comparison'}`,
+        begin: async () => {
+            start = await scrape().catch(() => undefined);
+        },
+        measure: (at) => guarded(at, async () => {
+            const end = await scrape();
+            if (!start) {
+                // The window's first read failed; this one starts it, and the next can judge.
+                start = end;
+                throw new Error(`the metrics endpoint could not be read at the start of the window; the window starts now`);
+            }
+            const window = { start: start.samples, end: end.samples, seconds: Math.max(0.001, (end.at - start.at) / 1000) };
+            const evaluations = [];
+            if (condition)
+                evaluations.push((0,analysis_condition/* evaluateScrape */._T)(condition, window));
+            if (config.baseline && condition && stableCondition) {
+                const keys = (0,analysis_condition/* conditionCalls */.Jz)(condition);
+                const canary = callValues(keys, (0,analysis_condition/* conditionCalls */.Jz)(condition), (0,analysis_condition/* evaluateScrape */._T)(condition, window));
+                const stable = callValues(keys, (0,analysis_condition/* conditionCalls */.Jz)(stableCondition), (0,analysis_condition/* evaluateScrape */._T)(stableCondition, window));
+                evaluations.push((0,baseline/* compareToBaseline */.WD)(canary, stable, config.baseline));
+            }
+            return evaluations;
+        })
+    };
+}
+function modeOf(config) {
+    return config.source.kind === 'prometheus' ? 'query' : 'scrape';
+}
+/** The baseline is judged on one number per side: a query for it must return one series. */
+function singleValue(series) {
+    if (series.length > 1)
+        throw new Error(`compare: baseline needs the query to return one value, but it returned ${series.length} series (wrap it in sum(...))`);
+    return series.length === 1 ? { result: series[0].value } : {};
+}
+/** A condition's measured calls under the canary's call texts, so the canary's and the stable's line up. */
+function callValues(keys, calls, evaluation) {
+    const out = {};
+    calls.forEach((call, i) => {
+        if (call in evaluation.values)
+            out[keys[i]] = evaluation.values[call];
+    });
+    return out;
+}
+/** Several judgements of one reading: any fail fails, else any no-data is no-data; values merged. */
+function combine(evaluations) {
+    const outcome = evaluations.some((e) => e.outcome === 'fail') ? 'fail' : evaluations.some((e) => e.outcome === 'no-data') ? 'no-data' : 'pass';
+    return {
+        outcome,
+        values: Object.assign({}, ...evaluations.map((e) => e.values)),
+        detail: evaluations.map((e) => e.detail).join('; ')
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/gates/metrics-error.js
+// What the two edges that fetch metric numbers (the Prometheus HTTP API, a scraped text endpoint) share:
+// the error they throw, how a URL appears in it (never with credentials), and the one GET both make,
+// which reports a timeout or an unreachable host as an outcome for each edge to word in its own terms.
+/** A metric reading could not be fetched or understood. The message says which and why, for the log. */
+class MetricsError extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'MetricsError';
+    }
+}
+/** A URL as it may appear in a message: no user or password, no fragment, the query string only on demand. */
+function showUrl(url, { query = true } = {}) {
+    return `${url.origin}${url.pathname}${query ? url.search : ''}`;
+}
+/**
+ * Request headers: the edge's defaults, then the caller's (case-insensitive, the caller's win).
+ * A header fetch cannot send is named, never shown: Headers' own error would quote a token.
+ */
+function mergeHeaders(defaults, extra = {}) {
+    const headers = new Headers(defaults);
+    for (const [name, value] of Object.entries(extra)) {
+        try {
+            headers.set(name, value);
+        }
+        catch {
+            throw new MetricsError(`the header ${JSON.stringify(name)} cannot be sent: its name or value has characters HTTP does not allow`);
+        }
+    }
+    return headers;
+}
+/**
+ * One GET whose body is read as text, the timeout covering the body too. Never throws.
+ * `user:password@` in the URL becomes a Basic Authorization header: fetch refuses such URLs, and its
+ * refusal would quote the password.
+ */
+async function fetchText(url, headers, timeoutMs) {
+    const target = new URL(url.href);
+    if (target.username || target.password) {
+        const user = decodeURIComponent(target.username);
+        const password = decodeURIComponent(target.password);
+        target.username = '';
+        target.password = '';
+        if (!headers.has('authorization')) {
+            headers = new Headers(headers);
+            headers.set('authorization', `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`);
+        }
+    }
+    try {
+        const response = await fetch(target, { headers, signal: AbortSignal.timeout(timeoutMs) });
+        return { kind: 'reply', status: response.status, body: await response.text() };
+    }
+    catch (error) {
+        return describeFailure(error);
+    }
+}
+function describeFailure(error) {
+    const e = (error ?? {});
+    // fetch wraps the real reason in `cause`; a timeout may come either way.
+    if ([e.name, e.cause?.name].includes('TimeoutError'))
+        return { kind: 'timeout' };
+    const cause = e.cause;
+    // A host with several addresses fails with an AggregateError whose code may sit on its parts only.
+    const code = cause?.code ?? cause?.errors?.find((part) => part.code)?.code;
+    const reason = code ?? (cause?.message || e.message || String(error));
+    return { kind: 'unreachable', reason };
+}
+
+;// CONCATENATED MODULE: ./lib/gates/text-format.js
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
+// Go's strconv.ParseFloat in decimal, which is what Prometheus reads values with (hex floats aside).
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+const SPECIAL = new Map([
+    ['nan', NaN],
+    ['inf', Infinity],
+    ['+inf', Infinity],
+    ['-inf', -Infinity],
+    ['infinity', Infinity],
+    ['+infinity', Infinity],
+    ['-infinity', -Infinity]
+]);
+// A minified page or a binary reply would make one line of a message unreadable.
+const SHOWN_LINE_MAX = 120;
+/**
+ * A sample value as Prometheus writes it: decimal or scientific, `NaN`, `+Inf`, `-Inf` (any case,
+ * as Go accepts). `undefined` when it is not a number. Shared with the JSON API, whose values are strings.
+ */
+function parseSampleValue(text) {
+    const special = SPECIAL.get(text.toLowerCase());
+    if (special !== undefined)
+        return special;
+    return DECIMAL.test(text) ? Number(text) : undefined;
+}
+/**
+ * Every sample of a text exposition, in order. Timestamps and exemplars are read past and dropped.
+ * Throws MetricsError on the first malformed line:
+ * `line <n> of the metrics text is malformed (<why>): <line, cut at 120 characters>`.
+ */
+function parseTextFormat(text) {
+    const samples = [];
+    const lines = text.split('\n');
+    for (let index = 0; index < lines.length; index++) {
+        const raw = lines[index].endsWith('\r') ? lines[index].slice(0, -1) : lines[index];
+        const line = raw.replace(/^[ \t]+|[ \t]+$/g, '');
+        if (line === '')
+            continue;
+        if (line.startsWith('#')) {
+            // OpenMetrics ends with `# EOF`; anything after it is not part of the exposition.
+            if (line === '# EOF')
+                break;
+            continue;
+        }
+        const sample = parseSampleLine(line);
+        if (typeof sample === 'string') {
+            throw new MetricsError(`line ${index + 1} of the metrics text is malformed (${sample}): ${shorten(raw)}`);
+        }
+        samples.push(sample);
+    }
+    return samples;
+}
+/** One sample line, trimmed; a string is the reason it is malformed. */
+function parseSampleLine(line) {
+    const name = METRIC_NAME.exec(line)?.[0];
+    if (name === undefined)
+        return 'expected a metric name';
+    let pos = name.length;
+    let labels = {};
+    pos = skipBlanks(line, pos);
+    if (line[pos] === '{') {
+        const parsed = parseLabels(line, pos + 1);
+        if (typeof parsed === 'string')
+            return parsed;
+        labels = parsed.labels;
+        pos = parsed.end;
+    }
+    const rest = line.slice(pos).trim();
+    if (rest === '')
+        return `expected a value after ${pos === name.length ? 'the metric name' : 'the labels'}`;
+    if (pos === name.length)
+        return `expected a blank after the metric name`;
+    const [valueText, ...after] = rest.split(/[ \t]+/);
+    const value = parseSampleValue(valueText);
+    if (value === undefined)
+        return `${JSON.stringify(valueText)} is not a number`;
+    // An OpenMetrics exemplar (`# {trace_id="…"} 1`) may follow the value or the timestamp.
+    const exemplar = after.findIndex((token) => token.startsWith('#'));
+    const extra = exemplar === -1 ? after : after.slice(0, exemplar);
+    if (extra.length > 0) {
+        const timestamp = parseSampleValue(extra[0]);
+        if (timestamp === undefined || !Number.isFinite(timestamp))
+            return `${JSON.stringify(extra[0])} is not a timestamp`;
+    }
+    if (extra.length > 1)
+        return `unexpected ${JSON.stringify(extra.slice(1).join(' '))} after the timestamp`;
+    return { name, labels, value };
+}
+/** The labels after `{`, up to and past `}`. */
+function parseLabels(line, start) {
+    // Entries then fromEntries: a label called `__proto__` must stay a label.
+    const entries = new Map();
+    let pos = start;
+    for (;;) {
+        pos = skipBlanks(line, pos);
+        // `}` right after `{` or after a trailing comma: both are allowed.
+        if (line[pos] === '}')
+            return { labels: Object.fromEntries(entries), end: pos + 1 };
+        const name = LABEL_NAME.exec(line.slice(pos))?.[0];
+        if (name === undefined)
+            return pos >= line.length ? 'the labels are not closed' : `expected a label name at column ${pos + 1}`;
+        pos = skipBlanks(line, pos + name.length);
+        if (line[pos] !== '=')
+            return `expected "=" after the label ${JSON.stringify(name)}`;
+        pos = skipBlanks(line, pos + 1);
+        if (line[pos] !== '"')
+            return `expected a quoted value for the label ${JSON.stringify(name)}`;
+        const value = readQuoted(line, pos + 1);
+        if (value === undefined)
+            return `the value of the label ${JSON.stringify(name)} is not closed`;
+        if (entries.has(name))
+            return `the label ${JSON.stringify(name)} appears twice`;
+        entries.set(name, value.text);
+        pos = skipBlanks(line, value.end);
+        if (line[pos] === ',')
+            pos++;
+        else if (line[pos] !== '}')
+            return `expected "," or "}" after the label ${JSON.stringify(name)}`;
+    }
+}
+/** A label value after its opening quote: `\\`, `\"` and `\n` unescaped, other escapes kept as written (as Prometheus does). */
+function readQuoted(line, start) {
+    let text = '';
+    for (let pos = start; pos < line.length; pos++) {
+        const char = line[pos];
+        if (char === '"')
+            return { text, end: pos + 1 };
+        if (char !== '\\') {
+            text += char;
+            continue;
+        }
+        pos++;
+        if (pos >= line.length)
+            return undefined;
+        const escaped = line[pos];
+        text += escaped === 'n' ? '\n' : escaped === '\\' || escaped === '"' ? escaped : `\\${escaped}`;
+    }
+    return undefined;
+}
+function skipBlanks(line, pos) {
+    while (line[pos] === ' ' || line[pos] === '\t')
+        pos++;
+    return pos;
+}
+function shorten(line) {
+    return line.length <= SHOWN_LINE_MAX ? line : `${line.slice(0, SHOWN_LINE_MAX)}…`;
+}
+
+;// CONCATENATED MODULE: ./lib/gates/metrics-scrape.js
+
+
+// Ask for the text format first: OpenMetrics is parsed too, but some exporters would otherwise
+// answer protobuf, which this parser does not read.
+const ACCEPT = 'text/plain;version=0.0.4, application/openmetrics-text;version=1.0.0;q=0.5, */*;q=0.1';
+/** `headers` (e.g. Authorization) are sent with every scrape and never appear in a message. */
+function createMetricsScraper(opts = {}) {
+    const headers = mergeHeaders({ accept: ACCEPT, 'user-agent': 'zero-downtime-deploy metric gate' }, opts.headers);
+    return {
+        async scrape(url, timeoutMs) {
+            const shown = showUrl(url);
+            const outcome = await fetchText(url, headers, timeoutMs);
+            if (outcome.kind === 'timeout')
+                throw new MetricsError(`the metrics endpoint ${shown} did not answer within ${timeoutMs} ms`);
+            if (outcome.kind === 'unreachable')
+                throw new MetricsError(`cannot reach the metrics endpoint ${shown}: ${outcome.reason}`);
+            if (outcome.status < 200 || outcome.status > 299) {
+                throw new MetricsError(`the metrics endpoint ${shown} answered HTTP ${outcome.status}`);
+            }
+            try {
+                return parseTextFormat(outcome.body);
+            }
+            catch (error) {
+                // Name the endpoint: with several targets, "line 1 is malformed" alone does not say whose (often a login page).
+                const why = error instanceof Error ? error.message : String(error);
+                throw new MetricsError(`the metrics endpoint ${shown} answered something other than Prometheus metrics: ${why}`, { cause: error });
+            }
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/gates/prometheus.js
+
+
+// The API's body is quoted in a message only to show what answered instead (a login page, a proxy).
+const SHOWN_BODY_MAX = 80;
+/**
+ * `baseUrl` is where Prometheus serves its UI, with any path prefix (`http://host:9090/prom/`).
+ * `headers` (e.g. Authorization) are sent with every query and never appear in a message.
+ */
+function createPrometheusClient(baseUrl, opts = {}) {
+    const endpoint = queryEndpoint(baseUrl);
+    const headers = mergeHeaders({ accept: 'application/json', 'user-agent': 'zero-downtime-deploy metric gate' }, opts.headers);
+    const shownBase = showUrl(baseUrl, { query: false });
+    const shownEndpoint = showUrl(endpoint, { query: false });
+    return {
+        async query(promql, timeoutMs) {
+            const url = new URL(endpoint.href);
+            url.search = `?query=${encodeURIComponent(promql)}`;
+            const outcome = await fetchText(url, headers, timeoutMs);
+            if (outcome.kind === 'timeout')
+                throw new MetricsError(`Prometheus did not answer within ${timeoutMs} ms`);
+            if (outcome.kind === 'unreachable')
+                throw new MetricsError(`cannot reach Prometheus at ${shownBase}: ${outcome.reason}`);
+            return readReply(outcome.status, outcome.body, shownEndpoint);
+        }
+    };
+}
+/** `<base>/api/v1/query`, keeping a path prefix whether or not it ends with a slash. */
+function queryEndpoint(baseUrl) {
+    const base = new URL(baseUrl.href);
+    base.search = '';
+    base.hash = '';
+    if (!base.pathname.endsWith('/'))
+        base.pathname += '/';
+    return new URL('api/v1/query', base);
+}
+function readReply(status, body, shownEndpoint) {
+    const json = parseJson(body);
+    // Prometheus says why it refused a query (400 bad_data, 422 execution, 503 timeout) in the body.
+    if (isRecord(json) && json.status === 'error' && typeof json.error === 'string') {
+        const type = typeof json.errorType === 'string' && json.errorType !== '' ? ` (${json.errorType})` : '';
+        throw new MetricsError(`Prometheus rejected the query${type}: ${json.error}`);
+    }
+    if (status < 200 || status > 299)
+        throw new MetricsError(`Prometheus answered HTTP ${status} at ${shownEndpoint}`);
+    const series = isRecord(json) && json.status === 'success' ? readData(json.data) : undefined;
+    if (series === undefined)
+        throw notTheApi(body);
+    return series;
+}
+/** The `data` of a successful reply; `undefined` when it does not have the API's shape. */
+function readData(data) {
+    if (!isRecord(data))
+        return undefined;
+    switch (data.resultType) {
+        case 'vector': {
+            if (!Array.isArray(data.result))
+                return undefined;
+            const series = [];
+            for (const item of data.result) {
+                const labels = isRecord(item) ? readLabels(item.metric) : undefined;
+                const value = isRecord(item) ? readValue(item.value) : undefined;
+                if (labels === undefined || value === undefined)
+                    return undefined;
+                series.push({ labels, value });
+            }
+            return series;
+        }
+        case 'scalar': {
+            const value = readValue(data.result);
+            return value === undefined ? undefined : [{ labels: {}, value }];
+        }
+        case 'matrix':
+            throw new MetricsError('the query returned a range vector; write an instant query, e.g. rate(x[1m])');
+        case 'string':
+            throw new MetricsError('the query returned a string; write a query that returns a number or an instant vector');
+        default:
+            return undefined;
+    }
+}
+/** `[<unix seconds>, "<value>"]`: values are strings so that NaN and ±Inf survive JSON. */
+function readValue(pair) {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'number' || typeof pair[1] !== 'string')
+        return undefined;
+    return parseSampleValue(pair[1]);
+}
+function readLabels(metric) {
+    // An aggregated result (`sum(…)`) comes with `metric: {}`, which is its labels.
+    if (!isRecord(metric))
+        return undefined;
+    const entries = Object.entries(metric);
+    return entries.every(([, value]) => typeof value === 'string') ? Object.fromEntries(entries) : undefined;
+}
+function parseJson(body) {
+    try {
+        return JSON.parse(body);
+    }
+    catch {
+        return undefined;
+    }
+}
+function notTheApi(body) {
+    const shown = body.replace(/\s+/g, ' ').trim().slice(0, SHOWN_BODY_MAX);
+    return new MetricsError(`Prometheus answered something that is not its JSON API (${shown === '' ? 'an empty body' : shown})`);
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// EXTERNAL MODULE: ./lib/targets/companion-spec.js
+var companion_spec = __nccwpck_require__(9206);
+// EXTERNAL MODULE: ./lib/targets/release-labels.js
+var release_labels = __nccwpck_require__(7307);
+// EXTERNAL MODULE: ./lib/targets/swarm-target.js
+var swarm_target = __nccwpck_require__(4498);
+// EXTERNAL MODULE: ./lib/targets/swarm-tasks.js
+var swarm_tasks = __nccwpck_require__(2789);
+;// CONCATENATED MODULE: ./lib/targets/swarm-companion.js
+
+
+
+
+const GONE_POLL_MS = 500;
+const GONE_TIMEOUT_MS = 60_000;
+class SwarmCompanion {
+    api;
+    stable;
+    service;
+    role;
+    log;
+    name;
+    constructor(api, stable, service, role, log) {
+        this.api = api;
+        this.stable = stable;
+        this.service = service;
+        this.role = role;
+        this.log = log;
+        this.name = (0,companion_spec/* companionName */.km)(service, role);
+    }
+    capture() {
+        return this.stable.capture();
+    }
+    /** A companion left by an interrupted run (ours), or an error when the name belongs to someone else. */
+    async leftover() {
+        const existing = await this.api.find(this.name);
+        if (existing && existing.Spec?.Labels?.[companion_spec/* COMPANION_OF_LABEL */.Sn] !== this.service) {
+            throw new Error(`A service named '${this.name}' already exists and was not made by zero-downtime-deploy for '${this.service}'; ` +
+                `the ${this.role} needs that name: rename or remove that service`);
+        }
+        return existing;
+    }
+    async applyStep(capture, step, release) {
+        const existing = await this.leftover();
+        if (step.index === 1) {
+            if (existing) {
+                this.log.warning(`Removing ${this.name}, left over from an interrupted run (it ran ${imageOf(existing)})`);
+                await this.removeAndWait();
+            }
+            await this.api.create((0,companion_spec/* companionSpec */.WF)(capture.spec, this.service, this.role, release, step.newReplicas));
+            return;
+        }
+        if (!existing)
+            throw new Error(`Service '${this.name}' disappeared during the rollout`);
+        const spec = structuredClone(existing.Spec ?? {});
+        spec.Mode = { Replicated: { Replicas: step.newReplicas } };
+        await this.api.write(this.name, spec, existing.Version?.Index ?? 0, `scale to ${step.newReplicas}`);
+    }
+    async observe(_capture, release, since) {
+        const service = await this.api.find(this.name);
+        if (!service)
+            return { desired: 0, ready: 0, starting: 0, failed: 0, others: 0, failures: [] };
+        const tasks = await this.api.tasks(service.ID);
+        return (0,swarm_tasks/* observeTasks */.$S)(tasks, release, (0,companion_spec/* specReplicas */.lJ)(service.Spec), since, service.UpdateStatus);
+    }
+    /** The companion's work is done by then; it is removed by whoever runs the next phase. */
+    async complete() { }
+    async restore() {
+        await this.remove();
+    }
+    async settle() { }
+    async failureLogs(_capture, release, since) {
+        const service = await this.api.find(this.name);
+        return service ? (0,swarm_target/* failedTaskLogs */.CJ)(this.api, await this.api.tasks(service.ID), release, since) : [];
+    }
+    /** Labels a canary paused at step `index` with what operation promote needs; its tasks keep running. */
+    async markPaused(index, steps, previous) {
+        const service = await this.api.inspect(this.name);
+        const spec = structuredClone(service.Spec ?? {});
+        spec.Labels = { ...spec.Labels, [release_labels/* CANARY_PAUSED_LABEL */.$3]: String(index), [release_labels/* CANARY_STEPS_LABEL */.OG]: steps, [release_labels/* CANARY_PREVIOUS_LABEL */.y3]: previous };
+        await this.api.write(this.name, spec, service.Version?.Index ?? 0, 'pause');
+    }
+    /** Removes the companion; a service of that name that is not ours is never touched. */
+    async remove() {
+        if (!(await this.leftover()))
+            return;
+        this.log.info(`Removing ${this.name}`);
+        await this.api.remove(this.name);
+    }
+    /** Removes the service and waits until its tasks are gone, so that a new one does not double it. */
+    async removeAndWait() {
+        const existing = await this.leftover();
+        if (!existing)
+            return;
+        await this.api.remove(this.name);
+        const deadline = Date.now() + GONE_TIMEOUT_MS;
+        while (Date.now() < deadline) {
+            const tasks = await this.api.tasks(existing.ID);
+            if (!tasks.some((t) => t.Status?.State === 'running'))
+                return;
+            await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
+        }
+        this.log.warning(`Tasks of the removed ${this.name} were still running after ${GONE_TIMEOUT_MS / 1000}s`);
+    }
+}
+function imageOf(service) {
+    return service.Spec?.TaskTemplate?.ContainerSpec?.Image ?? 'an unknown image';
+}
+
+// EXTERNAL MODULE: ./lib/gates/health-verdict.js
+var health_verdict = __nccwpck_require__(936);
+;// CONCATENATED MODULE: ./lib/rollout/decide.js
+// Swarm states that mean the platform itself gave up on the update.
+const PLATFORM_FAILURE_STATES = new Set(['paused', 'rollback_started', 'rollback_paused', 'rollback_completed']);
+function startStep(now) {
+    return { phase: 'converging', stepStartedAt: now, phaseStartedAt: now, consecutiveSuccesses: 0 };
+}
+/** Whether the engine should probe health at this tick. */
+function wantsProbe(progress, rules) {
+    return rules.hasHealthGate && progress.phase !== 'converging';
+}
+function decide(goal, rules, progress, tick) {
+    const { now, observation: o } = tick;
+    const revert = (reason) => ({ verdict: 'revert', progress, reason });
+    if (now >= tick.runDeadlineAt)
+        return revert('the whole run went past its timeout');
+    if (o.failed > 0) {
+        const why = o.failures[0] ? `: ${o.failures[0]}` : '';
+        return revert(`${o.failed} replica(s) of the new release failed${why}`);
+    }
+    if (o.updateState && PLATFORM_FAILURE_STATES.has(o.updateState)) {
+        return revert(`the platform reports the update ${o.updateState}${o.updateMessage ? `: ${o.updateMessage}` : ''}`);
+    }
+    switch (progress.phase) {
+        case 'converging':
+            return converge(goal, rules, progress, tick, revert);
+        case 'verifying':
+            return verify(goal, rules, progress, tick, revert);
+        case 'monitoring':
+            return monitor(goal, rules, progress, tick, revert);
+    }
+}
+function converge(goal, rules, progress, tick, revert) {
+    const o = tick.observation;
+    const converged = o.ready >= goal.newReplicas && o.others <= goal.total - goal.newReplicas;
+    if (converged)
+        return enter(rules.hasHealthGate ? 'verifying' : 'monitoring', goal, rules, progress, tick);
+    if (tick.now - progress.stepStartedAt >= rules.deadlineMs) {
+        return revert(`deadline: ${o.ready} of ${goal.newReplicas} replica(s) ready on the new release` +
+            ` (${o.starting} starting, ${o.others} on the old) after ${seconds(rules.deadlineMs)}`);
+    }
+    return { verdict: 'wait', progress };
+}
+function verify(goal, rules, progress, tick, revert) {
+    const probe = tick.probe;
+    if (probe) {
+        const successes = probe.ok ? progress.consecutiveSuccesses + 1 : 0;
+        const next = { ...progress, consecutiveSuccesses: successes };
+        if (successes >= rules.successesNeeded)
+            return enter('monitoring', goal, rules, next, tick);
+        progress = next;
+    }
+    if (tick.now - progress.stepStartedAt >= rules.deadlineMs) {
+        return revert(`deadline: the health gate had ${progress.consecutiveSuccesses} of ${rules.successesNeeded} consecutive successes` +
+            ` after ${seconds(rules.deadlineMs)}${probe ? `; last probe ${probe.detail}` : ''}`);
+    }
+    return { verdict: 'wait', progress };
+}
+function monitor(goal, rules, progress, tick, revert) {
+    if (tick.probe && !tick.probe.ok)
+        return revert(`health gate failed while monitoring: ${tick.probe.detail}`);
+    const analysis = tick.analysis;
+    if (analysis && (analysis.phase === 'failed' || analysis.phase === 'inconclusive')) {
+        return revert(`metric analysis ${analysis.phase}: ${analysis.reason ?? 'no reason given'}`);
+    }
+    if (tick.now - progress.phaseStartedAt >= rules.monitorMs) {
+        // The window is over by the clock, but the analysis decides when its last reading is in.
+        if (rules.hasAnalysis && analysis?.phase !== 'successful')
+            return { verdict: 'wait', progress, note: 'waiting for the metric analysis' };
+        const o = tick.observation;
+        // A replica that vanished during the window (crashed and was replaced) means the step is not stable.
+        if (o.ready < goal.newReplicas) {
+            if (tick.now - progress.phaseStartedAt >= rules.monitorMs + rules.deadlineMs) {
+                return revert(`deadline: only ${o.ready} of ${goal.newReplicas} replica(s) still ready after the monitor window`);
+            }
+            return { verdict: 'wait', progress, note: `${o.ready}/${goal.newReplicas} ready; waiting` };
+        }
+        return { verdict: 'advance', progress };
+    }
+    return { verdict: 'wait', progress };
+}
+function enter(phase, goal, rules, progress, tick) {
+    const next = { ...progress, phase, phaseStartedAt: tick.now };
+    // With no monitor window there is nothing more to wait for once the replicas (and health) are in,
+    // provided the replicas are still in: a replica lost while verifying is waited for by monitor().
+    const stillReady = tick.observation.ready >= goal.newReplicas;
+    if (phase === 'monitoring' && rules.monitorMs === 0 && !rules.hasAnalysis && stillReady)
+        return { verdict: 'advance', progress: next };
+    return { verdict: 'wait', progress: next, note: `entering ${phase}` };
+}
+function seconds(ms) {
+    return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`;
+}
+
+// EXTERNAL MODULE: ./lib/rollout/observation.js
+var rollout_observation = __nccwpck_require__(9863);
+// EXTERNAL MODULE: ./lib/rollout/revert.js
+var revert = __nccwpck_require__(2087);
+;// CONCATENATED MODULE: ./lib/rollout/engine.js
+// The engine: for each step of the plan, act through the target, then observe until the step is done,
+// a gate fails or a deadline passes. The rules live in decide(); this file only does the I/O and records.
+
+
+
+
+
+
+// How often replicas are polled while they converge (probing follows health-interval).
+const CONVERGE_POLL_MS = 1000;
+async function runRollout(plan, capture, previous, settings, deps) {
+    const { target, clock, log } = deps;
+    const since = clock.now();
+    const rules = {
+        hasHealthGate: settings.health !== undefined,
+        hasAnalysis: settings.analysis !== undefined && deps.analysis !== undefined,
+        successesNeeded: settings.health?.successes ?? 0,
+        monitorMs: Math.max(settings.monitorMs, settings.analysis && deps.analysis ? settings.analysis.durationMs : 0),
+        deadlineMs: settings.deadlineMs
+    };
+    let failure;
+    for (const step of plan.steps) {
+        const name = stepName(step);
+        const record = deps.recorder.startStep(name);
+        failure = await log.group(`${capitalised(name)}: ${step.newReplicas}/${step.total} replicas on the new release`, () => runStep(step, plan, capture, rules, settings, since, record, deps).catch((error) => {
+            // A fault while acting or observing (lost connection, API error) fails the step like a gate.
+            const reason = `${capitalised(name)}: ${error.message ?? error}`;
+            deps.recorder.endStep(record, 'failed', reason);
+            return reason;
+        }));
+        if (failure)
+            break;
+    }
+    if (!failure) {
+        failure = await target.complete(capture, plan.to, plan.from).then(() => undefined, (error) => `Completing the rollout: ${error.message ?? error}`);
+    }
+    if (!failure) {
+        log.info(`All ${plan.total} replica(s) of ${plan.target} run ${plan.to}`);
+        return { result: 'succeeded' };
+    }
+    deps.recorder.report.failureLogs.push(...(await target.failureLogs(capture, plan.to, since).catch(() => [])));
+    if (!settings.autoRollback) {
+        log.error(`${failure}. auto-rollback is off: ${plan.target} is left as it is, part-way through the rollout.`);
+        return { result: 'failed', reason: failure };
+    }
+    log.error(`${failure}. Reverting ${plan.target} to ${previous}.`);
+    const reverted = await (0,revert/* revert */.r)(capture, previous, settings, deps);
+    return reverted.ok ? { result: 'rolled-back', reason: failure } : { result: 'failed', reason: `${failure}; then the revert failed: ${reverted.reason}` };
+}
+async function runStep(step, plan, capture, rules, settings, since, record, deps) {
+    const { target, clock, log, recorder } = deps;
+    const goal = { newReplicas: step.newReplicas, total: step.total };
+    if (step.monitorMs !== undefined)
+        rules = { ...rules, monitorMs: Math.max(step.monitorMs, rules.hasAnalysis ? rules.monitorMs : 0) };
+    let progress = startStep(clock.now());
+    await target.applyStep(capture, step, plan.to, plan.batchSize);
+    const analysis = rules.hasAnalysis && settings.analysis && deps.analysis ? new StepAnalysis(deps.analysis, settings.analysis, record, deps) : undefined;
+    let lastSeen = '';
+    for (;;) {
+        if (deps.signal?.aborted) {
+            recorder.endStep(record, 'failed', 'the run was cancelled');
+            return 'The run was cancelled';
+        }
+        const observation = await target.observe(capture, plan.to, since);
+        const seen = (0,rollout_observation/* describeObservation */.C)(observation);
+        if (seen !== lastSeen) {
+            log.info(`  ${seen}`);
+            recorder.event(record, seen);
+            lastSeen = seen;
+        }
+        record.replicas = seen;
+        let probe;
+        if (settings.health && wantsProbe(progress, rules)) {
+            probe = (0,health_verdict/* judgeProbe */.i)(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health);
+            record.probes.push({ at: (0,report_report/* iso */.KH)(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail });
+            log.info(`  health ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`);
+        }
+        const verdict = progress.phase === 'monitoring' && analysis ? await analysis.tick() : undefined;
+        const decision = decide(goal, rules, progress, { now: clock.now(), runDeadlineAt: settings.runDeadlineAt, observation, probe, analysis: verdict });
+        if (decision.progress.phase !== progress.phase) {
+            const note = `${decision.progress.phase}`;
+            log.info(`  → ${note}`);
+            recorder.event(record, note);
+        }
+        progress = decision.progress;
+        if (decision.verdict === 'advance') {
+            recorder.endStep(record, 'passed');
+            return undefined;
+        }
+        if (decision.verdict === 'revert') {
+            recorder.endStep(record, 'failed', decision.reason);
+            return `${capitalised(stepName(step))}: ${decision.reason}`;
+        }
+        if (progress.phase === 'monitoring' && analysis)
+            await analysis.begin();
+        const pause = progress.phase === 'converging' || !settings.health ? CONVERGE_POLL_MS : settings.health.intervalMs;
+        await clock.sleep(analysis?.pauseBefore(pause) ?? pause, deps.signal);
+    }
+}
+function stepName(step) {
+    return step.name ?? `batch ${step.index}/${step.of}`;
+}
+function capitalised(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+/**
+ * One step's metric analysis: the window starts when the step starts monitoring; a reading is taken
+ * every interval (the first one interval in, so that a scraped window has traffic to judge); the
+ * verdict is assess()'s over every reading so far, final once the planned readings are in.
+ */
+class StepAnalysis {
+    gate;
+    settings;
+    record;
+    deps;
+    measurements = [];
+    planned;
+    startedAt;
+    constructor(gate, settings, record, deps) {
+        this.gate = gate;
+        this.settings = settings;
+        this.record = record;
+        this.deps = deps;
+        this.planned = Math.max(1, Math.floor(settings.durationMs / settings.intervalMs));
+    }
+    async begin() {
+        if (this.startedAt !== undefined)
+            return;
+        this.startedAt = this.deps.clock.now();
+        this.deps.log.info(`  analysing ${this.gate.description} every ${this.settings.intervalMs / 1000}s, ${this.planned} reading(s)`);
+        await this.gate.begin();
+    }
+    async tick() {
+        await this.begin();
+        const { clock, log, recorder } = this.deps;
+        const due = (this.startedAt ?? clock.now()) + (this.measurements.length + 1) * this.settings.intervalMs;
+        if (this.measurements.length < this.planned && clock.now() >= due) {
+            const m = await this.gate.measure(clock.now());
+            this.measurements.push(m);
+            this.record.measurements.push({ at: (0,report_report/* iso */.KH)(m.at), phase: m.phase, values: m.values, detail: m.detail });
+            const line = `metrics ${m.phase}: ${m.detail}`;
+            log.info(`  ${line}`);
+            recorder.event(this.record, line);
+        }
+        return assess(this.measurements, this.settings.limits, this.measurements.length >= this.planned);
+    }
+    /** Sleeps no longer than until the next reading is due. */
+    pauseBefore(pause) {
+        if (this.startedAt === undefined || this.measurements.length >= this.planned)
+            return pause;
+        const due = this.startedAt + (this.measurements.length + 1) * this.settings.intervalMs;
+        return Math.max(0, Math.min(pause, due - this.deps.clock.now()));
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/progressive.js
+
+
+
+
+
+
+
+
+/** The settings, engine parts and metric gate factory every strategy runs with, from the config. */
+function strategyContext(config, capture, previous, release, parts) {
+    const { deps, recorder } = parts;
+    const settings = {
+        health: config.health,
+        monitorMs: config.monitorMs,
+        deadlineMs: config.deadlineMs,
+        autoRollback: config.autoRollback,
+        runDeadlineAt: parts.startedAt + config.timeoutMs
+    };
+    const analysis = config.analysis;
+    if (analysis)
+        settings.analysis = { intervalMs: analysis.intervalMs, durationMs: analysis.durationMs, limits: analysis.limits };
+    const readers = analysis ? deps.metrics ?? defaultReaders(analysis) : undefined;
+    const engine = { probe: deps.probe, clock: deps.clock, log: deps.log, recorder, ...(deps.signal ? { signal: deps.signal } : {}) };
+    return {
+        capture, previous, release, config, settings, api: parts.api, stable: parts.stable, engine,
+        gateFor: (names) => (analysis && readers ? createAnalysisGate(analysis, names, readers) : undefined)
+    };
+}
+function defaultReaders(analysis) {
+    const url = analysis.source.kind === 'prometheus' ? analysis.source.url : new URL('http://127.0.0.1/');
+    return { prometheus: createPrometheusClient(url), scraper: createMetricsScraper() };
+}
+async function runRolling(plan, ctx) {
+    const gate = ctx.gateFor({ canary: ctx.capture.name, stable: ctx.capture.name });
+    return runRollout(plan, ctx.capture, ctx.previous, ctx.settings, { ...ctx.engine, target: ctx.stable, ...(gate ? { analysis: gate } : {}) });
+}
+/**
+ * Canary steps up to the first pause (or all of them), then promotion. At a pause the run ends with
+ * `paused`: the canary keeps running, labelled with what operation promote needs to go on.
+ */
+async function runCanary(plan, ctx) {
+    const { capture, engine } = ctx;
+    const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', engine.log);
+    const reach = (0,companion_spec/* canaryReachWarning */.qq)(capture.spec, capture.name);
+    if (reach) {
+        engine.log.warning(reach);
+        engine.recorder.report.warnings.push(reach);
+    }
+    const pauseAt = plan.steps.findIndex((s) => s.pauseAfter);
+    const now = pauseAt < 0 ? plan.steps : plan.steps.slice(0, pauseAt + 1);
+    const steps = {
+        strategy: 'rolling',
+        target: companion.name,
+        from: ctx.previous,
+        to: ctx.release,
+        total: now.at(-1)?.replicas ?? 0,
+        batchSize: 1,
+        steps: now.map((s) => ({
+            kind: 'batch',
+            name: `canary ${s.index}/${s.of}: ${s.weight}% → ${s.replicas} replica(s) = ${s.share.toFixed(1)}% of traffic`,
+            index: s.index,
+            of: s.of,
+            size: s.replicas,
+            newReplicas: s.replicas,
+            total: s.replicas
+        }))
+    };
+    // Before anything changes: a service that holds the companion's name and is not ours stops the run.
+    await companion.leftover();
+    const gate = ctx.gateFor({ canary: companion.name, stable: capture.name });
+    let keep = false;
+    try {
+        const canary = await runRollout(steps, capture, ctx.previous, ctx.settings, { ...engine, target: companion, ...(gate ? { analysis: gate } : {}) });
+        keep = canary.result === 'failed' && !ctx.settings.autoRollback;
+        if (canary.result !== 'succeeded')
+            return canary;
+        const paused = now.at(-1);
+        if (paused?.pauseAfter) {
+            keep = true;
+            await companion.markPaused(paused.index, (0,canary_plan/* formatCanarySteps */.zP)(ctx.config.canarySteps), ctx.previous);
+            engine.log.info(`Paused after canary step ${paused.index}/${paused.of}: ${companion.name} keeps running; run operation promote to go on, or abort`);
+            return { result: 'paused', reason: `paused after canary step ${paused.index}/${paused.of}` };
+        }
+        engine.log.info(`Canary passed every step: promoting ${capture.name} to ${ctx.release}`);
+        return await promote(ctx, planRolling({ target: capture.name, from: ctx.previous, to: ctx.release, total: capture.replicas, batch: ctx.config.batchSize }), ctx.settings.monitorMs);
+    }
+    finally {
+        await cleanUp(companion, ctx, keep);
+    }
+}
+async function runBlueGreen(plan, ctx) {
+    const { capture, engine, config } = ctx;
+    const preview = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'preview', engine.log);
+    const start = {
+        strategy: 'rolling',
+        target: preview.name,
+        from: ctx.previous,
+        to: ctx.release,
+        total: plan.replicas,
+        batchSize: plan.replicas,
+        steps: [{ kind: 'batch', name: `preview: ${plan.replicas} replica(s) as ${preview.name}`, index: 1, of: 1, size: plan.replicas, newReplicas: plan.replicas, total: plan.replicas }]
+    };
+    // Before the switch, the HTTP gate is the preview's own URL; without one, Docker health and metrics judge.
+    const previewHealth = config.health && config.previewUrl ? { ...config.health, url: config.previewUrl } : undefined;
+    const { health: _health, ...withoutHealth } = ctx.settings;
+    const previewSettings = previewHealth ? { ...withoutHealth, health: previewHealth } : withoutHealth;
+    await preview.leftover();
+    const gate = ctx.gateFor({ canary: preview.name, stable: capture.name });
+    let keep = false;
+    try {
+        const gated = await runRollout(start, capture, ctx.previous, previewSettings, { ...engine, target: preview, ...(gate ? { analysis: gate } : {}) });
+        keep = gated.result === 'failed' && !ctx.settings.autoRollback;
+        if (gated.result !== 'succeeded')
+            return gated;
+        engine.log.info(`Preview passed its gates: switching ${capture.name} to ${ctx.release}`);
+        return await promote(ctx, switchPlan(plan), ctx.settings.monitorMs);
+    }
+    finally {
+        await cleanUp(preview, ctx, keep);
+    }
+}
+/**
+ * The switch: Swarm stops each old task the moment its replacement runs, and a proxy that finds tasks
+ * through DNS learns of the new ones only at its next resolve. Replacing every task at once would leave
+ * such a proxy with nothing to send to for that moment, so the verified release goes in as two waves
+ * (half, then the rest), each start-first; the last wave is watched for scale-down-delay.
+ */
+function switchPlan(plan) {
+    const waves = planRolling({ target: plan.target, from: plan.from, to: plan.to, total: plan.replicas, batch: { kind: 'percent', value: 50 } });
+    waves.steps = waves.steps.map((step) => ({
+        ...step,
+        name: `switch ${step.index}/${step.of}`,
+        ...(step.index === step.of ? { monitorMs: plan.scaleDownDelayMs } : {})
+    }));
+    return waves;
+}
+/** The stable service's own rolling update, gated by health only (the metrics judged the companion). */
+async function promote(ctx, plan, monitorMs) {
+    const { analysis: _analysis, ...settings } = ctx.settings;
+    return runRollout(plan, ctx.capture, ctx.previous, { ...settings, monitorMs }, { ...ctx.engine, target: ctx.stable });
+}
+/** Removes the companion, unless a failed one is kept for inspection (auto-rollback off). */
+async function cleanUp(companion, ctx, keep) {
+    const { log, recorder } = ctx.engine;
+    if (keep) {
+        log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`);
+        return;
+    }
+    const record = recorder.startStep(`remove ${companion.name}`);
+    try {
+        await companion.remove();
+        recorder.endStep(record, 'passed');
+    }
+    catch (error) {
+        const reason = `could not remove ${companion.name}: ${error.message}`;
+        log.error(reason);
+        recorder.endStep(record, 'failed', reason);
+    }
+}
+
+// EXTERNAL MODULE: ./lib/targets/swarm-api.js
+var swarm_api = __nccwpck_require__(7591);
+;// CONCATENATED MODULE: ./lib/rollout/canary-resume.js
+// operation promote / abort: act on a canary that an earlier run left paused at a `pause` step. What
+// that run knew is on the canary service itself (its release, the plan, where it stopped, the release to
+// go back to), so this needs nothing from that run but the service name.
+
+
+
+
+
+
+
+async function resumeCanary(operation, capture, config, ctx) {
+    const { log } = ctx.deps;
+    const name = (0,companion_spec/* companionName */.km)(capture.name, 'canary');
+    const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', log);
+    const service = await companion.leftover();
+    const labels = service?.Spec?.Labels ?? {};
+    if (!service || labels[companion_spec/* COMPANION_OF_LABEL */.Sn] !== capture.name) {
+        throw new input_error/* InputError */.d('operation', operation, `a paused canary to ${operation}, but service '${name}' does not exist`);
+    }
+    const release = service.Spec ? (0,swarm_target/* containerSpec */.$M)(service.Spec)?.Image : undefined;
+    if (operation === 'abort') {
+        const record = ctx.recorder.startStep(`abort: remove ${name}`);
+        await companion.remove();
+        ctx.recorder.endStep(record, 'passed');
+        log.info(`${name} removed; ${capture.name} was never changed and still runs ${capture.image}`);
+        return { result: 'rolled-back', reason: 'the canary was aborted (operation abort)', ...(release ? { release } : {}) };
+    }
+    const paused = Number(labels[release_labels/* CANARY_PAUSED_LABEL */.$3]);
+    const previous = labels[release_labels/* CANARY_PREVIOUS_LABEL */.y3];
+    if (!release || !previous || !Number.isInteger(paused) || paused < 1) {
+        throw new input_error/* InputError */.d('operation', operation, `a canary paused at a pause step, but '${name}' is not paused (left by an interrupted run?): run deploy again, or abort`);
+    }
+    // The plan the paused run was given, not this run's canary-steps: promote goes on where it stopped.
+    const steps = (0,canary_plan/* parseCanarySteps */.NT)(labels[release_labels/* CANARY_STEPS_LABEL */.OG] ?? '');
+    const plan = (0,canary_plan/* planCanary */.AK)({ target: capture.name, canary: name, from: previous, to: release, stable: capture.replicas, steps });
+    ctx.recorder.report.plan = plan;
+    ctx.recorder.report.previousImage = previous;
+    log.info(`Resuming the canary of ${capture.name} after step ${paused}/${plan.steps.length}: ${release}`);
+    const remaining = { ...plan, steps: plan.steps.filter((s) => s.index > paused) };
+    const outcome = await runCanary(remaining, strategyContext({ ...config, canarySteps: steps }, capture, previous, release, ctx));
+    return { ...outcome, release };
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: ./node_modules/@balena/dockerignore/ignore.js
+var dockerignore_ignore = __nccwpck_require__(4158);
+// EXTERNAL MODULE: ./node_modules/tar-fs/index.js
+var tar_fs = __nccwpck_require__(5645);
+// EXTERNAL MODULE: ./lib/docker/client.js + 1 modules
+var client = __nccwpck_require__(6800);
+;// CONCATENATED MODULE: ./lib/docker/build.js
+// Build an image through the Engine API: tar the context as the docker CLI would (honouring
+// .dockerignore), stream the daemon's build log into a log group, and return the image ID.
+
+
+
+
+
+/** Log lines kept to explain a failed build. */
+const TAIL_LINES = 10;
+async function buildImage(docker, opts, log) {
+    if (opts.tags.length === 0)
+        throw new Error('buildImage needs at least one tag');
+    const context = external_node_path_.resolve(opts.context);
+    const dockerfile = dockerfileInContext(context, opts.dockerfile);
+    const [firstTag] = opts.tags;
+    return log.group(`Build ${firstTag}`, async () => {
+        log.info(`Context ${context}, Dockerfile ${dockerfile}`);
+        const tail = [];
+        const say = (line) => {
+            log.info(line);
+            tail.push(line);
+            if (tail.length > TAIL_LINES)
+                tail.shift();
+        };
+        const failure = (message) => new Error(`Build of ${firstTag} failed: ${message}` + (tail.length ? `\nLast build output:\n${tail.join('\n')}` : ''));
+        let response;
+        try {
+            response = await docker.buildImage(packContext(context, dockerfile), {
+                dockerfile,
+                // The Engine API takes `t` once per tag; querystring repeats an array's items that way.
+                t: opts.tags,
+                buildargs: opts.buildArgs,
+                rm: true,
+                forcerm: true
+            });
+        }
+        catch (err) {
+            throw failure((0,client/* daemonMessage */.e8)(err));
+        }
+        let imageId;
+        let error;
+        let partial = '';
+        await (0,client/* followJsonStream */.aD)(response, (message) => {
+            if (message.stream !== undefined) {
+                // `stream` text arrives in pieces that need not end at a line break.
+                const lines = (partial + message.stream).split('\n');
+                partial = lines.pop() ?? '';
+                for (const line of lines)
+                    if (line.trim() !== '')
+                        say(line.trimEnd());
+            }
+            if (message.aux?.ID)
+                imageId = message.aux.ID;
+            if (message.error !== undefined || message.errorDetail !== undefined) {
+                error ??= message.errorDetail?.message ?? message.error;
+            }
+        });
+        if (partial.trim() !== '')
+            say(partial.trimEnd());
+        if (error !== undefined)
+            throw failure(error);
+        // Older daemons (and some builders) send no aux.ID; the tag points at what was just built.
+        imageId ??= (await docker.getImage(firstTag).inspect()).Id;
+        log.info(`Built ${imageId} as ${opts.tags.join(', ')}`);
+        return { imageId };
+    });
+}
+/**
+ * The Dockerfile as a forward-slash path relative to the context. The legacy builder reads it from
+ * the context tar, so one outside the context cannot be used.
+ */
+function dockerfileInContext(context, dockerfile) {
+    if (!(0,external_node_fs_namespaceObject.existsSync)(context) || !(0,external_node_fs_namespaceObject.lstatSync)(context).isDirectory()) {
+        throw new Error(`Build context ${context} is not a folder`);
+    }
+    const absolute = external_node_path_.resolve(context, dockerfile);
+    const relative = external_node_path_.relative(context, absolute);
+    if (relative === '' || relative.startsWith('..') || external_node_path_.isAbsolute(relative)) {
+        throw new Error(`Dockerfile ${dockerfile} is outside the build context ${context}; move it inside the context`);
+    }
+    if (!(0,external_node_fs_namespaceObject.existsSync)(absolute))
+        throw new Error(`Dockerfile ${absolute} does not exist`);
+    return relative.split(external_node_path_.sep).join('/');
+}
+/**
+ * A tar stream of the context, filtered as the docker CLI filters it (moby's TarWithOptions).
+ * `dockerfile` is relative to the context, with forward slashes.
+ */
+function packContext(context, dockerfile) {
+    const ignoreFile = external_node_path_.join(context, '.dockerignore');
+    const rules = (0,external_node_fs_namespaceObject.existsSync)(ignoreFile) ? (0,external_node_fs_namespaceObject.readFileSync)(ignoreFile, 'utf8') : '';
+    // The package's typings describe an ES default export; at run time it is module.exports.default.
+    const ig = dockerignore_ignore["default"]().add(rules);
+    // With `!` exceptions, an ignored folder may still hold files to send, so it must be walked.
+    const hasExceptions = rules.split(/\r?\n/).some((line) => line.trim().startsWith('!'));
+    // The daemon needs these two even when ignored (the CLI sends them too).
+    const alwaysSent = new Set(['.dockerignore', dockerfile]);
+    const ignore = (absolute) => {
+        const relative = external_node_path_.relative(context, absolute).split(external_node_path_.sep).join('/');
+        if (relative === '' || alwaysSent.has(relative))
+            return false;
+        if (dockerfile.startsWith(`${relative}/`))
+            return false; // a folder on the way to the Dockerfile
+        if (!ig.ignores(relative))
+            return false;
+        return !(hasExceptions && (0,external_node_fs_namespaceObject.lstatSync)(absolute).isDirectory());
+    };
+    const pack = tar_fs.pack(context, {
+        ignore,
+        // Like the CLI: files belong to root in the image unless the Dockerfile says otherwise.
+        map: (header) => ({ ...header, uid: 0, gid: 0 })
+    });
+    // tar-stream's pack is a streamx Readable; docker-modem only pipes it, which streamx supports.
+    return pack;
+}
+
+// EXTERNAL MODULE: ./lib/docker/image-ref.js
+var image_ref = __nccwpck_require__(2089);
+;// CONCATENATED MODULE: ./lib/docker/registry-auth.js
+/**
+ * The X-Registry-Auth value for these credentials. The password and the header itself are masked
+ * before the header exists outside this function: the header is the password in another encoding.
+ */
+function registryAuthHeader(auth, log) {
+    log.setSecret(auth.password);
+    const json = JSON.stringify({
+        username: auth.username,
+        password: auth.password,
+        serveraddress: auth.serveraddress
+    });
+    const header = Buffer.from(json, 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+    log.setSecret(header);
+    return header;
+}
+/**
+ * dockerode's authconfig option carrying exactly the masked header (docker-modem sends `base64`
+ * as is), or undefined when there are no credentials (a public or unauthenticated registry).
+ */
+function dockerodeAuthconfig(auth, log) {
+    return auth === undefined ? undefined : { base64: registryAuthHeader(auth, log) };
+}
+
+;// CONCATENATED MODULE: ./lib/docker/resolve-digest.js
+
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/**
+ * The manifest digest the registry serves for `reference` (GET /distribution/{name}/json, the
+ * call `docker service update` makes). Throws naming the reference when the registry can't say.
+ */
+async function resolveDigest(docker, reference, auth, log) {
+    const authconfig = dockerodeAuthconfig(auth, log);
+    let digest;
+    try {
+        const info = await docker.getImage(reference).distribution(authconfig ? { authconfig } : {});
+        digest = info.Descriptor?.digest;
+    }
+    catch (err) {
+        throw new Error(`Could not resolve the digest of ${reference} from its registry: ${(0,client/* daemonMessage */.e8)(err)}`);
+    }
+    if (digest === undefined || !DIGEST.test(digest)) {
+        throw new Error(`The registry returned no sha256 digest for ${reference} (got ${String(digest)})`);
+    }
+    log.debug(`${reference} resolves to ${digest}`);
+    return digest;
+}
+/**
+ * The digest under which the local image `reference` was pushed to (or pulled from) `repository`,
+ * from its RepoDigests; undefined when the image is not here or was never pushed there.
+ */
+async function localRepoDigest(docker, reference, repository) {
+    let repoDigests;
+    try {
+        repoDigests = (await docker.getImage(reference).inspect()).RepoDigests ?? [];
+    }
+    catch (err) {
+        if (err.statusCode === 404)
+            return undefined;
+        throw err;
+    }
+    const wanted = familiarName(repository);
+    for (const repoDigest of repoDigests) {
+        const at = repoDigest.lastIndexOf('@');
+        const digest = repoDigest.slice(at + 1);
+        if (at > 0 && familiarName(repoDigest.slice(0, at)) === wanted && DIGEST.test(digest))
+            return digest;
+    }
+    return undefined;
+}
+/** The daemon writes Docker Hub names short (`nginx`, `user/app`); compare them that way. */
+function familiarName(repository) {
+    return repository.replace(/^(?:docker\.io|index\.docker\.io)\//, '').replace(/^library\/(?=[^/]+$)/, '');
+}
+
+;// CONCATENATED MODULE: ./lib/docker/push.js
+
+
+
+
+const push_DIGEST = /sha256:[0-9a-f]{64}/;
+/** The status line the daemon ends a push with: `<tag>: digest: sha256:… size: 527`. */
+const DIGEST_LINE = /digest: (sha256:[0-9a-f]{64}) size:/;
+/** Per-layer states not worth a log line of their own (every layer goes through them). */
+const QUIET_STATUSES = new Set(['Preparing', 'Waiting', 'Pushing']);
+async function pushImage(docker, repository, tag, auth, log) {
+    const reference = `${repository}:${tag}`;
+    // Mask before the first request, so nothing the daemon echoes can show the secret.
+    const authconfig = dockerodeAuthconfig(auth, log);
+    return log.group(`Push ${reference}`, async () => {
+        let response;
+        try {
+            response = await docker.getImage(repository).push({ tag, ...(authconfig ? { authconfig } : {}) });
+        }
+        catch (err) {
+            throw new Error(`Push of ${reference} failed: ${(0,client/* daemonMessage */.e8)(err)}`);
+        }
+        const layers = new Map();
+        let auxDigest;
+        let lineDigest;
+        let error;
+        await (0,client/* followJsonStream */.aD)(response, (message) => {
+            if (message.error !== undefined || message.errorDetail !== undefined) {
+                error ??= message.errorDetail?.message ?? message.error;
+                return;
+            }
+            if (message.aux?.Digest && push_DIGEST.test(message.aux.Digest))
+                auxDigest = message.aux.Digest;
+            const status = message.status;
+            if (status === undefined)
+                return;
+            if (message.id === undefined) {
+                // Whole-push lines: "The push refers to repository […]", "<tag>: digest: sha256:… size: …".
+                lineDigest = DIGEST_LINE.exec(status)?.[1] ?? lineDigest;
+                log.info(status);
+            }
+            else if (layers.get(message.id) !== status) {
+                // One line per layer and state change; "Pushing" repeats with every progress tick.
+                layers.set(message.id, status);
+                if (QUIET_STATUSES.has(status))
+                    log.debug(`${message.id}: ${status}`);
+                else
+                    log.info(`${message.id}: ${status}`);
+            }
+        });
+        if (error !== undefined)
+            throw new Error(`Push of ${reference} failed: ${error}`);
+        const digest = auxDigest ?? lineDigest ?? (await localRepoDigest(docker, reference, repository));
+        if (digest === undefined) {
+            throw new Error(`Pushed ${reference}, but the daemon reported no digest and the image has no RepoDigest`);
+        }
+        log.info(`Pushed ${(0,image_ref/* withDigest */.hQ)(repository, digest)}`);
+        return { digest };
+    });
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/health-timing.js
+// A monitor window shorter than the time a health check needs to call a replica unhealthy lets a bad
+// release pass its gate before Docker notices. Pure: settings in, a warning (or none) out.
+// Docker's defaults when a HEALTHCHECK leaves a setting out.
+const DEFAULT_INTERVAL_NS = 30e9;
+const DEFAULT_TIMEOUT_NS = 30e9;
+const DEFAULT_RETRIES = 3;
+/** Worst-case ms from a replica turning bad to Docker marking it unhealthy, or undefined without a check. */
+function timeToUnhealthyMs(check) {
+    if (!check?.Test?.length || check.Test[0] === 'NONE')
+        return undefined;
+    const interval = check.Interval || DEFAULT_INTERVAL_NS;
+    const timeout = check.Timeout || DEFAULT_TIMEOUT_NS;
+    const retries = check.Retries || DEFAULT_RETRIES;
+    return Math.round((retries * (interval + timeout)) / 1e6);
+}
+function monitorWindowWarning(check, monitorMs) {
+    const worst = timeToUnhealthyMs(check);
+    if (worst === undefined || worst <= monitorMs)
+        return undefined;
+    return (`monitor is ${monitorMs / 1000}s, but the health check can take up to ${worst / 1000}s to call a replica unhealthy ` +
+        `(${check?.Retries || DEFAULT_RETRIES} retries × (interval + timeout)): a release that turns bad after starting may pass ` +
+        `the gate. Raise monitor to at least ${Math.ceil(worst / 1000)}s, or rely on health-url.`);
+}
+
+;// CONCATENATED MODULE: ./lib/deploy.js
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function deploy(config, deps, startedAt = deps.clock.now()) {
+    const { docker, log, clock } = deps;
+    const recorder = new report_report/* ReportRecorder */.nV(() => clock.now());
+    const report = recorder.report;
+    const done = (result, extra = {}) => {
+        recorder.finish(result, extra.reason);
+        return { result, image: report.image, digest: report.digest, previousImage: report.previousImage, ...extra, report };
+    };
+    const authHeader = config.registryAuth ? registryAuthHeader(config.registryAuth, log) : undefined;
+    // Read the target first: a missing service or an update in flight stops the run before anything is built.
+    const api = new swarm_api/* SwarmApi */.$(docker, log, authHeader);
+    const target = config.service ? new swarm_target/* SwarmTarget */.sw(api, config.service, log) : undefined;
+    let capture;
+    let previous;
+    if (target && config.service) {
+        capture = await captureService(target, config.service);
+        previous = await pinPrevious(capture.image, config, deps);
+        report.previousImage = previous;
+        report.target = { kind: 'swarm', name: capture.name, facts: capture.facts };
+        log.info(`Service ${capture.name}: ${Object.entries(capture.facts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+        log.info(`Current release: ${previous}`);
+    }
+    if (capture && previous && (config.operation === 'promote' || config.operation === 'abort')) {
+        const outcome = await resumeCanary(config.operation, capture, config, { api, stable: target, deps, recorder, startedAt });
+        if (outcome.release)
+            report.image = outcome.release;
+        return done(outcome.result, outcome.reason ? { reason: outcome.reason } : {});
+    }
+    const image = config.operation === 'rollback' && capture ? (0,release_labels/* rollbackImage */.US)(capture.spec, capture.name, config) : config.image;
+    if (!image)
+        throw new input_error/* InputError */.d('image', '', 'an image reference, since operation is deploy');
+    if (config.operation === 'rollback')
+        log.info(`Rolling ${config.service} back to ${(0,image_ref/* formatImageRef */.kL)(image)}`);
+    const tag = image.tag;
+    const reference = (0,image_ref/* formatImageRef */.kL)(image);
+    if (config.dryRun) {
+        if (capture && previous) {
+            const to = image.digest ? (0,image_ref/* withDigest */.hQ)(image.repository, image.digest) : `${reference} (digest resolved after the push)`;
+            const plan = planFor(config, capture, previous, to);
+            report.plan = plan;
+            for (const line of describeAnyPlan(plan))
+                log.info(line);
+        }
+        if (config.context)
+            log.info(`Would build ${config.context} (${config.dockerfile}) as ${reference}${config.push ? ' and push it' : ''}`);
+        log.info('dry-run: nothing was built, pushed or changed');
+        return done('planned');
+    }
+    // Build and push; from here on the release is always repo@sha256:….
+    let digest = image.digest;
+    if (config.context && tag) {
+        const buildStarted = clock.now();
+        const tags = [tag, ...config.tags].map((t) => `${image.repository}:${t}`);
+        const built = await buildImage(docker, { context: config.context, dockerfile: config.dockerfile, buildArgs: config.buildArgs, tags }, log);
+        if (config.push) {
+            for (const t of [tag, ...config.tags]) {
+                const pushed = await pushImage(docker, image.repository, t, config.registryAuth, log);
+                if (t === tag)
+                    digest = pushed.digest;
+            }
+        }
+        else {
+            digest = await localRepoDigest(docker, `${image.repository}:${tag}`, image.repository);
+        }
+        report.build = { tags, imageId: built.imageId, pushed: config.push, durationMs: clock.now() - buildStarted };
+    }
+    else if (!digest && tag) {
+        digest = await resolveDigest(docker, reference, config.registryAuth, log);
+    }
+    if (digest) {
+        report.digest = digest;
+        report.image = (0,image_ref/* withDigest */.hQ)(image.repository, digest);
+        log.info(`Release: ${report.image}`);
+    }
+    if (!target || !capture || !previous)
+        return done('succeeded');
+    if (!digest) {
+        throw new input_error/* InputError */.d('push', 'false', `true, or an image that is already in a registry: a Swarm service must be given a digest its nodes can pull`);
+    }
+    // The service spec keeps the tag for people and the digest for Swarm, as `docker service update` does.
+    const release = tag ? `${image.repository}:${tag}@${digest}` : (0,image_ref/* withDigest */.hQ)(image.repository, digest);
+    if ((0,swarm_tasks/* digestOf */.ol)(previous) === digest) {
+        log.info(`${capture.name} already runs ${digest}: nothing to roll out`);
+        return done('succeeded', { reason: 'already on this release' });
+    }
+    const check = (0,swarm_target/* specHealthCheck */.Qd)(capture.spec) ?? (await imageHealthCheck(docker, (0,image_ref/* withDigest */.hQ)(image.repository, digest)));
+    const timing = monitorWindowWarning(check, config.monitorMs);
+    if (timing) {
+        log.warning(timing);
+        report.warnings.push(timing);
+    }
+    const plan = planFor(config, capture, previous, release);
+    report.plan = plan;
+    for (const line of describeAnyPlan(plan))
+        log.info(line);
+    const ctx = strategyContext(config, capture, previous, release, { api, stable: target, deps, recorder, startedAt });
+    const companion = plan.strategy === 'rolling' ? undefined : (0,companion_spec/* companionName */.km)(capture.name, plan.strategy === 'canary' ? 'canary' : 'preview');
+    const state = { phase: 'started', service: capture.name, previous, release, spec: capture.spec, ...(companion ? { companion } : {}) };
+    deps.checkpoint?.(state);
+    await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: release, previous, strategy: plan.strategy });
+    let outcome = { result: 'failed', reason: 'the rollout stopped on an error' };
+    try {
+        if (plan.strategy === 'canary')
+            outcome = await runCanary(plan, ctx);
+        else if (plan.strategy === 'blue-green')
+            outcome = await runBlueGreen(plan, ctx);
+        else
+            outcome = await runRolling(plan, ctx);
+    }
+    finally {
+        deps.checkpoint?.({ ...state, phase: 'finished' });
+        if (outcome.result !== 'paused')
+            await deps.deployments?.finish(outcome.result, outcome.reason ?? `${capture.name} runs ${release}`);
+    }
+    return done(outcome.result, { reason: outcome.reason });
+}
+function planFor(config, capture, from, to) {
+    const target = capture.name;
+    if (config.strategy === 'canary') {
+        return (0,canary_plan/* planCanary */.AK)({ target, canary: (0,companion_spec/* companionName */.km)(target, 'canary'), from, to, stable: capture.replicas, steps: config.canarySteps });
+    }
+    if (config.strategy === 'blue-green')
+        return (0,blue_green_plan/* planBlueGreen */.dY)({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs });
+    return planRolling({ target, from, to, total: capture.replicas, batch: config.batchSize });
+}
+async function captureService(target, service) {
+    try {
+        const capture = await target.capture();
+        if (capture.replicas < 1) {
+            throw new input_error/* InputError */.d('service', service, 'a service with at least 1 running replica (scale it up before rolling it out)');
+        }
+        return capture;
+    }
+    catch (error) {
+        if (error instanceof Error && /was not found on the Swarm/.test(error.message)) {
+            throw new input_error/* InputError */.d('service', service, 'the name of an existing Swarm service');
+        }
+        throw error;
+    }
+}
+/** The image's own HEALTHCHECK, when the image is on this engine (it is after a build or pull). */
+async function imageHealthCheck(docker, image) {
+    try {
+        const info = (await docker.getImage(image).inspect());
+        return info.Config?.Healthcheck;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The previous release as `repo:tag@sha256:…`, so a revert brings back exactly it even if its tag moved. */
+async function pinPrevious(image, config, deps) {
+    if ((0,swarm_tasks/* digestOf */.ol)(image))
+        return image;
+    try {
+        return `${image}@${await resolveDigest(deps.docker, image, config.registryAuth, deps.log)}`;
+    }
+    catch (error) {
+        deps.log.warning(`The service runs ${image} without a digest, and its digest could not be resolved (${error.message}); a revert will use the tag as it is`);
+        return image;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/github/deployments-config.js
+// Whether and how to record the rollout as a GitHub Deployment. Pure: inputs and environment in, config out.
+
+const MODE_FORM = 'auto, true or false';
+const URL_FORM = 'an http:// or https:// URL such as https://app.example.com';
+// GitHub's own rules for owner and repository names are narrower; this only rejects what cannot be a path.
+const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+/** The Deployments config, or undefined when Deployments are off. Throws InputError on bad inputs. */
+function parseDeploymentsConfig(inputs, env) {
+    const mode = parseMode(inputs['github-deployments']);
+    // Checked even when off: a typo should not wait until Deployments are switched on to surface.
+    const environmentUrl = parseEnvironmentUrl(inputs['environment-url']);
+    if (mode === 'false')
+        return undefined;
+    const token = inputs['github-token'].trim();
+    const environment = inputs.environment.trim();
+    if (mode === 'true') {
+        if (token === '') {
+            throw new input_error/* InputError */.d('github-token', '', 'a token that may write deployments (e.g. secrets.GITHUB_TOKEN with permissions deployments: write), since github-deployments is true');
+        }
+        if (environment === '')
+            throw new input_error/* InputError */.d('environment', '', 'a GitHub environment name such as production, since github-deployments is true');
+    }
+    else {
+        // The token is opt-in: an environment without one (or the other way round) simply means no Deployment.
+        if (token === '' || environment === '')
+            return undefined;
+        if (isAct(env))
+            return undefined;
+    }
+    const repository = env.GITHUB_REPOSITORY?.trim() ?? '';
+    if (!REPOSITORY.test(repository)) {
+        const seen = repository === '' ? 'it is not set, e.g. outside GitHub Actions' : `it is ${JSON.stringify(repository)}`;
+        throw new input_error/* InputError */.d('github-deployments', inputs['github-deployments'], `GITHUB_REPOSITORY to be owner/repo (${seen}), or github-deployments: false`);
+    }
+    const ref = env.GITHUB_SHA?.trim() || env.GITHUB_REF?.trim() || '';
+    if (ref === '') {
+        throw new input_error/* InputError */.d('github-deployments', inputs['github-deployments'], 'GITHUB_SHA or GITHUB_REF to be set (the ref the Deployment records), or github-deployments: false');
+    }
+    const config = {
+        token,
+        environment,
+        repository,
+        apiUrl: baseUrl(env.GITHUB_API_URL, 'https://api.github.com'),
+        serverUrl: baseUrl(env.GITHUB_SERVER_URL, 'https://github.com'),
+        ref
+    };
+    if (environmentUrl !== undefined)
+        config.environmentUrl = environmentUrl;
+    const runId = env.GITHUB_RUN_ID?.trim();
+    if (runId)
+        config.runId = runId;
+    const runAttempt = env.GITHUB_RUN_ATTEMPT?.trim();
+    if (runAttempt)
+        config.runAttempt = runAttempt;
+    return config;
+}
+/**
+ * Why Deployments that the inputs ask for are not created, for the caller to tell the user:
+ * only under act with github-deployments: auto. Undefined otherwise; never throws.
+ */
+function deploymentsSkipReason(inputs, env) {
+    const asked = inputs['github-deployments'].trim().toLowerCase() === 'auto' && inputs['github-token'].trim() !== '' && inputs.environment.trim() !== '';
+    if (!asked || !isAct(env))
+        return undefined;
+    return 'GitHub Deployments are skipped under act (ACT=true); set github-deployments: true to create them anyway';
+}
+// Like the other boolean inputs (parseBoolean): yes/no and 1/0 too, in any case.
+function parseMode(value) {
+    const text = value.trim().toLowerCase();
+    if (text === 'auto')
+        return 'auto';
+    if (['true', 'yes', '1'].includes(text))
+        return 'true';
+    if (['false', 'no', '0'].includes(text))
+        return 'false';
+    throw new input_error/* InputError */.d('github-deployments', value, MODE_FORM);
+}
+function parseEnvironmentUrl(value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const url = URL.parse(text);
+    if (url === null || !['http:', 'https:'].includes(url.protocol) || url.hostname === '') {
+        throw new input_error/* InputError */.d('environment-url', value, URL_FORM);
+    }
+    return url;
+}
+// act sets ACT=true; its fake runs would otherwise pile Deployments onto the real repository.
+function isAct(env) {
+    return env.ACT === 'true';
+}
+function baseUrl(value, fallback) {
+    const text = value?.trim() || fallback;
+    return text.replace(/\/+$/, '');
+}
+
+;// CONCATENATED MODULE: ./lib/github/deployments.js
+const TIMEOUT_MS = 10_000;
+// The API rejects status descriptions longer than this (422).
+const MAX_DESCRIPTION = 140;
+// Older Deployments looked at after a success: the newest are the ones that can still be active.
+const EARLIER_PAGE = 20;
+const PERMISSION_HINT = '; give the job permissions: deployments: write';
+/** Thrown inside the tracker only; caught in one place and turned into one warning. */
+class StepFailed extends Error {
+}
+function createDeploymentTracker(config, log) {
+    // Defensive: the action masks inputs already, but a tracker must not depend on that.
+    log.setSecret(config.token);
+    const repoPath = `/repos/${config.repository}`;
+    const env = config.environment;
+    let id;
+    let inert = false;
+    async function request(step, method, path, body) {
+        let response;
+        try {
+            response = await fetch(`${config.apiUrl}${path}`, {
+                method,
+                signal: AbortSignal.timeout(TIMEOUT_MS),
+                headers: {
+                    authorization: `Bearer ${config.token}`,
+                    accept: 'application/vnd.github+json',
+                    'x-github-api-version': '2022-11-28',
+                    'user-agent': 'zero-downtime-deploy',
+                    ...(body ? { 'content-type': 'application/json' } : {})
+                },
+                ...(body ? { body: JSON.stringify(body) } : {})
+            });
+        }
+        catch (error) {
+            throw new StepFailed(`${step} failed (${describeFetchError(error)})`);
+        }
+        const text = await response.text().catch(() => '');
+        const parsed = deployments_parseJson(text);
+        if (response.status >= 200 && response.status < 300)
+            return { status: response.status, body: parsed };
+        const message = apiMessage(parsed) ?? (text.slice(0, 200) || response.statusText);
+        throw new StepFailed(`${step} failed (HTTP ${response.status}${message ? `: ${message}` : ''})${hint(response.status, message)}`);
+    }
+    /** Runs one tracker call; the first failure warns once and turns every later call into a no-op. */
+    async function guarded(fn) {
+        if (inert)
+            return;
+        try {
+            await fn();
+        }
+        catch (error) {
+            inert = true;
+            const reason = error instanceof StepFailed ? error.message : `failed unexpectedly (${String(error)})`;
+            log.warning(`GitHub Deployments: ${reason}`);
+        }
+    }
+    async function setStatus(deployment, state, fields) {
+        await request(`setting deployment ${deployment} to ${state}`, 'POST', `${repoPath}/deployments/${deployment}/statuses`, { state, ...fields });
+    }
+    function links() {
+        const fields = {};
+        if (config.runId) {
+            const attempt = config.runAttempt ? `/attempts/${config.runAttempt}` : '';
+            fields.log_url = `${config.serverUrl}/${config.repository}/actions/runs/${config.runId}${attempt}`;
+        }
+        if (config.environmentUrl)
+            fields.environment_url = config.environmentUrl.href;
+        return fields;
+    }
+    // auto_inactive only reaches non-production Deployments; production ones are retired here, explicitly.
+    async function retireEarlier(current) {
+        const query = new URLSearchParams({ environment: env, per_page: String(EARLIER_PAGE) });
+        const list = await request(`listing earlier deployments of ${env}`, 'GET', `${repoPath}/deployments?${query}`);
+        // Only older ones: a newer Deployment (a later run that overtook this one) stays as it is.
+        const earlier = asArray(list.body).map((d) => numberField(d, 'id')).filter((d) => d !== undefined && d < current);
+        for (const deployment of earlier) {
+            const statuses = await request(`reading the statuses of deployment ${deployment}`, 'GET', `${repoPath}/deployments/${deployment}/statuses?per_page=1`);
+            const latest = asArray(statuses.body)[0];
+            if (latest?.state !== 'success')
+                continue;
+            await setStatus(deployment, 'inactive', { description: clip(`Superseded by deployment ${current}`) });
+            log.info(`GitHub Deployment ${deployment} for ${env}: inactive (superseded by ${current})`);
+        }
+    }
+    return {
+        start: (description, payload) => guarded(async () => {
+            if (id !== undefined)
+                return;
+            const created = await request('creating the deployment', 'POST', `${repoPath}/deployments`, {
+                ref: config.ref,
+                environment: env,
+                description: clip(description),
+                // Deploy exactly the commit that was built: no merging, no waiting on other checks.
+                auto_merge: false,
+                required_contexts: [],
+                payload,
+                transient_environment: false,
+                production_environment: ['production', 'prod'].includes(env.toLowerCase())
+            });
+            const newId = numberField(created.body, 'id');
+            if (created.status !== 201 || newId === undefined) {
+                // 202 means GitHub merged branches instead of creating a Deployment (only with auto_merge).
+                const message = apiMessage(created.body);
+                throw new StepFailed(`creating the deployment returned HTTP ${created.status}${message ? ` (${message})` : ''} and no deployment; none is recorded`);
+            }
+            id = newId;
+            log.info(`GitHub Deployment ${id} for ${env}: created for ${config.ref}`);
+            await setStatus(id, 'in_progress', { ...links(), description: clip(description) });
+            log.info(`GitHub Deployment ${id} for ${env}: in_progress`);
+        }),
+        finish: (result, description) => guarded(async () => {
+            if (id === undefined)
+                return;
+            const current = id;
+            // Done once: a second finish must not post a second final status.
+            id = undefined;
+            inert = true;
+            const state = result === 'succeeded' ? 'success' : 'failure';
+            const text = result === 'succeeded' ? description : `${result === 'rolled-back' ? 'Rolled back' : 'Failed'}: ${description}`;
+            await setStatus(current, state, { ...links(), description: clip(text), auto_inactive: true });
+            log.info(`GitHub Deployment ${current} for ${env}: ${state}`);
+            if (state === 'success')
+                await retireEarlier(current);
+        })
+    };
+}
+function hint(status, message) {
+    if (status === 401)
+        return '; check github-token';
+    if ((status === 403 && !/rate limit/i.test(message)) || status === 404)
+        return PERMISSION_HINT;
+    return '';
+}
+function clip(text) {
+    return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}…`;
+}
+function deployments_parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+function apiMessage(body) {
+    const message = body?.message;
+    return typeof message === 'string' && message !== '' ? message : undefined;
+}
+function asArray(body) {
+    return Array.isArray(body) ? body : [];
+}
+function numberField(body, field) {
+    const value = body && typeof body === 'object' ? body[field] : undefined;
+    return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
+}
+function describeFetchError(error) {
+    // Duck-typed rather than instanceof: errors may come from another realm (test VMs, undici).
+    const e = error;
+    if (!e || typeof e !== 'object')
+        return String(error);
+    if ([e.name, e.cause?.name].includes('TimeoutError'))
+        return `no reply within ${TIMEOUT_MS / 1000} s`;
+    if (e.cause?.code)
+        return `${e.cause.code}${e.cause.message ? `: ${e.cause.message}` : ''}`;
+    return e.cause?.message ? `${e.message}: ${e.cause.message}` : e.message ?? String(error);
+}
+
+// EXTERNAL MODULE: ./lib/gates/http-probe.js
+var http_probe = __nccwpck_require__(5881);
+// EXTERNAL MODULE: ./lib/rollout/clock.js
+var clock = __nccwpck_require__(9599);
+;// CONCATENATED MODULE: ./lib/run-inputs.js
+// What every entry point (the action, the CLI) does with raw inputs: mask the secrets, parse, wire the
+// real seams, deploy, and keep the report as a JSON file.
+
+
+
+
+
+
+
+
+
+
+
+/** Masks the secret inputs first, so that nothing later (errors included) can print them. */
+async function deployInputs(inputs, env, log, extra = {}) {
+    for (const name of config_inputs/* SECRET_INPUTS */.pH)
+        log.setSecret(inputs[name]);
+    const config = (0,parse_config/* parseConfig */.o4)(inputs, env);
+    const deployments = parseDeploymentsConfig(inputs, env);
+    if (!deployments) {
+        const skipped = deploymentsSkipReason(inputs, env);
+        if (skipped)
+            log.info(skipped);
+    }
+    return deploy(config, {
+        docker: (0,client/* createDockerClient */.iZ)(config.dockerHost),
+        probe: (0,http_probe/* createHttpProbe */.X)(),
+        clock: clock/* realClock */.d,
+        log,
+        ...extra,
+        ...(deployments && !config.dryRun ? { deployments: createDeploymentTracker(deployments, log) } : {})
+    });
+}
+/** Writes the report where the runner keeps temporary files (or the system's temp folder); returns the path. */
+async function writeReport(report, env) {
+    const path = (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), `zero-downtime-deploy-${Date.now()}.json`);
+    await (0,promises_namespaceObject.writeFile)(path, JSON.stringify(report, null, 2));
+    return path;
+}
+
+// EXTERNAL MODULE: ./lib/run-state.js
+var run_state = __nccwpck_require__(8305);
+;// CONCATENATED MODULE: ./lib/main.js
+// The action's glue: inputs → config → deploy → outputs, summary and exit status.
+
+
+
+
+
+
+
+async function run() {
+    const io = {
+        log: (0,action_log/* actionLog */.Z)(),
+        setOutput: (name, value) => core/* setOutput */.uH(name, value),
+        writeSummary: async (markdown) => {
+            if (process.env.GITHUB_STEP_SUMMARY)
+                await core/* summary */.z.addRaw(markdown).write();
+        },
+        setFailed: (message) => core/* setFailed */.C1(message)
+    };
+    core/* saveState */.LZ(run_state/* IS_POST_KEY */.y_, 'true');
+    const cancel = new AbortController();
+    // A cancelled job gets SIGINT, then SIGTERM: treat either as a failed gate, so the target is reverted.
+    for (const signal of ['SIGINT', 'SIGTERM'])
+        process.once(signal, () => cancel.abort());
+    await runAction((0,config_inputs/* readInputs */.Ko)((name) => core/* getInput */.V4(name)), process.env, io, cancel.signal, (state) => core/* saveState */.LZ(run_state/* RUN_STATE_KEY */.OU, (0,run_state/* encodeRunState */.lo)(state)));
+}
+async function runAction(inputs, env, io, signal, checkpoint) {
+    let outcome;
+    try {
+        outcome = await deployInputs(inputs, env, io.log, { ...(signal ? { signal } : {}), ...(checkpoint ? { checkpoint } : {}) });
+    }
+    catch (error) {
+        io.setOutput('result', 'failed');
+        io.setFailed(error instanceof input_error/* InputError */.d ? error.message : `${error.message ?? error}`);
+        return undefined;
+    }
+    const reportPath = await writeReport(outcome.report, env);
+    io.setOutput('result', outcome.result);
+    io.setOutput('report', reportPath);
+    if (outcome.image)
+        io.setOutput('image', outcome.image);
+    if (outcome.digest)
+        io.setOutput('digest', outcome.digest);
+    if (outcome.previousImage)
+        io.setOutput('previous-image', outcome.previousImage);
+    await io.writeSummary(renderSummary(outcome.report));
+    if (outcome.result === 'paused')
+        io.log.warning(`The canary is paused: ${outcome.reason}. Run operation promote to go on, or abort.`);
+    if (outcome.result === 'rolled-back')
+        io.setFailed(`Rolled back to ${outcome.previousImage}: ${outcome.reason}`);
+    else if (outcome.result === 'failed')
+        io.setFailed(outcome.reason ?? 'the deploy failed');
+    return outcome;
+}
+
+
+/***/ }),
+
+/***/ 8526:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  b: () => (/* binding */ post)
+});
+
+// UNUSED EXPORTS: runPost
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 15 modules
+var core = __nccwpck_require__(4116);
+// EXTERNAL MODULE: ./lib/action-log.js + 1 modules
+var action_log = __nccwpck_require__(4120);
+// EXTERNAL MODULE: ./lib/config/inputs.js
+var config_inputs = __nccwpck_require__(6097);
+// EXTERNAL MODULE: ./lib/config/parse-config.js + 2 modules
+var parse_config = __nccwpck_require__(957);
+// EXTERNAL MODULE: ./lib/docker/client.js + 1 modules
+var client = __nccwpck_require__(6800);
+// EXTERNAL MODULE: ./lib/gates/http-probe.js
+var http_probe = __nccwpck_require__(5881);
+// EXTERNAL MODULE: ./lib/report/report.js
+var report = __nccwpck_require__(5650);
+// EXTERNAL MODULE: ./lib/rollout/revert.js
+var revert = __nccwpck_require__(2087);
+// EXTERNAL MODULE: ./lib/targets/companion-spec.js
+var companion_spec = __nccwpck_require__(9206);
+// EXTERNAL MODULE: ./lib/targets/release-labels.js
+var release_labels = __nccwpck_require__(7307);
+// EXTERNAL MODULE: ./lib/targets/swarm-api.js
+var swarm_api = __nccwpck_require__(7591);
+// EXTERNAL MODULE: ./lib/targets/swarm-target.js
+var swarm_target = __nccwpck_require__(4498);
+// EXTERNAL MODULE: ./lib/targets/swarm-tasks.js
+var swarm_tasks = __nccwpck_require__(2789);
+;// CONCATENATED MODULE: ./lib/recover.js
+
+
+
+
+
+
+
+async function recoverInterrupted(state, deps) {
+    const { log } = deps;
+    const api = new swarm_api/* SwarmApi */.$(deps.docker, log);
+    let changed = false;
+    if (state.companion) {
+        const companion = await api.find(state.companion);
+        const labels = companion?.Spec?.Labels ?? {};
+        // A canary paused on purpose is left for promote or abort; one left mid-step is removed.
+        if (companion && labels[companion_spec/* COMPANION_OF_LABEL */.Sn] === state.service && !labels[release_labels/* CANARY_PAUSED_LABEL */.$3]) {
+            log.warning(`Removing ${state.companion}, left by the interrupted run`);
+            await api.remove(state.companion);
+            changed = true;
+        }
+    }
+    const service = await api.find(state.service);
+    if (!service?.Spec) {
+        log.warning(`Service '${state.service}' no longer exists: nothing to recover`);
+        return changed ? 'recovered' : 'nothing to do';
+    }
+    const image = (0,swarm_target/* containerSpec */.$M)(service.Spec)?.Image;
+    const marked = service.Spec.Labels?.[swarm_target/* ROLLOUT_LABEL */.tF] !== undefined;
+    if (!marked && (0,swarm_tasks/* sameRelease */.OW)(image, state.previous))
+        return changed ? 'recovered' : 'nothing to do';
+    if (!marked && (0,swarm_tasks/* sameRelease */.OW)(image, state.release)) {
+        // The rollout got as far as completing: the service is on the new release, settings restored.
+        log.info(`${state.service} already runs the new release ${state.release}; nothing to undo`);
+        return changed ? 'recovered' : 'nothing to do';
+    }
+    log.warning(`${state.service} was left part-way through the rollout (${marked ? `marked ${service.Spec.Labels?.[swarm_target/* ROLLOUT_LABEL */.tF]}` : image}); putting ${state.previous} back`);
+    const target = new swarm_target/* SwarmTarget */.sw(api, state.service, log);
+    const capture = await target.captureForRecovery(state.spec);
+    const recorder = new report/* ReportRecorder */.nV(() => deps.clock.now());
+    const settings = { monitorMs: 0, deadlineMs: 120_000, autoRollback: true, runDeadlineAt: deps.clock.now() + 600_000 };
+    const reverted = await (0,revert/* revert */.r)(capture, state.previous, settings, { target, probe: deps.probe, clock: deps.clock, log, recorder });
+    if (!reverted.ok)
+        log.warning(`The recovery did not converge: ${reverted.reason}`);
+    return reverted.ok ? 'recovered' : 'not recovered';
+}
+
+// EXTERNAL MODULE: ./lib/rollout/clock.js
+var clock = __nccwpck_require__(9599);
+// EXTERNAL MODULE: ./lib/run-state.js
+var run_state = __nccwpck_require__(8305);
+;// CONCATENATED MODULE: ./lib/post.js
+// The action's post step: runs after the job's steps, also when the job was cancelled or the main step
+// was killed. When the main step did not reach its own end, it brings the service back to one known
+// release (see recover.ts). It only warns: a post step never fails the job.
+
+
+
+
+
+
+
+
+
+async function post() {
+    const log = (0,action_log/* actionLog */.Z)();
+    await runPost((0,config_inputs/* readInputs */.Ko)((name) => core/* getInput */.V4(name)), process.env, core/* getState */.Gu(run_state/* RUN_STATE_KEY */.OU), log);
+}
+async function runPost(inputs, env, saved, log) {
+    const state = (0,run_state/* decodeRunState */.jn)(saved);
+    if (!state || state.phase === 'finished')
+        return 'nothing to do';
+    for (const name of config_inputs/* SECRET_INPUTS */.pH)
+        log.setSecret(inputs[name]);
+    try {
+        const config = (0,parse_config/* parseConfig */.o4)(inputs, env);
+        log.warning(`The rollout of ${state.service} did not finish (the job was cancelled or the step was killed): checking the service`);
+        const recovery = await recoverInterrupted(state, { docker: (0,client/* createDockerClient */.iZ)(config.dockerHost), probe: (0,http_probe/* createHttpProbe */.X)(), clock: clock/* realClock */.d, log });
+        log.info(`Post step: ${recovery}`);
+        return recovery;
+    }
+    catch (error) {
+        log.warning(`Post step could not recover ${state.service}: ${error.message ?? error}. Check it by hand: it should run ${state.previous}`);
+        return 'failed';
+    }
+}
+
+
+/***/ }),
+
+/***/ 5650:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   KH: () => (/* binding */ iso),
+/* harmony export */   d5: () => (/* binding */ elapsedMs),
+/* harmony export */   nV: () => (/* binding */ ReportRecorder)
+/* harmony export */ });
+class ReportRecorder {
+    now;
+    report;
+    constructor(now) {
+        this.now = now;
+        this.report = { tool: 'zero-downtime-deploy', startedAt: iso(now()), steps: [], failureLogs: [], warnings: [] };
+    }
+    startStep(name) {
+        const step = { name, startedAt: iso(this.now()), probes: [], measurements: [], events: [] };
+        this.report.steps.push(step);
+        return step;
+    }
+    event(step, message) {
+        step.events.push({ at: iso(this.now()), message });
+    }
+    endStep(step, outcome, reason) {
+        step.endedAt = iso(this.now());
+        step.outcome = outcome;
+        if (reason)
+            step.reason = reason;
+    }
+    finish(result, reason) {
+        this.report.endedAt = iso(this.now());
+        this.report.result = result;
+        if (reason)
+            this.report.reason = reason;
+        return this.report;
+    }
+}
+function iso(ms) {
+    return new Date(ms).toISOString();
+}
+/** Milliseconds between two ISO times, or undefined while the second is missing. */
+function elapsedMs(from, to) {
+    return to ? Date.parse(to) - Date.parse(from) : undefined;
+}
+
+
+/***/ }),
+
+/***/ 3815:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   NW: () => (/* binding */ previewAliases),
+/* harmony export */   cH: () => (/* binding */ describeBlueGreenPlan),
+/* harmony export */   dY: () => (/* binding */ planBlueGreen)
+/* harmony export */ });
+/* unused harmony export PREVIEW_SUFFIX */
+// Blue-green as data: the full new set beside the old one under a preview name, gated, then one switch.
+// Pure, like plan.ts: printed by dry-run, kept in the report.
+const PREVIEW_SUFFIX = '-preview';
+function planBlueGreen(args) {
+    return { strategy: 'blue-green', preview: `${args.target}${PREVIEW_SUFFIX}`, ...args };
+}
+/** A preview answers on its own names only: every alias of the service, suffixed. */
+function previewAliases(aliases) {
+    return (aliases ?? []).map((alias) => `${alias}${PREVIEW_SUFFIX}`);
+}
+function describeBlueGreenPlan(plan) {
+    const delay = plan.scaleDownDelayMs % 1000 === 0 ? `${plan.scaleDownDelayMs / 1000}s` : `${plan.scaleDownDelayMs} ms`;
+    return [
+        `Blue-green of ${plan.target}: ${plan.replicas} replica(s)`,
+        `  from ${plan.from}`,
+        `  to   ${plan.to}`,
+        `  1. start ${plan.replicas} replica(s) of the new release as ${plan.preview} (preview names only), then gate them`,
+        `  2. switch: replace the tasks of ${plan.target} with the verified release ${plan.replicas > 1 ? 'in two waves (half, then the rest)' : 'in one wave'}, start-first, then watch it for ${delay}`,
+        `  3. remove ${plan.preview}`
+    ];
+}
+
+
+/***/ }),
+
+/***/ 1941:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AK: () => (/* binding */ planCanary),
+/* harmony export */   NT: () => (/* binding */ parseCanarySteps),
+/* harmony export */   ln: () => (/* binding */ describeCanaryPlan),
+/* harmony export */   zP: () => (/* binding */ formatCanarySteps)
+/* harmony export */ });
+/* unused harmony exports realisedShare, canaryReplicas, formatPercent */
+// The canary plan is data, like the rolling plan: traffic shares turned into replica counts. The
+// stable service keeps all its replicas and a canary companion runs beside it, so the share a step
+// really gets is canary / (stable + canary): a 10% step over 3 stable replicas is 1 canary = 25%.
+const STEPS_FORM = 'percentages above 0% and below 100% in increasing order, such as 10%,50%, with pause where the run should wait for promote';
+const PERCENT = /^(\d+(?:\.\d+)?|\.\d+)%$/;
+/**
+ * Parses `canary-steps`: percentages separated by commas or new lines (blank entries ignored).
+ * Throws an Error whose message says what is expected and which entry is wrong.
+ */
+function parseCanarySteps(text) {
+    const entries = text
+        .split(/[,\n]/)
+        .map((e) => e.trim())
+        .filter((e) => e !== '');
+    if (entries.length === 0)
+        throw new Error(`${STEPS_FORM}; there is no step`);
+    const steps = [];
+    let previous;
+    entries.forEach((entry, i) => {
+        const at = `entry ${i + 1} (${entry})`;
+        if (entry.toLowerCase() === 'pause') {
+            // A pause holds a running canary: there is none before the first share, and one pause is enough.
+            if (previous === undefined)
+                throw new Error(`${STEPS_FORM}; ${at} comes before any share, when no canary runs yet`);
+            if (steps[steps.length - 1] === 'pause')
+                throw new Error(`${STEPS_FORM}; ${at} follows another pause`);
+            steps.push('pause');
+            return;
+        }
+        const match = PERCENT.exec(entry.replace(/\s+%$/, '%'));
+        if (!match)
+            throw new Error(`${STEPS_FORM}; ${at} is not a percentage or pause`);
+        const weight = Number(match[1]);
+        if (weight <= 0)
+            throw new Error(`${STEPS_FORM}; ${at} is not above 0%`);
+        // 100% is not a step: promotion follows the last step anyway.
+        if (weight >= 100)
+            throw new Error(`${STEPS_FORM}; ${at} is not below 100% (promotion follows the last step)`);
+        if (previous !== undefined && weight <= previous)
+            throw new Error(`${STEPS_FORM}; ${at} is not above the step before it (${previous}%)`);
+        steps.push(weight);
+        previous = weight;
+    });
+    return steps;
+}
+/** `canary-steps` as written back (stored on a paused canary so that promote resumes the same plan). */
+function formatCanarySteps(steps) {
+    return steps.map((s) => (s === 'pause' ? 'pause' : `${s}%`)).join(',');
+}
+/** The canary's share of all replicas, in percent (0 when there are none). */
+function realisedShare(canary, stable) {
+    const total = canary + stable;
+    return total <= 0 ? 0 : (100 * canary) / total;
+}
+/**
+ * The fewest canary replicas (at least 1) whose share beside `stable` replicas reaches the weight:
+ * c ≥ weight·stable / (100 − weight). Checked with realisedShare itself so that rounding cannot
+ * make the answer disagree with the share reported.
+ */
+function canaryReplicas(weightPercent, stable) {
+    const s = Math.max(0, stable);
+    if (!(weightPercent > 0))
+        return 1;
+    if (weightPercent >= 100)
+        throw new Error(`a canary weight must be below 100%, got ${weightPercent}%`);
+    let c = Math.max(1, Math.ceil((weightPercent * s) / (100 - weightPercent)));
+    while (c > 1 && realisedShare(c - 1, s) >= weightPercent)
+        c--;
+    while (realisedShare(c, s) < weightPercent)
+        c++;
+    return c;
+}
+function planCanary(args) {
+    const weights = args.steps.filter((s) => s !== 'pause');
+    const of = weights.length;
+    const pausedAfter = new Set(args.steps.flatMap((s, i) => (s === 'pause' ? [args.steps.slice(0, i).filter((w) => w !== 'pause').length] : [])));
+    return {
+        strategy: 'canary',
+        target: args.target,
+        canary: args.canary,
+        from: args.from,
+        to: args.to,
+        stable: args.stable,
+        // Two steps with the same replica count stay two steps: each is analysed again.
+        steps: weights.map((weight, i) => {
+            const replicas = canaryReplicas(weight, args.stable);
+            const step = { kind: 'canary', index: i + 1, of, weight, replicas, share: realisedShare(replicas, args.stable) };
+            if (pausedAfter.has(i + 1))
+                step.pauseAfter = true;
+            return step;
+        })
+    };
+}
+/** A percentage for a log line: at most one decimal (16.7%, 25%). */
+function formatPercent(value) {
+    return `${Number(value.toFixed(1))}%`;
+}
+/** Human-readable lines for logs and dry-run. */
+function describeCanaryPlan(plan) {
+    const lines = [
+        `Canary of ${plan.target}: ${plan.steps.length} step(s) with ${plan.canary} beside ${plan.stable} stable replica(s), then promotion`,
+        `  from ${plan.from}`,
+        `  to   ${plan.to}`
+    ];
+    for (const step of plan.steps) {
+        lines.push(`  ${step.index}. canary ${formatPercent(step.weight)} → ${step.replicas} replica(s) beside ${plan.stable} stable = ${formatPercent(step.share)} of traffic, then analyse`);
+        if (step.pauseAfter)
+            lines.push(`     then pause: the canary keeps running until operation promote (or abort)`);
+    }
+    lines.push(`  ${plan.steps.length + 1}. promote: roll ${plan.target} to the new release, then remove ${plan.canary}`);
+    return lines;
+}
+
+
+/***/ }),
+
+/***/ 9599:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   d: () => (/* binding */ realClock)
+/* harmony export */ });
+const realClock = {
+    now: () => Date.now(),
+    sleep: (ms, signal) => new Promise((resolve) => {
+        if (signal?.aborted)
+            return resolve();
+        const timer = setTimeout(done, ms);
+        function done() {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+        }
+        signal?.addEventListener('abort', done, { once: true });
+    })
+};
+
+
+/***/ }),
+
+/***/ 9863:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   C: () => (/* binding */ describeObservation)
+/* harmony export */ });
+// What a target reports about its replicas at one moment, relative to one release.
+function describeObservation(o) {
+    const parts = [`${o.ready}/${o.desired} ready`];
+    if (o.starting)
+        parts.push(`${o.starting} starting`);
+    if (o.failed)
+        parts.push(`${o.failed} failed`);
+    if (o.others)
+        parts.push(`${o.others} on other releases`);
+    if (o.updateState)
+        parts.push(`update ${o.updateState}`);
+    return parts.join(', ');
+}
+
+
+/***/ }),
+
+/***/ 2087:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   r: () => (/* binding */ revert)
+/* harmony export */ });
+/* harmony import */ var _gates_health_verdict_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(936);
+/* harmony import */ var _report_report_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5650);
+/* harmony import */ var _observation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9863);
+// Putting the captured release back: write it, wait until every replica runs it again, then restore the
+// exact captured settings. A revert is never itself reverted; when it cannot converge, it says so loudly.
+
+
+
+// A revert gets at least this long to converge, even when the per-batch deadline is shorter.
+const MIN_REVERT_MS = 60_000;
+const POLL_MS = 1000;
+async function revert(capture, previous, settings, deps) {
+    const { target, clock, log, recorder } = deps;
+    const record = recorder.startStep('revert');
+    return log.group(`Revert to ${previous}`, async () => {
+        const started = clock.now();
+        const deadline = started + Math.max(settings.deadlineMs, MIN_REVERT_MS);
+        try {
+            await target.restore(capture, previous);
+            let lastSeen = '';
+            for (;;) {
+                const o = await target.observe(capture, previous, started);
+                const seen = (0,_observation_js__WEBPACK_IMPORTED_MODULE_1__/* .describeObservation */ .C)(o);
+                record.replicas = seen;
+                if (seen !== lastSeen) {
+                    log.info(`  ${seen}`);
+                    recorder.event(record, seen);
+                    lastSeen = seen;
+                }
+                if (o.ready >= o.desired && o.others === 0)
+                    break;
+                if (clock.now() >= deadline) {
+                    const reason = `the previous release did not come back within ${Math.round((deadline - started) / 1000)}s (${seen})`;
+                    recorder.endStep(record, 'not converged', reason);
+                    log.error(`Revert incomplete: ${reason}. ${capture.name} is NOT on a single known release.`);
+                    return { ok: false, reason };
+                }
+                await clock.sleep(POLL_MS);
+            }
+            await target.settle(capture, previous);
+        }
+        catch (error) {
+            const reason = error.message;
+            recorder.endStep(record, 'not converged', reason);
+            return { ok: false, reason };
+        }
+        const took = ((clock.now() - started) / 1000).toFixed(1);
+        log.info(`  every replica runs ${previous} again (${took}s)`);
+        if (settings.health) {
+            // Say how the restored release answers; a failing probe here is reported, not acted on.
+            const probe = (0,_gates_health_verdict_js__WEBPACK_IMPORTED_MODULE_0__/* .judgeProbe */ .i)(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health);
+            record.probes.push({ at: (0,_report_report_js__WEBPACK_IMPORTED_MODULE_2__/* .iso */ .KH)(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail });
+            log.info(`  health after revert: ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`);
+        }
+        recorder.endStep(record, 'converged');
+        return { ok: true };
+    });
+}
+
+
+/***/ }),
+
+/***/ 8305:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   OU: () => (/* binding */ RUN_STATE_KEY),
+/* harmony export */   jn: () => (/* binding */ decodeRunState),
+/* harmony export */   lo: () => (/* binding */ encodeRunState),
+/* harmony export */   y_: () => (/* binding */ IS_POST_KEY)
+/* harmony export */ });
+const RUN_STATE_KEY = 'zdd-run';
+const IS_POST_KEY = 'isPost';
+function encodeRunState(state) {
+    return JSON.stringify(state);
+}
+/** The saved state, or undefined when there is none or it is not ours (then the post step does nothing). */
+function decodeRunState(text) {
+    if (!text)
+        return undefined;
+    try {
+        const value = JSON.parse(text);
+        if ((value.phase !== 'started' && value.phase !== 'finished') || typeof value.service !== 'string' || typeof value.previous !== 'string' || typeof value.spec !== 'object') {
+            return undefined;
+        }
+        return value;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+
+/***/ }),
+
+/***/ 9206:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Sn: () => (/* binding */ COMPANION_OF_LABEL),
+/* harmony export */   WF: () => (/* binding */ companionSpec),
+/* harmony export */   km: () => (/* binding */ companionName),
+/* harmony export */   lJ: () => (/* binding */ specReplicas),
+/* harmony export */   qq: () => (/* binding */ canaryReachWarning)
+/* harmony export */ });
+/* unused harmony export ROLE_LABEL */
+/* harmony import */ var _rollout_blue_green_plan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3815);
+/* harmony import */ var _swarm_target_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4498);
+
+
+/** On a companion: the service it belongs to. A service of that name without it is not ours to touch. */
+const COMPANION_OF_LABEL = 'zdd.companion-of';
+const ROLE_LABEL = 'zdd.role';
+function companionName(service, role) {
+    return `${service}-${role}`;
+}
+function companionSpec(stable, service, role, release, replicas) {
+    const spec = structuredClone(stable);
+    spec.Name = companionName(service, role);
+    spec.Labels = { ...(0,_swarm_target_js__WEBPACK_IMPORTED_MODULE_0__/* .withoutMarker */ .rR)(stable.Labels), [COMPANION_OF_LABEL]: service, [ROLE_LABEL]: role };
+    delete spec.Labels[_swarm_target_js__WEBPACK_IMPORTED_MODULE_0__/* .ROLLOUT_LABEL */ .tF];
+    (0,_swarm_target_js__WEBPACK_IMPORTED_MODULE_0__/* .setImage */ .g7)(spec, release);
+    spec.Mode = { Replicated: { Replicas: replicas } };
+    // Published ports belong to the stable service (two services cannot publish one port); the
+    // companion is reached through the networks it shares, by alias or by its own name.
+    spec.EndpointSpec = { Mode: stable.EndpointSpec?.Mode ?? 'vip' };
+    const template = spec.TaskTemplate;
+    if (role === 'preview') {
+        // A preview must not answer on the service's names before the switch.
+        if (template.Networks)
+            template.Networks = template.Networks.map((n) => ({ ...n, Aliases: (0,_rollout_blue_green_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .previewAliases */ .NW)(n.Aliases) }));
+        if (spec.Networks)
+            spec.Networks = spec.Networks.map((n) => ({ ...n, Aliases: (0,_rollout_blue_green_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .previewAliases */ .NW)(n.Aliases) }));
+    }
+    return spec;
+}
+/** Replicas a replicated service asks for. */
+function specReplicas(spec) {
+    return spec?.Mode?.Replicated?.Replicas ?? 0;
+}
+/** Whether traffic can reach a canary at all: only through shared network aliases or a proxy that knows its name. */
+function canaryReachWarning(stable, service) {
+    const template = stable.TaskTemplate;
+    const aliases = [...(template?.Networks ?? []), ...(stable.Networks ?? [])].flatMap((n) => n.Aliases ?? []);
+    const published = (stable.EndpointSpec?.Ports ?? []).filter((p) => p.PublishedPort);
+    if (aliases.length || !published.length)
+        return undefined;
+    return (`Service '${service}' is reached through published port(s) ${published.map((p) => p.PublishedPort).join(', ')} and has no network alias: ` +
+        `Swarm routes a published port to one service only, so the canary gets traffic only from a proxy that also routes to ${companionName(service, 'canary')} (give the service a network alias to share it)`);
+}
+
+
+/***/ }),
+
+/***/ 7307:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $3: () => (/* binding */ CANARY_PAUSED_LABEL),
+/* harmony export */   OG: () => (/* binding */ CANARY_STEPS_LABEL),
+/* harmony export */   RQ: () => (/* binding */ PREVIOUS_LABEL),
+/* harmony export */   US: () => (/* binding */ rollbackImage),
+/* harmony export */   y3: () => (/* binding */ CANARY_PREVIOUS_LABEL)
+/* harmony export */ });
+/* harmony import */ var _config_input_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8261);
+/* harmony import */ var _docker_image_ref_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2089);
+
+
+/** On the service after a successful rollout: the release it ran before, pinned by digest. */
+const PREVIOUS_LABEL = 'zdd.previous-image';
+/** On a canary paused at a `pause` step: where it stopped, the plan to resume and the release to revert to. */
+const CANARY_PAUSED_LABEL = 'zdd.canary-paused';
+const CANARY_STEPS_LABEL = 'zdd.canary-steps';
+const CANARY_PREVIOUS_LABEL = 'zdd.canary-previous';
+/** operation rollback: `image` when it names a digest, else the release recorded by the last rollout. */
+function rollbackImage(spec, service, config) {
+    if (config.image?.digest)
+        return config.image;
+    if (config.image)
+        throw new _config_input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('image', `${config.image.repository}${config.image.tag ? `:${config.image.tag}` : ''}`, 'an image with a digest (repo@sha256:…) for operation rollback, or empty for the release recorded on the service');
+    const recorded = spec.Labels?.[PREVIOUS_LABEL];
+    const ref = recorded ? (0,_docker_image_ref_js__WEBPACK_IMPORTED_MODULE_1__/* .parseImageRef */ .Q)(recorded) : undefined;
+    if (!ref?.digest) {
+        throw new _config_input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('operation', 'rollback', `an image with a digest to roll back to, since service '${service}' has no release recorded by an earlier rollout (label ${PREVIOUS_LABEL})`);
+    }
+    return ref;
+}
+
+
+/***/ }),
+
+/***/ 7591:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $: () => (/* binding */ SwarmApi)
+/* harmony export */ });
+/* unused harmony export demux */
+class SwarmApi {
+    docker;
+    log;
+    registryAuth;
+    constructor(docker, log, 
+    /** X-Registry-Auth value so that nodes can pull from a private registry. */
+    registryAuth) {
+        this.docker = docker;
+        this.log = log;
+        this.registryAuth = registryAuth;
+    }
+    /** The service, or a clear error when it is missing or the host is not a Swarm manager. */
+    async inspect(name) {
+        try {
+            return (await this.docker.getService(name).inspect());
+        }
+        catch (error) {
+            const status = error.statusCode;
+            if (status === 404)
+                throw new Error(`Service '${name}' was not found on the Swarm`);
+            if (status === 503)
+                throw new Error(`The Docker host is not a Swarm manager, so service '${name}' cannot be updated`);
+            throw error;
+        }
+    }
+    /** The service, or undefined when there is none of that name. */
+    async find(name) {
+        try {
+            return (await this.docker.getService(name).inspect());
+        }
+        catch (error) {
+            if (error.statusCode === 404)
+                return undefined;
+            throw error;
+        }
+    }
+    /** The service's tasks; none once the service is gone (the task filter then answers 404). */
+    async tasks(serviceId) {
+        let tasks;
+        try {
+            tasks = (await this.docker.listTasks({ filters: { service: [serviceId] } }));
+        }
+        catch (error) {
+            if (error.statusCode === 404)
+                return [];
+            throw error;
+        }
+        // The filter also matches by ID prefix and by name: keep this service's own tasks.
+        return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId);
+    }
+    async create(spec) {
+        this.log.debug(`Swarm: creating ${spec.Name}`);
+        try {
+            const created = (await dial(this.docker, {
+                path: '/services/create?',
+                method: 'POST',
+                options: { _body: spec },
+                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
+                statusCodes: { 201: true, 400: 'bad parameter', 403: 'network is not eligible for services', 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
+            }));
+            return created.ID;
+        }
+        catch (error) {
+            throw new Error(`Swarm refused to create '${spec.Name}': ${apiMessage(error)}`);
+        }
+    }
+    async write(name, spec, version, what) {
+        this.log.debug(`Swarm: updating ${name} (${what}) at version ${version}`);
+        try {
+            await dial(this.docker, {
+                path: `/services/${encodeURIComponent(name)}/update?`,
+                method: 'POST',
+                options: { _query: { version }, _body: spec },
+                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
+                statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' }
+            });
+        }
+        catch (error) {
+            const message = apiMessage(error);
+            if (/out of sequence/i.test(message)) {
+                throw new Error(`Service '${name}' was changed by someone else during the rollout (${what}): ${message}`);
+            }
+            throw new Error(`Swarm refused the ${what} update of '${name}': ${message}`);
+        }
+    }
+    /** Removes the service; already gone is fine. */
+    async remove(name) {
+        try {
+            await this.docker.getService(name).remove();
+        }
+        catch (error) {
+            if (error.statusCode !== 404)
+                throw error;
+        }
+    }
+    /** The last log lines of a task's container, each prefixed for the report; empty when unreadable. */
+    async containerTail(containerId, lines = 20) {
+        try {
+            const raw = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: lines, follow: false }));
+            return demux(raw).map((line) => `  | ${line}`);
+        }
+        catch {
+            // The container may live on another node, or be gone already: logs are a courtesy.
+            return [];
+        }
+    }
+}
+function apiMessage(error) {
+    return error.json?.message ?? error.message;
+}
+function dial(docker, options) {
+    return new Promise((resolve, reject) => {
+        docker.modem.dial(options, (error, data) => (error ? reject(error) : resolve(data)));
+    });
+}
+/** Splits Docker's multiplexed log stream (8-byte frame headers) into text lines. */
+function demux(raw) {
+    if (typeof raw === 'string')
+        return raw.split('\n').filter(Boolean);
+    const out = [];
+    let offset = 0;
+    while (offset + 8 <= raw.length && (raw[offset] === 1 || raw[offset] === 2) && raw[offset + 1] === 0) {
+        const size = raw.readUInt32BE(offset + 4);
+        out.push(raw.subarray(offset + 8, offset + 8 + size).toString('utf8'));
+        offset += 8 + size;
+    }
+    const text = offset === 0 ? raw.toString('utf8') : out.join('');
+    return text.split('\n').filter(Boolean);
+}
+
+
+/***/ }),
+
+/***/ 4498:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $M: () => (/* binding */ containerSpec),
+/* harmony export */   CJ: () => (/* binding */ failedTaskLogs),
+/* harmony export */   Qd: () => (/* binding */ specHealthCheck),
+/* harmony export */   g7: () => (/* binding */ setImage),
+/* harmony export */   rR: () => (/* binding */ withoutMarker),
+/* harmony export */   sw: () => (/* binding */ SwarmTarget),
+/* harmony export */   tF: () => (/* binding */ ROLLOUT_LABEL)
+/* harmony export */ });
+/* harmony import */ var _release_labels_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7307);
+/* harmony import */ var _swarm_tasks_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2789);
+
+
+// The updater sleeps this long after each batch; we never let it run out (a day), we release it.
+const HOLD_NS = 24 * 3600 * 1e9;
+// Swarm watches each new task this long for a failure before counting it as updated.
+const SWARM_MONITOR_NS = 5 * 1e9;
+// Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting".
+const ROLLOUT_LABEL = 'zdd.rollout';
+const IN_FLIGHT = new Set(['updating', 'rollback_started']);
+class SwarmTarget {
+    api;
+    serviceName;
+    log;
+    constructor(api, serviceName, log) {
+        this.api = api;
+        this.serviceName = serviceName;
+        this.log = log;
+    }
+    async capture() {
+        const service = await this.inspect();
+        const spec = service.Spec ?? {};
+        const image = containerSpec(spec)?.Image;
+        if (!image)
+            throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
+        const update = service.UpdateStatus;
+        if (update?.State && IN_FLIGHT.has(update.State)) {
+            const marker = spec.Labels?.[ROLLOUT_LABEL];
+            throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
+                ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish or roll it back first`);
+        }
+        return this.describe(service, spec, image, true);
+    }
+    /**
+     * The service as a run that was interrupted captured it (its saved spec), for a recovery: no check
+     * for an update in flight, since that is what is being recovered from.
+     */
+    async captureForRecovery(saved) {
+        const service = await this.inspect();
+        return this.describe(service, saved, containerSpec(saved)?.Image ?? '', false);
+    }
+    async describe(service, spec, image, warn) {
+        const mode = spec.Mode?.Global ? 'global' : 'replicated';
+        if (spec.Mode?.ReplicatedJob || spec.Mode?.GlobalJob) {
+            throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
+        }
+        const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
+        const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
+        const order = hostPorts.length ? 'stop-first' : 'start-first';
+        if (hostPorts.length && warn) {
+            // A new task cannot bind the port while the old one on the same node holds it.
+            this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
+                'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile');
+        }
+        return {
+            id: service.ID,
+            name: this.serviceName,
+            image,
+            replicas,
+            spec,
+            version: service.Version?.Index ?? 0,
+            mode,
+            order,
+            facts: {
+                'rollout order': order,
+                mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
+                'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
+                'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
+                healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
+            }
+        };
+    }
+    async applyStep(capture, step, release, batchSize) {
+        const marker = `${step.index}/${step.of}`;
+        if (step.index === 1) {
+            // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
+            const spec = structuredClone(capture.spec);
+            setImage(spec, release);
+            spec.UpdateConfig = {
+                Parallelism: batchSize,
+                Delay: HOLD_NS,
+                FailureAction: 'pause',
+                Monitor: SWARM_MONITOR_NS,
+                MaxFailureRatio: 0,
+                Order: capture.order
+            };
+            spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
+            await this.write(spec, capture.version, `batch ${marker}`);
+            return;
+        }
+        // Any change to the spec restarts Swarm's updater, which then replaces the next batch of stale tasks.
+        const current = await this.inspect();
+        const spec = structuredClone(current.Spec ?? {});
+        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
+        await this.write(spec, current.Version?.Index ?? 0, `batch ${marker}`);
+    }
+    async observe(capture, release, since) {
+        const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
+        return (0,_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_1__/* .observeTasks */ .$S)(tasks, release, capture.replicas, since, service.UpdateStatus);
+    }
+    async complete(capture, release, previous) {
+        const current = await this.inspect();
+        const spec = structuredClone(current.Spec ?? {});
+        setImage(spec, release);
+        restoreUpdateConfig(spec, capture.spec);
+        // What operation rollback goes back to, recorded where the next run can read it.
+        spec.Labels = { ...withoutMarker(spec.Labels), [_release_labels_js__WEBPACK_IMPORTED_MODULE_0__/* .PREVIOUS_LABEL */ .RQ]: previous };
+        await this.write(spec, current.Version?.Index ?? 0, 'completion');
+    }
+    async restore(capture, previous) {
+        const current = await this.inspect();
+        const spec = structuredClone(capture.spec);
+        setImage(spec, previous);
+        // Everything at once, new tasks first: the fastest way back that never drops below the count.
+        // Where tasks must stop first (host-mode ports), one at a time, so that the others keep serving.
+        const parallelism = capture.order === 'start-first' ? 0 : 1;
+        spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
+        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
+        await this.write(spec, current.Version?.Index ?? 0, 'revert');
+    }
+    async settle(capture, previous) {
+        const current = await this.inspect();
+        const spec = structuredClone(capture.spec);
+        setImage(spec, previous);
+        await this.write(spec, current.Version?.Index ?? 0, 'restore settings');
+    }
+    async failureLogs(capture, release, since) {
+        return failedTaskLogs(this.api, await this.tasks(capture.id), release, since);
+    }
+    inspect() {
+        return this.api.inspect(this.serviceName);
+    }
+    tasks(serviceId) {
+        return this.api.tasks(serviceId);
+    }
+    async countRunning(serviceId) {
+        const tasks = await this.tasks(serviceId);
+        return tasks.filter((t) => t.DesiredState === 'running').length;
+    }
+    write(spec, version, what) {
+        return this.api.write(this.serviceName, spec, version, what);
+    }
+}
+/** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
+async function failedTaskLogs(api, tasks, release, since) {
+    const bad = tasks
+        .filter((t) => (0,_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_1__/* .sameRelease */ .OW)(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
+        .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
+        .slice(0, 3);
+    const lines = [];
+    for (const task of bad) {
+        lines.push(`task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
+        const containerId = task.Status?.ContainerStatus?.ContainerID;
+        if (containerId)
+            lines.push(...(await api.containerTail(containerId)));
+    }
+    return lines;
+}
+/** The health check the service's spec sets (it overrides the image's), if any. */
+function specHealthCheck(spec) {
+    return containerSpec(spec)?.HealthCheck;
+}
+function containerSpec(spec) {
+    return spec.TaskTemplate?.ContainerSpec;
+}
+function setImage(spec, image) {
+    const template = spec.TaskTemplate;
+    spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } };
+}
+function restoreUpdateConfig(spec, original) {
+    if (original.UpdateConfig)
+        spec.UpdateConfig = structuredClone(original.UpdateConfig);
+    else
+        delete spec.UpdateConfig;
+}
+function withoutMarker(labels) {
+    const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
+    return rest;
+}
+
+
+/***/ }),
+
+/***/ 2789:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $S: () => (/* binding */ observeTasks),
+/* harmony export */   OW: () => (/* binding */ sameRelease),
+/* harmony export */   ol: () => (/* binding */ digestOf)
+/* harmony export */ });
+const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
+// A replica task of a long-running service that ends in one of these did not survive.
+const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
+const WANTED = new Set(['running', 'ready', 'accepted']);
+/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
+function digestOf(image) {
+    const at = image?.lastIndexOf('@') ?? -1;
+    return image && at >= 0 ? image.slice(at + 1) : undefined;
+}
+/** Two references name the same release when their digests match, or, unpinned, their text does. */
+function sameRelease(a, b) {
+    if (!a)
+        return false;
+    const da = digestOf(a);
+    const db = digestOf(b);
+    return da && db ? da === db : a === b;
+}
+function observeTasks(tasks, release, desired, since, update) {
+    const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
+    const failures = [];
+    for (const task of tasks) {
+        const state = task.Status?.State ?? 'unknown';
+        const wanted = WANTED.has(task.DesiredState ?? '');
+        const onRelease = sameRelease(task.Spec?.ContainerSpec?.Image, release);
+        if (!onRelease) {
+            if (wanted && (state === 'running' || STARTING.has(state)))
+                o.others++;
+            continue;
+        }
+        if (FAILED.has(state)) {
+            const at = Date.parse(task.CreatedAt ?? '') || 0;
+            if (at >= since) {
+                o.failed++;
+                failures.push({ at, text: describeFailure(task, state) });
+            }
+        }
+        else if (wanted && state === 'running') {
+            o.ready++;
+        }
+        else if (wanted && STARTING.has(state)) {
+            o.starting++;
+        }
+    }
+    o.failures = failures.sort((x, y) => y.at - x.at).map((f) => f.text);
+    return o;
+}
+function describeFailure(task, state) {
+    const slot = task.Slot !== undefined ? `slot ${task.Slot}` : `task ${task.ID.slice(0, 12)}`;
+    const why = task.Status?.Err || task.Status?.Message || 'no reason given';
+    const code = task.Status?.ContainerStatus?.ExitCode;
+    return `${slot} ${state}${code !== undefined && code !== 0 ? ` (exit ${code})` : ''}: ${why}`;
+}
+
+
+/***/ }),
+
+/***/ 4116:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Yz: () => (/* binding */ core_debug),
+  z3: () => (/* binding */ error),
+  V4: () => (/* binding */ getInput),
+  Gu: () => (/* binding */ getState),
+  Os: () => (/* binding */ group),
+  pq: () => (/* binding */ info),
+  LZ: () => (/* binding */ saveState),
+  C1: () => (/* binding */ setFailed),
+  uH: () => (/* binding */ setOutput),
+  Pq: () => (/* binding */ core_setSecret),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
+});
+
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -101279,11 +106274,11 @@ var HttpCodes;
     HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
     HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
 })(HttpCodes || (HttpCodes = {}));
-var lib_Headers;
+var Headers;
 (function (Headers) {
     Headers["Accept"] = "accept";
     Headers["ContentType"] = "content-type";
-})(lib_Headers || (lib_Headers = {}));
+})(Headers || (Headers = {}));
 var MediaTypes;
 (function (MediaTypes) {
     MediaTypes["ApplicationJson"] = "application/json";
@@ -101438,7 +106433,7 @@ class lib_HttpClient {
      */
     getJson(requestUrl_1) {
         return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
             const res = yield this.get(requestUrl, additionalHeaders);
             return this._processResponse(res, this.requestOptions);
         });
@@ -101446,8 +106441,8 @@ class lib_HttpClient {
     postJson(requestUrl_1, obj_1) {
         return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
             const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[lib_Headers.ContentType] =
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
                 this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
             const res = yield this.post(requestUrl, data, additionalHeaders);
             return this._processResponse(res, this.requestOptions);
@@ -101456,8 +106451,8 @@ class lib_HttpClient {
     putJson(requestUrl_1, obj_1) {
         return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
             const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[lib_Headers.ContentType] =
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
                 this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
             const res = yield this.put(requestUrl, data, additionalHeaders);
             return this._processResponse(res, this.requestOptions);
@@ -101466,8 +106461,8 @@ class lib_HttpClient {
     patchJson(requestUrl_1, obj_1) {
         return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
             const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[lib_Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, lib_Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[lib_Headers.ContentType] =
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
                 this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
             const res = yield this.patch(requestUrl, data, additionalHeaders);
             return this._processResponse(res, this.requestOptions);
@@ -101734,7 +106729,7 @@ class lib_HttpClient {
     _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
         let clientHeader;
         if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[lib_Headers.ContentType];
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
             if (headerValue) {
                 if (typeof headerValue === 'number') {
                     clientHeader = String(headerValue);
@@ -101747,7 +106742,7 @@ class lib_HttpClient {
                 }
             }
         }
-        const additionalValue = additionalHeaders[lib_Headers.ContentType];
+        const additionalValue = additionalHeaders[Headers.ContentType];
         // Return the first non-undefined value, converting numbers or arrays to strings if necessary
         if (additionalValue !== undefined) {
             if (typeof additionalValue === 'number') {
@@ -103873,9 +108868,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
     }
-    issueCommand('save-state', { name }, toCommandValue(value));
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
@@ -103908,3996 +108903,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./lib/log.js
-// The one logging seam. The action passes @actions/core, the CLI a terminal view, tests a recorder.
-/** A Log that records lines; used by tests and as a base for quiet runs. */
-class MemoryLog {
-    lines = [];
-    secrets = [];
-    info(message) { this.lines.push(message); }
-    warning(message) { this.lines.push(`warning: ${message}`); }
-    error(message) { this.lines.push(`error: ${message}`); }
-    debug(message) { this.lines.push(`debug: ${message}`); }
-    async group(title, fn) {
-        this.lines.push(`[group] ${title}`);
-        try {
-            return await fn();
-        }
-        finally {
-            this.lines.push('[endgroup]');
-        }
-    }
-    setSecret(secret) { this.secrets.push(secret); }
-}
-// A secret's lines shorter than this are not masked on their own: "-----" or "}" would blank the log.
-const MIN_SECRET_PART = 4;
-/** What to mask for one secret: the whole value, and each of its lines (masks match within a line). */
-function secretParts(secret) {
-    if (!secret)
-        return [];
-    const lines = secret.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length >= MIN_SECRET_PART);
-    return [...new Set([secret, ...lines])];
-}
-
-;// CONCATENATED MODULE: ./lib/action-log.js
-// The Log seam for the action: @actions/core's logging, groups and masking.
-
-
-function actionLog() {
-    return {
-        info: (message) => info(message),
-        warning: (message) => warning(message),
-        error: (message) => error(message),
-        debug: (message) => core_debug(message),
-        group: (title, fn) => group(title, fn),
-        setSecret: (secret) => maskSecret(secret, (s) => core_setSecret(s))
-    };
-}
-/** Masks a secret as a whole and line by line: the runner matches masks within a single line. */
-function maskSecret(secret, mask) {
-    for (const part of secretParts(secret))
-        mask(part);
-}
-
-;// CONCATENATED MODULE: ./lib/config/inputs.js
-// The action's inputs by their public names (the same as action.yml), as raw strings.
-// parseConfig() turns them into a typed Config; this file only reads them.
-/**
- * The one table of defaults; action.yml must agree (a unit test checks it). An empty string means
- * "no default". `docker-host` is empty because its fallback ($DOCKER_HOST) is resolved in parseConfig.
- */
-const INPUT_DEFAULTS = {
-    'docker-host': '',
-    'ssh-private-key': '',
-    'ssh-known-hosts': '',
-    'tls-ca': '',
-    'tls-cert': '',
-    'tls-key': '',
-    image: '',
-    tags: '',
-    context: '',
-    dockerfile: 'Dockerfile',
-    'build-args': '',
-    push: 'true',
-    'registry-username': '',
-    'registry-password': '',
-    service: '',
-    strategy: 'rolling',
-    'batch-size': '1',
-    'canary-steps': '10%,50%',
-    'preview-url': '',
-    'scale-down-delay': '30s',
-    'health-url': '',
-    'health-status': '200-399',
-    'health-body': '',
-    'health-interval': '2s',
-    'health-timeout': '5s',
-    'health-successes': '3',
-    monitor: '10s',
-    deadline: '120s',
-    timeout: '15m',
-    'prometheus-url': '',
-    'metrics-query': '',
-    'metrics-url': '',
-    'success-condition': '',
-    'analysis-interval': '10s',
-    'analysis-duration': '60s',
-    'failure-limit': '0',
-    'inconclusive-limit': '0',
-    'no-data': 'fail',
-    compare: 'none',
-    'baseline-tolerance': '20%+0.01',
-    'auto-rollback': 'true',
-    'dry-run': 'false'
-};
-/** Every input name, in action.yml order. */
-const INPUT_NAMES = Object.keys(INPUT_DEFAULTS);
-/** Inputs whose values must never be printed (InputError shows only their length). */
-const SECRET_INPUTS = ['ssh-private-key', 'tls-key', 'registry-password'];
-/**
- * Reads every input through `getInput` (e.g. @actions/core's getInput). Values are trimmed, and an
- * empty value takes the default, so a runner (which applies action.yml defaults itself) and an
- * env reader (which does not) give the same result.
- */
-function readInputs(getInput) {
-    const inputs = { ...INPUT_DEFAULTS };
-    for (const name of INPUT_NAMES) {
-        const value = (getInput(name) ?? '').trim();
-        if (value !== '')
-            inputs[name] = value;
-    }
-    return inputs;
-}
-/** The variable a runner sets for an input, as @actions/core reads it: `INPUT_BATCH-SIZE`. */
-function inputEnvName(name) {
-    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
-}
-/** Reads the inputs from `INPUT_*` variables (the CLI, tests, or a runner's environment). */
-function inputsFromEnv(env) {
-    return readInputs((name) => env[inputEnvName(name)] ?? '');
-}
-
-;// CONCATENATED MODULE: ./lib/config/input-error.js
-
-// Values longer than this are cut in messages: a pasted certificate would drown the point.
-const SHOWN_MAX = 60;
-/**
- * One bad input: names the input, shows the value (never a secret's) and says what is expected.
- * Message: `Invalid input '<name>': <shown value>. Expected <expected>.`
- */
-class InputError extends Error {
-    input;
-    value;
-    expected;
-    constructor(input, value, expected) {
-        super(`Invalid input '${input}': ${showValue(input, value)}. Expected ${expected}.`);
-        this.input = input;
-        this.value = value;
-        this.expected = expected;
-        this.name = 'InputError';
-    }
-}
-/** How a value appears in a message: JSON-quoted, `(empty)`, or only its length when secret. */
-function showValue(input, value) {
-    if (value === '')
-        return '(empty)';
-    if (SECRET_INPUTS.includes(input))
-        return `(secret, ${value.length} characters)`;
-    if (value.length <= SHOWN_MAX)
-        return JSON.stringify(value);
-    return `${JSON.stringify(value.slice(0, SHOWN_MAX)).slice(0, -1)}…" (${value.length} characters)`;
-}
-
-;// CONCATENATED MODULE: ./lib/report/report.js
-class ReportRecorder {
-    now;
-    report;
-    constructor(now) {
-        this.now = now;
-        this.report = { tool: 'zero-downtime-deploy', startedAt: iso(now()), steps: [], failureLogs: [], warnings: [] };
-    }
-    startStep(name) {
-        const step = { name, startedAt: iso(this.now()), probes: [], measurements: [], events: [] };
-        this.report.steps.push(step);
-        return step;
-    }
-    event(step, message) {
-        step.events.push({ at: iso(this.now()), message });
-    }
-    endStep(step, outcome, reason) {
-        step.endedAt = iso(this.now());
-        step.outcome = outcome;
-        if (reason)
-            step.reason = reason;
-    }
-    finish(result, reason) {
-        this.report.endedAt = iso(this.now());
-        this.report.result = result;
-        if (reason)
-            this.report.reason = reason;
-        return this.report;
-    }
-}
-function iso(ms) {
-    return new Date(ms).toISOString();
-}
-/** Milliseconds between two ISO times, or undefined while the second is missing. */
-function elapsedMs(from, to) {
-    return to ? Date.parse(to) - Date.parse(from) : undefined;
-}
-
-;// CONCATENATED MODULE: ./lib/report/summary.js
-// The job summary, rendered from the report: the result in the first line, then the plan and a
-// timeline a person reads at a glance. Pure: report in, markdown out.
-
-const HEADLINE = {
-    succeeded: '✅ Deployed',
-    'rolled-back': '↩️ Rolled back',
-    failed: '❌ Failed',
-    planned: '📝 Planned (dry run)'
-};
-function renderSummary(report) {
-    const lines = [];
-    const target = report.target ? ` ${report.target.name}` : '';
-    lines.push(`### ${HEADLINE[report.result ?? 'failed'] ?? report.result}${target}${report.image ? ` → \`${report.image}\`` : ''}`);
-    if (report.reason)
-        lines.push('', `**Why:** ${summary_escape(report.reason)}`);
-    lines.push('');
-    const facts = [
-        ['Release', report.image && code(report.image)],
-        ['Previous release', report.previousImage && code(report.previousImage)],
-        ['Strategy', report.plan ? strategyLine(report.plan) : undefined],
-        ['Duration', duration(elapsedMs(report.startedAt, report.endedAt))]
-    ];
-    lines.push('| | |', '|---|---|');
-    for (const [name, value] of facts)
-        if (value)
-            lines.push(`| ${name} | ${summary_escape(value)} |`);
-    if (report.steps.length) {
-        lines.push('', '| Step | Started | Took | Replicas | Health probes | Outcome |', '|---|---|---|---|---|---|');
-        for (const step of report.steps)
-            lines.push(stepRow(step));
-    }
-    const readings = report.steps.flatMap((step) => step.measurements.map((m) => ({ step: step.name, ...m })));
-    if (readings.length) {
-        lines.push('', '| Step | Metric reading at | Verdict | Measured |', '|---|---|---|---|');
-        for (const r of readings.slice(-MAX_READINGS)) {
-            const values = Object.entries(r.values).map(([name, value]) => `${name} = ${formatValue(value)}`).join('<br>');
-            lines.push(`| ${summary_escape(r.step)} | ${r.at.slice(11, 19)} | ${r.phase} | ${summary_escape(values || r.detail)} |`);
-        }
-    }
-    if (report.failureLogs.length) {
-        lines.push('', '<details><summary>Failing replicas: last log lines</summary>', '', '```', ...report.failureLogs.slice(-60), '```', '</details>');
-    }
-    if (report.warnings.length)
-        lines.push('', ...report.warnings.map((w) => `> ⚠️ ${summary_escape(w)}`));
-    return lines.join('\n') + '\n';
-}
-// A long analysis keeps its last readings in the summary; the JSON report has them all.
-const MAX_READINGS = 40;
-function formatValue(value) {
-    return Number.isFinite(value) ? String(Number(value.toPrecision(4))) : String(value);
-}
-function strategyLine(plan) {
-    if (plan.strategy === 'canary') {
-        return `canary ${plan.canary} beside ${plan.stable} stable: ${plan.steps.map((s) => `${s.weight}% (${s.replicas} = ${s.share.toFixed(1)}%)`).join(' → ')}, then promote`;
-    }
-    if (plan.strategy === 'blue-green')
-        return `blue-green: ${plan.replicas} replica(s) as ${plan.preview}, then one switch`;
-    return `${plan.strategy}, ${plan.steps.length} batch(es) of up to ${plan.batchSize} over ${plan.total} replica(s)`;
-}
-function stepRow(step) {
-    const ok = step.probes.filter((p) => p.ok).length;
-    const last = step.probes.at(-1);
-    const slowest = step.probes.reduce((max, p) => Math.max(max, p.durationMs), 0);
-    const probes = step.probes.length ? `${ok}/${step.probes.length} ok, slowest ${Math.round(slowest)} ms${last && !last.ok ? `; last: ${last.detail}` : ''}` : '–';
-    const outcome = `${step.outcome ?? 'running'}${step.reason ? `: ${step.reason}` : ''}`;
-    return `| ${step.name} | ${step.startedAt.slice(11, 19)} | ${duration(elapsedMs(step.startedAt, step.endedAt)) ?? '–'} | ${summary_escape(step.replicas ?? '–')} | ${summary_escape(probes)} | ${summary_escape(outcome)} |`;
-}
-function duration(ms) {
-    if (ms === undefined)
-        return undefined;
-    return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
-}
-function code(text) {
-    return /[@:/]/.test(text) ? `\`${text}\`` : text;
-}
-function summary_escape(text) {
-    return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./lib/config/durations.js
-
-const DURATION_FORM = 'a duration such as 500ms, 10s, 2m or 1m30s';
-// setTimeout fires at once for delays above 2^31-1 ms, so longer durations would silently be zero.
-const MAX_MS = 2 ** 31 - 1;
-const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-// Units in the only order accepted in a compound duration, each at most once: 1h2m3s400ms.
-const UNIT_ORDER = ['h', 'm', 's', 'ms'];
-// `ms` before `m` so that "500ms" is not read as "500m" followed by "s".
-const PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/y;
-/**
- * Parses a duration into milliseconds: `500ms`, `10s`, `2m`, `1h`, `1m30s`, `1.5s`, or a bare
- * whole number of seconds. Throws InputError naming `input` for anything else.
- */
-function parseDuration(input, value, options = {}) {
-    const ms = toMs(value.trim());
-    if (ms === undefined)
-        throw new InputError(input, value, DURATION_FORM);
-    if (ms === 0 && !options.allowZero) {
-        throw new InputError(input, value, `a duration greater than zero, such as 500ms, 10s, 2m or 1m30s`);
-    }
-    if (ms > MAX_MS)
-        throw new InputError(input, value, 'a duration of at most 596h');
-    return ms;
-}
-function toMs(text) {
-    if (/^\d+$/.test(text))
-        return Number(text) * 1000;
-    if (text === '')
-        return undefined;
-    let total = 0;
-    let lastUnit = -1;
-    PART.lastIndex = 0;
-    while (PART.lastIndex < text.length) {
-        const match = PART.exec(text);
-        if (!match)
-            return undefined;
-        const unit = UNIT_ORDER.indexOf(match[2]);
-        if (unit <= lastUnit)
-            return undefined;
-        lastUnit = unit;
-        total += Number(match[1]) * UNIT_MS[match[2]];
-    }
-    return Math.round(total);
-}
-
-;// CONCATENATED MODULE: ./lib/config/status-ranges.js
-
-const STATUS_FORM = 'HTTP status codes from 100 to 599, such as 200-399, 200 or 200,204,300-302';
-/**
- * Parses `200-399`, `200` or `200,204,300-302` into inclusive ranges. Throws InputError naming
- * `input` when an item is not a code or a range of codes from 100 to 599 with from ≤ to.
- */
-function parseStatusRanges(input, value) {
-    const items = value.split(',').map((item) => item.trim());
-    const ranges = [];
-    for (const item of items) {
-        const match = /^(\d{3})(?:\s*-\s*(\d{3}))?$/.exec(item);
-        const from = Number(match?.[1]);
-        const to = match?.[2] === undefined ? from : Number(match[2]);
-        if (!match || from < 100 || to > 599 || from > to)
-            throw new InputError(input, value, STATUS_FORM);
-        ranges.push({ from, to });
-    }
-    return ranges;
-}
-/** True when `code` lies in any of the ranges. */
-function statusMatches(ranges, code) {
-    return ranges.some((range) => code >= range.from && code <= range.to);
-}
-/** `200-399,404`: the ranges as they would be written in the input. */
-function formatStatusRanges(ranges) {
-    return ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
-}
-
-;// CONCATENATED MODULE: ./lib/analysis/scrape-window.js
-/** A label value as PromQL writes it: double-quoted, with `\` and `"` escaped. */
-function quoteLabelValue(value) {
-    return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-}
-/** Labels as `{a="x",b="y"}`, sorted by name; `''` when there are none. Also a series' identity. */
-function formatLabels(labels) {
-    const names = Object.keys(labels).sort();
-    if (names.length === 0)
-        return '';
-    return `{${names.map((n) => `${n}=${quoteLabelValue(labels[n])}`).join(',')}}`;
-}
-/** A selector's canonical text; matchers keep their written order. */
-function formatSelector(selector) {
-    if (selector.matchers.length === 0)
-        return selector.name;
-    return `${selector.name}{${selector.matchers.map((m) => `${m.label}${m.op}${quoteLabelValue(m.value)}`).join(',')}}`;
-}
-// Conditions hold a handful of regexes, evaluated on every reading: compile each once.
-const regexCache = new Map();
-/** A matcher's regex, fully anchored like PromQL's (`^(?:re)$`, `.` matches newlines). Throws SyntaxError. */
-function anchoredRegex(source) {
-    let re = regexCache.get(source);
-    if (!re) {
-        // Compiled alone first: `a)|(b` is invalid on its own but would be valid once wrapped.
-        new RegExp(source, 's');
-        re = new RegExp(`^(?:${source})$`, 's');
-        regexCache.set(source, re);
-    }
-    return re;
-}
-/** PromQL semantics: a missing label reads as the empty string. */
-function matchesLabels(labels, matchers) {
-    return matchers.every((m) => {
-        const value = labels[m.label] ?? '';
-        switch (m.op) {
-            case '=':
-                return value === m.value;
-            case '!=':
-                return value !== m.value;
-            case '=~':
-                return anchoredRegex(m.value).test(value);
-            case '!~':
-                return !anchoredRegex(m.value).test(value);
-        }
-    });
-}
-function matchesSelector(sample, selector) {
-    return sample.name === selector.name && matchesLabels(sample.labels, selector.matchers);
-}
-/** Whether the metric name appears in either scrape at all (with any labels). */
-function hasMetric(name, window) {
-    return window.end.some((s) => s.name === name) || window.start.some((s) => s.name === name);
-}
-/**
- * The increase of each series matching the selector at the end of the window. A series whose value
- * went down had a counter reset (the process restarted): it counts its end value, as does a series
- * that did not exist at the start (it was created, at zero, during the window).
- */
-function seriesIncreases(selector, window) {
-    const start = new Map();
-    for (const s of window.start) {
-        if (matchesSelector(s, selector))
-            start.set(formatLabels(s.labels), s.value);
-    }
-    const out = [];
-    for (const s of window.end) {
-        if (!matchesSelector(s, selector))
-            continue;
-        const before = start.get(formatLabels(s.labels));
-        const increase = before === undefined || s.value < before ? s.value : s.value - before;
-        out.push({ labels: s.labels, increase });
-    }
-    return out;
-}
-/** `increase(selector)` over the window: summed across the matching series. */
-function increase(selector, window) {
-    const each = seriesIncreases(selector, window);
-    return {
-        value: each.reduce((sum, s) => sum + s.increase, 0),
-        series: each.length,
-        named: hasMetric(selector.name, window)
-    };
-}
-/** The end values of the matching series (a gauge now), or undefined when none match. */
-function endSum(selector, window) {
-    const matching = window.end.filter((s) => matchesSelector(s, selector));
-    if (matching.length === 0)
-        return undefined;
-    return matching.reduce((sum, s) => sum + s.value, 0);
-}
-
-;// CONCATENATED MODULE: ./lib/analysis/condition-parse.js
-// The success-condition language, parsed once when the inputs are read so that a typo fails the run
-// before anything is deployed. The tree is plain data: describeCondition prints it back canonically.
-
-/** A condition that cannot be parsed; the message says what is wrong and at which character. */
-class ConditionError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'ConditionError';
-    }
-}
-const FUNCTIONS = ['increase', 'rate', 'ratio', 'quantile', 'value'];
-const COMPARISONS = ['<', '<=', '>', '>=', '==', '!='];
-const MATCH_OPS = ['=', '!=', '=~', '!~'];
-const NUMBER = /(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y;
-const IDENT = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-// Longest first, so that `<=` is not read as `<` then `=`.
-const SYMBOLS = ['<=', '>=', '==', '!=', '=~', '!~', '&&', '||', '<', '>', '=', '(', ')', '{', '}', ',', '-'];
-function tokenize(text) {
-    const tokens = [];
-    let i = 0;
-    while (i < text.length) {
-        const c = text[i];
-        if (/\s/.test(c)) {
-            i++;
-            continue;
-        }
-        NUMBER.lastIndex = i;
-        IDENT.lastIndex = i;
-        const number = NUMBER.exec(text);
-        const ident = number ? null : IDENT.exec(text);
-        const symbol = SYMBOLS.find((s) => text.startsWith(s, i));
-        if (number)
-            tokens.push({ kind: 'number', text: number[0], value: number[0], at: i });
-        else if (ident)
-            tokens.push({ kind: 'ident', text: ident[0], value: ident[0], at: i });
-        else if (c === '"')
-            tokens.push(readString(text, i));
-        else if (symbol)
-            tokens.push({ kind: 'symbol', text: symbol, value: symbol, at: i });
-        else
-            throw new ConditionError(`unexpected character '${c}' at character ${i + 1}`);
-        i += tokens[tokens.length - 1].text.length;
-    }
-    tokens.push({ kind: 'end', text: '', value: '', at: text.length });
-    return tokens;
-}
-/** A double-quoted string; the only escapes are \" and \\. */
-function readString(text, from) {
-    let value = '';
-    for (let i = from + 1; i < text.length; i++) {
-        const c = text[i];
-        if (c === '"')
-            return { kind: 'string', text: text.slice(from, i + 1), value, at: from };
-        if (c === '\\') {
-            const next = text[i + 1];
-            if (next !== '"' && next !== '\\') {
-                throw new ConditionError(`unsupported escape '\\${next ?? ''}' at character ${i + 1} (only \\" and \\\\)`);
-            }
-            value += next;
-            i++;
-        }
-        else
-            value += c;
-    }
-    throw new ConditionError(`unterminated string starting at character ${from + 1}`);
-}
-/** Parses a condition; throws ConditionError naming what is wrong and where. */
-function parseCondition(text, mode) {
-    if (text.trim() === '')
-        throw new ConditionError('empty condition');
-    return { mode, expr: new Parser(tokenize(text), mode).parse() };
-}
-class Parser {
-    tokens;
-    mode;
-    i = 0;
-    constructor(tokens, mode) {
-        this.tokens = tokens;
-        this.mode = mode;
-    }
-    parse() {
-        const expr = this.or();
-        if (this.peek().kind !== 'end')
-            throw new ConditionError(`unexpected ${show(this.peek())} at character ${this.peek().at + 1}`);
-        return expr;
-    }
-    peek(ahead = 0) {
-        return this.tokens[Math.min(this.i + ahead, this.tokens.length - 1)];
-    }
-    next() {
-        const t = this.peek();
-        if (t.kind !== 'end')
-            this.i++;
-        return t;
-    }
-    isKeyword(word, symbol) {
-        const t = this.peek();
-        return (t.kind === 'ident' && t.text.toLowerCase() === word) || (t.kind === 'symbol' && t.text === symbol);
-    }
-    unexpected(t, expected) {
-        return new ConditionError(`unexpected ${show(t)} at character ${t.at + 1}; expected ${expected}`);
-    }
-    expectSymbol(symbol, expected) {
-        const t = this.next();
-        if (t.kind !== 'symbol' || t.text !== symbol)
-            throw this.unexpected(t, expected);
-        return t;
-    }
-    or() {
-        let left = this.and();
-        while (this.isKeyword('or', '||')) {
-            this.next();
-            left = { kind: 'or', left, right: this.and() };
-        }
-        return left;
-    }
-    and() {
-        let left = this.unary();
-        while (this.isKeyword('and', '&&')) {
-            this.next();
-            left = { kind: 'and', left, right: this.unary() };
-        }
-        return left;
-    }
-    unary() {
-        const t = this.peek();
-        if (t.kind === 'ident' && t.text.toLowerCase() === 'not') {
-            this.next();
-            return { kind: 'not', operand: this.unary() };
-        }
-        if (t.kind === 'symbol' && t.text === '(') {
-            this.next();
-            const inner = this.or();
-            this.expectSymbol(')', "')'");
-            return inner;
-        }
-        return this.comparison();
-    }
-    comparison() {
-        const first = this.peek();
-        const left = this.operand();
-        const t = this.next();
-        if (t.kind !== 'symbol' || !COMPARISONS.includes(t.text)) {
-            const got = t.kind === 'end' ? '' : `, got ${show(t)}`;
-            throw new ConditionError(`expected an operator (<, <=, >, >=, ==, !=) after '${describeOperand(left)}' at character ${t.at + 1}${got}`);
-        }
-        const right = this.operand();
-        const compare = { kind: 'compare', op: t.text, left, right };
-        // A comparison of two numbers is constant: it would pass or fail whatever the metrics say.
-        if (left.kind === 'number' && right.kind === 'number') {
-            const data = this.mode === 'query' ? 'result' : 'a function such as ratio() or value()';
-            throw new ConditionError(`'${describeExpr(compare)}' at character ${first.at + 1} compares two numbers; one side must be ${data}`);
-        }
-        return compare;
-    }
-    operand() {
-        const t = this.peek();
-        if (t.kind === 'number' || (t.kind === 'symbol' && t.text === '-'))
-            return { kind: 'number', value: this.number('a number') };
-        if (t.kind === 'ident' && this.peek(1).kind === 'symbol' && this.peek(1).text === '(') {
-            if (this.mode === 'query') {
-                throw new ConditionError(`functions like ${t.text}() apply to metrics-url; with prometheus-url write them in metrics-query`);
-            }
-            return { kind: 'call', call: this.call() };
-        }
-        if (t.kind === 'ident' && t.text === 'result') {
-            if (this.mode === 'scrape') {
-                throw new ConditionError(`'result' at character ${t.at + 1} needs prometheus-url and metrics-query; with metrics-url use increase(), rate(), ratio(), quantile() or value()`);
-            }
-            this.next();
-            return { kind: 'result' };
-        }
-        if (this.mode === 'query')
-            throw this.unexpected(t, 'a number or result');
-        const hint = t.kind === 'ident' ? ` such as value(${t.text})` : '';
-        throw this.unexpected(t, `a number or a function${hint}`);
-    }
-    /** A number literal, optionally negative. `0 - n` keeps -0 out of the tree. */
-    number(expected) {
-        const t = this.next();
-        const negative = t.kind === 'symbol' && t.text === '-';
-        const digits = negative ? this.next() : t;
-        if (digits.kind !== 'number')
-            throw this.unexpected(digits, expected);
-        const value = Number(digits.text);
-        return negative ? 0 - value : value;
-    }
-    call() {
-        const name = this.next();
-        const fn = FUNCTIONS.find((f) => f === name.text);
-        if (!fn)
-            throw new ConditionError(`unknown function '${name.text}' (known: ${FUNCTIONS.join(', ')})`);
-        this.next(); // '('
-        let call;
-        if (fn === 'ratio') {
-            const numerator = this.selector(fn);
-            this.expectSymbol(',', "',' between ratio()'s two selectors, as in ratio(errors, total)");
-            call = { fn, numerator, denominator: this.selector(fn) };
-        }
-        else if (fn === 'quantile') {
-            const q = this.number('a number, the quantile, as in quantile(0.99, histogram)');
-            if (!(q >= 0 && q <= 1))
-                throw new ConditionError(`quantile must be between 0 and 1, got ${q}`);
-            this.expectSymbol(',', "',' after the quantile, as in quantile(0.99, histogram)");
-            call = { fn, q, selector: this.selector(fn) };
-        }
-        else {
-            call = { fn, selector: this.selector(fn) };
-        }
-        this.expectSymbol(')', `')' to close ${fn}()`);
-        return call;
-    }
-    selector(fn) {
-        const name = this.next();
-        if (name.kind !== 'ident')
-            throw this.unexpected(name, `a metric name in ${fn}()`);
-        const matchers = [];
-        if (this.peek().kind === 'symbol' && this.peek().text === '{') {
-            this.next();
-            while (!(this.peek().kind === 'symbol' && this.peek().text === '}')) {
-                matchers.push(this.matcher(fn));
-                const sep = this.peek();
-                if (sep.kind === 'symbol' && sep.text === ',')
-                    this.next();
-                else if (!(sep.kind === 'symbol' && sep.text === '}'))
-                    throw this.unexpected(sep, "',' or '}'");
-            }
-            this.next();
-        }
-        return { name: name.text, matchers };
-    }
-    matcher(fn) {
-        const label = this.next();
-        if (label.kind !== 'ident')
-            throw this.unexpected(label, "a label name or '}'");
-        if (!LABEL_NAME.test(label.text))
-            throw new ConditionError(`invalid label name '${label.text}' at character ${label.at + 1}`);
-        if (fn === 'quantile' && label.text === 'le') {
-            throw new ConditionError(`quantile() groups buckets by le itself; remove the le matcher at character ${label.at + 1}`);
-        }
-        const op = this.next();
-        if (op.kind !== 'symbol' || !MATCH_OPS.includes(op.text))
-            throw this.unexpected(op, `=, !=, =~ or !~ after label '${label.text}'`);
-        const value = this.next();
-        if (value.kind !== 'string')
-            throw this.unexpected(value, 'a double-quoted string');
-        if (op.text === '=~' || op.text === '!~') {
-            try {
-                anchoredRegex(value.value);
-            }
-            catch (error) {
-                const why = error.message.split(': ').at(-1);
-                throw new ConditionError(`invalid regex ${value.text} for label '${label.text}' at character ${value.at + 1}: ${why}`);
-            }
-        }
-        return { label: label.text, op: op.text, value: value.value };
-    }
-}
-function show(t) {
-    return t.kind === 'end' ? 'end of condition' : `'${t.text}'`;
-}
-// ---------------------------------------------------------------------------------------------
-// Canonical text: parseCondition(describeCondition(c), c.mode) gives back c.
-// ---------------------------------------------------------------------------------------------
-function describeCondition(c) {
-    return describeExpr(c.expr);
-}
-function describeExpr(e) {
-    switch (e.kind) {
-        case 'or':
-            // Parsing groups to the left, so only a right-hand `or` needs its parentheses back.
-            return `${describeExpr(e.left)} or ${condition_parse_group(e.right, e.right.kind === 'or')}`;
-        case 'and':
-            return `${condition_parse_group(e.left, e.left.kind === 'or')} and ${condition_parse_group(e.right, e.right.kind !== 'compare' && e.right.kind !== 'not')}`;
-        case 'not':
-            return `not ${condition_parse_group(e.operand, e.operand.kind === 'or' || e.operand.kind === 'and')}`;
-        case 'compare':
-            return `${describeOperand(e.left)} ${e.op} ${describeOperand(e.right)}`;
-    }
-}
-function condition_parse_group(e, parenthesise) {
-    return parenthesise ? `(${describeExpr(e)})` : describeExpr(e);
-}
-function describeOperand(o) {
-    if (o.kind === 'number')
-        return String(o.value);
-    if (o.kind === 'result')
-        return 'result';
-    return describeCall(o.call);
-}
-function describeCall(call) {
-    switch (call.fn) {
-        case 'ratio':
-            return `ratio(${formatSelector(call.numerator)}, ${formatSelector(call.denominator)})`;
-        case 'quantile':
-            return `quantile(${call.q}, ${formatSelector(call.selector)})`;
-        default:
-            return `${call.fn}(${formatSelector(call.selector)})`;
-    }
-}
-/** Each distinct call of the condition, in order of appearance, as [canonical text, call]. */
-function callsOf(c) {
-    const found = new Map();
-    const visit = (e) => {
-        if (e.kind === 'not')
-            visit(e.operand);
-        else if (e.kind === 'compare') {
-            for (const o of [e.left, e.right])
-                if (o.kind === 'call')
-                    found.set(describeCall(o.call), o.call);
-        }
-        else {
-            visit(e.left);
-            visit(e.right);
-        }
-    };
-    visit(c.expr);
-    return [...found];
-}
-/** The canonical text of each distinct call, in order: the keys of a scrape evaluation's values. */
-function conditionCalls(c) {
-    return callsOf(c).map(([text]) => text);
-}
-
-;// CONCATENATED MODULE: ./lib/analysis/histogram.js
-// Prometheus' histogram_quantile over cumulative buckets (its BucketQuantile), so that a condition
-// like quantile(0.99, http_request_duration_seconds) < 0.5 means what it means in PromQL.
-/**
- * The q-quantile estimated from cumulative buckets: linear interpolation inside the bucket the rank
- * falls in (the first bucket starts at 0); a rank in the +Inf bucket returns the previous bucket's
- * upper bound. NaN when there are no observations, fewer than two buckets or no +Inf bucket.
- */
-function histogramQuantile(q, buckets) {
-    if (Number.isNaN(q))
-        return NaN;
-    if (q < 0)
-        return -Infinity;
-    if (q > 1)
-        return Infinity;
-    const sorted = coalesce(buckets);
-    if (sorted.length < 2 || sorted[sorted.length - 1].le !== Infinity)
-        return NaN;
-    const observations = sorted[sorted.length - 1].count;
-    if (!(observations > 0))
-        return NaN;
-    let rank = q * observations;
-    // First bucket (the +Inf one excluded) whose cumulative count reaches the rank.
-    let b = sorted.findIndex((bucket, i) => i < sorted.length - 1 && bucket.count >= rank);
-    if (b === -1)
-        b = sorted.length - 1;
-    if (b === sorted.length - 1)
-        return sorted[sorted.length - 2].le;
-    if (b === 0 && sorted[0].le <= 0)
-        return sorted[0].le;
-    let start = 0;
-    const end = sorted[b].le;
-    let count = sorted[b].count;
-    if (b > 0) {
-        start = sorted[b - 1].le;
-        count -= sorted[b - 1].count;
-        rank -= sorted[b - 1].count;
-    }
-    // Only q = 0 over an empty first bucket gets here with count 0 (Prometheus would divide 0 by 0).
-    if (count === 0)
-        return start;
-    // Clamped: rounding must not push the top of one bucket past the start of the next (monotone in q).
-    return Math.min(end, start + (end - start) * (rank / count));
-}
-/** Sorted by le, equal bounds summed, counts made non-decreasing (scrapes are not atomic). */
-function coalesce(buckets) {
-    const sorted = [...buckets].filter((b) => !Number.isNaN(b.le)).sort((a, b) => a.le - b.le);
-    const out = [];
-    for (const bucket of sorted) {
-        const last = out[out.length - 1];
-        if (last && last.le === bucket.le)
-            last.count += bucket.count;
-        else
-            out.push({ le: bucket.le, count: bucket.count });
-    }
-    for (let i = 1; i < out.length; i++)
-        out[i].count = Math.max(out[i].count, out[i - 1].count);
-    return out;
-}
-/** Reads an `le` label: a number or `+Inf`; NaN when it is neither. */
-function parseLe(text) {
-    const t = text.trim();
-    if (t === '+Inf' || t === 'Inf' || t === 'inf' || t === '+inf')
-        return Infinity;
-    if (t === '')
-        return NaN;
-    return Number(t);
-}
-
-;// CONCATENATED MODULE: ./lib/analysis/condition.js
-// Evaluating a parsed success-condition against one reading: a Prometheus query's series, or a
-// window of two scrapes. Pure; the parser is in condition-parse.ts.
-
-
-
-
-// A detail line names at most this many series; the values record keeps them all.
-const DETAIL_SERIES_MAX = 10;
-/** A value for a log line: 4 decimals (`0.1200`), exponent below 0.001, `NaN`, `+Inf`, `-Inf`. */
-function condition_formatValue(v) {
-    if (Number.isNaN(v))
-        return 'NaN';
-    if (v === Infinity)
-        return '+Inf';
-    if (v === -Infinity)
-        return '-Inf';
-    if (v !== 0 && Math.abs(v) < 0.001)
-        return v.toExponential(2);
-    return v.toFixed(4);
-}
-/**
- * `result` is each series' value, and the condition must hold for every series: a canary reported
- * as several series passes only if each of them does. No series, NaN or ±Inf is no data.
- */
-function evaluateQuery(c, series) {
-    if (c.mode !== 'query')
-        throw new Error('evaluateQuery needs a condition parsed for a Prometheus query');
-    if (series.length === 0)
-        return { outcome: 'no-data', values: {}, detail: 'the query returned no data' };
-    const single = series.length === 1 && Object.keys(series[0].labels).length === 0;
-    const named = series.map((s) => ({ name: single ? 'result' : `result${formatLabels(s.labels)}`, value: s.value }));
-    const values = finiteValues(named);
-    const bad = named.find((n) => !Number.isFinite(n.value));
-    if (bad)
-        return { outcome: 'no-data', values, detail: `the query returned ${condition_formatValue(bad.value)} for ${bad.name}` };
-    const failing = named.filter((n) => !holds(c.expr, () => n.value));
-    const outcome = failing.length === 0 ? 'pass' : 'fail';
-    const which = failing.length > 0 && named.length > 1 ? ` for ${listNames(failing.map((n) => n.name))}` : '';
-    return { outcome, values, detail: `${listValues(named)} (condition ${describeCondition(c)}: ${outcome}${which})` };
-}
-/** Each call measured over the window; no data for any of them makes the reading no data. */
-function evaluateScrape(c, window) {
-    if (c.mode !== 'scrape')
-        throw new Error('evaluateScrape needs a condition parsed for a scraped endpoint');
-    const measured = new Map();
-    const missing = [];
-    for (const [text, call] of callsOf(c)) {
-        const m = measure(call, window);
-        if (typeof m === 'string')
-            missing.push(m);
-        else if (!Number.isFinite(m))
-            missing.push(`${text} is ${condition_formatValue(m)}`);
-        else
-            measured.set(text, m);
-    }
-    const named = [...measured].map(([name, value]) => ({ name, value }));
-    const values = Object.fromEntries(measured);
-    if (missing.length > 0)
-        return { outcome: 'no-data', values, detail: missing.join('; ') };
-    const value = (o) => (o.kind === 'call' ? (measured.get(describeCall(o.call)) ?? NaN) : NaN);
-    const outcome = holds(c.expr, value) ? 'pass' : 'fail';
-    return { outcome, values, detail: `${listValues(named)} (condition ${describeCondition(c)}: ${outcome})` };
-}
-/** A call's value over the window, or why there is none. */
-function measure(call, window) {
-    switch (call.fn) {
-        case 'increase':
-        case 'rate': {
-            const inc = increase(call.selector, window);
-            // A metric absent from the endpoint is more likely a typo than zero: no data.
-            if (!inc.named)
-                return noSeries(call.selector);
-            if (call.fn === 'increase')
-                return inc.value;
-            return window.seconds > 0 ? inc.value / window.seconds : `${describeCall(call)}: the window has no length`;
-        }
-        case 'ratio': {
-            const num = increase(call.numerator, window);
-            const den = increase(call.denominator, window);
-            // A labelled counter appears only when first counted: no 5xx series yet means no errors.
-            if (!num.named)
-                return noSeries(call.numerator);
-            if (!den.named)
-                return noSeries(call.denominator);
-            if (den.value === 0)
-                return `${describeCall(call)}: no traffic in the window (increase(${formatSelector(call.denominator)}) = 0)`;
-            return num.value / den.value;
-        }
-        case 'quantile':
-            return quantile(call, window);
-        case 'value':
-            return endSum(call.selector, window) ?? noSeries(call.selector);
-    }
-}
-function quantile(call, window) {
-    const selector = { name: `${call.selector.name}_bucket`, matchers: call.selector.matchers };
-    const series = seriesIncreases(selector, window);
-    if (series.length === 0)
-        return noSeries(selector);
-    // Buckets of every matching series, summed by bound (le), as sum by (le) (increase(...)) does.
-    const byLe = new Map();
-    for (const s of series) {
-        const le = parseLe(s.labels.le ?? '');
-        if (!Number.isNaN(le))
-            byLe.set(le, (byLe.get(le) ?? 0) + s.increase);
-    }
-    const buckets = [...byLe].map(([le, count]) => ({ le, count }));
-    const value = histogramQuantile(call.q, buckets);
-    if (!Number.isNaN(value))
-        return value;
-    if (!byLe.has(Infinity))
-        return `${describeCall(call)}: ${formatSelector(selector)} has no le="+Inf" bucket`;
-    if (byLe.get(Infinity) === 0)
-        return `${describeCall(call)}: no observations in the window`;
-    return `${describeCall(call)} is NaN`;
-}
-function noSeries(selector) {
-    return `no series match ${formatSelector(selector)}`;
-}
-/** Whether the condition holds, `measured` giving the value of `result` or of a call. */
-function holds(e, measured) {
-    switch (e.kind) {
-        case 'or':
-            return holds(e.left, measured) || holds(e.right, measured);
-        case 'and':
-            return holds(e.left, measured) && holds(e.right, measured);
-        case 'not':
-            return !holds(e.operand, measured);
-        case 'compare': {
-            const value = (o) => (o.kind === 'number' ? o.value : measured(o));
-            return compare(e.op, value(e.left), value(e.right));
-        }
-    }
-}
-function compare(op, a, b) {
-    switch (op) {
-        case '<':
-            return a < b;
-        case '<=':
-            return a <= b;
-        case '>':
-            return a > b;
-        case '>=':
-            return a >= b;
-        case '==':
-            return a === b;
-        case '!=':
-            return a !== b;
-    }
-}
-function finiteValues(named) {
-    return Object.fromEntries(named.filter((n) => Number.isFinite(n.value)).map((n) => [n.name, n.value]));
-}
-function listValues(named) {
-    const shown = named.slice(0, DETAIL_SERIES_MAX).map((n) => `${n.name} = ${condition_formatValue(n.value)}`);
-    if (named.length > DETAIL_SERIES_MAX)
-        shown.push(`… ${named.length - DETAIL_SERIES_MAX} more`);
-    return shown.join(', ');
-}
-function listNames(names) {
-    const shown = names.slice(0, DETAIL_SERIES_MAX);
-    if (names.length > DETAIL_SERIES_MAX)
-        shown.push(`… ${names.length - DETAIL_SERIES_MAX} more`);
-    return shown.join(', ');
-}
-
-;// CONCATENATED MODULE: ./lib/analysis/baseline.js
-// compare: baseline — the canary's values judged against the stable service's, measured over the
-// same window. Lower is better (error ratios, latencies): the canary may be worse by a tolerance.
-
-const DEFAULT_TOLERANCE = '20%+0.01';
-const baseline_NUMBER = String.raw `(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`;
-const TOLERANCE = new RegExp(String.raw `^(?:(${baseline_NUMBER})\s*%)?\s*(?:\+\s*(${baseline_NUMBER}))?$`);
-/**
- * Parses `baseline-tolerance`: `<relative>%`, `+<absolute>` or `<relative>%+<absolute>`, e.g. 20%,
- * +0.01, 20%+0.01. Throws an Error with a short message on anything else.
- */
-function parseTolerance(text) {
-    const t = text.trim();
-    if (t === '')
-        throw new Error('the tolerance is empty');
-    const match = TOLERANCE.exec(t);
-    if (!match || (match[1] === undefined && match[2] === undefined)) {
-        // A bare number could mean either; make the writer say which.
-        if (new RegExp(`^${baseline_NUMBER}$`).test(t))
-            throw new Error(`write ${t}% for a relative margin or +${t} for an absolute one`);
-        throw new Error(`'${t}' is not <relative>%, +<absolute> or <relative>%+<absolute>`);
-    }
-    return { relative: match[1] === undefined ? 0 : Number(match[1]) / 100, absolute: match[2] === undefined ? 0 : Number(match[2]) };
-}
-/** The tolerance as the input writes it, e.g. `20%+0.01`. */
-function describeTolerance(tolerance) {
-    const relative = tolerance.relative !== 0 ? `${Number((tolerance.relative * 100).toPrecision(12))}%` : '';
-    const absolute = tolerance.absolute !== 0 || relative === '' ? `+${tolerance.absolute}` : '';
-    return relative + absolute;
-}
-/** The highest canary value accepted against a stable value. */
-function baselineLimit(stable, tolerance) {
-    return stable * (1 + tolerance.relative) + tolerance.absolute;
-}
-/**
- * Each canary value against the stable's value under the same key: passes when canary ≤ limit.
- * A key the stable lacks, or a value that is not a finite number on either side, is no data
- * (unless another key fails).
- */
-function compareToBaseline(canary, stable, tolerance) {
-    const keys = Object.keys(canary);
-    if (keys.length === 0)
-        return { outcome: 'no-data', values: {}, detail: 'baseline: no canary value to compare' };
-    const values = {};
-    const lines = [];
-    let noData = false;
-    let failed = false;
-    for (const key of keys) {
-        const c = canary[key];
-        const s = stable[key];
-        if (Number.isFinite(c))
-            values[`canary ${key}`] = c;
-        if (s !== undefined && Number.isFinite(s))
-            values[`stable ${key}`] = s;
-        if (!Number.isFinite(c) || s === undefined || !Number.isFinite(s)) {
-            noData = true;
-            lines.push(`${key}: canary ${condition_formatValue(c)} vs stable ${s === undefined ? 'no data' : condition_formatValue(s)}: no data`);
-            continue;
-        }
-        const limit = baselineLimit(s, tolerance);
-        const pass = c <= limit;
-        if (!pass)
-            failed = true;
-        lines.push(`${key}: canary ${condition_formatValue(c)} vs stable ${condition_formatValue(s)} (limit ${condition_formatValue(limit)}): ${pass ? 'pass' : 'fail'}`);
-    }
-    // A definite failure outweighs a key without data, as it does when readings are combined.
-    return { outcome: failed ? 'fail' : noData ? 'no-data' : 'pass', values, detail: lines.join('; ') };
-}
-
-;// CONCATENATED MODULE: ./lib/analysis/placeholders.js
-// {{canary}} and {{stable}} in a query or condition stand for service names known only at run time:
-// the canary (or preview) companion and the service it will replace.
-const PLACEHOLDER = /\{\{\s*(canary|stable)\s*\}\}/g;
-function fillPlaceholders(text, names) {
-    return text.replace(PLACEHOLDER, (_all, which) => names[which]);
-}
-function hasPlaceholder(text, which) {
-    return [...text.matchAll(PLACEHOLDER)].some((m) => m[1] === which);
-}
-/** Any other {{…}} is a typo that would otherwise reach Prometheus as text. */
-function unknownPlaceholder(text) {
-    return /\{\{\s*(?!(?:canary|stable)\s*\}\})[^}]*\}\}/.exec(text)?.[0];
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/canary-plan.js
-// The canary plan is data, like the rolling plan: traffic shares turned into replica counts. The
-// stable service keeps all its replicas and a canary companion runs beside it, so the share a step
-// really gets is canary / (stable + canary): a 10% step over 3 stable replicas is 1 canary = 25%.
-const STEPS_FORM = 'percentages above 0% and below 100% in increasing order, such as 10%,50%';
-const PERCENT = /^(\d+(?:\.\d+)?|\.\d+)%$/;
-/**
- * Parses `canary-steps`: percentages separated by commas or new lines (blank entries ignored).
- * Throws an Error whose message says what is expected and which entry is wrong.
- */
-function parseCanarySteps(text) {
-    const entries = text
-        .split(/[,\n]/)
-        .map((e) => e.trim())
-        .filter((e) => e !== '');
-    if (entries.length === 0)
-        throw new Error(`${STEPS_FORM}; there is no step`);
-    const steps = [];
-    entries.forEach((entry, i) => {
-        const at = `entry ${i + 1} (${entry})`;
-        const match = PERCENT.exec(entry.replace(/\s+%$/, '%'));
-        if (!match)
-            throw new Error(`${STEPS_FORM}; ${at} is not a percentage`);
-        const weight = Number(match[1]);
-        if (weight <= 0)
-            throw new Error(`${STEPS_FORM}; ${at} is not above 0%`);
-        // 100% is not a step: promotion follows the last step anyway.
-        if (weight >= 100)
-            throw new Error(`${STEPS_FORM}; ${at} is not below 100% (promotion follows the last step)`);
-        const previous = steps[steps.length - 1];
-        if (previous !== undefined && weight <= previous)
-            throw new Error(`${STEPS_FORM}; ${at} is not above the step before it (${previous}%)`);
-        steps.push(weight);
-    });
-    return steps;
-}
-/** The canary's share of all replicas, in percent (0 when there are none). */
-function realisedShare(canary, stable) {
-    const total = canary + stable;
-    return total <= 0 ? 0 : (100 * canary) / total;
-}
-/**
- * The fewest canary replicas (at least 1) whose share beside `stable` replicas reaches the weight:
- * c ≥ weight·stable / (100 − weight). Checked with realisedShare itself so that rounding cannot
- * make the answer disagree with the share reported.
- */
-function canaryReplicas(weightPercent, stable) {
-    const s = Math.max(0, stable);
-    if (!(weightPercent > 0))
-        return 1;
-    if (weightPercent >= 100)
-        throw new Error(`a canary weight must be below 100%, got ${weightPercent}%`);
-    let c = Math.max(1, Math.ceil((weightPercent * s) / (100 - weightPercent)));
-    while (c > 1 && realisedShare(c - 1, s) >= weightPercent)
-        c--;
-    while (realisedShare(c, s) < weightPercent)
-        c++;
-    return c;
-}
-function planCanary(args) {
-    const of = args.steps.length;
-    return {
-        strategy: 'canary',
-        target: args.target,
-        canary: args.canary,
-        from: args.from,
-        to: args.to,
-        stable: args.stable,
-        // Two steps with the same replica count stay two steps: each is analysed again.
-        steps: args.steps.map((weight, i) => {
-            const replicas = canaryReplicas(weight, args.stable);
-            return { kind: 'canary', index: i + 1, of, weight, replicas, share: realisedShare(replicas, args.stable) };
-        })
-    };
-}
-/** A percentage for a log line: at most one decimal (16.7%, 25%). */
-function formatPercent(value) {
-    return `${Number(value.toFixed(1))}%`;
-}
-/** Human-readable lines for logs and dry-run. */
-function describeCanaryPlan(plan) {
-    const lines = [
-        `Canary of ${plan.target}: ${plan.steps.length} step(s) with ${plan.canary} beside ${plan.stable} stable replica(s), then promotion`,
-        `  from ${plan.from}`,
-        `  to   ${plan.to}`
-    ];
-    for (const step of plan.steps) {
-        lines.push(`  ${step.index}. canary ${formatPercent(step.weight)} → ${step.replicas} replica(s) beside ${plan.stable} stable = ${formatPercent(step.share)} of traffic, then analyse`);
-    }
-    lines.push(`  ${plan.steps.length + 1}. promote: roll ${plan.target} to the new release, then remove ${plan.canary}`);
-    return lines;
-}
-
-;// CONCATENATED MODULE: ./lib/config/parse-strategy.js
-// The progressive-delivery inputs: strategy, canary steps, blue-green preview, and the metric gate.
-// Pure like parse-config.ts: the first bad input throws an InputError, before anything is touched.
-
-
-
-
-
-
-// Any names will do to check a condition's syntax; the real ones are filled in at run time.
-const SAMPLE_NAMES = { canary: 'app-canary', stable: 'app' };
-// Argo Rollouts' default: a metrics source that fails this many times in a row fails the analysis.
-const CONSECUTIVE_ERROR_LIMIT = 4;
-function parseStrategyInputs(inputs) {
-    const strategy = parseStrategy(inputs.strategy);
-    const canarySteps = parseSteps(inputs['canary-steps']);
-    const previewUrl = parseHttpUrl('preview-url', inputs['preview-url']);
-    const scaleDownDelayMs = parseDuration('scale-down-delay', inputs['scale-down-delay'], { allowZero: true });
-    if (previewUrl && strategy !== 'blue-green')
-        throw new InputError('preview-url', inputs['preview-url'], 'empty unless strategy is blue-green');
-    const analysis = parseAnalysis(inputs, strategy);
-    const config = { strategy, canarySteps, scaleDownDelayMs };
-    if (previewUrl)
-        config.previewUrl = previewUrl;
-    if (analysis)
-        config.analysis = analysis;
-    return config;
-}
-function parseStrategy(value) {
-    const text = value.trim();
-    if (text === 'rolling' || text === 'canary' || text === 'blue-green')
-        return text;
-    throw new InputError('strategy', value, 'rolling, canary or blue-green');
-}
-function parseSteps(value) {
-    try {
-        return parseCanarySteps(value);
-    }
-    catch (error) {
-        throw new InputError('canary-steps', value, error.message);
-    }
-}
-function parseHttpUrl(input, value) {
-    const text = value.trim();
-    if (text === '')
-        return undefined;
-    const url = URL.parse(text);
-    if (url === null || !['http:', 'https:'].includes(url.protocol) || url.hostname === '') {
-        throw new InputError(input, value, 'an http:// or https:// URL such as http://127.0.0.1:8080/health');
-    }
-    return url;
-}
-function parseAnalysis(inputs, strategy) {
-    const source = parseSource(inputs);
-    const condition = inputs['success-condition'].trim();
-    const compare = inputs.compare.trim();
-    if (compare !== 'none' && compare !== 'baseline')
-        throw new InputError('compare', inputs.compare, 'none or baseline');
-    const noData = inputs['no-data'].trim();
-    if (noData !== 'fail' && noData !== 'inconclusive' && noData !== 'pass')
-        throw new InputError('no-data', inputs['no-data'], 'fail, inconclusive or pass');
-    const intervalMs = parseDuration('analysis-interval', inputs['analysis-interval']);
-    const durationMs = parseDuration('analysis-duration', inputs['analysis-duration']);
-    const failureLimit = parseCount('failure-limit', inputs['failure-limit']);
-    const inconclusiveLimit = parseCount('inconclusive-limit', inputs['inconclusive-limit']);
-    const tolerance = parseBaselineTolerance(inputs['baseline-tolerance']);
-    if (!source) {
-        // A condition with nothing to measure would never be checked: say so rather than pass.
-        if (condition)
-            throw new InputError('success-condition', condition, 'empty unless prometheus-url or metrics-url is set');
-        if (compare === 'baseline')
-            throw new InputError('compare', compare, 'none unless prometheus-url or metrics-url is set');
-        return undefined;
-    }
-    if (durationMs < intervalMs) {
-        throw new InputError('analysis-duration', inputs['analysis-duration'], `a duration at least as long as analysis-interval (${inputs['analysis-interval'].trim()})`);
-    }
-    if (compare === 'baseline' && strategy !== 'canary') {
-        throw new InputError('compare', compare, 'none unless strategy is canary (a baseline needs stable replicas serving beside the new ones)');
-    }
-    if (!condition && compare !== 'baseline') {
-        throw new InputError('success-condition', '', 'a condition such as result < 0.01 (or compare: baseline), since a metrics source is set');
-    }
-    const text = source.kind === 'prometheus' ? source.query : condition;
-    if (compare === 'baseline' && !hasPlaceholder(text, 'canary')) {
-        const input = source.kind === 'prometheus' ? 'metrics-query' : 'success-condition';
-        throw new InputError(input, text, 'a query with {{canary}} where the service name goes, so that it can be run for the canary and for the stable service');
-    }
-    if (condition)
-        checkCondition(condition, source.kind === 'prometheus' ? 'query' : 'scrape');
-    const analysis = {
-        source,
-        intervalMs,
-        durationMs,
-        limits: { failureLimit, inconclusiveLimit, consecutiveErrorLimit: CONSECUTIVE_ERROR_LIMIT },
-        noData: noData
-    };
-    if (condition)
-        analysis.condition = condition;
-    if (compare === 'baseline')
-        analysis.baseline = tolerance;
-    return analysis;
-}
-function parseSource(inputs) {
-    const prometheus = parseHttpUrl('prometheus-url', inputs['prometheus-url']);
-    const scrape = parseHttpUrl('metrics-url', inputs['metrics-url']);
-    const query = inputs['metrics-query'].trim();
-    if (prometheus && scrape)
-        throw new InputError('metrics-url', inputs['metrics-url'], 'empty when prometheus-url is set (use one metrics source)');
-    if (query && !prometheus)
-        throw new InputError('metrics-query', query, 'empty unless prometheus-url is set (with metrics-url, write the measure in success-condition)');
-    if (scrape)
-        return { kind: 'scrape', url: scrape };
-    if (!prometheus)
-        return undefined;
-    if (!query)
-        throw new InputError('metrics-query', '', 'a PromQL query, since prometheus-url is set');
-    const unknown = unknownPlaceholder(query);
-    if (unknown)
-        throw new InputError('metrics-query', query, `only {{canary}} and {{stable}} as placeholders (found ${unknown})`);
-    return { kind: 'prometheus', url: prometheus, query };
-}
-function checkCondition(condition, mode) {
-    const unknown = unknownPlaceholder(condition);
-    if (unknown)
-        throw new InputError('success-condition', condition, `only {{canary}} and {{stable}} as placeholders (found ${unknown})`);
-    try {
-        parseCondition(fillPlaceholders(condition, SAMPLE_NAMES), mode);
-    }
-    catch (error) {
-        if (!(error instanceof ConditionError))
-            throw error;
-        const form = mode === 'query' ? 'a condition on result, such as result < 0.01' : 'a condition such as ratio(http_requests_total{code=~"5.."}, http_requests_total) < 0.01';
-        throw new InputError('success-condition', condition, `${form} (${error.message})`);
-    }
-}
-function parseBaselineTolerance(value) {
-    try {
-        return parseTolerance(value.trim());
-    }
-    catch (error) {
-        throw new InputError('baseline-tolerance', value, `a relative and/or absolute margin such as 20%, +0.01 or 20%+0.01 (${error.message})`);
-    }
-}
-function parseCount(input, value) {
-    const text = value.trim();
-    if (/^\d{1,6}$/.test(text))
-        return Number(text);
-    throw new InputError(input, value, 'a whole number, 0 or more');
-}
-
-;// CONCATENATED MODULE: ./lib/docker/image-ref.js
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const HOST = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])`;
-const DOMAIN = new RegExp(`^${HOST}(?::[0-9]+)?$`);
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
-// The reference library's limit on the whole name (domain and path).
-const NAME_MAX = 255;
-/** True for a valid tag: a word character, then up to 127 word characters, `.` or `-`. */
-function isValidTag(tag) {
-    return TAG.test(tag);
-}
-/** True for `sha256:` followed by 64 lowercase hex digits. */
-function isValidDigest(digest) {
-    return DIGEST.test(digest);
-}
-/** Parses `[host[:port]/]path[:tag][@sha256:hex]`; undefined when it is not a valid reference. */
-function parseImageRef(text) {
-    let rest = text;
-    let digest;
-    const at = rest.indexOf('@');
-    if (at >= 0) {
-        digest = rest.slice(at + 1);
-        rest = rest.slice(0, at);
-        if (!isValidDigest(digest))
-            return undefined;
-    }
-    let tag;
-    // A tag follows the last ':' only when no '/' comes after it; otherwise that ':' is a port.
-    const colon = rest.lastIndexOf(':');
-    if (colon > rest.lastIndexOf('/')) {
-        tag = rest.slice(colon + 1);
-        rest = rest.slice(0, colon);
-        if (!isValidTag(tag))
-            return undefined;
-    }
-    if (!isValidRepository(rest))
-        return undefined;
-    const ref = { repository: rest };
-    if (tag !== undefined)
-        ref.tag = tag;
-    if (digest !== undefined)
-        ref.digest = digest;
-    return ref;
-}
-function isValidRepository(name) {
-    if (name.length === 0 || name.length > NAME_MAX)
-        return false;
-    const parts = name.split('/');
-    const [first, ...others] = parts;
-    const path = hasDomain(name) ? others : parts;
-    if (path.length === 0)
-        return false;
-    if (hasDomain(name) && !DOMAIN.test(first))
-        return false;
-    return path.every((part) => PATH_COMPONENT.test(part));
-}
-/**
- * Docker's rule for telling a registry host from a path: the first component is a host when more
- * components follow and it has a '.' or ':', is `localhost`, or has an uppercase letter.
- */
-function hasDomain(repository) {
-    const slash = repository.indexOf('/');
-    if (slash < 0)
-        return false;
-    const first = repository.slice(0, slash);
-    return /[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase();
-}
-/** `repository[:tag][@digest]`. */
-function formatImageRef(ref) {
-    return `${ref.repository}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
-}
-/** `repository@sha256:…`: what a rollout deploys. Accepts the digest with or without `sha256:`. */
-function withDigest(repository, digest) {
-    return `${repository}@${digest.startsWith('sha256:') ? digest : `sha256:${digest}`}`;
-}
-/** The registry host to authenticate against: the domain, or `docker.io` for Docker Hub names. */
-function registryHost(repository) {
-    return hasDomain(repository) ? repository.slice(0, repository.indexOf('/')) : 'docker.io';
-}
-
-;// CONCATENATED MODULE: ./lib/config/parse-config.js
-// Inputs (raw strings) → Config (typed, checked). Pure: reads only its arguments, and throws an
-// InputError for the first bad input, before anything touches the target.
-
-
-
-
-
-
-const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
-const DOCKER_HOST_FORM = 'unix:///path/to/docker.sock, tcp://host[:port] or ssh://user@host[:port]';
-const IMAGE_FORM = 'an image reference such as ghcr.io/owner/app, app:1.0 or 127.0.0.1:5000/app@sha256:<64 hex> (lowercase repository)';
-const BOOLEAN_FORM = 'true or false';
-function parseConfig(inputs, env) {
-    const dockerHost = parseDockerHost(inputs, env);
-    const context = inputs.context.trim() || undefined;
-    const image = parseImage(inputs, env, context);
-    const tags = parseTags(inputs.tags);
-    const dockerfile = parseDockerfile(inputs.dockerfile);
-    const buildArgs = parseBuildArgs(inputs['build-args']);
-    const push = parseBoolean('push', inputs.push);
-    const registryAuth = parseRegistryAuth(inputs, image);
-    const service = parseService(inputs.service);
-    const strategyConfig = parseStrategyInputs(inputs);
-    const batchSize = parseBatchSize(inputs['batch-size']);
-    const health = parseHealth(inputs);
-    const monitorMs = parseDuration('monitor', inputs.monitor, { allowZero: true });
-    const deadlineMs = parseDuration('deadline', inputs.deadline);
-    const timeoutMs = parseDuration('timeout', inputs.timeout);
-    const autoRollback = parseBoolean('auto-rollback', inputs['auto-rollback']);
-    const dryRun = parseBoolean('dry-run', inputs['dry-run']);
-    const config = {
-        dockerHost, image, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
-        monitorMs, deadlineMs, timeoutMs, autoRollback, dryRun
-    };
-    if (context !== undefined)
-        config.context = context;
-    if (registryAuth !== undefined)
-        config.registryAuth = registryAuth;
-    if (service !== undefined)
-        config.service = service;
-    if (health !== undefined)
-        config.health = health;
-    return config;
-}
-// ── where ──────────────────────────────────────────────────────────────────────────────────────
-const parse_config_HOST = '((?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\])';
-const TCP_HOST = new RegExp(`^tcp://${parse_config_HOST}(?::(\\d{1,5}))?/?$`);
-const SSH_HOST = new RegExp(`^ssh://(?:([A-Za-z0-9._][A-Za-z0-9._-]*)@)?${parse_config_HOST}(?::(\\d{1,5}))?/?$`);
-function parseDockerHost(inputs, env) {
-    const value = inputs['docker-host'].trim() || env.DOCKER_HOST?.trim() || DEFAULT_DOCKER_HOST;
-    const scheme = /^([a-z]+):\/\//.exec(value)?.[1];
-    if (scheme !== 'unix' && scheme !== 'tcp' && scheme !== 'ssh')
-        throw new InputError('docker-host', value, DOCKER_HOST_FORM);
-    const tls = parseTls(inputs);
-    // TLS and SSH material only make sense with their scheme; set with another, the docker-host
-    // input was most likely forgotten, and we would silently talk to the wrong daemon.
-    if (scheme !== 'tcp' && tls !== undefined) {
-        const name = inputs['tls-ca'] ? 'tls-ca' : inputs['tls-cert'] ? 'tls-cert' : 'tls-key';
-        throw new InputError(name, inputs[name], 'empty unless docker-host is tcp://host[:port]');
-    }
-    if (scheme !== 'ssh') {
-        for (const name of ['ssh-private-key', 'ssh-known-hosts']) {
-            if (inputs[name])
-                throw new InputError(name, inputs[name], 'empty unless docker-host is ssh://user@host[:port]');
-        }
-    }
-    if (scheme === 'unix') {
-        const socketPath = /^unix:\/\/(\/\S*[^/\s])$/.exec(value)?.[1];
-        if (socketPath === undefined)
-            throw new InputError('docker-host', value, DOCKER_HOST_FORM);
-        return { kind: 'unix', socketPath };
-    }
-    if (scheme === 'tcp') {
-        const match = TCP_HOST.exec(value);
-        if (!match)
-            throw new InputError('docker-host', value, DOCKER_HOST_FORM);
-        const host = unbracket(match[1]);
-        return tls ? { kind: 'tcp', host, port: parsePort(value, match[2], 2376), tls } : { kind: 'tcp', host, port: parsePort(value, match[2], 2375) };
-    }
-    return parseSshHost(inputs, value);
-}
-function parseSshHost(inputs, value) {
-    const match = SSH_HOST.exec(value);
-    if (!match)
-        throw new InputError('docker-host', value, DOCKER_HOST_FORM);
-    if (match[1] === undefined)
-        throw new InputError('docker-host', value, 'ssh://user@host[:port] (the user is required)');
-    const privateKey = pemText(inputs['ssh-private-key']);
-    if (!privateKey) {
-        throw new InputError('ssh-private-key', '', 'a private key (the contents, not a path): it is required with ssh:// in docker-host');
-    }
-    if (!/PRIVATE KEY-----|^PuTTY-User-Key-File/.test(privateKey)) {
-        throw new InputError('ssh-private-key', inputs['ssh-private-key'], 'the private key contents (-----BEGIN … PRIVATE KEY-----), not a path');
-    }
-    const port = parsePort(value, match[3], 22);
-    const knownHosts = pemText(inputs['ssh-known-hosts']);
-    return { kind: 'ssh', user: match[1], host: unbracket(match[2]), port, privateKey, ...(knownHosts ? { knownHosts } : {}) };
-}
-function parsePort(value, text, fallback) {
-    if (text === undefined)
-        return fallback;
-    const port = Number(text);
-    if (port < 1 || port > 65535)
-        throw new InputError('docker-host', value, 'a port from 1 to 65535');
-    return port;
-}
-function unbracket(host) {
-    return host.startsWith('[') ? host.slice(1, -1) : host;
-}
-/** tls-ca, tls-cert and tls-key: all three (PEM contents) or none. */
-function parseTls(inputs) {
-    const names = ['tls-ca', 'tls-cert', 'tls-key'];
-    if (names.every((name) => !inputs[name]))
-        return undefined;
-    for (const name of names) {
-        if (!inputs[name])
-            throw new InputError(name, '', 'PEM contents: tls-ca, tls-cert and tls-key are given together or not at all');
-        if (!pemText(inputs[name]).startsWith('-----BEGIN '))
-            throw new InputError(name, inputs[name], 'PEM contents (-----BEGIN …), not a path');
-    }
-    return { ca: pemText(inputs['tls-ca']), cert: pemText(inputs['tls-cert']), key: pemText(inputs['tls-key']) };
-}
-/**
- * Pasted keys and certificates: drop `\r` (copied from Windows) and surrounding blank lines, and end
- * with exactly one newline (OpenSSH refuses a key without it). Empty stays empty.
- */
-function pemText(value) {
-    const text = value.replace(/\r/g, '').trim();
-    return text === '' ? '' : `${text}\n`;
-}
-// ── what ───────────────────────────────────────────────────────────────────────────────────────
-function parseImage(inputs, env, context) {
-    const value = inputs.image.trim();
-    const ref = parseImageRef(value);
-    if (ref === undefined)
-        throw new InputError('image', value, IMAGE_FORM);
-    // A build makes its own digest; a digest given here could never be what gets pushed.
-    if (context !== undefined && ref.digest !== undefined) {
-        throw new InputError('image', value, 'a repository with an optional tag but no digest when context is set (the build makes the digest)');
-    }
-    if (ref.tag === undefined && ref.digest === undefined) {
-        const sha = env.GITHUB_SHA?.trim() ?? '';
-        if (sha === '')
-            throw new InputError('image', value, 'a tag (image:tag) or a digest, since GITHUB_SHA is not set');
-        const tag = sha.slice(0, 12);
-        if (!isValidTag(tag))
-            throw new InputError('image', value, `a tag (image:tag), since GITHUB_SHA (${JSON.stringify(sha)}) is not a commit id`);
-        ref.tag = tag;
-    }
-    return ref;
-}
-function parseTags(value) {
-    const tags = [];
-    for (const tag of value.split(/[,\n]/).map((t) => t.trim())) {
-        if (tag === '')
-            continue;
-        if (!isValidTag(tag))
-            throw new InputError('tags', tag, 'tags separated by commas or new lines, each a letter, digit or _ followed by up to 127 letters, digits, _, . or -');
-        if (!tags.includes(tag))
-            tags.push(tag);
-    }
-    return tags;
-}
-function parseDockerfile(value) {
-    const path = value.trim() || 'Dockerfile';
-    const normal = external_node_path_.posix.normalize(path);
-    // The build sends only the context, so the Dockerfile must be inside it.
-    if (normal.startsWith('/') || normal === '..' || normal.startsWith('../')) {
-        throw new InputError('dockerfile', value, 'a path inside the context, such as Dockerfile or docker/app.Dockerfile');
-    }
-    return normal;
-}
-const BUILD_ARG_FORM = 'lines of KEY=VALUE, where KEY is a letter or _ followed by letters, digits or _';
-function parseBuildArgs(value) {
-    const args = {};
-    for (const raw of value.split('\n')) {
-        const line = raw.replace(/\r$/, '').trimStart();
-        if (line.trim() === '')
-            continue;
-        const eq = line.indexOf('=');
-        const key = eq < 0 ? line : line.slice(0, eq).trimEnd();
-        if (eq < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
-            throw new InputError('build-args', line, BUILD_ARG_FORM);
-        if (Object.hasOwn(args, key))
-            throw new InputError('build-args', line, `each KEY only once (${key} is repeated)`);
-        args[key] = line.slice(eq + 1);
-    }
-    return args;
-}
-/** Like @actions/core's getBooleanInput, plus yes/no and 1/0, in any case. */
-function parseBoolean(input, value) {
-    const text = value.trim().toLowerCase();
-    if (['true', 'yes', '1'].includes(text))
-        return true;
-    if (['false', 'no', '0'].includes(text))
-        return false;
-    throw new InputError(input, value, BOOLEAN_FORM);
-}
-function parseRegistryAuth(inputs, image) {
-    const username = inputs['registry-username'].trim();
-    // Passwords and tokens never end in a line break; a pasted one often does.
-    const password = inputs['registry-password'].replace(/[\r\n]+$/, '');
-    if (username === '' && password === '')
-        return undefined;
-    if (username === '')
-        throw new InputError('registry-username', '', 'a user name, since registry-password is set');
-    if (password === '')
-        throw new InputError('registry-password', '', 'a password or token, since registry-username is set');
-    return { username, password, serveraddress: registryHost(image.repository) };
-}
-// ── how ────────────────────────────────────────────────────────────────────────────────────────
-function parseService(value) {
-    const name = value.trim();
-    if (name === '')
-        return undefined;
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) || name.length > 63) {
-        throw new InputError('service', value, 'a Swarm service name: a letter or digit followed by letters, digits, _, . or -, at most 63 characters');
-    }
-    return name;
-}
-function parseBatchSize(value) {
-    const text = value.trim();
-    const match = /^(\d{1,9})(%?)$/.exec(text);
-    const n = Number(match?.[1]);
-    if (match && n >= 1 && (match[2] === '' || n <= 100)) {
-        return { kind: match[2] === '%' ? 'percent' : 'count', value: n };
-    }
-    throw new InputError('batch-size', value, 'a whole number of replicas (1 or more) or a percentage from 1% to 100%');
-}
-function parseHealth(inputs) {
-    const statuses = parseStatusRanges('health-status', inputs['health-status']);
-    const body = parseRegex('health-body', inputs['health-body']);
-    const intervalMs = parseDuration('health-interval', inputs['health-interval']);
-    const timeoutMs = parseDuration('health-timeout', inputs['health-timeout']);
-    const successes = parseWholeNumber('health-successes', inputs['health-successes']);
-    const url = parseHttpUrl('health-url', inputs['health-url']);
-    if (url === undefined) {
-        // A body check without a URL would silently never run.
-        if (body !== undefined)
-            throw new InputError('health-url', '', 'an http:// or https:// URL, since health-body is set');
-        return undefined;
-    }
-    const health = { url, statuses, intervalMs, timeoutMs, successes };
-    if (body !== undefined)
-        health.body = body;
-    return health;
-}
-function parseRegex(input, value) {
-    if (value === '')
-        return undefined;
-    try {
-        return new RegExp(value);
-    }
-    catch (error) {
-        const reason = error.message.replace(`Invalid regular expression: /${value}/: `, '');
-        throw new InputError(input, value, `a regular expression (${reason})`);
-    }
-}
-function parseWholeNumber(input, value) {
-    const text = value.trim();
-    if (/^\d{1,9}$/.test(text) && Number(text) >= 1)
-        return Number(text);
-    throw new InputError(input, value, 'a whole number, 1 or more');
-}
-
-;// CONCATENATED MODULE: ./lib/analysis/assess.js
-/** A reading judged: no data becomes what the `no-data` input says, and the log says so. */
-function toMeasurement(evaluation, noData, at) {
-    const { values, detail } = evaluation;
-    if (evaluation.outcome === 'pass')
-        return { at, phase: 'successful', values, detail };
-    if (evaluation.outcome === 'fail')
-        return { at, phase: 'failed', values, detail };
-    const phase = noData === 'pass' ? 'successful' : noData === 'fail' ? 'failed' : 'inconclusive';
-    const counted = noData === 'pass' ? 'a pass' : noData === 'fail' ? 'a failure' : 'inconclusive';
-    return { at, phase, values, detail: `${detail}; no data, counted as ${counted} (no-data: ${noData})` };
-}
-/** A reading that could not be taken (the source did not answer): counts toward consecutive errors. */
-function errorMeasurement(message, at) {
-    return { at, phase: 'error', values: {}, detail: message };
-}
-/**
- * failed > failureLimit → failed; inconclusive > inconclusiveLimit → inconclusive; more trailing
- * errors than consecutiveErrorLimit → failed; once the window is over, successful if any reading
- * was, else inconclusive; running until then.
- */
-function assess(measurements, limits, windowOver) {
-    const count = (phase) => measurements.filter((m) => m.phase === phase).length;
-    const last = (phase) => measurements.findLast((m) => m.phase === phase)?.detail ?? '';
-    const failed = count('failed');
-    const inconclusive = count('inconclusive');
-    if (failed > limits.failureLimit) {
-        return { phase: 'failed', reason: `${failed} failed measurement(s), more than failure-limit ${limits.failureLimit}; last: ${last('failed')}` };
-    }
-    if (inconclusive > limits.inconclusiveLimit) {
-        return {
-            phase: 'inconclusive',
-            reason: `${inconclusive} inconclusive measurement(s), more than inconclusive-limit ${limits.inconclusiveLimit}; last: ${last('inconclusive')}`
-        };
-    }
-    const trailingErrors = measurements.length - 1 - measurements.findLastIndex((m) => m.phase !== 'error');
-    if (trailingErrors > limits.consecutiveErrorLimit) {
-        return {
-            phase: 'failed',
-            reason: `the metrics source kept failing: ${trailingErrors} consecutive error(s), more than ${limits.consecutiveErrorLimit} allowed; last: ${last('error')}`
-        };
-    }
-    if (!windowOver)
-        return { phase: 'running' };
-    if (count('successful') > 0)
-        return { phase: 'successful' };
-    if (measurements.length === 0)
-        return { phase: 'inconclusive', reason: 'no successful measurement in the window (no measurement was taken)' };
-    const errors = count('error');
-    const tally = `${measurements.length} measurement(s): ${failed} failed, ${inconclusive} inconclusive, ${errors} error(s)`;
-    return { phase: 'inconclusive', reason: `no successful measurement in the window (${tally}); last: ${measurements[measurements.length - 1].detail}` };
-}
-
-;// CONCATENATED MODULE: ./lib/gates/analysis-gate.js
-// The metric gate of one step: reads the configured source (a Prometheus query, or a scraped text
-// endpoint over the window), and judges each reading with the pure condition and baseline code.
-// It never throws: a source that cannot be read gives an `error` measurement, which assess() counts.
-
-
-
-
-// A reading must not hold up the step for long; a slow source counts as an error reading.
-const MAX_READ_MS = 10_000;
-function createAnalysisGate(config, names, readers) {
-    const timeoutMs = Math.min(MAX_READ_MS, Math.max(1000, config.intervalMs));
-    // The same condition for the stable service: {{canary}} read as the stable one (compare: baseline).
-    const asStable = { canary: names.stable, stable: names.stable };
-    const condition = config.condition ? parseCondition(fillPlaceholders(config.condition, names), modeOf(config)) : undefined;
-    const stableCondition = config.condition ? parseCondition(fillPlaceholders(config.condition, asStable), modeOf(config)) : undefined;
-    const judge = (evaluations, at) => toMeasurement(combine(evaluations), config.noData, at);
-    const guarded = async (at, read) => {
-        try {
-            return judge(await read(), at);
-        }
-        catch (error) {
-            return errorMeasurement(error.message, at);
-        }
-    };
-    const source = config.source;
-    if (source.kind === 'prometheus') {
-        const query = fillPlaceholders(source.query, names);
-        const stableQuery = fillPlaceholders(source.query, asStable);
-        return {
-            description: `Prometheus ${source.url.origin}: ${query}`,
-            begin: async () => undefined,
-            measure: (at) => guarded(at, async () => {
-                const series = await readers.prometheus.query(query, timeoutMs);
-                const evaluations = condition ? [evaluateQuery(condition, series)] : [];
-                if (config.baseline) {
-                    const stable = await readers.prometheus.query(stableQuery, timeoutMs);
-                    evaluations.push(compareToBaseline(singleValue(series), singleValue(stable), config.baseline));
-                }
-                return evaluations;
-            })
-        };
-    }
-    let start;
-    const scrape = async () => ({ samples: await readers.scraper.scrape(source.url, timeoutMs), at: Date.now() });
-    return {
-        description: `metrics endpoint ${source.url.href}: ${condition ? fillPlaceholders(config.condition ?? '', names) : 'baseline comparison'}`,
-        begin: async () => {
-            start = await scrape().catch(() => undefined);
-        },
-        measure: (at) => guarded(at, async () => {
-            const end = await scrape();
-            if (!start) {
-                // The window's first read failed; this one starts it, and the next can judge.
-                start = end;
-                throw new Error(`the metrics endpoint could not be read at the start of the window; the window starts now`);
-            }
-            const window = { start: start.samples, end: end.samples, seconds: Math.max(0.001, (end.at - start.at) / 1000) };
-            const evaluations = [];
-            if (condition)
-                evaluations.push(evaluateScrape(condition, window));
-            if (config.baseline && condition && stableCondition) {
-                const keys = conditionCalls(condition);
-                const canary = callValues(keys, conditionCalls(condition), evaluateScrape(condition, window));
-                const stable = callValues(keys, conditionCalls(stableCondition), evaluateScrape(stableCondition, window));
-                evaluations.push(compareToBaseline(canary, stable, config.baseline));
-            }
-            return evaluations;
-        })
-    };
-}
-function modeOf(config) {
-    return config.source.kind === 'prometheus' ? 'query' : 'scrape';
-}
-/** The baseline is judged on one number per side: a query for it must return one series. */
-function singleValue(series) {
-    if (series.length > 1)
-        throw new Error(`compare: baseline needs the query to return one value, but it returned ${series.length} series (wrap it in sum(...))`);
-    return series.length === 1 ? { result: series[0].value } : {};
-}
-/** A condition's measured calls under the canary's call texts, so the canary's and the stable's line up. */
-function callValues(keys, calls, evaluation) {
-    const out = {};
-    calls.forEach((call, i) => {
-        if (call in evaluation.values)
-            out[keys[i]] = evaluation.values[call];
-    });
-    return out;
-}
-/** Several judgements of one reading: any fail fails, else any no-data is no-data; values merged. */
-function combine(evaluations) {
-    const outcome = evaluations.some((e) => e.outcome === 'fail') ? 'fail' : evaluations.some((e) => e.outcome === 'no-data') ? 'no-data' : 'pass';
-    return {
-        outcome,
-        values: Object.assign({}, ...evaluations.map((e) => e.values)),
-        detail: evaluations.map((e) => e.detail).join('; ')
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/gates/metrics-error.js
-// What the two edges that fetch metric numbers (the Prometheus HTTP API, a scraped text endpoint) share:
-// the error they throw, how a URL appears in it (never with credentials), and the one GET both make,
-// which reports a timeout or an unreachable host as an outcome for each edge to word in its own terms.
-/** A metric reading could not be fetched or understood. The message says which and why, for the log. */
-class MetricsError extends Error {
-    constructor(message, options) {
-        super(message, options);
-        this.name = 'MetricsError';
-    }
-}
-/** A URL as it may appear in a message: no user or password, no fragment, the query string only on demand. */
-function showUrl(url, { query = true } = {}) {
-    return `${url.origin}${url.pathname}${query ? url.search : ''}`;
-}
-/**
- * Request headers: the edge's defaults, then the caller's (case-insensitive, the caller's win).
- * A header fetch cannot send is named, never shown: Headers' own error would quote a token.
- */
-function mergeHeaders(defaults, extra = {}) {
-    const headers = new Headers(defaults);
-    for (const [name, value] of Object.entries(extra)) {
-        try {
-            headers.set(name, value);
-        }
-        catch {
-            throw new MetricsError(`the header ${JSON.stringify(name)} cannot be sent: its name or value has characters HTTP does not allow`);
-        }
-    }
-    return headers;
-}
-/**
- * One GET whose body is read as text, the timeout covering the body too. Never throws.
- * `user:password@` in the URL becomes a Basic Authorization header: fetch refuses such URLs, and its
- * refusal would quote the password.
- */
-async function fetchText(url, headers, timeoutMs) {
-    const target = new URL(url.href);
-    if (target.username || target.password) {
-        const user = decodeURIComponent(target.username);
-        const password = decodeURIComponent(target.password);
-        target.username = '';
-        target.password = '';
-        if (!headers.has('authorization')) {
-            headers = new Headers(headers);
-            headers.set('authorization', `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`);
-        }
-    }
-    try {
-        const response = await fetch(target, { headers, signal: AbortSignal.timeout(timeoutMs) });
-        return { kind: 'reply', status: response.status, body: await response.text() };
-    }
-    catch (error) {
-        return describeFailure(error);
-    }
-}
-function describeFailure(error) {
-    const e = (error ?? {});
-    // fetch wraps the real reason in `cause`; a timeout may come either way.
-    if ([e.name, e.cause?.name].includes('TimeoutError'))
-        return { kind: 'timeout' };
-    const cause = e.cause;
-    // A host with several addresses fails with an AggregateError whose code may sit on its parts only.
-    const code = cause?.code ?? cause?.errors?.find((part) => part.code)?.code;
-    const reason = code ?? (cause?.message || e.message || String(error));
-    return { kind: 'unreachable', reason };
-}
-
-;// CONCATENATED MODULE: ./lib/gates/text-format.js
-
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
-const text_format_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
-// Go's strconv.ParseFloat in decimal, which is what Prometheus reads values with (hex floats aside).
-const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-const SPECIAL = new Map([
-    ['nan', NaN],
-    ['inf', Infinity],
-    ['+inf', Infinity],
-    ['-inf', -Infinity],
-    ['infinity', Infinity],
-    ['+infinity', Infinity],
-    ['-infinity', -Infinity]
-]);
-// A minified page or a binary reply would make one line of a message unreadable.
-const SHOWN_LINE_MAX = 120;
-/**
- * A sample value as Prometheus writes it: decimal or scientific, `NaN`, `+Inf`, `-Inf` (any case,
- * as Go accepts). `undefined` when it is not a number. Shared with the JSON API, whose values are strings.
- */
-function parseSampleValue(text) {
-    const special = SPECIAL.get(text.toLowerCase());
-    if (special !== undefined)
-        return special;
-    return DECIMAL.test(text) ? Number(text) : undefined;
-}
-/**
- * Every sample of a text exposition, in order. Timestamps and exemplars are read past and dropped.
- * Throws MetricsError on the first malformed line:
- * `line <n> of the metrics text is malformed (<why>): <line, cut at 120 characters>`.
- */
-function parseTextFormat(text) {
-    const samples = [];
-    const lines = text.split('\n');
-    for (let index = 0; index < lines.length; index++) {
-        const raw = lines[index].endsWith('\r') ? lines[index].slice(0, -1) : lines[index];
-        const line = raw.replace(/^[ \t]+|[ \t]+$/g, '');
-        if (line === '')
-            continue;
-        if (line.startsWith('#')) {
-            // OpenMetrics ends with `# EOF`; anything after it is not part of the exposition.
-            if (line === '# EOF')
-                break;
-            continue;
-        }
-        const sample = parseSampleLine(line);
-        if (typeof sample === 'string') {
-            throw new MetricsError(`line ${index + 1} of the metrics text is malformed (${sample}): ${shorten(raw)}`);
-        }
-        samples.push(sample);
-    }
-    return samples;
-}
-/** One sample line, trimmed; a string is the reason it is malformed. */
-function parseSampleLine(line) {
-    const name = METRIC_NAME.exec(line)?.[0];
-    if (name === undefined)
-        return 'expected a metric name';
-    let pos = name.length;
-    let labels = {};
-    pos = skipBlanks(line, pos);
-    if (line[pos] === '{') {
-        const parsed = parseLabels(line, pos + 1);
-        if (typeof parsed === 'string')
-            return parsed;
-        labels = parsed.labels;
-        pos = parsed.end;
-    }
-    const rest = line.slice(pos).trim();
-    if (rest === '')
-        return `expected a value after ${pos === name.length ? 'the metric name' : 'the labels'}`;
-    if (pos === name.length)
-        return `expected a blank after the metric name`;
-    const [valueText, ...after] = rest.split(/[ \t]+/);
-    const value = parseSampleValue(valueText);
-    if (value === undefined)
-        return `${JSON.stringify(valueText)} is not a number`;
-    // An OpenMetrics exemplar (`# {trace_id="…"} 1`) may follow the value or the timestamp.
-    const exemplar = after.findIndex((token) => token.startsWith('#'));
-    const extra = exemplar === -1 ? after : after.slice(0, exemplar);
-    if (extra.length > 0) {
-        const timestamp = parseSampleValue(extra[0]);
-        if (timestamp === undefined || !Number.isFinite(timestamp))
-            return `${JSON.stringify(extra[0])} is not a timestamp`;
-    }
-    if (extra.length > 1)
-        return `unexpected ${JSON.stringify(extra.slice(1).join(' '))} after the timestamp`;
-    return { name, labels, value };
-}
-/** The labels after `{`, up to and past `}`. */
-function parseLabels(line, start) {
-    // Entries then fromEntries: a label called `__proto__` must stay a label.
-    const entries = new Map();
-    let pos = start;
-    for (;;) {
-        pos = skipBlanks(line, pos);
-        // `}` right after `{` or after a trailing comma: both are allowed.
-        if (line[pos] === '}')
-            return { labels: Object.fromEntries(entries), end: pos + 1 };
-        const name = text_format_LABEL_NAME.exec(line.slice(pos))?.[0];
-        if (name === undefined)
-            return pos >= line.length ? 'the labels are not closed' : `expected a label name at column ${pos + 1}`;
-        pos = skipBlanks(line, pos + name.length);
-        if (line[pos] !== '=')
-            return `expected "=" after the label ${JSON.stringify(name)}`;
-        pos = skipBlanks(line, pos + 1);
-        if (line[pos] !== '"')
-            return `expected a quoted value for the label ${JSON.stringify(name)}`;
-        const value = readQuoted(line, pos + 1);
-        if (value === undefined)
-            return `the value of the label ${JSON.stringify(name)} is not closed`;
-        if (entries.has(name))
-            return `the label ${JSON.stringify(name)} appears twice`;
-        entries.set(name, value.text);
-        pos = skipBlanks(line, value.end);
-        if (line[pos] === ',')
-            pos++;
-        else if (line[pos] !== '}')
-            return `expected "," or "}" after the label ${JSON.stringify(name)}`;
-    }
-}
-/** A label value after its opening quote: `\\`, `\"` and `\n` unescaped, other escapes kept as written (as Prometheus does). */
-function readQuoted(line, start) {
-    let text = '';
-    for (let pos = start; pos < line.length; pos++) {
-        const char = line[pos];
-        if (char === '"')
-            return { text, end: pos + 1 };
-        if (char !== '\\') {
-            text += char;
-            continue;
-        }
-        pos++;
-        if (pos >= line.length)
-            return undefined;
-        const escaped = line[pos];
-        text += escaped === 'n' ? '\n' : escaped === '\\' || escaped === '"' ? escaped : `\\${escaped}`;
-    }
-    return undefined;
-}
-function skipBlanks(line, pos) {
-    while (line[pos] === ' ' || line[pos] === '\t')
-        pos++;
-    return pos;
-}
-function shorten(line) {
-    return line.length <= SHOWN_LINE_MAX ? line : `${line.slice(0, SHOWN_LINE_MAX)}…`;
-}
-
-;// CONCATENATED MODULE: ./lib/gates/metrics-scrape.js
-
-
-// Ask for the text format first: OpenMetrics is parsed too, but some exporters would otherwise
-// answer protobuf, which this parser does not read.
-const ACCEPT = 'text/plain;version=0.0.4, application/openmetrics-text;version=1.0.0;q=0.5, */*;q=0.1';
-/** `headers` (e.g. Authorization) are sent with every scrape and never appear in a message. */
-function createMetricsScraper(opts = {}) {
-    const headers = mergeHeaders({ accept: ACCEPT, 'user-agent': 'zero-downtime-deploy metric gate' }, opts.headers);
-    return {
-        async scrape(url, timeoutMs) {
-            const shown = showUrl(url);
-            const outcome = await fetchText(url, headers, timeoutMs);
-            if (outcome.kind === 'timeout')
-                throw new MetricsError(`the metrics endpoint ${shown} did not answer within ${timeoutMs} ms`);
-            if (outcome.kind === 'unreachable')
-                throw new MetricsError(`cannot reach the metrics endpoint ${shown}: ${outcome.reason}`);
-            if (outcome.status < 200 || outcome.status > 299) {
-                throw new MetricsError(`the metrics endpoint ${shown} answered HTTP ${outcome.status}`);
-            }
-            try {
-                return parseTextFormat(outcome.body);
-            }
-            catch (error) {
-                // Name the endpoint: with several targets, "line 1 is malformed" alone does not say whose (often a login page).
-                const why = error instanceof Error ? error.message : String(error);
-                throw new MetricsError(`the metrics endpoint ${shown} answered something other than Prometheus metrics: ${why}`, { cause: error });
-            }
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./lib/gates/prometheus.js
-
-
-// The API's body is quoted in a message only to show what answered instead (a login page, a proxy).
-const SHOWN_BODY_MAX = 80;
-/**
- * `baseUrl` is where Prometheus serves its UI, with any path prefix (`http://host:9090/prom/`).
- * `headers` (e.g. Authorization) are sent with every query and never appear in a message.
- */
-function createPrometheusClient(baseUrl, opts = {}) {
-    const endpoint = queryEndpoint(baseUrl);
-    const headers = mergeHeaders({ accept: 'application/json', 'user-agent': 'zero-downtime-deploy metric gate' }, opts.headers);
-    const shownBase = showUrl(baseUrl, { query: false });
-    const shownEndpoint = showUrl(endpoint, { query: false });
-    return {
-        async query(promql, timeoutMs) {
-            const url = new URL(endpoint.href);
-            url.search = `?query=${encodeURIComponent(promql)}`;
-            const outcome = await fetchText(url, headers, timeoutMs);
-            if (outcome.kind === 'timeout')
-                throw new MetricsError(`Prometheus did not answer within ${timeoutMs} ms`);
-            if (outcome.kind === 'unreachable')
-                throw new MetricsError(`cannot reach Prometheus at ${shownBase}: ${outcome.reason}`);
-            return readReply(outcome.status, outcome.body, shownEndpoint);
-        }
-    };
-}
-/** `<base>/api/v1/query`, keeping a path prefix whether or not it ends with a slash. */
-function queryEndpoint(baseUrl) {
-    const base = new URL(baseUrl.href);
-    base.search = '';
-    base.hash = '';
-    if (!base.pathname.endsWith('/'))
-        base.pathname += '/';
-    return new URL('api/v1/query', base);
-}
-function readReply(status, body, shownEndpoint) {
-    const json = parseJson(body);
-    // Prometheus says why it refused a query (400 bad_data, 422 execution, 503 timeout) in the body.
-    if (isRecord(json) && json.status === 'error' && typeof json.error === 'string') {
-        const type = typeof json.errorType === 'string' && json.errorType !== '' ? ` (${json.errorType})` : '';
-        throw new MetricsError(`Prometheus rejected the query${type}: ${json.error}`);
-    }
-    if (status < 200 || status > 299)
-        throw new MetricsError(`Prometheus answered HTTP ${status} at ${shownEndpoint}`);
-    const series = isRecord(json) && json.status === 'success' ? readData(json.data) : undefined;
-    if (series === undefined)
-        throw notTheApi(body);
-    return series;
-}
-/** The `data` of a successful reply; `undefined` when it does not have the API's shape. */
-function readData(data) {
-    if (!isRecord(data))
-        return undefined;
-    switch (data.resultType) {
-        case 'vector': {
-            if (!Array.isArray(data.result))
-                return undefined;
-            const series = [];
-            for (const item of data.result) {
-                const labels = isRecord(item) ? readLabels(item.metric) : undefined;
-                const value = isRecord(item) ? readValue(item.value) : undefined;
-                if (labels === undefined || value === undefined)
-                    return undefined;
-                series.push({ labels, value });
-            }
-            return series;
-        }
-        case 'scalar': {
-            const value = readValue(data.result);
-            return value === undefined ? undefined : [{ labels: {}, value }];
-        }
-        case 'matrix':
-            throw new MetricsError('the query returned a range vector; write an instant query, e.g. rate(x[1m])');
-        case 'string':
-            throw new MetricsError('the query returned a string; write a query that returns a number or an instant vector');
-        default:
-            return undefined;
-    }
-}
-/** `[<unix seconds>, "<value>"]`: values are strings so that NaN and ±Inf survive JSON. */
-function readValue(pair) {
-    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'number' || typeof pair[1] !== 'string')
-        return undefined;
-    return parseSampleValue(pair[1]);
-}
-function readLabels(metric) {
-    // An aggregated result (`sum(…)`) comes with `metric: {}`, which is its labels.
-    if (!isRecord(metric))
-        return undefined;
-    const entries = Object.entries(metric);
-    return entries.every(([, value]) => typeof value === 'string') ? Object.fromEntries(entries) : undefined;
-}
-function parseJson(body) {
-    try {
-        return JSON.parse(body);
-    }
-    catch {
-        return undefined;
-    }
-}
-function notTheApi(body) {
-    const shown = body.replace(/\s+/g, ' ').trim().slice(0, SHOWN_BODY_MAX);
-    return new MetricsError(`Prometheus answered something that is not its JSON API (${shown === '' ? 'an empty body' : shown})`);
-}
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/blue-green-plan.js
-// Blue-green as data: the full new set beside the old one under a preview name, gated, then one switch.
-// Pure, like plan.ts: printed by dry-run, kept in the report.
-const PREVIEW_SUFFIX = '-preview';
-function planBlueGreen(args) {
-    return { strategy: 'blue-green', preview: `${args.target}${PREVIEW_SUFFIX}`, ...args };
-}
-/** A preview answers on its own names only: every alias of the service, suffixed. */
-function previewAliases(aliases) {
-    return (aliases ?? []).map((alias) => `${alias}${PREVIEW_SUFFIX}`);
-}
-function describeBlueGreenPlan(plan) {
-    const delay = plan.scaleDownDelayMs % 1000 === 0 ? `${plan.scaleDownDelayMs / 1000}s` : `${plan.scaleDownDelayMs} ms`;
-    return [
-        `Blue-green of ${plan.target}: ${plan.replicas} replica(s)`,
-        `  from ${plan.from}`,
-        `  to   ${plan.to}`,
-        `  1. start ${plan.replicas} replica(s) of the new release as ${plan.preview} (preview names only), then gate them`,
-        `  2. switch: replace the tasks of ${plan.target} with the verified release ${plan.replicas > 1 ? 'in two waves (half, then the rest)' : 'in one wave'}, start-first, then watch it for ${delay}`,
-        `  3. remove ${plan.preview}`
-    ];
-}
-
-;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
-const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
-// A replica task of a long-running service that ends in one of these did not survive.
-const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
-const WANTED = new Set(['running', 'ready', 'accepted']);
-/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
-function digestOf(image) {
-    const at = image?.lastIndexOf('@') ?? -1;
-    return image && at >= 0 ? image.slice(at + 1) : undefined;
-}
-/** Two references name the same release when their digests match, or, unpinned, their text does. */
-function sameRelease(a, b) {
-    if (!a)
-        return false;
-    const da = digestOf(a);
-    const db = digestOf(b);
-    return da && db ? da === db : a === b;
-}
-function observeTasks(tasks, release, desired, since, update) {
-    const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
-    const failures = [];
-    for (const task of tasks) {
-        const state = task.Status?.State ?? 'unknown';
-        const wanted = WANTED.has(task.DesiredState ?? '');
-        const onRelease = sameRelease(task.Spec?.ContainerSpec?.Image, release);
-        if (!onRelease) {
-            if (wanted && (state === 'running' || STARTING.has(state)))
-                o.others++;
-            continue;
-        }
-        if (FAILED.has(state)) {
-            const at = Date.parse(task.CreatedAt ?? '') || 0;
-            if (at >= since) {
-                o.failed++;
-                failures.push({ at, text: swarm_tasks_describeFailure(task, state) });
-            }
-        }
-        else if (wanted && state === 'running') {
-            o.ready++;
-        }
-        else if (wanted && STARTING.has(state)) {
-            o.starting++;
-        }
-    }
-    o.failures = failures.sort((x, y) => y.at - x.at).map((f) => f.text);
-    return o;
-}
-function swarm_tasks_describeFailure(task, state) {
-    const slot = task.Slot !== undefined ? `slot ${task.Slot}` : `task ${task.ID.slice(0, 12)}`;
-    const why = task.Status?.Err || task.Status?.Message || 'no reason given';
-    const code = task.Status?.ContainerStatus?.ExitCode;
-    return `${slot} ${state}${code !== undefined && code !== 0 ? ` (exit ${code})` : ''}: ${why}`;
-}
-
-;// CONCATENATED MODULE: ./lib/targets/swarm-target.js
-
-// The updater sleeps this long after each batch; we never let it run out (a day), we release it.
-const HOLD_NS = 24 * 3600 * 1e9;
-// Swarm watches each new task this long for a failure before counting it as updated.
-const SWARM_MONITOR_NS = 5 * 1e9;
-// Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting".
-const ROLLOUT_LABEL = 'zdd.rollout';
-const IN_FLIGHT = new Set(['updating', 'rollback_started']);
-class SwarmTarget {
-    api;
-    serviceName;
-    log;
-    constructor(api, serviceName, log) {
-        this.api = api;
-        this.serviceName = serviceName;
-        this.log = log;
-    }
-    async capture() {
-        const service = await this.inspect();
-        const spec = service.Spec ?? {};
-        const image = containerSpec(spec)?.Image;
-        if (!image)
-            throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
-        const update = service.UpdateStatus;
-        if (update?.State && IN_FLIGHT.has(update.State)) {
-            const marker = spec.Labels?.[ROLLOUT_LABEL];
-            throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
-                ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish or roll it back first`);
-        }
-        const mode = spec.Mode?.Global ? 'global' : 'replicated';
-        if (spec.Mode?.ReplicatedJob || spec.Mode?.GlobalJob) {
-            throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
-        }
-        const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
-        const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
-        const order = hostPorts.length ? 'stop-first' : 'start-first';
-        if (hostPorts.length) {
-            // A new task cannot bind the port while the old one on the same node holds it.
-            this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
-                'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile');
-        }
-        return {
-            id: service.ID,
-            name: this.serviceName,
-            image,
-            replicas,
-            spec,
-            version: service.Version?.Index ?? 0,
-            mode,
-            order,
-            facts: {
-                'rollout order': order,
-                mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
-                'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
-                'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
-                healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
-            }
-        };
-    }
-    async applyStep(capture, step, release, batchSize) {
-        const marker = `${step.index}/${step.of}`;
-        if (step.index === 1) {
-            // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
-            const spec = structuredClone(capture.spec);
-            setImage(spec, release);
-            spec.UpdateConfig = {
-                Parallelism: batchSize,
-                Delay: HOLD_NS,
-                FailureAction: 'pause',
-                Monitor: SWARM_MONITOR_NS,
-                MaxFailureRatio: 0,
-                Order: capture.order
-            };
-            spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
-            await this.write(spec, capture.version, `batch ${marker}`);
-            return;
-        }
-        // Any change to the spec restarts Swarm's updater, which then replaces the next batch of stale tasks.
-        const current = await this.inspect();
-        const spec = structuredClone(current.Spec ?? {});
-        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
-        await this.write(spec, current.Version?.Index ?? 0, `batch ${marker}`);
-    }
-    async observe(capture, release, since) {
-        const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
-        return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus);
-    }
-    async complete(capture, release) {
-        const current = await this.inspect();
-        const spec = structuredClone(current.Spec ?? {});
-        setImage(spec, release);
-        restoreUpdateConfig(spec, capture.spec);
-        spec.Labels = withoutMarker(spec.Labels);
-        await this.write(spec, current.Version?.Index ?? 0, 'completion');
-    }
-    async restore(capture, previous) {
-        const current = await this.inspect();
-        const spec = structuredClone(capture.spec);
-        setImage(spec, previous);
-        // Everything at once, new tasks first: the fastest way back that never drops below the count.
-        // Where tasks must stop first (host-mode ports), one at a time, so that the others keep serving.
-        const parallelism = capture.order === 'start-first' ? 0 : 1;
-        spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
-        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
-        await this.write(spec, current.Version?.Index ?? 0, 'revert');
-    }
-    async settle(capture, previous) {
-        const current = await this.inspect();
-        const spec = structuredClone(capture.spec);
-        setImage(spec, previous);
-        await this.write(spec, current.Version?.Index ?? 0, 'restore settings');
-    }
-    async failureLogs(capture, release, since) {
-        return failedTaskLogs(this.api, await this.tasks(capture.id), release, since);
-    }
-    inspect() {
-        return this.api.inspect(this.serviceName);
-    }
-    tasks(serviceId) {
-        return this.api.tasks(serviceId);
-    }
-    async countRunning(serviceId) {
-        const tasks = await this.tasks(serviceId);
-        return tasks.filter((t) => t.DesiredState === 'running').length;
-    }
-    write(spec, version, what) {
-        return this.api.write(this.serviceName, spec, version, what);
-    }
-}
-/** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
-async function failedTaskLogs(api, tasks, release, since) {
-    const bad = tasks
-        .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
-        .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
-        .slice(0, 3);
-    const lines = [];
-    for (const task of bad) {
-        lines.push(`task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
-        const containerId = task.Status?.ContainerStatus?.ContainerID;
-        if (containerId)
-            lines.push(...(await api.containerTail(containerId)));
-    }
-    return lines;
-}
-/** The health check the service's spec sets (it overrides the image's), if any. */
-function specHealthCheck(spec) {
-    return containerSpec(spec)?.HealthCheck;
-}
-function containerSpec(spec) {
-    return spec.TaskTemplate?.ContainerSpec;
-}
-function setImage(spec, image) {
-    const template = spec.TaskTemplate;
-    spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } };
-}
-function restoreUpdateConfig(spec, original) {
-    if (original.UpdateConfig)
-        spec.UpdateConfig = structuredClone(original.UpdateConfig);
-    else
-        delete spec.UpdateConfig;
-}
-function withoutMarker(labels) {
-    const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
-    return rest;
-}
-
-;// CONCATENATED MODULE: ./lib/targets/companion-spec.js
-
-
-/** On a companion: the service it belongs to. A service of that name without it is not ours to touch. */
-const COMPANION_OF_LABEL = 'zdd.companion-of';
-const ROLE_LABEL = 'zdd.role';
-function companionName(service, role) {
-    return `${service}-${role}`;
-}
-function companionSpec(stable, service, role, release, replicas) {
-    const spec = structuredClone(stable);
-    spec.Name = companionName(service, role);
-    spec.Labels = { ...withoutMarker(stable.Labels), [COMPANION_OF_LABEL]: service, [ROLE_LABEL]: role };
-    delete spec.Labels[ROLLOUT_LABEL];
-    setImage(spec, release);
-    spec.Mode = { Replicated: { Replicas: replicas } };
-    // Published ports belong to the stable service (two services cannot publish one port); the
-    // companion is reached through the networks it shares, by alias or by its own name.
-    spec.EndpointSpec = { Mode: stable.EndpointSpec?.Mode ?? 'vip' };
-    const template = spec.TaskTemplate;
-    if (role === 'preview') {
-        // A preview must not answer on the service's names before the switch.
-        if (template.Networks)
-            template.Networks = template.Networks.map((n) => ({ ...n, Aliases: previewAliases(n.Aliases) }));
-        if (spec.Networks)
-            spec.Networks = spec.Networks.map((n) => ({ ...n, Aliases: previewAliases(n.Aliases) }));
-    }
-    return spec;
-}
-/** Replicas a replicated service asks for. */
-function specReplicas(spec) {
-    return spec?.Mode?.Replicated?.Replicas ?? 0;
-}
-/** Whether traffic can reach a canary at all: only through shared network aliases or a proxy that knows its name. */
-function canaryReachWarning(stable, service) {
-    const template = stable.TaskTemplate;
-    const aliases = [...(template?.Networks ?? []), ...(stable.Networks ?? [])].flatMap((n) => n.Aliases ?? []);
-    const published = (stable.EndpointSpec?.Ports ?? []).filter((p) => p.PublishedPort);
-    if (aliases.length || !published.length)
-        return undefined;
-    return (`Service '${service}' is reached through published port(s) ${published.map((p) => p.PublishedPort).join(', ')} and has no network alias: ` +
-        `Swarm routes a published port to one service only, so the canary gets traffic only from a proxy that also routes to ${companionName(service, 'canary')} (give the service a network alias to share it)`);
-}
-
-;// CONCATENATED MODULE: ./lib/targets/swarm-companion.js
-
-
-
-const GONE_POLL_MS = 500;
-const GONE_TIMEOUT_MS = 60_000;
-class SwarmCompanion {
-    api;
-    stable;
-    service;
-    role;
-    log;
-    name;
-    constructor(api, stable, service, role, log) {
-        this.api = api;
-        this.stable = stable;
-        this.service = service;
-        this.role = role;
-        this.log = log;
-        this.name = companionName(service, role);
-    }
-    capture() {
-        return this.stable.capture();
-    }
-    /** A companion left by an interrupted run (ours), or an error when the name belongs to someone else. */
-    async leftover() {
-        const existing = await this.api.find(this.name);
-        if (existing && existing.Spec?.Labels?.[COMPANION_OF_LABEL] !== this.service) {
-            throw new Error(`A service named '${this.name}' already exists and was not made by zero-downtime-deploy for '${this.service}'; ` +
-                `the ${this.role} needs that name: rename or remove that service`);
-        }
-        return existing;
-    }
-    async applyStep(capture, step, release) {
-        const existing = await this.leftover();
-        if (step.index === 1) {
-            if (existing) {
-                this.log.warning(`Removing ${this.name}, left over from an interrupted run (it ran ${imageOf(existing)})`);
-                await this.removeAndWait();
-            }
-            await this.api.create(companionSpec(capture.spec, this.service, this.role, release, step.newReplicas));
-            return;
-        }
-        if (!existing)
-            throw new Error(`Service '${this.name}' disappeared during the rollout`);
-        const spec = structuredClone(existing.Spec ?? {});
-        spec.Mode = { Replicated: { Replicas: step.newReplicas } };
-        await this.api.write(this.name, spec, existing.Version?.Index ?? 0, `scale to ${step.newReplicas}`);
-    }
-    async observe(_capture, release, since) {
-        const service = await this.api.find(this.name);
-        if (!service)
-            return { desired: 0, ready: 0, starting: 0, failed: 0, others: 0, failures: [] };
-        const tasks = await this.api.tasks(service.ID);
-        return observeTasks(tasks, release, specReplicas(service.Spec), since, service.UpdateStatus);
-    }
-    /** The companion's work is done by then; it is removed by whoever runs the next phase. */
-    async complete() { }
-    async restore() {
-        await this.remove();
-    }
-    async settle() { }
-    async failureLogs(_capture, release, since) {
-        const service = await this.api.find(this.name);
-        return service ? failedTaskLogs(this.api, await this.api.tasks(service.ID), release, since) : [];
-    }
-    /** Removes the companion; a service of that name that is not ours is never touched. */
-    async remove() {
-        if (!(await this.leftover()))
-            return;
-        this.log.info(`Removing ${this.name}`);
-        await this.api.remove(this.name);
-    }
-    /** Removes the service and waits until its tasks are gone, so that a new one does not double it. */
-    async removeAndWait() {
-        const existing = await this.leftover();
-        if (!existing)
-            return;
-        await this.api.remove(this.name);
-        const deadline = Date.now() + GONE_TIMEOUT_MS;
-        while (Date.now() < deadline) {
-            const tasks = await this.api.tasks(existing.ID);
-            if (!tasks.some((t) => t.Status?.State === 'running'))
-                return;
-            await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
-        }
-        this.log.warning(`Tasks of the removed ${this.name} were still running after ${GONE_TIMEOUT_MS / 1000}s`);
-    }
-}
-function imageOf(service) {
-    return service.Spec?.TaskTemplate?.ContainerSpec?.Image ?? 'an unknown image';
-}
-
-;// CONCATENATED MODULE: ./lib/gates/health-verdict.js
-// Pure judgement of one health probe reply against the expected status and body.
-
-function formatRanges(ranges) {
-    return ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
-}
-function judgeProbe(reply, expect) {
-    const took = `${Math.round(reply.durationMs)} ms`;
-    if (reply.status === undefined) {
-        return { ok: false, detail: `${reply.error ?? 'no reply'} after ${took}`, durationMs: reply.durationMs };
-    }
-    const base = { status: reply.status, durationMs: reply.durationMs };
-    if (!statusMatches(expect.statuses, reply.status)) {
-        return { ...base, ok: false, detail: `${reply.status} in ${took} (expected ${formatRanges(expect.statuses)})` };
-    }
-    if (expect.body && !expect.body.test(reply.body ?? '')) {
-        return { ...base, ok: false, detail: `${reply.status} in ${took}, body does not match /${expect.body.source}/: ${snippet(reply.body)}` };
-    }
-    return { ...base, ok: true, detail: `${reply.status} in ${took}` };
-}
-function snippet(body) {
-    const text = (body ?? '').replace(/\s+/g, ' ').trim();
-    return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/decide.js
-// Swarm states that mean the platform itself gave up on the update.
-const PLATFORM_FAILURE_STATES = new Set(['paused', 'rollback_started', 'rollback_paused', 'rollback_completed']);
-function startStep(now) {
-    return { phase: 'converging', stepStartedAt: now, phaseStartedAt: now, consecutiveSuccesses: 0 };
-}
-/** Whether the engine should probe health at this tick. */
-function wantsProbe(progress, rules) {
-    return rules.hasHealthGate && progress.phase !== 'converging';
-}
-function decide(goal, rules, progress, tick) {
-    const { now, observation: o } = tick;
-    const revert = (reason) => ({ verdict: 'revert', progress, reason });
-    if (now >= tick.runDeadlineAt)
-        return revert('the whole run went past its timeout');
-    if (o.failed > 0) {
-        const why = o.failures[0] ? `: ${o.failures[0]}` : '';
-        return revert(`${o.failed} replica(s) of the new release failed${why}`);
-    }
-    if (o.updateState && PLATFORM_FAILURE_STATES.has(o.updateState)) {
-        return revert(`the platform reports the update ${o.updateState}${o.updateMessage ? `: ${o.updateMessage}` : ''}`);
-    }
-    switch (progress.phase) {
-        case 'converging':
-            return converge(goal, rules, progress, tick, revert);
-        case 'verifying':
-            return verify(goal, rules, progress, tick, revert);
-        case 'monitoring':
-            return monitor(goal, rules, progress, tick, revert);
-    }
-}
-function converge(goal, rules, progress, tick, revert) {
-    const o = tick.observation;
-    const converged = o.ready >= goal.newReplicas && o.others <= goal.total - goal.newReplicas;
-    if (converged)
-        return enter(rules.hasHealthGate ? 'verifying' : 'monitoring', goal, rules, progress, tick);
-    if (tick.now - progress.stepStartedAt >= rules.deadlineMs) {
-        return revert(`deadline: ${o.ready} of ${goal.newReplicas} replica(s) ready on the new release` +
-            ` (${o.starting} starting, ${o.others} on the old) after ${seconds(rules.deadlineMs)}`);
-    }
-    return { verdict: 'wait', progress };
-}
-function verify(goal, rules, progress, tick, revert) {
-    const probe = tick.probe;
-    if (probe) {
-        const successes = probe.ok ? progress.consecutiveSuccesses + 1 : 0;
-        const next = { ...progress, consecutiveSuccesses: successes };
-        if (successes >= rules.successesNeeded)
-            return enter('monitoring', goal, rules, next, tick);
-        progress = next;
-    }
-    if (tick.now - progress.stepStartedAt >= rules.deadlineMs) {
-        return revert(`deadline: the health gate had ${progress.consecutiveSuccesses} of ${rules.successesNeeded} consecutive successes` +
-            ` after ${seconds(rules.deadlineMs)}${probe ? `; last probe ${probe.detail}` : ''}`);
-    }
-    return { verdict: 'wait', progress };
-}
-function monitor(goal, rules, progress, tick, revert) {
-    if (tick.probe && !tick.probe.ok)
-        return revert(`health gate failed while monitoring: ${tick.probe.detail}`);
-    const analysis = tick.analysis;
-    if (analysis && (analysis.phase === 'failed' || analysis.phase === 'inconclusive')) {
-        return revert(`metric analysis ${analysis.phase}: ${analysis.reason ?? 'no reason given'}`);
-    }
-    if (tick.now - progress.phaseStartedAt >= rules.monitorMs) {
-        // The window is over by the clock, but the analysis decides when its last reading is in.
-        if (rules.hasAnalysis && analysis?.phase !== 'successful')
-            return { verdict: 'wait', progress, note: 'waiting for the metric analysis' };
-        const o = tick.observation;
-        // A replica that vanished during the window (crashed and was replaced) means the step is not stable.
-        if (o.ready < goal.newReplicas) {
-            if (tick.now - progress.phaseStartedAt >= rules.monitorMs + rules.deadlineMs) {
-                return revert(`deadline: only ${o.ready} of ${goal.newReplicas} replica(s) still ready after the monitor window`);
-            }
-            return { verdict: 'wait', progress, note: `${o.ready}/${goal.newReplicas} ready; waiting` };
-        }
-        return { verdict: 'advance', progress };
-    }
-    return { verdict: 'wait', progress };
-}
-function enter(phase, goal, rules, progress, tick) {
-    const next = { ...progress, phase, phaseStartedAt: tick.now };
-    // With no monitor window there is nothing more to wait for once the replicas (and health) are in,
-    // provided the replicas are still in: a replica lost while verifying is waited for by monitor().
-    const stillReady = tick.observation.ready >= goal.newReplicas;
-    if (phase === 'monitoring' && rules.monitorMs === 0 && !rules.hasAnalysis && stillReady)
-        return { verdict: 'advance', progress: next };
-    return { verdict: 'wait', progress: next, note: `entering ${phase}` };
-}
-function seconds(ms) {
-    return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`;
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/observation.js
-// What a target reports about its replicas at one moment, relative to one release.
-function describeObservation(o) {
-    const parts = [`${o.ready}/${o.desired} ready`];
-    if (o.starting)
-        parts.push(`${o.starting} starting`);
-    if (o.failed)
-        parts.push(`${o.failed} failed`);
-    if (o.others)
-        parts.push(`${o.others} on other releases`);
-    if (o.updateState)
-        parts.push(`update ${o.updateState}`);
-    return parts.join(', ');
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/revert.js
-// Putting the captured release back: write it, wait until every replica runs it again, then restore the
-// exact captured settings. A revert is never itself reverted; when it cannot converge, it says so loudly.
-
-
-
-// A revert gets at least this long to converge, even when the per-batch deadline is shorter.
-const MIN_REVERT_MS = 60_000;
-const POLL_MS = 1000;
-async function revert(capture, previous, settings, deps) {
-    const { target, clock, log, recorder } = deps;
-    const record = recorder.startStep('revert');
-    return log.group(`Revert to ${previous}`, async () => {
-        const started = clock.now();
-        const deadline = started + Math.max(settings.deadlineMs, MIN_REVERT_MS);
-        try {
-            await target.restore(capture, previous);
-            let lastSeen = '';
-            for (;;) {
-                const o = await target.observe(capture, previous, started);
-                const seen = describeObservation(o);
-                record.replicas = seen;
-                if (seen !== lastSeen) {
-                    log.info(`  ${seen}`);
-                    recorder.event(record, seen);
-                    lastSeen = seen;
-                }
-                if (o.ready >= o.desired && o.others === 0)
-                    break;
-                if (clock.now() >= deadline) {
-                    const reason = `the previous release did not come back within ${Math.round((deadline - started) / 1000)}s (${seen})`;
-                    recorder.endStep(record, 'not converged', reason);
-                    log.error(`Revert incomplete: ${reason}. ${capture.name} is NOT on a single known release.`);
-                    return { ok: false, reason };
-                }
-                await clock.sleep(POLL_MS);
-            }
-            await target.settle(capture, previous);
-        }
-        catch (error) {
-            const reason = error.message;
-            recorder.endStep(record, 'not converged', reason);
-            return { ok: false, reason };
-        }
-        const took = ((clock.now() - started) / 1000).toFixed(1);
-        log.info(`  every replica runs ${previous} again (${took}s)`);
-        if (settings.health) {
-            // Say how the restored release answers; a failing probe here is reported, not acted on.
-            const probe = judgeProbe(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health);
-            record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail });
-            log.info(`  health after revert: ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`);
-        }
-        recorder.endStep(record, 'converged');
-        return { ok: true };
-    });
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/engine.js
-// The engine: for each step of the plan, act through the target, then observe until the step is done,
-// a gate fails or a deadline passes. The rules live in decide(); this file only does the I/O and records.
-
-
-
-
-
-
-// How often replicas are polled while they converge (probing follows health-interval).
-const CONVERGE_POLL_MS = 1000;
-async function runRollout(plan, capture, previous, settings, deps) {
-    const { target, clock, log } = deps;
-    const since = clock.now();
-    const rules = {
-        hasHealthGate: settings.health !== undefined,
-        hasAnalysis: settings.analysis !== undefined && deps.analysis !== undefined,
-        successesNeeded: settings.health?.successes ?? 0,
-        monitorMs: Math.max(settings.monitorMs, settings.analysis && deps.analysis ? settings.analysis.durationMs : 0),
-        deadlineMs: settings.deadlineMs
-    };
-    let failure;
-    for (const step of plan.steps) {
-        const name = stepName(step);
-        const record = deps.recorder.startStep(name);
-        failure = await log.group(`${capitalised(name)}: ${step.newReplicas}/${step.total} replicas on the new release`, () => runStep(step, plan, capture, rules, settings, since, record, deps).catch((error) => {
-            // A fault while acting or observing (lost connection, API error) fails the step like a gate.
-            const reason = `${capitalised(name)}: ${error.message ?? error}`;
-            deps.recorder.endStep(record, 'failed', reason);
-            return reason;
-        }));
-        if (failure)
-            break;
-    }
-    if (!failure) {
-        failure = await target.complete(capture, plan.to).then(() => undefined, (error) => `Completing the rollout: ${error.message ?? error}`);
-    }
-    if (!failure) {
-        log.info(`All ${plan.total} replica(s) of ${plan.target} run ${plan.to}`);
-        return { result: 'succeeded' };
-    }
-    deps.recorder.report.failureLogs.push(...(await target.failureLogs(capture, plan.to, since).catch(() => [])));
-    if (!settings.autoRollback) {
-        log.error(`${failure}. auto-rollback is off: ${plan.target} is left as it is, part-way through the rollout.`);
-        return { result: 'failed', reason: failure };
-    }
-    log.error(`${failure}. Reverting ${plan.target} to ${previous}.`);
-    const reverted = await revert(capture, previous, settings, deps);
-    return reverted.ok ? { result: 'rolled-back', reason: failure } : { result: 'failed', reason: `${failure}; then the revert failed: ${reverted.reason}` };
-}
-async function runStep(step, plan, capture, rules, settings, since, record, deps) {
-    const { target, clock, log, recorder } = deps;
-    const goal = { newReplicas: step.newReplicas, total: step.total };
-    if (step.monitorMs !== undefined)
-        rules = { ...rules, monitorMs: Math.max(step.monitorMs, rules.hasAnalysis ? rules.monitorMs : 0) };
-    let progress = startStep(clock.now());
-    await target.applyStep(capture, step, plan.to, plan.batchSize);
-    const analysis = rules.hasAnalysis && settings.analysis && deps.analysis ? new StepAnalysis(deps.analysis, settings.analysis, record, deps) : undefined;
-    let lastSeen = '';
-    for (;;) {
-        if (deps.signal?.aborted) {
-            recorder.endStep(record, 'failed', 'the run was cancelled');
-            return 'The run was cancelled';
-        }
-        const observation = await target.observe(capture, plan.to, since);
-        const seen = describeObservation(observation);
-        if (seen !== lastSeen) {
-            log.info(`  ${seen}`);
-            recorder.event(record, seen);
-            lastSeen = seen;
-        }
-        record.replicas = seen;
-        let probe;
-        if (settings.health && wantsProbe(progress, rules)) {
-            probe = judgeProbe(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health);
-            record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail });
-            log.info(`  health ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`);
-        }
-        const verdict = progress.phase === 'monitoring' && analysis ? await analysis.tick() : undefined;
-        const decision = decide(goal, rules, progress, { now: clock.now(), runDeadlineAt: settings.runDeadlineAt, observation, probe, analysis: verdict });
-        if (decision.progress.phase !== progress.phase) {
-            const note = `${decision.progress.phase}`;
-            log.info(`  → ${note}`);
-            recorder.event(record, note);
-        }
-        progress = decision.progress;
-        if (decision.verdict === 'advance') {
-            recorder.endStep(record, 'passed');
-            return undefined;
-        }
-        if (decision.verdict === 'revert') {
-            recorder.endStep(record, 'failed', decision.reason);
-            return `${capitalised(stepName(step))}: ${decision.reason}`;
-        }
-        if (progress.phase === 'monitoring' && analysis)
-            await analysis.begin();
-        const pause = progress.phase === 'converging' || !settings.health ? CONVERGE_POLL_MS : settings.health.intervalMs;
-        await clock.sleep(analysis?.pauseBefore(pause) ?? pause, deps.signal);
-    }
-}
-function stepName(step) {
-    return step.name ?? `batch ${step.index}/${step.of}`;
-}
-function capitalised(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
-}
-/**
- * One step's metric analysis: the window starts when the step starts monitoring; a reading is taken
- * every interval (the first one interval in, so that a scraped window has traffic to judge); the
- * verdict is assess()'s over every reading so far, final once the planned readings are in.
- */
-class StepAnalysis {
-    gate;
-    settings;
-    record;
-    deps;
-    measurements = [];
-    planned;
-    startedAt;
-    constructor(gate, settings, record, deps) {
-        this.gate = gate;
-        this.settings = settings;
-        this.record = record;
-        this.deps = deps;
-        this.planned = Math.max(1, Math.floor(settings.durationMs / settings.intervalMs));
-    }
-    async begin() {
-        if (this.startedAt !== undefined)
-            return;
-        this.startedAt = this.deps.clock.now();
-        this.deps.log.info(`  analysing ${this.gate.description} every ${this.settings.intervalMs / 1000}s, ${this.planned} reading(s)`);
-        await this.gate.begin();
-    }
-    async tick() {
-        await this.begin();
-        const { clock, log, recorder } = this.deps;
-        const due = (this.startedAt ?? clock.now()) + (this.measurements.length + 1) * this.settings.intervalMs;
-        if (this.measurements.length < this.planned && clock.now() >= due) {
-            const m = await this.gate.measure(clock.now());
-            this.measurements.push(m);
-            this.record.measurements.push({ at: iso(m.at), phase: m.phase, values: m.values, detail: m.detail });
-            const line = `metrics ${m.phase}: ${m.detail}`;
-            log.info(`  ${line}`);
-            recorder.event(this.record, line);
-        }
-        return assess(this.measurements, this.settings.limits, this.measurements.length >= this.planned);
-    }
-    /** Sleeps no longer than until the next reading is due. */
-    pauseBefore(pause) {
-        if (this.startedAt === undefined || this.measurements.length >= this.planned)
-            return pause;
-        const due = this.startedAt + (this.measurements.length + 1) * this.settings.intervalMs;
-        return Math.max(0, Math.min(pause, due - this.deps.clock.now()));
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/plan.js
-/** Resolves a count or a percentage against the workload's size: at least 1, at most total. */
-function resolveBatchSize(batch, total) {
-    const raw = batch.kind === 'count' ? batch.value : Math.ceil((total * batch.value) / 100);
-    return Math.max(1, Math.min(raw, Math.max(total, 1)));
-}
-/** Splits `total` replicas into batches of `size`; the last batch takes the remainder. */
-function planBatches(total, size) {
-    if (total <= 0)
-        return [];
-    const of = Math.ceil(total / size);
-    const steps = [];
-    for (let index = 1; index <= of; index++) {
-        const newReplicas = Math.min(index * size, total);
-        steps.push({ kind: 'batch', index, of, size: newReplicas - (index - 1) * size, newReplicas, total });
-    }
-    return steps;
-}
-function planRolling(args) {
-    const batchSize = resolveBatchSize(args.batch, args.total);
-    return {
-        strategy: 'rolling',
-        target: args.target,
-        from: args.from,
-        to: args.to,
-        total: args.total,
-        batchSize,
-        steps: planBatches(args.total, batchSize)
-    };
-}
-/** Human-readable lines for logs and dry-run. */
-function describePlan(plan) {
-    const lines = [
-        `Rolling update of ${plan.target}: ${plan.total} replica(s) in ${plan.steps.length} batch(es) of up to ${plan.batchSize}`,
-        `  from ${plan.from}`,
-        `  to   ${plan.to}`
-    ];
-    for (const step of plan.steps) {
-        lines.push(`  ${step.index}. replace ${step.size} replica(s) (start-first) → ${step.newReplicas}/${step.total} on the new release, then gate`);
-    }
-    return lines;
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/progressive.js
-
-
-
-
-async function runCanary(plan, ctx) {
-    const { capture, engine } = ctx;
-    const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', engine.log);
-    const reach = canaryReachWarning(capture.spec, capture.name);
-    if (reach) {
-        engine.log.warning(reach);
-        engine.recorder.report.warnings.push(reach);
-    }
-    const steps = {
-        strategy: 'rolling',
-        target: companion.name,
-        from: ctx.previous,
-        to: ctx.release,
-        total: plan.steps.at(-1)?.replicas ?? 0,
-        batchSize: 1,
-        steps: plan.steps.map((s) => ({
-            kind: 'batch',
-            name: `canary ${s.index}/${s.of}: ${s.weight}% → ${s.replicas} replica(s) = ${s.share.toFixed(1)}% of traffic`,
-            index: s.index,
-            of: s.of,
-            size: s.replicas,
-            newReplicas: s.replicas,
-            total: s.replicas
-        }))
-    };
-    // Before anything changes: a service that holds the companion's name and is not ours stops the run.
-    await companion.leftover();
-    const gate = ctx.gateFor({ canary: companion.name, stable: capture.name });
-    let keep = false;
-    try {
-        const canary = await runRollout(steps, capture, ctx.previous, ctx.settings, { ...engine, target: companion, ...(gate ? { analysis: gate } : {}) });
-        keep = canary.result === 'failed' && !ctx.settings.autoRollback;
-        if (canary.result !== 'succeeded')
-            return canary;
-        engine.log.info(`Canary passed every step: promoting ${capture.name} to ${ctx.release}`);
-        return await promote(ctx, planRolling({ target: capture.name, from: ctx.previous, to: ctx.release, total: capture.replicas, batch: ctx.config.batchSize }), ctx.settings.monitorMs);
-    }
-    finally {
-        await cleanUp(companion, ctx, keep);
-    }
-}
-async function runBlueGreen(plan, ctx) {
-    const { capture, engine, config } = ctx;
-    const preview = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'preview', engine.log);
-    const start = {
-        strategy: 'rolling',
-        target: preview.name,
-        from: ctx.previous,
-        to: ctx.release,
-        total: plan.replicas,
-        batchSize: plan.replicas,
-        steps: [{ kind: 'batch', name: `preview: ${plan.replicas} replica(s) as ${preview.name}`, index: 1, of: 1, size: plan.replicas, newReplicas: plan.replicas, total: plan.replicas }]
-    };
-    // Before the switch, the HTTP gate is the preview's own URL; without one, Docker health and metrics judge.
-    const previewHealth = config.health && config.previewUrl ? { ...config.health, url: config.previewUrl } : undefined;
-    const { health: _health, ...withoutHealth } = ctx.settings;
-    const previewSettings = previewHealth ? { ...withoutHealth, health: previewHealth } : withoutHealth;
-    await preview.leftover();
-    const gate = ctx.gateFor({ canary: preview.name, stable: capture.name });
-    let keep = false;
-    try {
-        const gated = await runRollout(start, capture, ctx.previous, previewSettings, { ...engine, target: preview, ...(gate ? { analysis: gate } : {}) });
-        keep = gated.result === 'failed' && !ctx.settings.autoRollback;
-        if (gated.result !== 'succeeded')
-            return gated;
-        engine.log.info(`Preview passed its gates: switching ${capture.name} to ${ctx.release}`);
-        return await promote(ctx, switchPlan(plan), ctx.settings.monitorMs);
-    }
-    finally {
-        await cleanUp(preview, ctx, keep);
-    }
-}
-/**
- * The switch: Swarm stops each old task the moment its replacement runs, and a proxy that finds tasks
- * through DNS learns of the new ones only at its next resolve. Replacing every task at once would leave
- * such a proxy with nothing to send to for that moment, so the verified release goes in as two waves
- * (half, then the rest), each start-first; the last wave is watched for scale-down-delay.
- */
-function switchPlan(plan) {
-    const waves = planRolling({ target: plan.target, from: plan.from, to: plan.to, total: plan.replicas, batch: { kind: 'percent', value: 50 } });
-    waves.steps = waves.steps.map((step) => ({
-        ...step,
-        name: `switch ${step.index}/${step.of}`,
-        ...(step.index === step.of ? { monitorMs: plan.scaleDownDelayMs } : {})
-    }));
-    return waves;
-}
-/** The stable service's own rolling update, gated by health only (the metrics judged the companion). */
-async function promote(ctx, plan, monitorMs) {
-    const { analysis: _analysis, ...settings } = ctx.settings;
-    return runRollout(plan, ctx.capture, ctx.previous, { ...settings, monitorMs }, { ...ctx.engine, target: ctx.stable });
-}
-/** Removes the companion, unless a failed one is kept for inspection (auto-rollback off). */
-async function cleanUp(companion, ctx, keep) {
-    const { log, recorder } = ctx.engine;
-    if (keep) {
-        log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`);
-        return;
-    }
-    const record = recorder.startStep(`remove ${companion.name}`);
-    try {
-        await companion.remove();
-        recorder.endStep(record, 'passed');
-    }
-    catch (error) {
-        const reason = `could not remove ${companion.name}: ${error.message}`;
-        log.error(reason);
-        recorder.endStep(record, 'failed', reason);
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/targets/swarm-api.js
-class SwarmApi {
-    docker;
-    log;
-    registryAuth;
-    constructor(docker, log, 
-    /** X-Registry-Auth value so that nodes can pull from a private registry. */
-    registryAuth) {
-        this.docker = docker;
-        this.log = log;
-        this.registryAuth = registryAuth;
-    }
-    /** The service, or a clear error when it is missing or the host is not a Swarm manager. */
-    async inspect(name) {
-        try {
-            return (await this.docker.getService(name).inspect());
-        }
-        catch (error) {
-            const status = error.statusCode;
-            if (status === 404)
-                throw new Error(`Service '${name}' was not found on the Swarm`);
-            if (status === 503)
-                throw new Error(`The Docker host is not a Swarm manager, so service '${name}' cannot be updated`);
-            throw error;
-        }
-    }
-    /** The service, or undefined when there is none of that name. */
-    async find(name) {
-        try {
-            return (await this.docker.getService(name).inspect());
-        }
-        catch (error) {
-            if (error.statusCode === 404)
-                return undefined;
-            throw error;
-        }
-    }
-    /** The service's tasks; none once the service is gone (the task filter then answers 404). */
-    async tasks(serviceId) {
-        let tasks;
-        try {
-            tasks = (await this.docker.listTasks({ filters: { service: [serviceId] } }));
-        }
-        catch (error) {
-            if (error.statusCode === 404)
-                return [];
-            throw error;
-        }
-        // The filter also matches by ID prefix and by name: keep this service's own tasks.
-        return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId);
-    }
-    async create(spec) {
-        this.log.debug(`Swarm: creating ${spec.Name}`);
-        try {
-            const created = (await dial(this.docker, {
-                path: '/services/create?',
-                method: 'POST',
-                options: { _body: spec },
-                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
-                statusCodes: { 201: true, 400: 'bad parameter', 403: 'network is not eligible for services', 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
-            }));
-            return created.ID;
-        }
-        catch (error) {
-            throw new Error(`Swarm refused to create '${spec.Name}': ${apiMessage(error)}`);
-        }
-    }
-    async write(name, spec, version, what) {
-        this.log.debug(`Swarm: updating ${name} (${what}) at version ${version}`);
-        try {
-            await dial(this.docker, {
-                path: `/services/${encodeURIComponent(name)}/update?`,
-                method: 'POST',
-                options: { _query: { version }, _body: spec },
-                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
-                statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' }
-            });
-        }
-        catch (error) {
-            const message = apiMessage(error);
-            if (/out of sequence/i.test(message)) {
-                throw new Error(`Service '${name}' was changed by someone else during the rollout (${what}): ${message}`);
-            }
-            throw new Error(`Swarm refused the ${what} update of '${name}': ${message}`);
-        }
-    }
-    /** Removes the service; already gone is fine. */
-    async remove(name) {
-        try {
-            await this.docker.getService(name).remove();
-        }
-        catch (error) {
-            if (error.statusCode !== 404)
-                throw error;
-        }
-    }
-    /** The last log lines of a task's container, each prefixed for the report; empty when unreadable. */
-    async containerTail(containerId, lines = 20) {
-        try {
-            const raw = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: lines, follow: false }));
-            return demux(raw).map((line) => `  | ${line}`);
-        }
-        catch {
-            // The container may live on another node, or be gone already: logs are a courtesy.
-            return [];
-        }
-    }
-}
-function apiMessage(error) {
-    return error.json?.message ?? error.message;
-}
-function dial(docker, options) {
-    return new Promise((resolve, reject) => {
-        docker.modem.dial(options, (error, data) => (error ? reject(error) : resolve(data)));
-    });
-}
-/** Splits Docker's multiplexed log stream (8-byte frame headers) into text lines. */
-function demux(raw) {
-    if (typeof raw === 'string')
-        return raw.split('\n').filter(Boolean);
-    const out = [];
-    let offset = 0;
-    while (offset + 8 <= raw.length && (raw[offset] === 1 || raw[offset] === 2) && raw[offset + 1] === 0) {
-        const size = raw.readUInt32BE(offset + 4);
-        out.push(raw.subarray(offset + 8, offset + 8 + size).toString('utf8'));
-        offset += 8 + size;
-    }
-    const text = offset === 0 ? raw.toString('utf8') : out.join('');
-    return text.split('\n').filter(Boolean);
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: ./node_modules/@balena/dockerignore/ignore.js
-var dockerignore_ignore = __nccwpck_require__(4158);
-// EXTERNAL MODULE: ./node_modules/tar-fs/index.js
-var tar_fs = __nccwpck_require__(5645);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
-// EXTERNAL MODULE: ./node_modules/dockerode/lib/docker.js
-var docker = __nccwpck_require__(9040);
-;// CONCATENATED MODULE: ./lib/docker/client.js
-// The one place that turns a DockerHost into a dockerode client, plus a reader for the daemon's
-// newline-delimited JSON progress streams (build, push).
-
-
-
-/** Connection options that must never come from the environment (see createDockerClient). */
-const UNSET = {
-    socketPath: undefined,
-    host: undefined,
-    port: undefined,
-    protocol: undefined,
-    username: undefined,
-    ca: undefined,
-    cert: undefined,
-    key: undefined
-};
-function createDockerClient(host) {
-    // docker-modem fills gaps from $DOCKER_HOST / $DOCKER_CERT_PATH: a unix socket chosen explicitly
-    // would silently become that TCP host. Every connection field is therefore set, even to undefined.
-    switch (host.kind) {
-        case 'unix':
-            return new docker({ ...UNSET, socketPath: host.socketPath, protocol: 'http' });
-        case 'tcp':
-            if (host.tls) {
-                const { ca, cert, key } = host.tls;
-                return new docker({ ...UNSET, host: host.host, port: host.port, protocol: 'https', ca, cert, key });
-            }
-            return new docker({ ...UNSET, host: host.host, port: host.port, protocol: 'http' });
-        case 'ssh':
-            return new docker({
-                ...UNSET,
-                protocol: 'ssh',
-                host: host.host,
-                port: host.port,
-                username: host.user,
-                sshOptions: {
-                    privateKey: host.privateKey,
-                    ...(host.knownHosts === undefined ? {} : hostKeyCheck(host.host, host.port, host.knownHosts))
-                }
-            });
-    }
-}
-/** A one-line description for logs; never includes keys or certificates. */
-function describeDockerHost(host) {
-    switch (host.kind) {
-        case 'unix':
-            return `unix://${host.socketPath}`;
-        case 'tcp':
-            return `tcp://${host.host}:${host.port}${host.tls ? ' (TLS, client certificate)' : ''}`;
-        case 'ssh':
-            return `ssh://${host.user}@${host.host}:${host.port}` +
-                (host.knownHosts === undefined ? ' (host key not checked)' : ' (host key checked against ssh-known-hosts)');
-    }
-}
-/** ssh2 options that accept only a host key listed for this host in the known_hosts text. */
-function hostKeyCheck(hostname, port, knownHosts) {
-    const name = knownHostsName(hostname, port);
-    const keys = knownKeysFor(hostname, port, knownHosts);
-    // Offer only the key types listed, so the server presents one we can compare (as OpenSSH does).
-    const serverHostKey = [...new Set(keys.flatMap((k) => hostKeyAlgorithms(k.type)))];
-    if (serverHostKey.length === 0) {
-        throw new Error(`ssh-known-hosts has no usable key for ${name}; add the output of \`ssh-keyscan -p ${port} ${hostname}\``);
-    }
-    return {
-        algorithms: { serverHostKey },
-        hostVerifier: (key) => keys.some((k) => k.blob.length === key.length && (0,external_node_crypto_.timingSafeEqual)(k.blob, key))
-    };
-}
-/** The keys listed for host:port, skipping @revoked and @cert-authority lines and comments. */
-function knownKeysFor(hostname, port, knownHosts) {
-    const name = knownHostsName(hostname, port);
-    const keys = [];
-    for (const raw of knownHosts.split(/\r?\n/)) {
-        const line = raw.trim();
-        if (line === '' || line.startsWith('#') || line.startsWith('@'))
-            continue;
-        const [hosts, type, base64] = line.split(/\s+/);
-        if (!hosts || !type || !base64)
-            continue;
-        if (hostsFieldMatches(hosts, name))
-            keys.push({ type, blob: Buffer.from(base64, 'base64') });
-    }
-    return keys;
-}
-/** known_hosts writes `host` for port 22 and `[host]:port` otherwise. */
-function knownHostsName(hostname, port) {
-    return port === 22 ? hostname : `[${hostname}]:${port}`;
-}
-function hostsFieldMatches(field, name) {
-    if (field.startsWith('|1|'))
-        return hashedHostMatches(field, name);
-    let matched = false;
-    for (const pattern of field.split(',')) {
-        const negated = pattern.startsWith('!');
-        if (globMatches(negated ? pattern.slice(1) : pattern, name)) {
-            if (negated)
-                return false;
-            matched = true;
-        }
-    }
-    return matched;
-}
-/** `|1|salt|hash` where hash = HMAC-SHA1(salt, name) (HashKnownHosts yes). */
-function hashedHostMatches(field, name) {
-    const [, , salt, hash] = field.split('|');
-    if (!salt || !hash)
-        return false;
-    const actual = (0,external_node_crypto_.createHmac)('sha1', Buffer.from(salt, 'base64')).update(name).digest();
-    const expected = Buffer.from(hash, 'base64');
-    return actual.length === expected.length && (0,external_node_crypto_.timingSafeEqual)(actual, expected);
-}
-function globMatches(pattern, name) {
-    const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-    return new RegExp(`^${regex}$`, 'i').test(name);
-}
-const SUPPORTED = [
-    'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'
-];
-/** An RSA key in known_hosts is usable with all three RSA signature algorithms; ssh2 lacks sk-* keys. */
-function hostKeyAlgorithms(type) {
-    const known = SUPPORTED.find((t) => t === type);
-    if (known === undefined)
-        return [];
-    return known === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [known];
-}
-/**
- * Calls onMessage for each JSON line until the stream ends. Unlike modem.followProgress, this
- * decodes UTF-8 across chunk borders, rejects on a malformed line and on stream errors.
- */
-async function followJsonStream(stream, onMessage) {
-    const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
-    let buffer = '';
-    const flush = (text) => {
-        const line = text.trim();
-        if (line === '')
-            return;
-        let message;
-        try {
-            message = JSON.parse(line);
-        }
-        catch {
-            throw new Error(`Unexpected line in the Docker daemon's progress stream: ${line.slice(0, 200)}`);
-        }
-        onMessage(message);
-    };
-    for await (const chunk of stream) {
-        buffer += typeof chunk === 'string' ? chunk : decoder.write(chunk);
-        let newline;
-        while ((newline = buffer.indexOf('\n')) >= 0) {
-            flush(buffer.slice(0, newline));
-            buffer = buffer.slice(newline + 1);
-        }
-    }
-    flush(buffer + decoder.end());
-}
-/** The daemon's own wording of a failed API call, without dockerode's "(HTTP code 500) …" prefix. */
-function daemonMessage(err) {
-    const e = err;
-    if (e && typeof e.json === 'object' && e.json?.message)
-        return e.json.message;
-    return e instanceof Error ? e.message : String(err);
-}
-
-;// CONCATENATED MODULE: ./lib/docker/build.js
-// Build an image through the Engine API: tar the context as the docker CLI would (honouring
-// .dockerignore), stream the daemon's build log into a log group, and return the image ID.
-
-
-
-
-
-/** Log lines kept to explain a failed build. */
-const TAIL_LINES = 10;
-async function buildImage(docker, opts, log) {
-    if (opts.tags.length === 0)
-        throw new Error('buildImage needs at least one tag');
-    const context = external_node_path_.resolve(opts.context);
-    const dockerfile = dockerfileInContext(context, opts.dockerfile);
-    const [firstTag] = opts.tags;
-    return log.group(`Build ${firstTag}`, async () => {
-        log.info(`Context ${context}, Dockerfile ${dockerfile}`);
-        const tail = [];
-        const say = (line) => {
-            log.info(line);
-            tail.push(line);
-            if (tail.length > TAIL_LINES)
-                tail.shift();
-        };
-        const failure = (message) => new Error(`Build of ${firstTag} failed: ${message}` + (tail.length ? `\nLast build output:\n${tail.join('\n')}` : ''));
-        let response;
-        try {
-            response = await docker.buildImage(packContext(context, dockerfile), {
-                dockerfile,
-                // The Engine API takes `t` once per tag; querystring repeats an array's items that way.
-                t: opts.tags,
-                buildargs: opts.buildArgs,
-                rm: true,
-                forcerm: true
-            });
-        }
-        catch (err) {
-            throw failure(daemonMessage(err));
-        }
-        let imageId;
-        let error;
-        let partial = '';
-        await followJsonStream(response, (message) => {
-            if (message.stream !== undefined) {
-                // `stream` text arrives in pieces that need not end at a line break.
-                const lines = (partial + message.stream).split('\n');
-                partial = lines.pop() ?? '';
-                for (const line of lines)
-                    if (line.trim() !== '')
-                        say(line.trimEnd());
-            }
-            if (message.aux?.ID)
-                imageId = message.aux.ID;
-            if (message.error !== undefined || message.errorDetail !== undefined) {
-                error ??= message.errorDetail?.message ?? message.error;
-            }
-        });
-        if (partial.trim() !== '')
-            say(partial.trimEnd());
-        if (error !== undefined)
-            throw failure(error);
-        // Older daemons (and some builders) send no aux.ID; the tag points at what was just built.
-        imageId ??= (await docker.getImage(firstTag).inspect()).Id;
-        log.info(`Built ${imageId} as ${opts.tags.join(', ')}`);
-        return { imageId };
-    });
-}
-/**
- * The Dockerfile as a forward-slash path relative to the context. The legacy builder reads it from
- * the context tar, so one outside the context cannot be used.
- */
-function dockerfileInContext(context, dockerfile) {
-    if (!(0,external_node_fs_namespaceObject.existsSync)(context) || !(0,external_node_fs_namespaceObject.lstatSync)(context).isDirectory()) {
-        throw new Error(`Build context ${context} is not a folder`);
-    }
-    const absolute = external_node_path_.resolve(context, dockerfile);
-    const relative = external_node_path_.relative(context, absolute);
-    if (relative === '' || relative.startsWith('..') || external_node_path_.isAbsolute(relative)) {
-        throw new Error(`Dockerfile ${dockerfile} is outside the build context ${context}; move it inside the context`);
-    }
-    if (!(0,external_node_fs_namespaceObject.existsSync)(absolute))
-        throw new Error(`Dockerfile ${absolute} does not exist`);
-    return relative.split(external_node_path_.sep).join('/');
-}
-/**
- * A tar stream of the context, filtered as the docker CLI filters it (moby's TarWithOptions).
- * `dockerfile` is relative to the context, with forward slashes.
- */
-function packContext(context, dockerfile) {
-    const ignoreFile = external_node_path_.join(context, '.dockerignore');
-    const rules = (0,external_node_fs_namespaceObject.existsSync)(ignoreFile) ? (0,external_node_fs_namespaceObject.readFileSync)(ignoreFile, 'utf8') : '';
-    // The package's typings describe an ES default export; at run time it is module.exports.default.
-    const ig = dockerignore_ignore["default"]().add(rules);
-    // With `!` exceptions, an ignored folder may still hold files to send, so it must be walked.
-    const hasExceptions = rules.split(/\r?\n/).some((line) => line.trim().startsWith('!'));
-    // The daemon needs these two even when ignored (the CLI sends them too).
-    const alwaysSent = new Set(['.dockerignore', dockerfile]);
-    const ignore = (absolute) => {
-        const relative = external_node_path_.relative(context, absolute).split(external_node_path_.sep).join('/');
-        if (relative === '' || alwaysSent.has(relative))
-            return false;
-        if (dockerfile.startsWith(`${relative}/`))
-            return false; // a folder on the way to the Dockerfile
-        if (!ig.ignores(relative))
-            return false;
-        return !(hasExceptions && (0,external_node_fs_namespaceObject.lstatSync)(absolute).isDirectory());
-    };
-    const pack = tar_fs.pack(context, {
-        ignore,
-        // Like the CLI: files belong to root in the image unless the Dockerfile says otherwise.
-        map: (header) => ({ ...header, uid: 0, gid: 0 })
-    });
-    // tar-stream's pack is a streamx Readable; docker-modem only pipes it, which streamx supports.
-    return pack;
-}
-
-;// CONCATENATED MODULE: ./lib/docker/registry-auth.js
-/**
- * The X-Registry-Auth value for these credentials. The password and the header itself are masked
- * before the header exists outside this function: the header is the password in another encoding.
- */
-function registryAuthHeader(auth, log) {
-    log.setSecret(auth.password);
-    const json = JSON.stringify({
-        username: auth.username,
-        password: auth.password,
-        serveraddress: auth.serveraddress
-    });
-    const header = Buffer.from(json, 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
-    log.setSecret(header);
-    return header;
-}
-/**
- * dockerode's authconfig option carrying exactly the masked header (docker-modem sends `base64`
- * as is), or undefined when there are no credentials (a public or unauthenticated registry).
- */
-function dockerodeAuthconfig(auth, log) {
-    return auth === undefined ? undefined : { base64: registryAuthHeader(auth, log) };
-}
-
-;// CONCATENATED MODULE: ./lib/docker/resolve-digest.js
-
-
-const resolve_digest_DIGEST = /^sha256:[0-9a-f]{64}$/;
-/**
- * The manifest digest the registry serves for `reference` (GET /distribution/{name}/json, the
- * call `docker service update` makes). Throws naming the reference when the registry can't say.
- */
-async function resolveDigest(docker, reference, auth, log) {
-    const authconfig = dockerodeAuthconfig(auth, log);
-    let digest;
-    try {
-        const info = await docker.getImage(reference).distribution(authconfig ? { authconfig } : {});
-        digest = info.Descriptor?.digest;
-    }
-    catch (err) {
-        throw new Error(`Could not resolve the digest of ${reference} from its registry: ${daemonMessage(err)}`);
-    }
-    if (digest === undefined || !resolve_digest_DIGEST.test(digest)) {
-        throw new Error(`The registry returned no sha256 digest for ${reference} (got ${String(digest)})`);
-    }
-    log.debug(`${reference} resolves to ${digest}`);
-    return digest;
-}
-/**
- * The digest under which the local image `reference` was pushed to (or pulled from) `repository`,
- * from its RepoDigests; undefined when the image is not here or was never pushed there.
- */
-async function localRepoDigest(docker, reference, repository) {
-    let repoDigests;
-    try {
-        repoDigests = (await docker.getImage(reference).inspect()).RepoDigests ?? [];
-    }
-    catch (err) {
-        if (err.statusCode === 404)
-            return undefined;
-        throw err;
-    }
-    const wanted = familiarName(repository);
-    for (const repoDigest of repoDigests) {
-        const at = repoDigest.lastIndexOf('@');
-        const digest = repoDigest.slice(at + 1);
-        if (at > 0 && familiarName(repoDigest.slice(0, at)) === wanted && resolve_digest_DIGEST.test(digest))
-            return digest;
-    }
-    return undefined;
-}
-/** The daemon writes Docker Hub names short (`nginx`, `user/app`); compare them that way. */
-function familiarName(repository) {
-    return repository.replace(/^(?:docker\.io|index\.docker\.io)\//, '').replace(/^library\/(?=[^/]+$)/, '');
-}
-
-;// CONCATENATED MODULE: ./lib/docker/push.js
-
-
-
-
-const push_DIGEST = /sha256:[0-9a-f]{64}/;
-/** The status line the daemon ends a push with: `<tag>: digest: sha256:… size: 527`. */
-const DIGEST_LINE = /digest: (sha256:[0-9a-f]{64}) size:/;
-/** Per-layer states not worth a log line of their own (every layer goes through them). */
-const QUIET_STATUSES = new Set(['Preparing', 'Waiting', 'Pushing']);
-async function pushImage(docker, repository, tag, auth, log) {
-    const reference = `${repository}:${tag}`;
-    // Mask before the first request, so nothing the daemon echoes can show the secret.
-    const authconfig = dockerodeAuthconfig(auth, log);
-    return log.group(`Push ${reference}`, async () => {
-        let response;
-        try {
-            response = await docker.getImage(repository).push({ tag, ...(authconfig ? { authconfig } : {}) });
-        }
-        catch (err) {
-            throw new Error(`Push of ${reference} failed: ${daemonMessage(err)}`);
-        }
-        const layers = new Map();
-        let auxDigest;
-        let lineDigest;
-        let error;
-        await followJsonStream(response, (message) => {
-            if (message.error !== undefined || message.errorDetail !== undefined) {
-                error ??= message.errorDetail?.message ?? message.error;
-                return;
-            }
-            if (message.aux?.Digest && push_DIGEST.test(message.aux.Digest))
-                auxDigest = message.aux.Digest;
-            const status = message.status;
-            if (status === undefined)
-                return;
-            if (message.id === undefined) {
-                // Whole-push lines: "The push refers to repository […]", "<tag>: digest: sha256:… size: …".
-                lineDigest = DIGEST_LINE.exec(status)?.[1] ?? lineDigest;
-                log.info(status);
-            }
-            else if (layers.get(message.id) !== status) {
-                // One line per layer and state change; "Pushing" repeats with every progress tick.
-                layers.set(message.id, status);
-                if (QUIET_STATUSES.has(status))
-                    log.debug(`${message.id}: ${status}`);
-                else
-                    log.info(`${message.id}: ${status}`);
-            }
-        });
-        if (error !== undefined)
-            throw new Error(`Push of ${reference} failed: ${error}`);
-        const digest = auxDigest ?? lineDigest ?? (await localRepoDigest(docker, reference, repository));
-        if (digest === undefined) {
-            throw new Error(`Pushed ${reference}, but the daemon reported no digest and the image has no RepoDigest`);
-        }
-        log.info(`Pushed ${withDigest(repository, digest)}`);
-        return { digest };
-    });
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/health-timing.js
-// A monitor window shorter than the time a health check needs to call a replica unhealthy lets a bad
-// release pass its gate before Docker notices. Pure: settings in, a warning (or none) out.
-// Docker's defaults when a HEALTHCHECK leaves a setting out.
-const DEFAULT_INTERVAL_NS = 30e9;
-const DEFAULT_TIMEOUT_NS = 30e9;
-const DEFAULT_RETRIES = 3;
-/** Worst-case ms from a replica turning bad to Docker marking it unhealthy, or undefined without a check. */
-function timeToUnhealthyMs(check) {
-    if (!check?.Test?.length || check.Test[0] === 'NONE')
-        return undefined;
-    const interval = check.Interval || DEFAULT_INTERVAL_NS;
-    const timeout = check.Timeout || DEFAULT_TIMEOUT_NS;
-    const retries = check.Retries || DEFAULT_RETRIES;
-    return Math.round((retries * (interval + timeout)) / 1e6);
-}
-function monitorWindowWarning(check, monitorMs) {
-    const worst = timeToUnhealthyMs(check);
-    if (worst === undefined || worst <= monitorMs)
-        return undefined;
-    return (`monitor is ${monitorMs / 1000}s, but the health check can take up to ${worst / 1000}s to call a replica unhealthy ` +
-        `(${check?.Retries || DEFAULT_RETRIES} retries × (interval + timeout)): a release that turns bad after starting may pass ` +
-        `the gate. Raise monitor to at least ${Math.ceil(worst / 1000)}s, or rely on health-url.`);
-}
-
-;// CONCATENATED MODULE: ./lib/deploy.js
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-async function deploy(config, deps, startedAt = deps.clock.now()) {
-    const { docker, log, clock } = deps;
-    const recorder = new ReportRecorder(() => clock.now());
-    const report = recorder.report;
-    const done = (result, extra = {}) => {
-        recorder.finish(result, extra.reason);
-        return { result, image: report.image, digest: report.digest, previousImage: report.previousImage, ...extra, report };
-    };
-    const authHeader = config.registryAuth ? registryAuthHeader(config.registryAuth, log) : undefined;
-    // Read the target first: a missing service or an update in flight stops the run before anything is built.
-    const api = new SwarmApi(docker, log, authHeader);
-    const target = config.service ? new SwarmTarget(api, config.service, log) : undefined;
-    let capture;
-    let previous;
-    if (target && config.service) {
-        capture = await captureService(target, config.service);
-        previous = await pinPrevious(capture.image, config, deps);
-        report.previousImage = previous;
-        report.target = { kind: 'swarm', name: capture.name, facts: capture.facts };
-        log.info(`Service ${capture.name}: ${Object.entries(capture.facts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-        log.info(`Current release: ${previous}`);
-    }
-    const tag = config.image.tag;
-    const reference = formatImageRef(config.image);
-    if (config.dryRun) {
-        if (capture && previous) {
-            const to = config.image.digest ? withDigest(config.image.repository, config.image.digest) : `${reference} (digest resolved after the push)`;
-            const plan = planFor(config, capture, previous, to);
-            report.plan = plan;
-            for (const line of describeAnyPlan(plan))
-                log.info(line);
-        }
-        if (config.context)
-            log.info(`Would build ${config.context} (${config.dockerfile}) as ${reference}${config.push ? ' and push it' : ''}`);
-        log.info('dry-run: nothing was built, pushed or changed');
-        return done('planned');
-    }
-    // Build and push; from here on the release is always repo@sha256:….
-    let digest = config.image.digest;
-    if (config.context && tag) {
-        const buildStarted = clock.now();
-        const tags = [tag, ...config.tags].map((t) => `${config.image.repository}:${t}`);
-        const built = await buildImage(docker, { context: config.context, dockerfile: config.dockerfile, buildArgs: config.buildArgs, tags }, log);
-        if (config.push) {
-            for (const t of [tag, ...config.tags]) {
-                const pushed = await pushImage(docker, config.image.repository, t, config.registryAuth, log);
-                if (t === tag)
-                    digest = pushed.digest;
-            }
-        }
-        else {
-            digest = await localRepoDigest(docker, `${config.image.repository}:${tag}`, config.image.repository);
-        }
-        report.build = { tags, imageId: built.imageId, pushed: config.push, durationMs: clock.now() - buildStarted };
-    }
-    else if (!digest && tag) {
-        digest = await resolveDigest(docker, reference, config.registryAuth, log);
-    }
-    if (digest) {
-        report.digest = digest;
-        report.image = withDigest(config.image.repository, digest);
-        log.info(`Release: ${report.image}`);
-    }
-    if (!target || !capture || !previous)
-        return done('succeeded');
-    if (!digest) {
-        throw new InputError('push', 'false', `true, or an image that is already in a registry: a Swarm service must be given a digest its nodes can pull`);
-    }
-    // The service spec keeps the tag for people and the digest for Swarm, as `docker service update` does.
-    const release = tag ? `${config.image.repository}:${tag}@${digest}` : withDigest(config.image.repository, digest);
-    if (digestOf(previous) === digest) {
-        log.info(`${capture.name} already runs ${digest}: nothing to roll out`);
-        return done('succeeded', { reason: 'already on this release' });
-    }
-    const check = specHealthCheck(capture.spec) ?? (await imageHealthCheck(docker, withDigest(config.image.repository, digest)));
-    const timing = monitorWindowWarning(check, config.monitorMs);
-    if (timing) {
-        log.warning(timing);
-        report.warnings.push(timing);
-    }
-    const plan = planFor(config, capture, previous, release);
-    report.plan = plan;
-    for (const line of describeAnyPlan(plan))
-        log.info(line);
-    const settings = {
-        health: config.health,
-        monitorMs: config.monitorMs,
-        deadlineMs: config.deadlineMs,
-        autoRollback: config.autoRollback,
-        runDeadlineAt: startedAt + config.timeoutMs
-    };
-    const analysis = config.analysis;
-    if (analysis)
-        settings.analysis = { intervalMs: analysis.intervalMs, durationMs: analysis.durationMs, limits: analysis.limits };
-    const readers = analysis ? deps.metrics ?? defaultReaders(analysis) : undefined;
-    const gateFor = (names) => (analysis && readers ? createAnalysisGate(analysis, names, readers) : undefined);
-    const engine = { probe: deps.probe, clock, log, recorder, ...(deps.signal ? { signal: deps.signal } : {}) };
-    let outcome;
-    if (plan.strategy === 'canary') {
-        outcome = await runCanary(plan, { capture, previous, release, config, settings, api, stable: target, engine, gateFor });
-    }
-    else if (plan.strategy === 'blue-green') {
-        outcome = await runBlueGreen(plan, { capture, previous, release, config, settings, api, stable: target, engine, gateFor });
-    }
-    else {
-        const gate = gateFor({ canary: capture.name, stable: capture.name });
-        outcome = await runRollout(plan, capture, previous, settings, { ...engine, target, ...(gate ? { analysis: gate } : {}) });
-    }
-    return done(outcome.result, { reason: outcome.reason });
-}
-function planFor(config, capture, from, to) {
-    const target = capture.name;
-    if (config.strategy === 'canary') {
-        return planCanary({ target, canary: companionName(target, 'canary'), from, to, stable: capture.replicas, steps: config.canarySteps });
-    }
-    if (config.strategy === 'blue-green')
-        return planBlueGreen({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs });
-    return planRolling({ target, from, to, total: capture.replicas, batch: config.batchSize });
-}
-function describeAnyPlan(plan) {
-    if (plan.strategy === 'canary')
-        return describeCanaryPlan(plan);
-    if (plan.strategy === 'blue-green')
-        return describeBlueGreenPlan(plan);
-    return describePlan(plan);
-}
-function defaultReaders(analysis) {
-    const url = analysis.source.kind === 'prometheus' ? analysis.source.url : new URL('http://127.0.0.1/');
-    return { prometheus: createPrometheusClient(url), scraper: createMetricsScraper() };
-}
-async function captureService(target, service) {
-    try {
-        const capture = await target.capture();
-        if (capture.replicas < 1) {
-            throw new InputError('service', service, 'a service with at least 1 running replica (scale it up before rolling it out)');
-        }
-        return capture;
-    }
-    catch (error) {
-        if (error instanceof Error && /was not found on the Swarm/.test(error.message)) {
-            throw new InputError('service', service, 'the name of an existing Swarm service');
-        }
-        throw error;
-    }
-}
-/** The image's own HEALTHCHECK, when the image is on this engine (it is after a build or pull). */
-async function imageHealthCheck(docker, image) {
-    try {
-        const info = (await docker.getImage(image).inspect());
-        return info.Config?.Healthcheck;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The previous release as `repo:tag@sha256:…`, so a revert brings back exactly it even if its tag moved. */
-async function pinPrevious(image, config, deps) {
-    if (digestOf(image))
-        return image;
-    try {
-        return `${image}@${await resolveDigest(deps.docker, image, config.registryAuth, deps.log)}`;
-    }
-    catch (error) {
-        deps.log.warning(`The service runs ${image} without a digest, and its digest could not be resolved (${error.message}); a revert will use the tag as it is`);
-        return image;
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/gates/http-probe.js
-// The HTTP seam: one GET with a timeout. Never throws; a failed request is a reply with an error.
-// Bodies are only matched against a regex; a health page larger than this is cut.
-const MAX_BODY = 64 * 1024;
-function createHttpProbe(now = Date.now) {
-    return {
-        async get(url, timeoutMs) {
-            const started = now();
-            try {
-                const response = await fetch(url, {
-                    signal: AbortSignal.timeout(timeoutMs),
-                    redirect: 'manual',
-                    headers: { 'user-agent': 'zero-downtime-deploy health gate', connection: 'close' }
-                });
-                const text = await response.text();
-                return { status: response.status, body: text.slice(0, MAX_BODY), durationMs: now() - started };
-            }
-            catch (error) {
-                return { error: describeFetchError(error, timeoutMs), durationMs: now() - started };
-            }
-        }
-    };
-}
-function describeFetchError(error, timeoutMs) {
-    // Duck-typed rather than instanceof: errors may come from another realm (test VMs, undici).
-    const e = error;
-    if (!e || typeof e !== 'object')
-        return String(error);
-    // fetch wraps the real reason in `cause`; a timeout may come either way.
-    if ([e.name, e.cause?.name].includes('TimeoutError'))
-        return `no reply within ${timeoutMs} ms`;
-    if (e.cause?.code)
-        return `${e.cause.code}${e.cause.message ? `: ${e.cause.message}` : ''}`;
-    return e.cause?.message ? `${e.message}: ${e.cause.message}` : e.message ?? String(error);
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/clock.js
-const realClock = {
-    now: () => Date.now(),
-    sleep: (ms, signal) => new Promise((resolve) => {
-        if (signal?.aborted)
-            return resolve();
-        const timer = setTimeout(done, ms);
-        function done() {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', done);
-            resolve();
-        }
-        signal?.addEventListener('abort', done, { once: true });
-    })
-};
-
-;// CONCATENATED MODULE: ./lib/run-inputs.js
-// What every entry point (the action, the CLI) does with raw inputs: mask the secrets, parse, wire the
-// real seams, deploy, and keep the report as a JSON file.
-
-
-
-
-
-
-
-
-
-/** Masks the secret inputs first, so that nothing later (errors included) can print them. */
-async function deployInputs(inputs, env, log, signal) {
-    for (const name of SECRET_INPUTS)
-        log.setSecret(inputs[name]);
-    const config = parseConfig(inputs, env);
-    return deploy(config, { docker: createDockerClient(config.dockerHost), probe: createHttpProbe(), clock: realClock, log, signal });
-}
-/** Writes the report where the runner keeps temporary files (or the system's temp folder); returns the path. */
-async function writeReport(report, env) {
-    const path = (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), `zero-downtime-deploy-${Date.now()}.json`);
-    await (0,promises_namespaceObject.writeFile)(path, JSON.stringify(report, null, 2));
-    return path;
-}
-
-;// CONCATENATED MODULE: ./lib/main.js
-// The action's glue: inputs → config → deploy → outputs, summary and exit status.
-
-
-
-
-
-
-async function run() {
-    const io = {
-        log: actionLog(),
-        setOutput: (name, value) => setOutput(name, value),
-        writeSummary: async (markdown) => {
-            if (process.env.GITHUB_STEP_SUMMARY)
-                await summary.addRaw(markdown).write();
-        },
-        setFailed: (message) => setFailed(message)
-    };
-    const cancel = new AbortController();
-    // A cancelled job gets SIGINT, then SIGTERM: treat either as a failed gate, so the target is reverted.
-    for (const signal of ['SIGINT', 'SIGTERM'])
-        process.once(signal, () => cancel.abort());
-    await runAction(readInputs((name) => getInput(name)), process.env, io, cancel.signal);
-}
-async function runAction(inputs, env, io, signal) {
-    let outcome;
-    try {
-        outcome = await deployInputs(inputs, env, io.log, signal);
-    }
-    catch (error) {
-        io.setOutput('result', 'failed');
-        io.setFailed(error instanceof InputError ? error.message : `${error.message ?? error}`);
-        return undefined;
-    }
-    const reportPath = await writeReport(outcome.report, env);
-    io.setOutput('result', outcome.result);
-    io.setOutput('report', reportPath);
-    if (outcome.image)
-        io.setOutput('image', outcome.image);
-    if (outcome.digest)
-        io.setOutput('digest', outcome.digest);
-    if (outcome.previousImage)
-        io.setOutput('previous-image', outcome.previousImage);
-    await io.writeSummary(renderSummary(outcome.report));
-    if (outcome.result === 'rolled-back')
-        io.setFailed(`Rolled back to ${outcome.previousImage}: ${outcome.reason}`);
-    else if (outcome.result === 'failed')
-        io.setFailed(outcome.reason ?? 'the deploy failed');
-    return outcome;
-}
-
 
 /***/ }),
 

@@ -7,11 +7,16 @@ import type { AnalysisConfig, Config } from './config/types.js'
 import { createAnalysisGate, type MetricsReaders } from './gates/analysis-gate.js'
 import { createMetricsScraper } from './gates/metrics-scrape.js'
 import { createPrometheusClient } from './gates/prometheus.js'
-import { describeBlueGreenPlan, planBlueGreen, type BlueGreenPlan } from './rollout/blue-green-plan.js'
-import { describeCanaryPlan, planCanary, type CanaryPlan } from './rollout/canary-plan.js'
-import { runBlueGreen, runCanary } from './rollout/progressive.js'
+import { planBlueGreen, type BlueGreenPlan } from './rollout/blue-green-plan.js'
+import { planCanary, type CanaryPlan } from './rollout/canary-plan.js'
+import { describeAnyPlan } from './rollout/plans.js'
+import { runBlueGreen, runCanary, runRolling, strategyContext } from './rollout/progressive.js'
 import { companionName } from './targets/companion-spec.js'
+import type { DeploymentTracker } from './github/deployments.js'
+import type { RunState } from './run-state.js'
 import { SwarmApi } from './targets/swarm-api.js'
+import { rollbackImage } from './targets/release-labels.js'
+import { resumeCanary } from './rollout/canary-resume.js'
 import { buildImage } from './docker/build.js'
 import { formatImageRef, withDigest } from './docker/image-ref.js'
 import { pushImage } from './docker/push.js'
@@ -22,7 +27,7 @@ import type { Log } from './log.js'
 import { ReportRecorder, type Report, type Result } from './report/report.js'
 import type { Clock } from './rollout/clock.js'
 import { runRollout, type RolloutOutcome, type RolloutSettings } from './rollout/engine.js'
-import { describePlan, planRolling, type RolloutPlan } from './rollout/plan.js'
+import { planRolling, type RolloutPlan } from './rollout/plan.js'
 import { monitorWindowWarning, type HealthCheckSettings } from './rollout/health-timing.js'
 import { SwarmTarget, specHealthCheck, type SwarmCapture } from './targets/swarm-target.js'
 import { digestOf } from './targets/swarm-tasks.js'
@@ -35,6 +40,10 @@ export interface DeployDeps {
   signal?: AbortSignal
   /** Where metric readings come from; by default, from the configured Prometheus or endpoint. */
   metrics?: MetricsReaders
+  /** Told when the service is about to change and when the run is over (the action saves it for its post step). */
+  checkpoint?: (state: RunState) => void
+  /** GitHub Deployments, when configured: started before the service changes, finished with the result. */
+  deployments?: DeploymentTracker
 }
 
 export interface DeployResult {
@@ -71,11 +80,20 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
     log.info(`Current release: ${previous}`)
   }
 
-  const tag = config.image.tag
-  const reference = formatImageRef(config.image)
+  if (capture && previous && (config.operation === 'promote' || config.operation === 'abort')) {
+    const outcome = await resumeCanary(config.operation, capture, config, { api, stable: target as SwarmTarget, deps, recorder, startedAt })
+    if (outcome.release) report.image = outcome.release
+    return done(outcome.result, outcome.reason ? { reason: outcome.reason } : {})
+  }
+  const image = config.operation === 'rollback' && capture ? rollbackImage(capture.spec, capture.name, config) : config.image
+  if (!image) throw new InputError('image', '', 'an image reference, since operation is deploy')
+  if (config.operation === 'rollback') log.info(`Rolling ${config.service} back to ${formatImageRef(image)}`)
+
+  const tag = image.tag
+  const reference = formatImageRef(image)
   if (config.dryRun) {
     if (capture && previous) {
-      const to = config.image.digest ? withDigest(config.image.repository, config.image.digest) : `${reference} (digest resolved after the push)`
+      const to = image.digest ? withDigest(image.repository, image.digest) : `${reference} (digest resolved after the push)`
       const plan = planFor(config, capture, previous, to)
       report.plan = plan
       for (const line of describeAnyPlan(plan)) log.info(line)
@@ -86,18 +104,18 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   }
 
   // Build and push; from here on the release is always repo@sha256:….
-  let digest = config.image.digest
+  let digest = image.digest
   if (config.context && tag) {
     const buildStarted = clock.now()
-    const tags = [tag, ...config.tags].map((t) => `${config.image.repository}:${t}`)
+    const tags = [tag, ...config.tags].map((t) => `${image.repository}:${t}`)
     const built = await buildImage(docker, { context: config.context, dockerfile: config.dockerfile, buildArgs: config.buildArgs, tags }, log)
     if (config.push) {
       for (const t of [tag, ...config.tags]) {
-        const pushed = await pushImage(docker, config.image.repository, t, config.registryAuth, log)
+        const pushed = await pushImage(docker, image.repository, t, config.registryAuth, log)
         if (t === tag) digest = pushed.digest
       }
     } else {
-      digest = await localRepoDigest(docker, `${config.image.repository}:${tag}`, config.image.repository)
+      digest = await localRepoDigest(docker, `${image.repository}:${tag}`, image.repository)
     }
     report.build = { tags, imageId: built.imageId, pushed: config.push, durationMs: clock.now() - buildStarted }
   } else if (!digest && tag) {
@@ -105,7 +123,7 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   }
   if (digest) {
     report.digest = digest
-    report.image = withDigest(config.image.repository, digest)
+    report.image = withDigest(image.repository, digest)
     log.info(`Release: ${report.image}`)
   }
   if (!target || !capture || !previous) return done('succeeded')
@@ -114,12 +132,12 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   }
 
   // The service spec keeps the tag for people and the digest for Swarm, as `docker service update` does.
-  const release = tag ? `${config.image.repository}:${tag}@${digest}` : withDigest(config.image.repository, digest)
+  const release = tag ? `${image.repository}:${tag}@${digest}` : withDigest(image.repository, digest)
   if (digestOf(previous) === digest) {
     log.info(`${capture.name} already runs ${digest}: nothing to roll out`)
     return done('succeeded', { reason: 'already on this release' })
   }
-  const check = specHealthCheck(capture.spec) ?? (await imageHealthCheck(docker, withDigest(config.image.repository, digest)))
+  const check = specHealthCheck(capture.spec) ?? (await imageHealthCheck(docker, withDigest(image.repository, digest)))
   const timing = monitorWindowWarning(check, config.monitorMs)
   if (timing) {
     log.warning(timing)
@@ -129,27 +147,19 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   report.plan = plan
   for (const line of describeAnyPlan(plan)) log.info(line)
 
-  const settings: RolloutSettings = {
-    health: config.health,
-    monitorMs: config.monitorMs,
-    deadlineMs: config.deadlineMs,
-    autoRollback: config.autoRollback,
-    runDeadlineAt: startedAt + config.timeoutMs
-  }
-  const analysis = config.analysis
-  if (analysis) settings.analysis = { intervalMs: analysis.intervalMs, durationMs: analysis.durationMs, limits: analysis.limits }
-  const readers = analysis ? deps.metrics ?? defaultReaders(analysis) : undefined
-  const gateFor = (names: ServiceNames) => (analysis && readers ? createAnalysisGate(analysis, names, readers) : undefined)
-  const engine = { probe: deps.probe, clock, log, recorder, ...(deps.signal ? { signal: deps.signal } : {}) }
-
-  let outcome: RolloutOutcome
-  if (plan.strategy === 'canary') {
-    outcome = await runCanary(plan, { capture, previous, release, config, settings, api, stable: target, engine, gateFor })
-  } else if (plan.strategy === 'blue-green') {
-    outcome = await runBlueGreen(plan, { capture, previous, release, config, settings, api, stable: target, engine, gateFor })
-  } else {
-    const gate = gateFor({ canary: capture.name, stable: capture.name })
-    outcome = await runRollout(plan, capture, previous, settings, { ...engine, target, ...(gate ? { analysis: gate } : {}) })
+  const ctx = strategyContext(config, capture, previous, release, { api, stable: target, deps, recorder, startedAt })
+  const companion = plan.strategy === 'rolling' ? undefined : companionName(capture.name, plan.strategy === 'canary' ? 'canary' : 'preview')
+  const state: RunState = { phase: 'started', service: capture.name, previous, release, spec: capture.spec, ...(companion ? { companion } : {}) }
+  deps.checkpoint?.(state)
+  await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: release, previous, strategy: plan.strategy })
+  let outcome: RolloutOutcome = { result: 'failed', reason: 'the rollout stopped on an error' }
+  try {
+    if (plan.strategy === 'canary') outcome = await runCanary(plan, ctx)
+    else if (plan.strategy === 'blue-green') outcome = await runBlueGreen(plan, ctx)
+    else outcome = await runRolling(plan, ctx)
+  } finally {
+    deps.checkpoint?.({ ...state, phase: 'finished' })
+    if (outcome.result !== 'paused') await deps.deployments?.finish(outcome.result, outcome.reason ?? `${capture.name} runs ${release}`)
   }
   return done(outcome.result, { reason: outcome.reason })
 }
@@ -161,17 +171,6 @@ function planFor(config: Config, capture: SwarmCapture, from: string, to: string
   }
   if (config.strategy === 'blue-green') return planBlueGreen({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs })
   return planRolling({ target, from, to, total: capture.replicas, batch: config.batchSize })
-}
-
-function describeAnyPlan(plan: RolloutPlan | CanaryPlan | BlueGreenPlan): string[] {
-  if (plan.strategy === 'canary') return describeCanaryPlan(plan)
-  if (plan.strategy === 'blue-green') return describeBlueGreenPlan(plan)
-  return describePlan(plan)
-}
-
-function defaultReaders(analysis: AnalysisConfig): MetricsReaders {
-  const url = analysis.source.kind === 'prometheus' ? analysis.source.url : new URL('http://127.0.0.1/')
-  return { prometheus: createPrometheusClient(url), scraper: createMetricsScraper() }
 }
 
 async function captureService(target: SwarmTarget, service: string): Promise<SwarmCapture> {

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SECRET_INPUTS, type Inputs } from './config/inputs.js'
 import { parseConfig } from './config/parse-config.js'
-import { deploy, type DeployResult } from './deploy.js'
+import { deploy, type DeployDeps, type DeployResult } from './deploy.js'
+import { deploymentsSkipReason, parseDeploymentsConfig } from './github/deployments-config.js'
+import { createDeploymentTracker } from './github/deployments.js'
 import { createDockerClient } from './docker/client.js'
 import { createHttpProbe } from './gates/http-probe.js'
 import type { Log } from './log.js'
@@ -13,10 +15,22 @@ import type { Report } from './report/report.js'
 import { realClock } from './rollout/clock.js'
 
 /** Masks the secret inputs first, so that nothing later (errors included) can print them. */
-export async function deployInputs(inputs: Inputs, env: NodeJS.ProcessEnv, log: Log, signal?: AbortSignal): Promise<DeployResult> {
+export async function deployInputs(inputs: Inputs, env: NodeJS.ProcessEnv, log: Log, extra: Pick<DeployDeps, 'signal' | 'checkpoint'> = {}): Promise<DeployResult> {
   for (const name of SECRET_INPUTS) log.setSecret(inputs[name])
   const config = parseConfig(inputs, env)
-  return deploy(config, { docker: createDockerClient(config.dockerHost), probe: createHttpProbe(), clock: realClock, log, signal })
+  const deployments = parseDeploymentsConfig(inputs, env)
+  if (!deployments) {
+    const skipped = deploymentsSkipReason(inputs, env)
+    if (skipped) log.info(skipped)
+  }
+  return deploy(config, {
+    docker: createDockerClient(config.dockerHost),
+    probe: createHttpProbe(),
+    clock: realClock,
+    log,
+    ...extra,
+    ...(deployments && !config.dryRun ? { deployments: createDeploymentTracker(deployments, log) } : {})
+  })
 }
 
 /** Writes the report where the runner keeps temporary files (or the system's temp folder); returns the path. */

@@ -72417,7 +72417,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1198);
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2797);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4249);
 // The CLI's entry (bin `zdd`): the same deploy engine as the action, from a terminal. See src/cli/.
 
 
@@ -72436,7 +72436,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2797:
+/***/ 4249:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72470,6 +72470,7 @@ const INPUT_DEFAULTS = {
     'registry-username': '',
     'registry-password': '',
     service: '',
+    operation: 'deploy',
     strategy: 'rolling',
     'batch-size': '1',
     'canary-steps': '10%,50%',
@@ -72496,12 +72497,16 @@ const INPUT_DEFAULTS = {
     compare: 'none',
     'baseline-tolerance': '20%+0.01',
     'auto-rollback': 'true',
-    'dry-run': 'false'
+    'dry-run': 'false',
+    'github-token': '',
+    environment: '',
+    'environment-url': '',
+    'github-deployments': 'auto'
 };
 /** Every input name, in action.yml order. */
 const INPUT_NAMES = Object.keys(INPUT_DEFAULTS);
 /** Inputs whose values must never be printed (InputError shows only their length). */
-const SECRET_INPUTS = ['ssh-private-key', 'tls-key', 'registry-password'];
+const SECRET_INPUTS = ['ssh-private-key', 'tls-key', 'registry-password', 'github-token'];
 /**
  * Reads every input through `getInput` (e.g. @actions/core's getInput). Values are trimmed, and an
  * empty value takes the default, so a runner (which applies action.yml defaults itself) and an
@@ -73379,7 +73384,7 @@ function unknownPlaceholder(text) {
 // The canary plan is data, like the rolling plan: traffic shares turned into replica counts. The
 // stable service keeps all its replicas and a canary companion runs beside it, so the share a step
 // really gets is canary / (stable + canary): a 10% step over 3 stable replicas is 1 canary = 25%.
-const STEPS_FORM = 'percentages above 0% and below 100% in increasing order, such as 10%,50%';
+const STEPS_FORM = 'percentages above 0% and below 100% in increasing order, such as 10%,50%, with pause where the run should wait for promote';
 const PERCENT = /^(\d+(?:\.\d+)?|\.\d+)%$/;
 /**
  * Parses `canary-steps`: percentages separated by commas or new lines (blank entries ignored).
@@ -73393,23 +73398,37 @@ function parseCanarySteps(text) {
     if (entries.length === 0)
         throw new Error(`${STEPS_FORM}; there is no step`);
     const steps = [];
+    let previous;
     entries.forEach((entry, i) => {
         const at = `entry ${i + 1} (${entry})`;
+        if (entry.toLowerCase() === 'pause') {
+            // A pause holds a running canary: there is none before the first share, and one pause is enough.
+            if (previous === undefined)
+                throw new Error(`${STEPS_FORM}; ${at} comes before any share, when no canary runs yet`);
+            if (steps[steps.length - 1] === 'pause')
+                throw new Error(`${STEPS_FORM}; ${at} follows another pause`);
+            steps.push('pause');
+            return;
+        }
         const match = PERCENT.exec(entry.replace(/\s+%$/, '%'));
         if (!match)
-            throw new Error(`${STEPS_FORM}; ${at} is not a percentage`);
+            throw new Error(`${STEPS_FORM}; ${at} is not a percentage or pause`);
         const weight = Number(match[1]);
         if (weight <= 0)
             throw new Error(`${STEPS_FORM}; ${at} is not above 0%`);
         // 100% is not a step: promotion follows the last step anyway.
         if (weight >= 100)
             throw new Error(`${STEPS_FORM}; ${at} is not below 100% (promotion follows the last step)`);
-        const previous = steps[steps.length - 1];
         if (previous !== undefined && weight <= previous)
             throw new Error(`${STEPS_FORM}; ${at} is not above the step before it (${previous}%)`);
         steps.push(weight);
+        previous = weight;
     });
     return steps;
+}
+/** `canary-steps` as written back (stored on a paused canary so that promote resumes the same plan). */
+function formatCanarySteps(steps) {
+    return steps.map((s) => (s === 'pause' ? 'pause' : `${s}%`)).join(',');
 }
 /** The canary's share of all replicas, in percent (0 when there are none). */
 function realisedShare(canary, stable) {
@@ -73435,7 +73454,9 @@ function canaryReplicas(weightPercent, stable) {
     return c;
 }
 function planCanary(args) {
-    const of = args.steps.length;
+    const weights = args.steps.filter((s) => s !== 'pause');
+    const of = weights.length;
+    const pausedAfter = new Set(args.steps.flatMap((s, i) => (s === 'pause' ? [args.steps.slice(0, i).filter((w) => w !== 'pause').length] : [])));
     return {
         strategy: 'canary',
         target: args.target,
@@ -73444,9 +73465,12 @@ function planCanary(args) {
         to: args.to,
         stable: args.stable,
         // Two steps with the same replica count stay two steps: each is analysed again.
-        steps: args.steps.map((weight, i) => {
+        steps: weights.map((weight, i) => {
             const replicas = canaryReplicas(weight, args.stable);
-            return { kind: 'canary', index: i + 1, of, weight, replicas, share: realisedShare(replicas, args.stable) };
+            const step = { kind: 'canary', index: i + 1, of, weight, replicas, share: realisedShare(replicas, args.stable) };
+            if (pausedAfter.has(i + 1))
+                step.pauseAfter = true;
+            return step;
         })
     };
 }
@@ -73463,6 +73487,8 @@ function describeCanaryPlan(plan) {
     ];
     for (const step of plan.steps) {
         lines.push(`  ${step.index}. canary ${formatPercent(step.weight)} → ${step.replicas} replica(s) beside ${plan.stable} stable = ${formatPercent(step.share)} of traffic, then analyse`);
+        if (step.pauseAfter)
+            lines.push(`     then pause: the canary keeps running until operation promote (or abort)`);
     }
     lines.push(`  ${plan.steps.length + 1}. promote: roll ${plan.target} to the new release, then remove ${plan.canary}`);
     return lines;
@@ -73717,7 +73743,9 @@ const BOOLEAN_FORM = 'true or false';
 function parseConfig(inputs, env) {
     const dockerHost = parseDockerHost(inputs, env);
     const context = inputs.context.trim() || undefined;
-    const image = parseImage(inputs, env, context);
+    const operation = parseOperation(inputs);
+    // Only a deploy needs an image: rollback finds it on the service, promote and abort on the canary.
+    const image = operation === 'deploy' || inputs.image.trim() !== '' ? parseImage(inputs, env, context) : undefined;
     const tags = parseTags(inputs.tags);
     const dockerfile = parseDockerfile(inputs.dockerfile);
     const buildArgs = parseBuildArgs(inputs['build-args']);
@@ -73733,9 +73761,11 @@ function parseConfig(inputs, env) {
     const autoRollback = parseBoolean('auto-rollback', inputs['auto-rollback']);
     const dryRun = parseBoolean('dry-run', inputs['dry-run']);
     const config = {
-        dockerHost, image, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
+        dockerHost, operation, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
         monitorMs, deadlineMs, timeoutMs, autoRollback, dryRun
     };
+    if (image !== undefined)
+        config.image = image;
     if (context !== undefined)
         config.context = context;
     if (registryAuth !== undefined)
@@ -73910,9 +73940,26 @@ function parseRegistryAuth(inputs, image) {
         throw new InputError('registry-username', '', 'a user name, since registry-password is set');
     if (password === '')
         throw new InputError('registry-password', '', 'a password or token, since registry-username is set');
-    return { username, password, serveraddress: registryHost(image.repository) };
+    // Without an image (rollback, promote), the release's registry is known only later; Swarm needs only the credentials.
+    return { username, password, serveraddress: image ? registryHost(image.repository) : '' };
 }
 // ── how ────────────────────────────────────────────────────────────────────────────────────────
+function parseOperation(inputs) {
+    const value = inputs.operation.trim();
+    if (value !== 'deploy' && value !== 'rollback' && value !== 'promote' && value !== 'abort') {
+        throw new InputError('operation', inputs.operation, 'deploy, rollback, promote or abort');
+    }
+    if (value !== 'deploy') {
+        // These act on a service that exists; nothing is built.
+        if (!inputs.service.trim())
+            throw new InputError('service', '', `the name of the Swarm service to ${value}`);
+        if (inputs.context.trim())
+            throw new InputError('context', inputs.context, `empty for operation ${value} (nothing is built)`);
+        if (value !== 'rollback' && inputs.image.trim())
+            throw new InputError('image', inputs.image, `empty for operation ${value} (the canary's own release is used)`);
+    }
+    return value;
+}
 function parseService(value) {
     const name = value.trim();
     if (name === '')
@@ -73965,6 +74012,85 @@ function parseWholeNumber(input, value) {
     if (/^\d{1,9}$/.test(text) && Number(text) >= 1)
         return Number(text);
     throw new InputError(input, value, 'a whole number, 1 or more');
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/blue-green-plan.js
+// Blue-green as data: the full new set beside the old one under a preview name, gated, then one switch.
+// Pure, like plan.ts: printed by dry-run, kept in the report.
+const PREVIEW_SUFFIX = '-preview';
+function planBlueGreen(args) {
+    return { strategy: 'blue-green', preview: `${args.target}${PREVIEW_SUFFIX}`, ...args };
+}
+/** A preview answers on its own names only: every alias of the service, suffixed. */
+function previewAliases(aliases) {
+    return (aliases ?? []).map((alias) => `${alias}${PREVIEW_SUFFIX}`);
+}
+function describeBlueGreenPlan(plan) {
+    const delay = plan.scaleDownDelayMs % 1000 === 0 ? `${plan.scaleDownDelayMs / 1000}s` : `${plan.scaleDownDelayMs} ms`;
+    return [
+        `Blue-green of ${plan.target}: ${plan.replicas} replica(s)`,
+        `  from ${plan.from}`,
+        `  to   ${plan.to}`,
+        `  1. start ${plan.replicas} replica(s) of the new release as ${plan.preview} (preview names only), then gate them`,
+        `  2. switch: replace the tasks of ${plan.target} with the verified release ${plan.replicas > 1 ? 'in two waves (half, then the rest)' : 'in one wave'}, start-first, then watch it for ${delay}`,
+        `  3. remove ${plan.preview}`
+    ];
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/plan.js
+/** Resolves a count or a percentage against the workload's size: at least 1, at most total. */
+function resolveBatchSize(batch, total) {
+    const raw = batch.kind === 'count' ? batch.value : Math.ceil((total * batch.value) / 100);
+    return Math.max(1, Math.min(raw, Math.max(total, 1)));
+}
+/** Splits `total` replicas into batches of `size`; the last batch takes the remainder. */
+function planBatches(total, size) {
+    if (total <= 0)
+        return [];
+    const of = Math.ceil(total / size);
+    const steps = [];
+    for (let index = 1; index <= of; index++) {
+        const newReplicas = Math.min(index * size, total);
+        steps.push({ kind: 'batch', index, of, size: newReplicas - (index - 1) * size, newReplicas, total });
+    }
+    return steps;
+}
+function planRolling(args) {
+    const batchSize = resolveBatchSize(args.batch, args.total);
+    return {
+        strategy: 'rolling',
+        target: args.target,
+        from: args.from,
+        to: args.to,
+        total: args.total,
+        batchSize,
+        steps: planBatches(args.total, batchSize)
+    };
+}
+/** Human-readable lines for logs and dry-run. */
+function describePlan(plan) {
+    const lines = [
+        `Rolling update of ${plan.target}: ${plan.total} replica(s) in ${plan.steps.length} batch(es) of up to ${plan.batchSize}`,
+        `  from ${plan.from}`,
+        `  to   ${plan.to}`
+    ];
+    for (const step of plan.steps) {
+        lines.push(`  ${step.index}. replace ${step.size} replica(s) (start-first) → ${step.newReplicas}/${step.total} on the new release, then gate`);
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/plans.js
+// Any of the three plans, and how each is printed (dry-run, the log, the job summary).
+
+
+
+function describeAnyPlan(plan) {
+    if (plan.strategy === 'canary')
+        return describeCanaryPlan(plan);
+    if (plan.strategy === 'blue-green')
+        return describeBlueGreenPlan(plan);
+    return describePlan(plan);
 }
 
 ;// CONCATENATED MODULE: ./lib/analysis/assess.js
@@ -74478,27 +74604,27 @@ function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-;// CONCATENATED MODULE: ./lib/rollout/blue-green-plan.js
-// Blue-green as data: the full new set beside the old one under a preview name, gated, then one switch.
-// Pure, like plan.ts: printed by dry-run, kept in the report.
-const PREVIEW_SUFFIX = '-preview';
-function planBlueGreen(args) {
-    return { strategy: 'blue-green', preview: `${args.target}${PREVIEW_SUFFIX}`, ...args };
-}
-/** A preview answers on its own names only: every alias of the service, suffixed. */
-function previewAliases(aliases) {
-    return (aliases ?? []).map((alias) => `${alias}${PREVIEW_SUFFIX}`);
-}
-function describeBlueGreenPlan(plan) {
-    const delay = plan.scaleDownDelayMs % 1000 === 0 ? `${plan.scaleDownDelayMs / 1000}s` : `${plan.scaleDownDelayMs} ms`;
-    return [
-        `Blue-green of ${plan.target}: ${plan.replicas} replica(s)`,
-        `  from ${plan.from}`,
-        `  to   ${plan.to}`,
-        `  1. start ${plan.replicas} replica(s) of the new release as ${plan.preview} (preview names only), then gate them`,
-        `  2. switch: replace the tasks of ${plan.target} with the verified release ${plan.replicas > 1 ? 'in two waves (half, then the rest)' : 'in one wave'}, start-first, then watch it for ${delay}`,
-        `  3. remove ${plan.preview}`
-    ];
+;// CONCATENATED MODULE: ./lib/targets/release-labels.js
+
+
+/** On the service after a successful rollout: the release it ran before, pinned by digest. */
+const PREVIOUS_LABEL = 'zdd.previous-image';
+/** On a canary paused at a `pause` step: where it stopped, the plan to resume and the release to revert to. */
+const CANARY_PAUSED_LABEL = 'zdd.canary-paused';
+const CANARY_STEPS_LABEL = 'zdd.canary-steps';
+const CANARY_PREVIOUS_LABEL = 'zdd.canary-previous';
+/** operation rollback: `image` when it names a digest, else the release recorded by the last rollout. */
+function rollbackImage(spec, service, config) {
+    if (config.image?.digest)
+        return config.image;
+    if (config.image)
+        throw new InputError('image', `${config.image.repository}${config.image.tag ? `:${config.image.tag}` : ''}`, 'an image with a digest (repo@sha256:…) for operation rollback, or empty for the release recorded on the service');
+    const recorded = spec.Labels?.[PREVIOUS_LABEL];
+    const ref = recorded ? parseImageRef(recorded) : undefined;
+    if (!ref?.digest) {
+        throw new InputError('operation', 'rollback', `an image with a digest to roll back to, since service '${service}' has no release recorded by an earlier rollout (label ${PREVIOUS_LABEL})`);
+    }
+    return ref;
 }
 
 ;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
@@ -74557,6 +74683,7 @@ function swarm_tasks_describeFailure(task, state) {
 
 ;// CONCATENATED MODULE: ./lib/targets/swarm-target.js
 
+
 // The updater sleeps this long after each batch; we never let it run out (a day), we release it.
 const HOLD_NS = 24 * 3600 * 1e9;
 // Swarm watches each new task this long for a failure before counting it as updated.
@@ -74585,6 +74712,17 @@ class SwarmTarget {
             throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
                 ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish or roll it back first`);
         }
+        return this.describe(service, spec, image, true);
+    }
+    /**
+     * The service as a run that was interrupted captured it (its saved spec), for a recovery: no check
+     * for an update in flight, since that is what is being recovered from.
+     */
+    async captureForRecovery(saved) {
+        const service = await this.inspect();
+        return this.describe(service, saved, containerSpec(saved)?.Image ?? '', false);
+    }
+    async describe(service, spec, image, warn) {
         const mode = spec.Mode?.Global ? 'global' : 'replicated';
         if (spec.Mode?.ReplicatedJob || spec.Mode?.GlobalJob) {
             throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
@@ -74592,7 +74730,7 @@ class SwarmTarget {
         const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
         const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
         const order = hostPorts.length ? 'stop-first' : 'start-first';
-        if (hostPorts.length) {
+        if (hostPorts.length && warn) {
             // A new task cannot bind the port while the old one on the same node holds it.
             this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
                 'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile');
@@ -74643,12 +74781,13 @@ class SwarmTarget {
         const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
         return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus);
     }
-    async complete(capture, release) {
+    async complete(capture, release, previous) {
         const current = await this.inspect();
         const spec = structuredClone(current.Spec ?? {});
         setImage(spec, release);
         restoreUpdateConfig(spec, capture.spec);
-        spec.Labels = withoutMarker(spec.Labels);
+        // What operation rollback goes back to, recorded where the next run can read it.
+        spec.Labels = { ...withoutMarker(spec.Labels), [PREVIOUS_LABEL]: previous };
         await this.write(spec, current.Version?.Index ?? 0, 'completion');
     }
     async restore(capture, previous) {
@@ -74770,6 +74909,7 @@ function canaryReachWarning(stable, service) {
 
 
 
+
 const GONE_POLL_MS = 500;
 const GONE_TIMEOUT_MS = 60_000;
 class SwarmCompanion {
@@ -74831,6 +74971,13 @@ class SwarmCompanion {
     async failureLogs(_capture, release, since) {
         const service = await this.api.find(this.name);
         return service ? failedTaskLogs(this.api, await this.api.tasks(service.ID), release, since) : [];
+    }
+    /** Labels a canary paused at step `index` with what operation promote needs; its tasks keep running. */
+    async markPaused(index, steps, previous) {
+        const service = await this.api.inspect(this.name);
+        const spec = structuredClone(service.Spec ?? {});
+        spec.Labels = { ...spec.Labels, [CANARY_PAUSED_LABEL]: String(index), [CANARY_STEPS_LABEL]: steps, [CANARY_PREVIOUS_LABEL]: previous };
+        await this.api.write(this.name, spec, service.Version?.Index ?? 0, 'pause');
     }
     /** Removes the companion; a service of that name that is not ours is never touched. */
     async remove() {
@@ -75122,7 +75269,7 @@ async function runRollout(plan, capture, previous, settings, deps) {
             break;
     }
     if (!failure) {
-        failure = await target.complete(capture, plan.to).then(() => undefined, (error) => `Completing the rollout: ${error.message ?? error}`);
+        failure = await target.complete(capture, plan.to, plan.from).then(() => undefined, (error) => `Completing the rollout: ${error.message ?? error}`);
     }
     if (!failure) {
         log.info(`All ${plan.total} replica(s) of ${plan.target} run ${plan.to}`);
@@ -75243,54 +75390,47 @@ class StepAnalysis {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/rollout/plan.js
-/** Resolves a count or a percentage against the workload's size: at least 1, at most total. */
-function resolveBatchSize(batch, total) {
-    const raw = batch.kind === 'count' ? batch.value : Math.ceil((total * batch.value) / 100);
-    return Math.max(1, Math.min(raw, Math.max(total, 1)));
-}
-/** Splits `total` replicas into batches of `size`; the last batch takes the remainder. */
-function planBatches(total, size) {
-    if (total <= 0)
-        return [];
-    const of = Math.ceil(total / size);
-    const steps = [];
-    for (let index = 1; index <= of; index++) {
-        const newReplicas = Math.min(index * size, total);
-        steps.push({ kind: 'batch', index, of, size: newReplicas - (index - 1) * size, newReplicas, total });
-    }
-    return steps;
-}
-function planRolling(args) {
-    const batchSize = resolveBatchSize(args.batch, args.total);
-    return {
-        strategy: 'rolling',
-        target: args.target,
-        from: args.from,
-        to: args.to,
-        total: args.total,
-        batchSize,
-        steps: planBatches(args.total, batchSize)
-    };
-}
-/** Human-readable lines for logs and dry-run. */
-function describePlan(plan) {
-    const lines = [
-        `Rolling update of ${plan.target}: ${plan.total} replica(s) in ${plan.steps.length} batch(es) of up to ${plan.batchSize}`,
-        `  from ${plan.from}`,
-        `  to   ${plan.to}`
-    ];
-    for (const step of plan.steps) {
-        lines.push(`  ${step.index}. replace ${step.size} replica(s) (start-first) → ${step.newReplicas}/${step.total} on the new release, then gate`);
-    }
-    return lines;
-}
-
 ;// CONCATENATED MODULE: ./lib/rollout/progressive.js
 
 
 
 
+
+
+
+
+/** The settings, engine parts and metric gate factory every strategy runs with, from the config. */
+function strategyContext(config, capture, previous, release, parts) {
+    const { deps, recorder } = parts;
+    const settings = {
+        health: config.health,
+        monitorMs: config.monitorMs,
+        deadlineMs: config.deadlineMs,
+        autoRollback: config.autoRollback,
+        runDeadlineAt: parts.startedAt + config.timeoutMs
+    };
+    const analysis = config.analysis;
+    if (analysis)
+        settings.analysis = { intervalMs: analysis.intervalMs, durationMs: analysis.durationMs, limits: analysis.limits };
+    const readers = analysis ? deps.metrics ?? defaultReaders(analysis) : undefined;
+    const engine = { probe: deps.probe, clock: deps.clock, log: deps.log, recorder, ...(deps.signal ? { signal: deps.signal } : {}) };
+    return {
+        capture, previous, release, config, settings, api: parts.api, stable: parts.stable, engine,
+        gateFor: (names) => (analysis && readers ? createAnalysisGate(analysis, names, readers) : undefined)
+    };
+}
+function defaultReaders(analysis) {
+    const url = analysis.source.kind === 'prometheus' ? analysis.source.url : new URL('http://127.0.0.1/');
+    return { prometheus: createPrometheusClient(url), scraper: createMetricsScraper() };
+}
+async function runRolling(plan, ctx) {
+    const gate = ctx.gateFor({ canary: ctx.capture.name, stable: ctx.capture.name });
+    return runRollout(plan, ctx.capture, ctx.previous, ctx.settings, { ...ctx.engine, target: ctx.stable, ...(gate ? { analysis: gate } : {}) });
+}
+/**
+ * Canary steps up to the first pause (or all of them), then promotion. At a pause the run ends with
+ * `paused`: the canary keeps running, labelled with what operation promote needs to go on.
+ */
 async function runCanary(plan, ctx) {
     const { capture, engine } = ctx;
     const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', engine.log);
@@ -75299,14 +75439,16 @@ async function runCanary(plan, ctx) {
         engine.log.warning(reach);
         engine.recorder.report.warnings.push(reach);
     }
+    const pauseAt = plan.steps.findIndex((s) => s.pauseAfter);
+    const now = pauseAt < 0 ? plan.steps : plan.steps.slice(0, pauseAt + 1);
     const steps = {
         strategy: 'rolling',
         target: companion.name,
         from: ctx.previous,
         to: ctx.release,
-        total: plan.steps.at(-1)?.replicas ?? 0,
+        total: now.at(-1)?.replicas ?? 0,
         batchSize: 1,
-        steps: plan.steps.map((s) => ({
+        steps: now.map((s) => ({
             kind: 'batch',
             name: `canary ${s.index}/${s.of}: ${s.weight}% → ${s.replicas} replica(s) = ${s.share.toFixed(1)}% of traffic`,
             index: s.index,
@@ -75325,6 +75467,13 @@ async function runCanary(plan, ctx) {
         keep = canary.result === 'failed' && !ctx.settings.autoRollback;
         if (canary.result !== 'succeeded')
             return canary;
+        const paused = now.at(-1);
+        if (paused?.pauseAfter) {
+            keep = true;
+            await companion.markPaused(paused.index, formatCanarySteps(ctx.config.canarySteps), ctx.previous);
+            engine.log.info(`Paused after canary step ${paused.index}/${paused.of}: ${companion.name} keeps running; run operation promote to go on, or abort`);
+            return { result: 'paused', reason: `paused after canary step ${paused.index}/${paused.of}` };
+        }
         engine.log.info(`Canary passed every step: promoting ${capture.name} to ${ctx.release}`);
         return await promote(ctx, planRolling({ target: capture.name, from: ctx.previous, to: ctx.release, total: capture.replicas, batch: ctx.config.batchSize }), ctx.settings.monitorMs);
     }
@@ -75531,6 +75680,50 @@ function demux(raw) {
     }
     const text = offset === 0 ? raw.toString('utf8') : out.join('');
     return text.split('\n').filter(Boolean);
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/canary-resume.js
+// operation promote / abort: act on a canary that an earlier run left paused at a `pause` step. What
+// that run knew is on the canary service itself (its release, the plan, where it stopped, the release to
+// go back to), so this needs nothing from that run but the service name.
+
+
+
+
+
+
+
+async function resumeCanary(operation, capture, config, ctx) {
+    const { log } = ctx.deps;
+    const name = companionName(capture.name, 'canary');
+    const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', log);
+    const service = await companion.leftover();
+    const labels = service?.Spec?.Labels ?? {};
+    if (!service || labels[COMPANION_OF_LABEL] !== capture.name) {
+        throw new InputError('operation', operation, `a paused canary to ${operation}, but service '${name}' does not exist`);
+    }
+    const release = service.Spec ? containerSpec(service.Spec)?.Image : undefined;
+    if (operation === 'abort') {
+        const record = ctx.recorder.startStep(`abort: remove ${name}`);
+        await companion.remove();
+        ctx.recorder.endStep(record, 'passed');
+        log.info(`${name} removed; ${capture.name} was never changed and still runs ${capture.image}`);
+        return { result: 'rolled-back', reason: 'the canary was aborted (operation abort)', ...(release ? { release } : {}) };
+    }
+    const paused = Number(labels[CANARY_PAUSED_LABEL]);
+    const previous = labels[CANARY_PREVIOUS_LABEL];
+    if (!release || !previous || !Number.isInteger(paused) || paused < 1) {
+        throw new InputError('operation', operation, `a canary paused at a pause step, but '${name}' is not paused (left by an interrupted run?): run deploy again, or abort`);
+    }
+    // The plan the paused run was given, not this run's canary-steps: promote goes on where it stopped.
+    const steps = parseCanarySteps(labels[CANARY_STEPS_LABEL] ?? '');
+    const plan = planCanary({ target: capture.name, canary: name, from: previous, to: release, stable: capture.replicas, steps });
+    ctx.recorder.report.plan = plan;
+    ctx.recorder.report.previousImage = previous;
+    log.info(`Resuming the canary of ${capture.name} after step ${paused}/${plan.steps.length}: ${release}`);
+    const remaining = { ...plan, steps: plan.steps.filter((s) => s.index > paused) };
+    const outcome = await runCanary(remaining, strategyContext({ ...config, canarySteps: steps }, capture, previous, release, ctx));
+    return { ...outcome, release };
 }
 
 ;// CONCATENATED MODULE: external "node:fs"
@@ -76008,7 +76201,6 @@ function monitorWindowWarning(check, monitorMs) {
 
 
 
-
 async function deploy(config, deps, startedAt = deps.clock.now()) {
     const { docker, log, clock } = deps;
     const recorder = new ReportRecorder(() => clock.now());
@@ -76031,11 +76223,22 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         log.info(`Service ${capture.name}: ${Object.entries(capture.facts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
         log.info(`Current release: ${previous}`);
     }
-    const tag = config.image.tag;
-    const reference = formatImageRef(config.image);
+    if (capture && previous && (config.operation === 'promote' || config.operation === 'abort')) {
+        const outcome = await resumeCanary(config.operation, capture, config, { api, stable: target, deps, recorder, startedAt });
+        if (outcome.release)
+            report.image = outcome.release;
+        return done(outcome.result, outcome.reason ? { reason: outcome.reason } : {});
+    }
+    const image = config.operation === 'rollback' && capture ? rollbackImage(capture.spec, capture.name, config) : config.image;
+    if (!image)
+        throw new InputError('image', '', 'an image reference, since operation is deploy');
+    if (config.operation === 'rollback')
+        log.info(`Rolling ${config.service} back to ${formatImageRef(image)}`);
+    const tag = image.tag;
+    const reference = formatImageRef(image);
     if (config.dryRun) {
         if (capture && previous) {
-            const to = config.image.digest ? withDigest(config.image.repository, config.image.digest) : `${reference} (digest resolved after the push)`;
+            const to = image.digest ? withDigest(image.repository, image.digest) : `${reference} (digest resolved after the push)`;
             const plan = planFor(config, capture, previous, to);
             report.plan = plan;
             for (const line of describeAnyPlan(plan))
@@ -76047,20 +76250,20 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         return done('planned');
     }
     // Build and push; from here on the release is always repo@sha256:….
-    let digest = config.image.digest;
+    let digest = image.digest;
     if (config.context && tag) {
         const buildStarted = clock.now();
-        const tags = [tag, ...config.tags].map((t) => `${config.image.repository}:${t}`);
+        const tags = [tag, ...config.tags].map((t) => `${image.repository}:${t}`);
         const built = await buildImage(docker, { context: config.context, dockerfile: config.dockerfile, buildArgs: config.buildArgs, tags }, log);
         if (config.push) {
             for (const t of [tag, ...config.tags]) {
-                const pushed = await pushImage(docker, config.image.repository, t, config.registryAuth, log);
+                const pushed = await pushImage(docker, image.repository, t, config.registryAuth, log);
                 if (t === tag)
                     digest = pushed.digest;
             }
         }
         else {
-            digest = await localRepoDigest(docker, `${config.image.repository}:${tag}`, config.image.repository);
+            digest = await localRepoDigest(docker, `${image.repository}:${tag}`, image.repository);
         }
         report.build = { tags, imageId: built.imageId, pushed: config.push, durationMs: clock.now() - buildStarted };
     }
@@ -76069,7 +76272,7 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     }
     if (digest) {
         report.digest = digest;
-        report.image = withDigest(config.image.repository, digest);
+        report.image = withDigest(image.repository, digest);
         log.info(`Release: ${report.image}`);
     }
     if (!target || !capture || !previous)
@@ -76078,12 +76281,12 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         throw new InputError('push', 'false', `true, or an image that is already in a registry: a Swarm service must be given a digest its nodes can pull`);
     }
     // The service spec keeps the tag for people and the digest for Swarm, as `docker service update` does.
-    const release = tag ? `${config.image.repository}:${tag}@${digest}` : withDigest(config.image.repository, digest);
+    const release = tag ? `${image.repository}:${tag}@${digest}` : withDigest(image.repository, digest);
     if (digestOf(previous) === digest) {
         log.info(`${capture.name} already runs ${digest}: nothing to roll out`);
         return done('succeeded', { reason: 'already on this release' });
     }
-    const check = specHealthCheck(capture.spec) ?? (await imageHealthCheck(docker, withDigest(config.image.repository, digest)));
+    const check = specHealthCheck(capture.spec) ?? (await imageHealthCheck(docker, withDigest(image.repository, digest)));
     const timing = monitorWindowWarning(check, config.monitorMs);
     if (timing) {
         log.warning(timing);
@@ -76093,29 +76296,24 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     report.plan = plan;
     for (const line of describeAnyPlan(plan))
         log.info(line);
-    const settings = {
-        health: config.health,
-        monitorMs: config.monitorMs,
-        deadlineMs: config.deadlineMs,
-        autoRollback: config.autoRollback,
-        runDeadlineAt: startedAt + config.timeoutMs
-    };
-    const analysis = config.analysis;
-    if (analysis)
-        settings.analysis = { intervalMs: analysis.intervalMs, durationMs: analysis.durationMs, limits: analysis.limits };
-    const readers = analysis ? deps.metrics ?? defaultReaders(analysis) : undefined;
-    const gateFor = (names) => (analysis && readers ? createAnalysisGate(analysis, names, readers) : undefined);
-    const engine = { probe: deps.probe, clock, log, recorder, ...(deps.signal ? { signal: deps.signal } : {}) };
-    let outcome;
-    if (plan.strategy === 'canary') {
-        outcome = await runCanary(plan, { capture, previous, release, config, settings, api, stable: target, engine, gateFor });
+    const ctx = strategyContext(config, capture, previous, release, { api, stable: target, deps, recorder, startedAt });
+    const companion = plan.strategy === 'rolling' ? undefined : companionName(capture.name, plan.strategy === 'canary' ? 'canary' : 'preview');
+    const state = { phase: 'started', service: capture.name, previous, release, spec: capture.spec, ...(companion ? { companion } : {}) };
+    deps.checkpoint?.(state);
+    await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: release, previous, strategy: plan.strategy });
+    let outcome = { result: 'failed', reason: 'the rollout stopped on an error' };
+    try {
+        if (plan.strategy === 'canary')
+            outcome = await runCanary(plan, ctx);
+        else if (plan.strategy === 'blue-green')
+            outcome = await runBlueGreen(plan, ctx);
+        else
+            outcome = await runRolling(plan, ctx);
     }
-    else if (plan.strategy === 'blue-green') {
-        outcome = await runBlueGreen(plan, { capture, previous, release, config, settings, api, stable: target, engine, gateFor });
-    }
-    else {
-        const gate = gateFor({ canary: capture.name, stable: capture.name });
-        outcome = await runRollout(plan, capture, previous, settings, { ...engine, target, ...(gate ? { analysis: gate } : {}) });
+    finally {
+        deps.checkpoint?.({ ...state, phase: 'finished' });
+        if (outcome.result !== 'paused')
+            await deps.deployments?.finish(outcome.result, outcome.reason ?? `${capture.name} runs ${release}`);
     }
     return done(outcome.result, { reason: outcome.reason });
 }
@@ -76127,17 +76325,6 @@ function planFor(config, capture, from, to) {
     if (config.strategy === 'blue-green')
         return planBlueGreen({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs });
     return planRolling({ target, from, to, total: capture.replicas, batch: config.batchSize });
-}
-function describeAnyPlan(plan) {
-    if (plan.strategy === 'canary')
-        return describeCanaryPlan(plan);
-    if (plan.strategy === 'blue-green')
-        return describeBlueGreenPlan(plan);
-    return describePlan(plan);
-}
-function defaultReaders(analysis) {
-    const url = analysis.source.kind === 'prometheus' ? analysis.source.url : new URL('http://127.0.0.1/');
-    return { prometheus: createPrometheusClient(url), scraper: createMetricsScraper() };
 }
 async function captureService(target, service) {
     try {
@@ -76177,6 +76364,270 @@ async function pinPrevious(image, config, deps) {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/github/deployments-config.js
+// Whether and how to record the rollout as a GitHub Deployment. Pure: inputs and environment in, config out.
+
+const MODE_FORM = 'auto, true or false';
+const URL_FORM = 'an http:// or https:// URL such as https://app.example.com';
+// GitHub's own rules for owner and repository names are narrower; this only rejects what cannot be a path.
+const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+/** The Deployments config, or undefined when Deployments are off. Throws InputError on bad inputs. */
+function parseDeploymentsConfig(inputs, env) {
+    const mode = parseMode(inputs['github-deployments']);
+    // Checked even when off: a typo should not wait until Deployments are switched on to surface.
+    const environmentUrl = parseEnvironmentUrl(inputs['environment-url']);
+    if (mode === 'false')
+        return undefined;
+    const token = inputs['github-token'].trim();
+    const environment = inputs.environment.trim();
+    if (mode === 'true') {
+        if (token === '') {
+            throw new InputError('github-token', '', 'a token that may write deployments (e.g. secrets.GITHUB_TOKEN with permissions deployments: write), since github-deployments is true');
+        }
+        if (environment === '')
+            throw new InputError('environment', '', 'a GitHub environment name such as production, since github-deployments is true');
+    }
+    else {
+        // The token is opt-in: an environment without one (or the other way round) simply means no Deployment.
+        if (token === '' || environment === '')
+            return undefined;
+        if (isAct(env))
+            return undefined;
+    }
+    const repository = env.GITHUB_REPOSITORY?.trim() ?? '';
+    if (!REPOSITORY.test(repository)) {
+        const seen = repository === '' ? 'it is not set, e.g. outside GitHub Actions' : `it is ${JSON.stringify(repository)}`;
+        throw new InputError('github-deployments', inputs['github-deployments'], `GITHUB_REPOSITORY to be owner/repo (${seen}), or github-deployments: false`);
+    }
+    const ref = env.GITHUB_SHA?.trim() || env.GITHUB_REF?.trim() || '';
+    if (ref === '') {
+        throw new InputError('github-deployments', inputs['github-deployments'], 'GITHUB_SHA or GITHUB_REF to be set (the ref the Deployment records), or github-deployments: false');
+    }
+    const config = {
+        token,
+        environment,
+        repository,
+        apiUrl: baseUrl(env.GITHUB_API_URL, 'https://api.github.com'),
+        serverUrl: baseUrl(env.GITHUB_SERVER_URL, 'https://github.com'),
+        ref
+    };
+    if (environmentUrl !== undefined)
+        config.environmentUrl = environmentUrl;
+    const runId = env.GITHUB_RUN_ID?.trim();
+    if (runId)
+        config.runId = runId;
+    const runAttempt = env.GITHUB_RUN_ATTEMPT?.trim();
+    if (runAttempt)
+        config.runAttempt = runAttempt;
+    return config;
+}
+/**
+ * Why Deployments that the inputs ask for are not created, for the caller to tell the user:
+ * only under act with github-deployments: auto. Undefined otherwise; never throws.
+ */
+function deploymentsSkipReason(inputs, env) {
+    const asked = inputs['github-deployments'].trim().toLowerCase() === 'auto' && inputs['github-token'].trim() !== '' && inputs.environment.trim() !== '';
+    if (!asked || !isAct(env))
+        return undefined;
+    return 'GitHub Deployments are skipped under act (ACT=true); set github-deployments: true to create them anyway';
+}
+// Like the other boolean inputs (parseBoolean): yes/no and 1/0 too, in any case.
+function parseMode(value) {
+    const text = value.trim().toLowerCase();
+    if (text === 'auto')
+        return 'auto';
+    if (['true', 'yes', '1'].includes(text))
+        return 'true';
+    if (['false', 'no', '0'].includes(text))
+        return 'false';
+    throw new InputError('github-deployments', value, MODE_FORM);
+}
+function parseEnvironmentUrl(value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const url = URL.parse(text);
+    if (url === null || !['http:', 'https:'].includes(url.protocol) || url.hostname === '') {
+        throw new InputError('environment-url', value, URL_FORM);
+    }
+    return url;
+}
+// act sets ACT=true; its fake runs would otherwise pile Deployments onto the real repository.
+function isAct(env) {
+    return env.ACT === 'true';
+}
+function baseUrl(value, fallback) {
+    const text = value?.trim() || fallback;
+    return text.replace(/\/+$/, '');
+}
+
+;// CONCATENATED MODULE: ./lib/github/deployments.js
+const TIMEOUT_MS = 10_000;
+// The API rejects status descriptions longer than this (422).
+const MAX_DESCRIPTION = 140;
+// Older Deployments looked at after a success: the newest are the ones that can still be active.
+const EARLIER_PAGE = 20;
+const PERMISSION_HINT = '; give the job permissions: deployments: write';
+/** Thrown inside the tracker only; caught in one place and turned into one warning. */
+class StepFailed extends Error {
+}
+function createDeploymentTracker(config, log) {
+    // Defensive: the action masks inputs already, but a tracker must not depend on that.
+    log.setSecret(config.token);
+    const repoPath = `/repos/${config.repository}`;
+    const env = config.environment;
+    let id;
+    let inert = false;
+    async function request(step, method, path, body) {
+        let response;
+        try {
+            response = await fetch(`${config.apiUrl}${path}`, {
+                method,
+                signal: AbortSignal.timeout(TIMEOUT_MS),
+                headers: {
+                    authorization: `Bearer ${config.token}`,
+                    accept: 'application/vnd.github+json',
+                    'x-github-api-version': '2022-11-28',
+                    'user-agent': 'zero-downtime-deploy',
+                    ...(body ? { 'content-type': 'application/json' } : {})
+                },
+                ...(body ? { body: JSON.stringify(body) } : {})
+            });
+        }
+        catch (error) {
+            throw new StepFailed(`${step} failed (${describeFetchError(error)})`);
+        }
+        const text = await response.text().catch(() => '');
+        const parsed = deployments_parseJson(text);
+        if (response.status >= 200 && response.status < 300)
+            return { status: response.status, body: parsed };
+        const message = deployments_apiMessage(parsed) ?? (text.slice(0, 200) || response.statusText);
+        throw new StepFailed(`${step} failed (HTTP ${response.status}${message ? `: ${message}` : ''})${hint(response.status, message)}`);
+    }
+    /** Runs one tracker call; the first failure warns once and turns every later call into a no-op. */
+    async function guarded(fn) {
+        if (inert)
+            return;
+        try {
+            await fn();
+        }
+        catch (error) {
+            inert = true;
+            const reason = error instanceof StepFailed ? error.message : `failed unexpectedly (${String(error)})`;
+            log.warning(`GitHub Deployments: ${reason}`);
+        }
+    }
+    async function setStatus(deployment, state, fields) {
+        await request(`setting deployment ${deployment} to ${state}`, 'POST', `${repoPath}/deployments/${deployment}/statuses`, { state, ...fields });
+    }
+    function links() {
+        const fields = {};
+        if (config.runId) {
+            const attempt = config.runAttempt ? `/attempts/${config.runAttempt}` : '';
+            fields.log_url = `${config.serverUrl}/${config.repository}/actions/runs/${config.runId}${attempt}`;
+        }
+        if (config.environmentUrl)
+            fields.environment_url = config.environmentUrl.href;
+        return fields;
+    }
+    // auto_inactive only reaches non-production Deployments; production ones are retired here, explicitly.
+    async function retireEarlier(current) {
+        const query = new URLSearchParams({ environment: env, per_page: String(EARLIER_PAGE) });
+        const list = await request(`listing earlier deployments of ${env}`, 'GET', `${repoPath}/deployments?${query}`);
+        // Only older ones: a newer Deployment (a later run that overtook this one) stays as it is.
+        const earlier = asArray(list.body).map((d) => numberField(d, 'id')).filter((d) => d !== undefined && d < current);
+        for (const deployment of earlier) {
+            const statuses = await request(`reading the statuses of deployment ${deployment}`, 'GET', `${repoPath}/deployments/${deployment}/statuses?per_page=1`);
+            const latest = asArray(statuses.body)[0];
+            if (latest?.state !== 'success')
+                continue;
+            await setStatus(deployment, 'inactive', { description: clip(`Superseded by deployment ${current}`) });
+            log.info(`GitHub Deployment ${deployment} for ${env}: inactive (superseded by ${current})`);
+        }
+    }
+    return {
+        start: (description, payload) => guarded(async () => {
+            if (id !== undefined)
+                return;
+            const created = await request('creating the deployment', 'POST', `${repoPath}/deployments`, {
+                ref: config.ref,
+                environment: env,
+                description: clip(description),
+                // Deploy exactly the commit that was built: no merging, no waiting on other checks.
+                auto_merge: false,
+                required_contexts: [],
+                payload,
+                transient_environment: false,
+                production_environment: ['production', 'prod'].includes(env.toLowerCase())
+            });
+            const newId = numberField(created.body, 'id');
+            if (created.status !== 201 || newId === undefined) {
+                // 202 means GitHub merged branches instead of creating a Deployment (only with auto_merge).
+                const message = deployments_apiMessage(created.body);
+                throw new StepFailed(`creating the deployment returned HTTP ${created.status}${message ? ` (${message})` : ''} and no deployment; none is recorded`);
+            }
+            id = newId;
+            log.info(`GitHub Deployment ${id} for ${env}: created for ${config.ref}`);
+            await setStatus(id, 'in_progress', { ...links(), description: clip(description) });
+            log.info(`GitHub Deployment ${id} for ${env}: in_progress`);
+        }),
+        finish: (result, description) => guarded(async () => {
+            if (id === undefined)
+                return;
+            const current = id;
+            // Done once: a second finish must not post a second final status.
+            id = undefined;
+            inert = true;
+            const state = result === 'succeeded' ? 'success' : 'failure';
+            const text = result === 'succeeded' ? description : `${result === 'rolled-back' ? 'Rolled back' : 'Failed'}: ${description}`;
+            await setStatus(current, state, { ...links(), description: clip(text), auto_inactive: true });
+            log.info(`GitHub Deployment ${current} for ${env}: ${state}`);
+            if (state === 'success')
+                await retireEarlier(current);
+        })
+    };
+}
+function hint(status, message) {
+    if (status === 401)
+        return '; check github-token';
+    if ((status === 403 && !/rate limit/i.test(message)) || status === 404)
+        return PERMISSION_HINT;
+    return '';
+}
+function clip(text) {
+    return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}…`;
+}
+function deployments_parseJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+function deployments_apiMessage(body) {
+    const message = body?.message;
+    return typeof message === 'string' && message !== '' ? message : undefined;
+}
+function asArray(body) {
+    return Array.isArray(body) ? body : [];
+}
+function numberField(body, field) {
+    const value = body && typeof body === 'object' ? body[field] : undefined;
+    return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
+}
+function describeFetchError(error) {
+    // Duck-typed rather than instanceof: errors may come from another realm (test VMs, undici).
+    const e = error;
+    if (!e || typeof e !== 'object')
+        return String(error);
+    if ([e.name, e.cause?.name].includes('TimeoutError'))
+        return `no reply within ${TIMEOUT_MS / 1000} s`;
+    if (e.cause?.code)
+        return `${e.cause.code}${e.cause.message ? `: ${e.cause.message}` : ''}`;
+    return e.cause?.message ? `${e.message}: ${e.cause.message}` : e.message ?? String(error);
+}
+
 ;// CONCATENATED MODULE: ./lib/gates/http-probe.js
 // The HTTP seam: one GET with a timeout. Never throws; a failed request is a reply with an error.
 // Bodies are only matched against a regex; a health page larger than this is cut.
@@ -76195,12 +76646,12 @@ function createHttpProbe(now = Date.now) {
                 return { status: response.status, body: text.slice(0, MAX_BODY), durationMs: now() - started };
             }
             catch (error) {
-                return { error: describeFetchError(error, timeoutMs), durationMs: now() - started };
+                return { error: http_probe_describeFetchError(error, timeoutMs), durationMs: now() - started };
             }
         }
     };
 }
-function describeFetchError(error, timeoutMs) {
+function http_probe_describeFetchError(error, timeoutMs) {
     // Duck-typed rather than instanceof: errors may come from another realm (test VMs, undici).
     const e = error;
     if (!e || typeof e !== 'object')
@@ -76241,12 +76692,27 @@ const realClock = {
 
 
 
+
+
 /** Masks the secret inputs first, so that nothing later (errors included) can print them. */
-async function deployInputs(inputs, env, log, signal) {
+async function deployInputs(inputs, env, log, extra = {}) {
     for (const name of SECRET_INPUTS)
         log.setSecret(inputs[name]);
     const config = parseConfig(inputs, env);
-    return deploy(config, { docker: createDockerClient(config.dockerHost), probe: createHttpProbe(), clock: realClock, log, signal });
+    const deployments = parseDeploymentsConfig(inputs, env);
+    if (!deployments) {
+        const skipped = deploymentsSkipReason(inputs, env);
+        if (skipped)
+            log.info(skipped);
+    }
+    return deploy(config, {
+        docker: createDockerClient(config.dockerHost),
+        probe: createHttpProbe(),
+        clock: realClock,
+        log,
+        ...extra,
+        ...(deployments && !config.dryRun ? { deployments: createDeploymentTracker(deployments, log) } : {})
+    });
 }
 /** Writes the report where the runner keeps temporary files (or the system's temp folder); returns the path. */
 async function writeReport(report, env) {
@@ -76276,6 +76742,7 @@ const OPTION_HELP = {
     'registry-username': 'User name for the image registry (with registry-password)',
     'registry-password': 'Password or token for the image registry',
     service: 'Swarm service to update; empty means build (and push) only',
+    operation: 'deploy, rollback (to the release recorded on the service, or --image with a digest), promote or abort (a paused canary)',
     strategy: 'Rollout strategy: rolling, canary or blue-green',
     'batch-size': 'Replicas per batch: a count or a percentage such as 50%',
     'canary-steps': 'Canary traffic shares, such as 10%,50% (canary replicas beside the stable ones)',
@@ -76302,14 +76769,18 @@ const OPTION_HELP = {
     compare: 'none, or baseline: judge the canary against the stable replicas in the same window',
     'baseline-tolerance': 'How far the canary may be above the stable: 20%, +0.01 or 20%+0.01',
     'auto-rollback': 'Revert to the previous release when a gate fails',
-    'dry-run': 'Print the plan and change nothing'
+    'dry-run': 'Print the plan and change nothing',
+    'github-token': 'Token for GitHub Deployments (with environment)',
+    environment: 'GitHub environment of the Deployment, e.g. production',
+    'environment-url': 'URL of the deployed environment, shown on the Deployment',
+    'github-deployments': 'auto (when github-token and environment are set, not under act), true (also under act) or false'
 };
 /** Inputs that also work as bare flags: `--dry-run`, `--no-auto-rollback`. */
 const BOOLEAN_INPUTS = ['push', 'auto-rollback', 'dry-run'];
 /** Inputs whose repeated options are joined with new lines instead of the last one winning. */
 const LIST_INPUTS = ['tags', 'build-args'];
 const EXIT_CODES = [
-    [0, 'succeeded (deploy) or planned (plan)'],
+    [0, 'succeeded (deploy), planned (plan) or paused (a canary at a pause step)'],
     [1, 'failed (and left as it is, or an error such as an unreachable Docker engine)'],
     [2, 'rolled back to the previous release'],
     [3, 'bad input: unknown option, invalid value or missing service; nothing was changed']
@@ -76439,10 +76910,88 @@ function secretParts(secret) {
     return [...new Set([secret, ...lines])];
 }
 
+;// CONCATENATED MODULE: ./lib/cli/progress-line.js
+// The one live line of a terminal: the latest status of the open group, rewritten in place with a
+// spinner frame and the group's elapsed seconds. Only used on a TTY; what the line says (masked, indented,
+// painted) is the log's business, this file only owns the timer and the escape sequences.
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/** Back to column 0 and erase the row: the line is always rewritten whole. */
+const CLEAR_LINE = '\r\x1b[2K';
+const FRAME_MS = 100;
+const DEFAULT_COLUMNS = 80;
+const progress_line_realClock = {
+    now: () => Date.now(),
+    every(ms, tick) {
+        const handle = setInterval(tick, ms);
+        // A spinner must never be what keeps the process alive.
+        handle.unref();
+        return { stop: () => clearInterval(handle) };
+    }
+};
+class ProgressLine {
+    write;
+    clock;
+    render;
+    status;
+    frame = 0;
+    ticker;
+    constructor(write, clock, render) {
+        this.write = write;
+        this.clock = clock;
+        this.render = render;
+    }
+    /** Shows text as the live line (replacing the last one), its seconds counted from since. */
+    show(text, since) {
+        this.status = { text, since };
+        this.draw();
+        this.ticker ??= this.clock.every(FRAME_MS, () => {
+            this.frame = (this.frame + 1) % SPINNER.length;
+            this.draw();
+        });
+    }
+    /** Writes a permanent line: the live line is cleared first and drawn again below it. */
+    above(line) {
+        this.write(this.status ? `${CLEAR_LINE}${line}` : line);
+        this.draw();
+    }
+    /** Draws the line again (after a new secret: the mask applies at every draw). */
+    redraw() { this.draw(); }
+    /** Takes the line off the screen for good and stops the timer; returns its text, to print permanently. */
+    finish() {
+        const text = this.status?.text;
+        if (this.status)
+            this.write(CLEAR_LINE);
+        this.ticker?.stop();
+        this.ticker = undefined;
+        this.status = undefined;
+        this.frame = 0;
+        return text;
+    }
+    draw() {
+        if (!this.status)
+            return;
+        const seconds = Math.max(0, Math.floor((this.clock.now() - this.status.since) / 1000));
+        this.write(`${CLEAR_LINE}${this.render(this.status.text, SPINNER[this.frame], seconds)}`);
+    }
+}
+/**
+ * The text cut with … so that a line of reserved + text characters stays below the terminal's width:
+ * a live line that wraps cannot be rewritten in place (\r only goes back to the start of its last row).
+ */
+function fitText(text, reserved, columns) {
+    const room = (columns && columns > 0 ? columns : DEFAULT_COLUMNS) - 1 - reserved;
+    const chars = [...text];
+    if (chars.length <= room)
+        return text;
+    return `${chars.slice(0, Math.max(0, room - 1)).join('')}…`;
+}
+
 ;// CONCATENATED MODULE: ./lib/cli/terminal-log.js
 // The Log for a terminal: plain lines, groups as a heading and an indented body, colours only on a
 // TTY without NO_COLOR. There is no runner to mask secrets here, so this Log masks them itself: every
 // secret given to setSecret (as a whole and each of its lines) is replaced by *** in every later line.
+// On a TTY, a group's repeated status lines (replica counts, passing probes) share one live line instead.
+
 
 const INDENT = '  ';
 const MASK = '***';
@@ -76453,6 +77002,13 @@ const STYLES = {
     dim: ['\x1b[2m', '\x1b[22m'],
     good: ['\x1b[32m', '\x1b[39m']
 };
+// The engine's lines that only say "still going": replica counts (unless some failed) and passing probes.
+// Everything else (phase changes, failed probes, metrics, notes) is worth keeping in the scrollback.
+const STATUS_LINE = /^\s*(\d+\/\d+ ready(?!.*\bfailed\b)|health ok: )/;
+/** Whether an info line is one of a group's repeated status lines. */
+function isStatusLine(message) {
+    return !message.includes('\n') && STATUS_LINE.test(message);
+}
 /** Whether to colour: a TTY, and NO_COLOR unset or empty (https://no-color.org). */
 function useColor(isTTY, env) {
     return isTTY === true && !env.NO_COLOR;
@@ -76461,21 +77017,38 @@ class TerminalLog {
     options;
     secrets = [];
     depth = 0;
+    clock;
+    groupStarts = [];
+    live;
     constructor(options) {
         this.options = options;
+        this.clock = options.clock ?? progress_line_realClock;
+        if (options.tty)
+            this.live = new ProgressLine(options.write, this.clock, (text, frame, seconds) => this.statusLine(text, frame, seconds));
     }
-    info(message) { this.print(message); }
+    info(message) {
+        const since = this.groupStarts.at(-1);
+        if (this.live && since !== undefined && isStatusLine(message))
+            this.live.show(message, since);
+        else
+            this.print(message);
+    }
     warning(message) { this.print(message, 'warning', 'warning: '); }
     error(message) { this.print(message, 'error', 'error: '); }
     debug(message) { if (this.options.debug)
         this.print(message, 'dim', 'debug: '); }
     async group(title, fn) {
+        this.settle();
         this.print(title, 'heading', '▸ ');
         this.depth++;
+        if (this.live)
+            this.groupStarts.push(this.clock.now());
         try {
             return await fn();
         }
         finally {
+            this.settle();
+            this.groupStarts.pop();
             this.depth--;
         }
     }
@@ -76485,6 +77058,7 @@ class TerminalLog {
                 this.secrets.push(part);
         // Longest first, so a secret that contains another is masked whole.
         this.secrets.sort((a, b) => b.length - a.length);
+        this.live?.redraw();
     }
     /** The text with every known secret replaced by ***. */
     mask(text) {
@@ -76498,13 +77072,33 @@ class TerminalLog {
         const indent = INDENT.repeat(this.depth);
         const lines = this.mask(`${prefix}${message}`).split(/\r?\n/);
         const text = lines.map((line) => indent + this.paint(line, style)).join('\n');
-        this.options.write(`${text}\n`);
+        if (this.live)
+            this.live.above(`${text}\n`);
+        else
+            this.options.write(`${text}\n`);
     }
     paint(text, style) {
         if (!style || !this.options.color || text === '')
             return text;
         const [on, off] = STYLES[style];
         return `${on}${text}${off}`;
+    }
+    /**
+     * Ends the live line (its group ends, or an inner one begins): the last status it showed is printed
+     * as a plain line, so the scrollback keeps where the group got to.
+     */
+    settle() {
+        const last = this.live?.finish();
+        if (last !== undefined)
+            this.print(last);
+    }
+    /** The live line: indented like a plain line, spinner, masked text cut to the width, elapsed seconds. */
+    statusLine(text, frame, seconds) {
+        const masked = this.mask(text);
+        const lead = INDENT.repeat(this.depth) + (/^\s*/.exec(masked)?.[0] ?? '');
+        const elapsed = `(${seconds}s)`;
+        const body = fitText(masked.trimStart(), lead.length + frame.length + elapsed.length + 2, this.options.columns?.());
+        return `${lead}${this.paint(frame, 'dim')} ${body} ${this.paint(elapsed, 'dim')}`;
     }
 }
 
@@ -76517,8 +77111,8 @@ class TerminalLog {
 
 
 const EXIT = { ok: 0, failed: 1, rolledBack: 2, badInput: 3 };
-const EXIT_BY_RESULT = { succeeded: EXIT.ok, planned: EXIT.ok, failed: EXIT.failed, 'rolled-back': EXIT.rolledBack };
-const STYLE_BY_RESULT = { succeeded: 'good', planned: 'good', failed: 'error', 'rolled-back': 'warning' };
+const EXIT_BY_RESULT = { succeeded: EXIT.ok, planned: EXIT.ok, paused: EXIT.ok, failed: EXIT.failed, 'rolled-back': EXIT.rolledBack };
+const STYLE_BY_RESULT = { succeeded: 'good', planned: 'good', paused: 'warning', failed: 'error', 'rolled-back': 'warning' };
 async function runCli(argv, env, io, signal) {
     const args = parseArgs(argv, env);
     if (args.kind === 'help') {
@@ -76532,6 +77126,7 @@ async function runCli(argv, env, io, signal) {
     const log = new TerminalLog({
         write: (text) => io.stdout.write(text),
         color: useColor(io.stdout.isTTY, env),
+        tty: io.stdout.isTTY === true,
         debug: env.ZDD_DEBUG === '1' || env.RUNNER_DEBUG === '1'
     });
     const fail = (message, code) => {
@@ -76541,7 +77136,7 @@ async function runCli(argv, env, io, signal) {
     };
     let outcome;
     try {
-        outcome = await deployInputs(args.inputs, env, log, signal);
+        outcome = await deployInputs(args.inputs, env, log, signal ? { signal } : {});
     }
     catch (error) {
         if (error instanceof InputError)

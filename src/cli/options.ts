@@ -19,6 +19,7 @@ export const OPTION_HELP: Readonly<Record<InputName, string>> = {
   'registry-username': 'User name for the image registry (with registry-password)',
   'registry-password': 'Password or token for the image registry',
   service: 'Swarm service to update; empty means build (and push) only',
+  operation: 'deploy, rollback (to the release recorded on the service, or --image with a digest), promote or abort (a paused canary)',
   strategy: 'Rollout strategy: rolling, canary or blue-green',
   'batch-size': 'Replicas per batch: a count or a percentage such as 50%',
   'canary-steps': 'Canary traffic shares, such as 10%,50% (canary replicas beside the stable ones)',
@@ -45,7 +46,11 @@ export const OPTION_HELP: Readonly<Record<InputName, string>> = {
   compare: 'none, or baseline: judge the canary against the stable replicas in the same window',
   'baseline-tolerance': 'How far the canary may be above the stable: 20%, +0.01 or 20%+0.01',
   'auto-rollback': 'Revert to the previous release when a gate fails',
-  'dry-run': 'Print the plan and change nothing'
+  'dry-run': 'Print the plan and change nothing',
+  'github-token': 'Token for GitHub Deployments (with environment)',
+  environment: 'GitHub environment of the Deployment, e.g. production',
+  'environment-url': 'URL of the deployed environment, shown on the Deployment',
+  'github-deployments': 'auto (when github-token and environment are set, not under act), true (also under act) or false'
 }
 
 /** Inputs that also work as bare flags: `--dry-run`, `--no-auto-rollback`. */
@@ -55,7 +60,7 @@ export const BOOLEAN_INPUTS: readonly InputName[] = ['push', 'auto-rollback', 'd
 export const LIST_INPUTS: readonly InputName[] = ['tags', 'build-args']
 
 export const EXIT_CODES = [
-  [0, 'succeeded (deploy) or planned (plan)'],
+  [0, 'succeeded (deploy), planned (plan) or paused (a canary at a pause step)'],
   [1, 'failed (and left as it is, or an error such as an unreachable Docker engine)'],
   [2, 'rolled back to the previous release'],
   [3, 'bad input: unknown option, invalid value or missing service; nothing was changed']

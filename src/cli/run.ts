@@ -10,8 +10,8 @@ import { TerminalLog, useColor, type Style } from './terminal-log.js'
 
 export const EXIT = { ok: 0, failed: 1, rolledBack: 2, badInput: 3 } as const
 
-const EXIT_BY_RESULT: Record<Result, number> = { succeeded: EXIT.ok, planned: EXIT.ok, failed: EXIT.failed, 'rolled-back': EXIT.rolledBack }
-const STYLE_BY_RESULT: Record<Result, Style> = { succeeded: 'good', planned: 'good', failed: 'error', 'rolled-back': 'warning' }
+const EXIT_BY_RESULT: Record<Result, number> = { succeeded: EXIT.ok, planned: EXIT.ok, paused: EXIT.ok, failed: EXIT.failed, 'rolled-back': EXIT.rolledBack }
+const STYLE_BY_RESULT: Record<Result, Style> = { succeeded: 'good', planned: 'good', paused: 'warning', failed: 'error', 'rolled-back': 'warning' }
 
 export interface CliIO {
   stdout: { write(text: string): unknown; isTTY?: boolean }
@@ -32,6 +32,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
   const log = new TerminalLog({
     write: (text) => io.stdout.write(text),
     color: useColor(io.stdout.isTTY, env),
+    tty: io.stdout.isTTY === true,
     debug: env.ZDD_DEBUG === '1' || env.RUNNER_DEBUG === '1'
   })
   const fail = (message: string, code: number): number => {
@@ -42,7 +43,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
 
   let outcome: DeployResult
   try {
-    outcome = await deployInputs(args.inputs, env, log, signal)
+    outcome = await deployInputs(args.inputs, env, log, signal ? { signal } : {})
   } catch (error) {
     if (error instanceof InputError) return fail(error.message, EXIT.badInput)
     return fail(`${(error as Error)?.message ?? error}`, EXIT.failed)

@@ -17,6 +17,7 @@ export interface Inputs {
   'registry-username': string
   'registry-password': string
   service: string
+  operation: string
   strategy: string
   'batch-size': string
   'canary-steps': string
@@ -44,6 +45,10 @@ export interface Inputs {
   'baseline-tolerance': string
   'auto-rollback': string
   'dry-run': string
+  'github-token': string
+  environment: string
+  'environment-url': string
+  'github-deployments': string
 }
 
 export type InputName = keyof Inputs
@@ -68,6 +73,7 @@ export const INPUT_DEFAULTS: Readonly<Inputs> = {
   'registry-username': '',
   'registry-password': '',
   service: '',
+  operation: 'deploy',
   strategy: 'rolling',
   'batch-size': '1',
   'canary-steps': '10%,50%',
@@ -94,14 +100,18 @@ export const INPUT_DEFAULTS: Readonly<Inputs> = {
   compare: 'none',
   'baseline-tolerance': '20%+0.01',
   'auto-rollback': 'true',
-  'dry-run': 'false'
+  'dry-run': 'false',
+  'github-token': '',
+  environment: '',
+  'environment-url': '',
+  'github-deployments': 'auto'
 }
 
 /** Every input name, in action.yml order. */
 export const INPUT_NAMES = Object.keys(INPUT_DEFAULTS) as readonly InputName[]
 
 /** Inputs whose values must never be printed (InputError shows only their length). */
-export const SECRET_INPUTS: readonly InputName[] = ['ssh-private-key', 'tls-key', 'registry-password']
+export const SECRET_INPUTS: readonly InputName[] = ['ssh-private-key', 'tls-key', 'registry-password', 'github-token']
 
 /**
  * Reads every input through `getInput` (e.g. @actions/core's getInput). Values are trimmed, and an

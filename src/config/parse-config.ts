@@ -1,7 +1,7 @@
 // Inputs (raw strings) → Config (typed, checked). Pure: reads only its arguments, and throws an
 // InputError for the first bad input, before anything touches the target.
 import { posix } from 'node:path'
-import type { BatchSize, Config, DockerHost, HealthGateConfig, ImageRef, RegistryAuth, TlsFiles } from './types.js'
+import type { BatchSize, Config, DockerHost, HealthGateConfig, ImageRef, Operation, RegistryAuth, TlsFiles } from './types.js'
 import type { Inputs } from './inputs.js'
 import { InputError } from './input-error.js'
 import { parseDuration } from './durations.js'
@@ -18,7 +18,9 @@ const BOOLEAN_FORM = 'true or false'
 export function parseConfig(inputs: Inputs, env: NodeJS.ProcessEnv): Config {
   const dockerHost = parseDockerHost(inputs, env)
   const context = inputs.context.trim() || undefined
-  const image = parseImage(inputs, env, context)
+  const operation = parseOperation(inputs)
+  // Only a deploy needs an image: rollback finds it on the service, promote and abort on the canary.
+  const image = operation === 'deploy' || inputs.image.trim() !== '' ? parseImage(inputs, env, context) : undefined
   const tags = parseTags(inputs.tags)
   const dockerfile = parseDockerfile(inputs.dockerfile)
   const buildArgs = parseBuildArgs(inputs['build-args'])
@@ -35,9 +37,10 @@ export function parseConfig(inputs: Inputs, env: NodeJS.ProcessEnv): Config {
   const dryRun = parseBoolean('dry-run', inputs['dry-run'])
 
   const config: Config = {
-    dockerHost, image, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
+    dockerHost, operation, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
     monitorMs, deadlineMs, timeoutMs, autoRollback, dryRun
   }
+  if (image !== undefined) config.image = image
   if (context !== undefined) config.context = context
   if (registryAuth !== undefined) config.registryAuth = registryAuth
   if (service !== undefined) config.service = service
@@ -194,17 +197,32 @@ export function parseBoolean(input: string, value: string): boolean {
   throw new InputError(input, value, BOOLEAN_FORM)
 }
 
-function parseRegistryAuth(inputs: Inputs, image: ImageRef): RegistryAuth | undefined {
+function parseRegistryAuth(inputs: Inputs, image: ImageRef | undefined): RegistryAuth | undefined {
   const username = inputs['registry-username'].trim()
   // Passwords and tokens never end in a line break; a pasted one often does.
   const password = inputs['registry-password'].replace(/[\r\n]+$/, '')
   if (username === '' && password === '') return undefined
   if (username === '') throw new InputError('registry-username', '', 'a user name, since registry-password is set')
   if (password === '') throw new InputError('registry-password', '', 'a password or token, since registry-username is set')
-  return { username, password, serveraddress: registryHost(image.repository) }
+  // Without an image (rollback, promote), the release's registry is known only later; Swarm needs only the credentials.
+  return { username, password, serveraddress: image ? registryHost(image.repository) : '' }
 }
 
 // ── how ────────────────────────────────────────────────────────────────────────────────────────
+
+function parseOperation(inputs: Inputs): Operation {
+  const value = inputs.operation.trim()
+  if (value !== 'deploy' && value !== 'rollback' && value !== 'promote' && value !== 'abort') {
+    throw new InputError('operation', inputs.operation, 'deploy, rollback, promote or abort')
+  }
+  if (value !== 'deploy') {
+    // These act on a service that exists; nothing is built.
+    if (!inputs.service.trim()) throw new InputError('service', '', `the name of the Swarm service to ${value}`)
+    if (inputs.context.trim()) throw new InputError('context', inputs.context, `empty for operation ${value} (nothing is built)`)
+    if (value !== 'rollback' && inputs.image.trim()) throw new InputError('image', inputs.image, `empty for operation ${value} (the canary's own release is used)`)
+  }
+  return value
+}
 
 function parseService(value: string): string | undefined {
   const name = value.trim()

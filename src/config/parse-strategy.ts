@@ -4,7 +4,7 @@ import { parseTolerance } from '../analysis/baseline.js'
 import { ConditionError, parseCondition } from '../analysis/condition.js'
 import { fillPlaceholders, hasPlaceholder, unknownPlaceholder } from '../analysis/placeholders.js'
 import type { NoDataPolicy } from '../analysis/types.js'
-import { parseCanarySteps } from '../rollout/canary-plan.js'
+import { parseCanarySteps, type CanaryStepEntry } from '../rollout/canary-plan.js'
 import { parseDuration } from './durations.js'
 import { InputError } from './input-error.js'
 import type { Inputs } from './inputs.js'
@@ -17,7 +17,7 @@ const CONSECUTIVE_ERROR_LIMIT = 4
 
 export interface StrategyConfig {
   strategy: Strategy
-  canarySteps: number[]
+  canarySteps: CanaryStepEntry[]
   previewUrl?: URL
   scaleDownDelayMs: number
   analysis?: AnalysisConfig
@@ -42,7 +42,7 @@ function parseStrategy(value: string): Strategy {
   throw new InputError('strategy', value, 'rolling, canary or blue-green')
 }
 
-function parseSteps(value: string): number[] {
+function parseSteps(value: string): CanaryStepEntry[] {
   try {
     return parseCanarySteps(value)
   } catch (error) {

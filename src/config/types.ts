@@ -2,6 +2,7 @@
 // nothing touches the target before it exists. Durations are in milliseconds.
 import type { AnalysisLimits, NoDataPolicy } from '../analysis/types.js'
 import type { Tolerance } from '../analysis/baseline.js'
+import type { CanaryStepEntry } from '../rollout/canary-plan.js'
 
 export type DockerHost =
   | { kind: 'unix'; socketPath: string }
@@ -65,9 +66,13 @@ export interface AnalysisConfig {
   baseline?: Tolerance
 }
 
+export type Operation = 'deploy' | 'rollback' | 'promote' | 'abort'
+
 export interface Config {
   dockerHost: DockerHost
-  image: ImageRef
+  operation: Operation
+  /** Always set for deploy; for rollback only when a digest is given; unused by promote and abort. */
+  image?: ImageRef
   /** Extra tags, each pushed beside the main one. */
   tags: string[]
   /** Build context folder; undefined means deploy an existing image. */
@@ -82,7 +87,7 @@ export interface Config {
   batchSize: BatchSize
   health?: HealthGateConfig
   /** canary: traffic shares in percent, increasing, each below 100. */
-  canarySteps: number[]
+  canarySteps: CanaryStepEntry[]
   /** blue-green: the HTTP gate of the preview service, before the switch. */
   previewUrl?: URL
   /** blue-green: how long the switched release is watched before the preview is removed. */

@@ -1,11 +1,9 @@
 // The report of one run: every step with timestamps, the replicas it saw and every measured value.
 // The job summary, the outputs and the CLI output are views of it; it is also written as JSON.
 import type { MeasurementPhase } from '../analysis/types.js'
-import type { CanaryPlan } from '../rollout/canary-plan.js'
-import type { RolloutPlan } from '../rollout/plan.js'
-import type { BlueGreenPlan } from '../rollout/blue-green-plan.js'
+import type { AnyPlan } from '../rollout/plans.js'
 
-export type Result = 'succeeded' | 'rolled-back' | 'failed' | 'planned'
+export type Result = 'succeeded' | 'rolled-back' | 'failed' | 'planned' | 'paused'
 
 export interface ProbeRecord {
   at: string
@@ -47,7 +45,7 @@ export interface Report {
   image?: string
   digest?: string
   previousImage?: string
-  plan?: RolloutPlan | CanaryPlan | BlueGreenPlan
+  plan?: AnyPlan
   build?: { tags: string[]; imageId?: string; pushed: boolean; durationMs: number }
   steps: StepRecord[]
   /** Last lines of the failing replicas' logs and task errors, when something failed. */

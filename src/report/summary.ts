@@ -1,12 +1,14 @@
 // The job summary, rendered from the report: the result in the first line, then the plan and a
 // timeline a person reads at a glance. Pure: report in, markdown out.
+import { describeAnyPlan } from '../rollout/plans.js'
 import { elapsedMs, type Report, type StepRecord } from './report.js'
 
 const HEADLINE: Record<string, string> = {
   succeeded: '✅ Deployed',
   'rolled-back': '↩️ Rolled back',
   failed: '❌ Failed',
-  planned: '📝 Planned (dry run)'
+  planned: '📝 Planned (dry run)',
+  paused: '⏸️ Paused (canary waiting for promote or abort)'
 }
 
 export function renderSummary(report: Report): string {
@@ -23,6 +25,7 @@ export function renderSummary(report: Report): string {
   ]
   lines.push('| | |', '|---|---|')
   for (const [name, value] of facts) if (value) lines.push(`| ${name} | ${escape(value)} |`)
+  if (report.plan) lines.push('', '<details><summary>Plan</summary>', '', '```', ...describeAnyPlan(report.plan), '```', '</details>')
   if (report.steps.length) {
     lines.push('', '| Step | Started | Took | Replicas | Health probes | Outcome |', '|---|---|---|---|---|---|')
     for (const step of report.steps) lines.push(stepRow(step))

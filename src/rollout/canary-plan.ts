@@ -14,7 +14,12 @@ export interface CanaryStep {
   replicas: number
   /** The share of replicas (so of traffic, with round-robin) the canary really gets, in percent. */
   share: number
+  /** A `pause` follows: the run stops here, the canary keeps running, until operation promote or abort. */
+  pauseAfter?: boolean
 }
+
+/** One entry of `canary-steps`: a traffic share in percent, or a manual pause. */
+export type CanaryStepEntry = number | 'pause'
 
 export interface CanaryPlan {
   strategy: 'canary'
@@ -28,33 +33,46 @@ export interface CanaryPlan {
   steps: CanaryStep[]
 }
 
-const STEPS_FORM = 'percentages above 0% and below 100% in increasing order, such as 10%,50%'
+const STEPS_FORM = 'percentages above 0% and below 100% in increasing order, such as 10%,50%, with pause where the run should wait for promote'
 const PERCENT = /^(\d+(?:\.\d+)?|\.\d+)%$/
 
 /**
  * Parses `canary-steps`: percentages separated by commas or new lines (blank entries ignored).
  * Throws an Error whose message says what is expected and which entry is wrong.
  */
-export function parseCanarySteps(text: string): number[] {
+export function parseCanarySteps(text: string): CanaryStepEntry[] {
   const entries = text
     .split(/[,\n]/)
     .map((e) => e.trim())
     .filter((e) => e !== '')
   if (entries.length === 0) throw new Error(`${STEPS_FORM}; there is no step`)
-  const steps: number[] = []
+  const steps: CanaryStepEntry[] = []
+  let previous: number | undefined
   entries.forEach((entry, i) => {
     const at = `entry ${i + 1} (${entry})`
+    if (entry.toLowerCase() === 'pause') {
+      // A pause holds a running canary: there is none before the first share, and one pause is enough.
+      if (previous === undefined) throw new Error(`${STEPS_FORM}; ${at} comes before any share, when no canary runs yet`)
+      if (steps[steps.length - 1] === 'pause') throw new Error(`${STEPS_FORM}; ${at} follows another pause`)
+      steps.push('pause')
+      return
+    }
     const match = PERCENT.exec(entry.replace(/\s+%$/, '%'))
-    if (!match) throw new Error(`${STEPS_FORM}; ${at} is not a percentage`)
+    if (!match) throw new Error(`${STEPS_FORM}; ${at} is not a percentage or pause`)
     const weight = Number(match[1])
     if (weight <= 0) throw new Error(`${STEPS_FORM}; ${at} is not above 0%`)
     // 100% is not a step: promotion follows the last step anyway.
     if (weight >= 100) throw new Error(`${STEPS_FORM}; ${at} is not below 100% (promotion follows the last step)`)
-    const previous = steps[steps.length - 1]
     if (previous !== undefined && weight <= previous) throw new Error(`${STEPS_FORM}; ${at} is not above the step before it (${previous}%)`)
     steps.push(weight)
+    previous = weight
   })
   return steps
+}
+
+/** `canary-steps` as written back (stored on a paused canary so that promote resumes the same plan). */
+export function formatCanarySteps(steps: readonly CanaryStepEntry[]): string {
+  return steps.map((s) => (s === 'pause' ? 'pause' : `${s}%`)).join(',')
 }
 
 /** The canary's share of all replicas, in percent (0 when there are none). */
@@ -78,8 +96,10 @@ export function canaryReplicas(weightPercent: number, stable: number): number {
   return c
 }
 
-export function planCanary(args: { target: string; canary: string; from: string; to: string; stable: number; steps: number[] }): CanaryPlan {
-  const of = args.steps.length
+export function planCanary(args: { target: string; canary: string; from: string; to: string; stable: number; steps: readonly CanaryStepEntry[] }): CanaryPlan {
+  const weights = args.steps.filter((s): s is number => s !== 'pause')
+  const of = weights.length
+  const pausedAfter = new Set(args.steps.flatMap((s, i) => (s === 'pause' ? [args.steps.slice(0, i).filter((w) => w !== 'pause').length] : [])))
   return {
     strategy: 'canary',
     target: args.target,
@@ -88,9 +108,11 @@ export function planCanary(args: { target: string; canary: string; from: string;
     to: args.to,
     stable: args.stable,
     // Two steps with the same replica count stay two steps: each is analysed again.
-    steps: args.steps.map((weight, i) => {
+    steps: weights.map((weight, i) => {
       const replicas = canaryReplicas(weight, args.stable)
-      return { kind: 'canary', index: i + 1, of, weight, replicas, share: realisedShare(replicas, args.stable) }
+      const step: CanaryStep = { kind: 'canary', index: i + 1, of, weight, replicas, share: realisedShare(replicas, args.stable) }
+      if (pausedAfter.has(i + 1)) step.pauseAfter = true
+      return step
     })
   }
 }
@@ -111,6 +133,7 @@ export function describeCanaryPlan(plan: CanaryPlan): string[] {
     lines.push(
       `  ${step.index}. canary ${formatPercent(step.weight)} → ${step.replicas} replica(s) beside ${plan.stable} stable = ${formatPercent(step.share)} of traffic, then analyse`
     )
+    if (step.pauseAfter) lines.push(`     then pause: the canary keeps running until operation promote (or abort)`)
   }
   lines.push(`  ${plan.steps.length + 1}. promote: roll ${plan.target} to the new release, then remove ${plan.canary}`)
   return lines

@@ -45,7 +45,7 @@ export interface RolloutSettings {
 }
 
 export interface RolloutOutcome {
-  result: 'succeeded' | 'rolled-back' | 'failed'
+  result: 'succeeded' | 'rolled-back' | 'failed' | 'paused'
   reason?: string
 }
 
@@ -84,7 +84,7 @@ export async function runRollout<C extends Capture>(
   }
 
   if (!failure) {
-    failure = await target.complete(capture, plan.to).then(
+    failure = await target.complete(capture, plan.to, plan.from).then(
       () => undefined,
       (error: unknown) => `Completing the rollout: ${(error as Error).message ?? error}`
     )

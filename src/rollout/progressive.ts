@@ -2,16 +2,28 @@
 // preview) is scaled and gated step by step; only when it passed is the stable service touched,
 // by the same gated rolling update as `strategy: rolling`. The companion is removed in every case.
 import type { ServiceNames } from '../analysis/placeholders.js'
-import type { Config } from '../config/types.js'
-import type { AnalysisGate } from '../gates/analysis-gate.js'
+import type { AnalysisConfig, Config } from '../config/types.js'
+import type { DeployDeps } from '../deploy.js'
+import { createAnalysisGate, type AnalysisGate, type MetricsReaders } from '../gates/analysis-gate.js'
+import { createMetricsScraper } from '../gates/metrics-scrape.js'
+import { createPrometheusClient } from '../gates/prometheus.js'
+import type { ReportRecorder } from '../report/report.js'
 import { canaryReachWarning } from '../targets/companion-spec.js'
 import { SwarmCompanion } from '../targets/swarm-companion.js'
 import type { SwarmApi } from '../targets/swarm-api.js'
 import type { SwarmCapture, SwarmTarget } from '../targets/swarm-target.js'
 import type { BlueGreenPlan } from './blue-green-plan.js'
-import type { CanaryPlan } from './canary-plan.js'
+import { formatCanarySteps, type CanaryPlan } from './canary-plan.js'
 import { runRollout, type EngineDeps, type RolloutOutcome, type RolloutSettings } from './engine.js'
 import { planRolling, type RolloutPlan } from './plan.js'
+
+export interface ContextParts {
+  api: SwarmApi
+  stable: SwarmTarget
+  deps: DeployDeps
+  recorder: ReportRecorder
+  startedAt: number
+}
 
 export interface StrategyContext {
   capture: SwarmCapture
@@ -26,6 +38,40 @@ export interface StrategyContext {
   gateFor(names: ServiceNames): AnalysisGate | undefined
 }
 
+/** The settings, engine parts and metric gate factory every strategy runs with, from the config. */
+export function strategyContext(config: Config, capture: SwarmCapture, previous: string, release: string, parts: ContextParts): StrategyContext {
+  const { deps, recorder } = parts
+  const settings: RolloutSettings = {
+    health: config.health,
+    monitorMs: config.monitorMs,
+    deadlineMs: config.deadlineMs,
+    autoRollback: config.autoRollback,
+    runDeadlineAt: parts.startedAt + config.timeoutMs
+  }
+  const analysis = config.analysis
+  if (analysis) settings.analysis = { intervalMs: analysis.intervalMs, durationMs: analysis.durationMs, limits: analysis.limits }
+  const readers = analysis ? deps.metrics ?? defaultReaders(analysis) : undefined
+  const engine = { probe: deps.probe, clock: deps.clock, log: deps.log, recorder, ...(deps.signal ? { signal: deps.signal } : {}) }
+  return {
+    capture, previous, release, config, settings, api: parts.api, stable: parts.stable, engine,
+    gateFor: (names) => (analysis && readers ? createAnalysisGate(analysis, names, readers) : undefined)
+  }
+}
+
+function defaultReaders(analysis: AnalysisConfig): MetricsReaders {
+  const url = analysis.source.kind === 'prometheus' ? analysis.source.url : new URL('http://127.0.0.1/')
+  return { prometheus: createPrometheusClient(url), scraper: createMetricsScraper() }
+}
+
+export async function runRolling(plan: RolloutPlan, ctx: StrategyContext): Promise<RolloutOutcome> {
+  const gate = ctx.gateFor({ canary: ctx.capture.name, stable: ctx.capture.name })
+  return runRollout(plan, ctx.capture, ctx.previous, ctx.settings, { ...ctx.engine, target: ctx.stable, ...(gate ? { analysis: gate } : {}) })
+}
+
+/**
+ * Canary steps up to the first pause (or all of them), then promotion. At a pause the run ends with
+ * `paused`: the canary keeps running, labelled with what operation promote needs to go on.
+ */
 export async function runCanary(plan: CanaryPlan, ctx: StrategyContext): Promise<RolloutOutcome> {
   const { capture, engine } = ctx
   const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', engine.log)
@@ -34,14 +80,16 @@ export async function runCanary(plan: CanaryPlan, ctx: StrategyContext): Promise
     engine.log.warning(reach)
     engine.recorder.report.warnings.push(reach)
   }
+  const pauseAt = plan.steps.findIndex((s) => s.pauseAfter)
+  const now = pauseAt < 0 ? plan.steps : plan.steps.slice(0, pauseAt + 1)
   const steps: RolloutPlan = {
     strategy: 'rolling',
     target: companion.name,
     from: ctx.previous,
     to: ctx.release,
-    total: plan.steps.at(-1)?.replicas ?? 0,
+    total: now.at(-1)?.replicas ?? 0,
     batchSize: 1,
-    steps: plan.steps.map((s) => ({
+    steps: now.map((s) => ({
       kind: 'batch',
       name: `canary ${s.index}/${s.of}: ${s.weight}% → ${s.replicas} replica(s) = ${s.share.toFixed(1)}% of traffic`,
       index: s.index,
@@ -59,6 +107,13 @@ export async function runCanary(plan: CanaryPlan, ctx: StrategyContext): Promise
     const canary = await runRollout(steps, capture, ctx.previous, ctx.settings, { ...engine, target: companion, ...(gate ? { analysis: gate } : {}) })
     keep = canary.result === 'failed' && !ctx.settings.autoRollback
     if (canary.result !== 'succeeded') return canary
+    const paused = now.at(-1)
+    if (paused?.pauseAfter) {
+      keep = true
+      await companion.markPaused(paused.index, formatCanarySteps(ctx.config.canarySteps), ctx.previous)
+      engine.log.info(`Paused after canary step ${paused.index}/${paused.of}: ${companion.name} keeps running; run operation promote to go on, or abort`)
+      return { result: 'paused', reason: `paused after canary step ${paused.index}/${paused.of}` }
+    }
     engine.log.info(`Canary passed every step: promoting ${capture.name} to ${ctx.release}`)
     return await promote(ctx, planRolling({ target: capture.name, from: ctx.previous, to: ctx.release, total: capture.replicas, batch: ctx.config.batchSize }), ctx.settings.monitorMs)
   } finally {

@@ -6,6 +6,7 @@ import type { Log } from '../log.js'
 import type { ReplicaObservation } from '../rollout/observation.js'
 import type { BatchStep } from '../rollout/plan.js'
 import { COMPANION_OF_LABEL, companionName, companionSpec, specReplicas, type CompanionRole } from './companion-spec.js'
+import { CANARY_PAUSED_LABEL, CANARY_PREVIOUS_LABEL, CANARY_STEPS_LABEL } from './release-labels.js'
 import type { SwarmApi } from './swarm-api.js'
 import { failedTaskLogs, type SwarmCapture, type SwarmTarget } from './swarm-target.js'
 import { observeTasks } from './swarm-tasks.js'
@@ -78,6 +79,14 @@ export class SwarmCompanion implements RolloutTarget<SwarmCapture> {
   async failureLogs(_capture: SwarmCapture, release: string, since: number): Promise<string[]> {
     const service = await this.api.find(this.name)
     return service ? failedTaskLogs(this.api, await this.api.tasks(service.ID), release, since) : []
+  }
+
+  /** Labels a canary paused at step `index` with what operation promote needs; its tasks keep running. */
+  async markPaused(index: number, steps: string, previous: string): Promise<void> {
+    const service = await this.api.inspect(this.name)
+    const spec = structuredClone(service.Spec ?? {})
+    spec.Labels = { ...spec.Labels, [CANARY_PAUSED_LABEL]: String(index), [CANARY_STEPS_LABEL]: steps, [CANARY_PREVIOUS_LABEL]: previous }
+    await this.api.write(this.name, spec, service.Version?.Index ?? 0, 'pause')
   }
 
   /** Removes the companion; a service of that name that is not ours is never touched. */

@@ -7,6 +7,7 @@ import type { BatchStep } from '../rollout/plan.js'
 import type { ReplicaObservation } from '../rollout/observation.js'
 import type { HealthCheckSettings } from '../rollout/health-timing.js'
 import type { Capture, RolloutTarget } from './target.js'
+import { PREVIOUS_LABEL } from './release-labels.js'
 import type { SwarmApi } from './swarm-api.js'
 import { observeTasks, sameRelease, type SwarmTask } from './swarm-tasks.js'
 
@@ -47,6 +48,19 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
           ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish or roll it back first`
       )
     }
+    return this.describe(service, spec, image, true)
+  }
+
+  /**
+   * The service as a run that was interrupted captured it (its saved spec), for a recovery: no check
+   * for an update in flight, since that is what is being recovered from.
+   */
+  async captureForRecovery(saved: Docker.ServiceSpec): Promise<SwarmCapture> {
+    const service = await this.inspect()
+    return this.describe(service, saved, containerSpec(saved)?.Image ?? '', false)
+  }
+
+  private async describe(service: Docker.Service, spec: Docker.ServiceSpec, image: string, warn: boolean): Promise<SwarmCapture> {
     const mode = spec.Mode?.Global ? 'global' : 'replicated'
     if (spec.Mode?.ReplicatedJob || spec.Mode?.GlobalJob) {
       throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`)
@@ -54,7 +68,7 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
     const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1
     const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort)
     const order = hostPorts.length ? 'stop-first' : 'start-first'
-    if (hostPorts.length) {
+    if (hostPorts.length && warn) {
       // A new task cannot bind the port while the old one on the same node holds it.
       this.log.warning(
         `Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
@@ -110,12 +124,13 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
     return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus)
   }
 
-  async complete(capture: SwarmCapture, release: string): Promise<void> {
+  async complete(capture: SwarmCapture, release: string, previous: string): Promise<void> {
     const current = await this.inspect()
     const spec = structuredClone(current.Spec ?? {})
     setImage(spec, release)
     restoreUpdateConfig(spec, capture.spec)
-    spec.Labels = withoutMarker(spec.Labels)
+    // What operation rollback goes back to, recorded where the next run can read it.
+    spec.Labels = { ...withoutMarker(spec.Labels), [PREVIOUS_LABEL]: previous }
     await this.write(spec, current.Version?.Index ?? 0, 'completion')
   }
 

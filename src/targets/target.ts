@@ -21,8 +21,8 @@ export interface RolloutTarget<C extends Capture = Capture> {
   applyStep(capture: C, step: BatchStep, release: string, batchSize: number): Promise<void>
   /** Counts replicas relative to `release`; failures are those of tasks created since `since` (epoch ms). */
   observe(capture: C, release: string, since: number): Promise<ReplicaObservation>
-  /** After every step passed: leaves the workload on `release` with its own settings back. */
-  complete(capture: C, release: string): Promise<void>
+  /** After every step passed: leaves the workload on `release` with its own settings back, noting `previous`. */
+  complete(capture: C, release: string, previous: string): Promise<void>
   /** Starts putting the workload back on `previous` as fast as is safe. Safe to repeat. */
   restore(capture: C, previous: string): Promise<void>
   /** Once the restore converged: the exact captured settings, on `previous`. */

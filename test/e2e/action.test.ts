@@ -1,65 +1,27 @@
-// dist/index.js run the way a GitHub runner runs it: a separate Node 24 process, inputs as INPUT_*
-// variables, outputs and the job summary written to the files the runner names.
+// dist/index.js run the way a GitHub runner runs it (see test/support/runner.ts).
 import { afterAll, describe, expect, it, jest } from '@jest/globals'
-import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import {
-  APP_REPO, AUTH_REGISTRY, REGISTRY_PASSWORD, REGISTRY_USER, createNetwork, createService, removeByLabel, serviceImages, uniqueName
+  APP_REPO, AUTH_REGISTRY, REGISTRY_PASSWORD, REGISTRY_USER, createCleanup, createNetwork, createService, serviceImages, uniqueName
 } from '../support/testbed.js'
 import { startProxy } from '../support/proxy.js'
+import { runAction } from '../support/runner.js'
 
 jest.setTimeout(240_000)
-const ROOT = resolve(import.meta.dirname, '../..')
-const NODE = join(ROOT, 'node_modules/.bin/node')
 
-interface Run {
-  code: number | null
-  stdout: string
-  outputs: Record<string, string>
-  summary: string
-}
-
-async function runAction(inputs: Record<string, string>): Promise<Run> {
-  const dir = await mkdtemp(join(tmpdir(), 'zdd-e2e-'))
-  const outputFile = join(dir, 'output')
-  const summaryFile = join(dir, 'summary')
-  await writeFile(outputFile, '')
-  await writeFile(summaryFile, '')
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: process.env.HOME,
-    GITHUB_ACTIONS: 'true', GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567', GITHUB_WORKSPACE: ROOT,
-    GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, RUNNER_TEMP: dir
-  }
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
-  const child = spawn(NODE, [join(ROOT, 'dist/index.js')], { cwd: ROOT, env })
-  let stdout = ''
-  child.stdout.on('data', (chunk) => (stdout += chunk))
-  child.stderr.on('data', (chunk) => (stdout += chunk))
-  const code = await new Promise<number | null>((done) => child.on('close', done))
-  return { code, stdout, outputs: parseOutputs(await readFile(outputFile, 'utf8')), summary: await readFile(summaryFile, 'utf8') }
-}
-
-/** The runner's GITHUB_OUTPUT format: `name<<DELIMITER\nvalue\nDELIMITER`. */
-function parseOutputs(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {}
-  const pattern = /^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm
-  for (const match of text.matchAll(pattern)) outputs[match[1]] = match[3]
-  return outputs
-}
-
-afterAll(async () => {
-  await removeByLabel()
-})
+const cleanup = createCleanup()
+afterAll(() => cleanup.run())
 
 describe('dist/index.js as a runner runs it', () => {
   it('builds from a context, pushes to an authenticated registry and rolls the service out', async () => {
     const service = uniqueName('e2e')
     const network = uniqueName('e2enet')
     await createNetwork(network)
+    cleanup.network(network)
     await createService({ name: service, image: `${APP_REPO}:v1`, replicas: 2, network, endpointMode: 'dnsrr' })
+    cleanup.service(service)
     const proxy = await startProxy({ service, network })
+    cleanup.proxy(proxy)
     const version = uniqueName('built')
 
     const run = await runAction({
@@ -90,6 +52,10 @@ describe('dist/index.js as a runner runs it', () => {
     expect(run.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
     expect(run.outputs['previous-image']).toMatch(new RegExp(`^${APP_REPO.replace(/\./g, '\\.')}:v1@sha256:[0-9a-f]{64}$`))
     expect(run.summary.split('\n')[0]).toBe(`### ✅ Deployed ${service} → \`${run.outputs.image}\``)
+    // The summary is rendered from this run's report: the plan, then a timeline row per batch.
+    expect(run.summary).toContain(`<details><summary>Plan</summary>\n\n\`\`\`\nRolling update of ${service}: 2 replica(s) in 2 batch(es) of up to 1\n`)
+    expect(run.summary).toContain('| Step | Started | Took | Replicas | Health probes | Outcome |')
+    expect(run.summary).toMatch(/^\| batch 1\/2 \| \d\d:\d\d:\d\d \| [\d.]+s \| 1\/2 ready[^|]* \| \d+\/\d+ ok, slowest \d+ ms \| passed \|$/m)
     const report = JSON.parse(await readFile(run.outputs.report, 'utf8'))
     expect(report.result).toBe('succeeded')
     expect(report.steps.map((s: { name: string }) => s.name)).toEqual(['batch 1/2', 'batch 2/2'])
@@ -98,6 +64,16 @@ describe('dist/index.js as a runner runs it', () => {
     expect((await (await fetch(`${proxy.url}/version`)).text()).trim()).toBe(version)
     // The build log is folded into a group.
     expect(run.stdout).toMatch(/::group::Build /)
+  })
+
+  it('runs under act: no GitHub token needed, Deployments skipped with a notice', async () => {
+    // The variables act sets in a job (no GITHUB_TOKEN, no real run id).
+    const actEnv = { ACT: 'true', GITHUB_REPOSITORY: 'your-org/app', GITHUB_RUN_ID: '1', GITHUB_API_URL: 'http://127.0.0.1:9/api' }
+    const run = await runAction({ image: `${APP_REPO}:v2`, environment: 'production', 'github-token': 'act-has-no-token' }, actEnv)
+    expect(run.code).toBe(0)
+    expect(run.outputs.result).toBe('succeeded')
+    expect(run.stdout).toContain('GitHub Deployments are skipped under act (ACT=true); set github-deployments: true to create them anyway')
+    expect(run.stdout).not.toContain('::warning::')
   })
 
   it('refuses a bad input with one message and a non-zero exit', async () => {

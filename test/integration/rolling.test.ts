@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it, jest } from '@jest/globals'
 import type Docker from 'dockerode'
 import { runDeploy } from '../support/deploy-harness.js'
-import { APP_REPO, createNetwork, createService, docker, removeByLabel, serviceImages, uniqueName } from '../support/testbed.js'
+import { APP_REPO, createCleanup, createNetwork, createService, docker, serviceImages, uniqueName } from '../support/testbed.js'
 import { startProxy } from '../support/proxy.js'
 import { ROLLOUT_LABEL } from '../../src/targets/swarm-target.js'
 import { digestOf } from '../../src/targets/swarm-tasks.js'
@@ -15,15 +15,19 @@ interface Bed {
   url: string
 }
 
-async function bed(endpointMode: 'vip' | 'dnsrr', image = `${APP_REPO}:v1`, replicas = 3): Promise<Bed> {
+async function bed(endpointMode: 'vip' | 'dnsrr', image = `${APP_REPO}:v1`, replicas = 3, withProxy = true): Promise<Bed> {
   const service = uniqueName('roll')
   const network = uniqueName('net')
   await createNetwork(network)
+  cleanup.network(network)
   await createService({
     name: service, image, replicas, network, endpointMode,
     updateConfig: { Parallelism: 1, Delay: 0, Order: 'stop-first', FailureAction: 'pause', Monitor: 5e9, MaxFailureRatio: 0 }
   })
+  cleanup.service(service)
+  if (!withProxy) return { service, url: '' }
   const proxy = await startProxy({ service, network })
+  cleanup.proxy(proxy)
   return { service, url: proxy.url }
 }
 
@@ -33,9 +37,9 @@ async function inspect(name: string): Promise<Docker.Service> {
 
 const specImage = (s: Docker.Service): string => (s.Spec?.TaskTemplate as Docker.ContainerTaskSpec).ContainerSpec?.Image ?? ''
 
-afterAll(async () => {
-  await removeByLabel()
-})
+// Only what this file made is removed: other files may run on the same daemon at the same time.
+const cleanup = createCleanup()
+afterAll(() => cleanup.run())
 
 describe('rolling update on Swarm', () => {
   it('rolls a healthy release out batch by batch (dnsrr) and leaves the service settings as they were', async () => {
@@ -118,6 +122,8 @@ describe('rolling update on Swarm', () => {
     const network = uniqueName('net')
     const port = 20000 + Math.floor(Math.random() * 9000)
     await createNetwork(network)
+    cleanup.network(network)
+    cleanup.service(service)
     await createService({ name: service, image: `${APP_REPO}:v1`, replicas: 1, network, endpointMode: 'dnsrr', ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: port, PublishMode: 'host' }] })
     const outcome = await runDeploy({ image: `${APP_REPO}:v2`, service, 'health-url': `http://127.0.0.1:${port}/health`, monitor: '1s' })
     expect(outcome.result).toBe('succeeded')
@@ -127,7 +133,7 @@ describe('rolling update on Swarm', () => {
   })
 
   it('leaves a failed rollout as it is when auto-rollback is off', async () => {
-    const b = await bed('dnsrr')
+    const b = await bed('dnsrr', `${APP_REPO}:v1`, 3, false)
     const outcome = await runDeploy({ image: `${APP_REPO}:crash`, service: b.service, 'auto-rollback': 'false' })
     expect(outcome.result).toBe('failed')
     expect(outcome.report.steps.map((s) => s.name)).toEqual(['batch 1/3'])
@@ -137,7 +143,7 @@ describe('rolling update on Swarm', () => {
 
 describe('runs that must change nothing', () => {
   it('dry-run prints the plan and leaves the service alone', async () => {
-    const b = await bed('dnsrr')
+    const b = await bed('dnsrr', `${APP_REPO}:v1`, 3, false)
     const before = await inspect(b.service)
     const outcome = await runDeploy({ image: `${APP_REPO}:v2`, service: b.service, 'dry-run': 'true', 'batch-size': '2' })
     expect(outcome.result).toBe('planned')
@@ -157,6 +163,8 @@ describe('runs that must change nothing', () => {
     const service = uniqueName('roll')
     const network = uniqueName('net')
     await createNetwork(network)
+    cleanup.network(network)
+    cleanup.service(service)
     await createService({ name: service, image: `${APP_REPO}:v1`, replicas: 1, network, endpointMode: 'dnsrr' })
     const before = await inspect(service)
     await expect(runDeploy({ image: `${APP_REPO}:v2`, service, 'batch-size': '150%' })).rejects.toThrow(/^Invalid input 'batch-size': "150%"\./)

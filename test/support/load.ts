@@ -5,6 +5,8 @@
 export interface LoadOptions {
   /** Parallel request loops; default 4. */
   concurrency?: number
+  /** Pause of each loop between two requests, to hold the rate down on a small machine; default 0. */
+  pauseMs?: number
   /** Requests in all, across loops; default 20 000. */
   maxRequests?: number
   /** The load stops by itself after this long; default 120 000 ms. */
@@ -57,6 +59,7 @@ export function startLoad(url: string, opts: LoadOptions = {}): Load {
   const maxRequests = Math.max(0, opts.maxRequests ?? 20_000)
   const maxMs = Math.max(0, opts.maxMs ?? 120_000)
   const timeoutMs = opts.timeoutMs ?? 5_000
+  const pauseMs = Math.max(0, opts.pauseMs ?? 0)
   const started = Date.now()
   const deadline = started + maxMs
   let ended = started
@@ -93,6 +96,7 @@ export function startLoad(url: string, opts: LoadOptions = {}): Load {
         await new Promise((resolve) => setTimeout(resolve, 5))
       }
       result.total++
+      if (pauseMs) await new Promise((resolve) => setTimeout(resolve, pauseMs))
     }
   }
 

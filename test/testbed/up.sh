@@ -255,13 +255,14 @@ if [ "${ZDD_TEST_KEEP_LEFTOVERS:-0}" != 1 ]; then
   if [ -n "$leftover_services" ]; then
     log "removing $(wc -w <<<"$leftover_services") leftover service(s) labelled zdd.test=1"
     # shellcheck disable=SC2086
-    docker service rm $leftover_services >/dev/null
+    docker service rm $leftover_services >/dev/null 2>&1 || true
   fi
   leftover_containers="$(docker ps -aq --filter label=zdd.test=1)"
   if [ -n "$leftover_containers" ]; then
     log "removing $(wc -w <<<"$leftover_containers") leftover container(s) labelled zdd.test=1"
+    # A removal already under way (a killed run's cleanup, a service's tasks) is fine: it is going.
     # shellcheck disable=SC2086
-    docker rm -f -v $leftover_containers >/dev/null
+    docker rm -f -v $leftover_containers >/dev/null 2>&1 || true
   fi
   # Their proxies are gone: so are the scrape targets tests registered for them.
   rm -f "$PROM_DIR"/targets/*.json

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { canaryReplicas, describeCanaryPlan, formatPercent, parseCanarySteps, planCanary, realisedShare } from '../../src/rollout/canary-plan.js'
+import { canaryReplicas, describeCanaryPlan, formatPercent, parseCanarySteps, planCanary, realisedShare, type CanaryStepEntry } from '../../src/rollout/canary-plan.js'
 
 describe('canaryReplicas and realisedShare', () => {
   // weight %, stable replicas, canary replicas, realised share % (exact: 100·c/(stable+c)).
@@ -33,31 +33,35 @@ describe('canaryReplicas and realisedShare', () => {
 })
 
 describe('parseCanarySteps', () => {
-  const good: Array<[string, number[]]> = [
+  const good: Array<[string, CanaryStepEntry[]]> = [
     ['10%,50%', [10, 50]],
     ['10%\n25%\n50%\n', [10, 25, 50]],
     [' 5% , 12.5% ', [5, 12.5]],
     ['1%', [1]],
     ['10 %, 99.9%', [10, 99.9]],
-    ['10%,,50%,', [10, 50]]
+    ['10%,,50%,', [10, 50]],
+    ['10%, pause ,50%', [10, 'pause', 50]],
+    ['10%,Pause', [10, 'pause']]
   ]
   it.each(good)('%j → %j', (text, steps) => {
     expect(parseCanarySteps(text)).toEqual(steps)
   })
 
-  const FORM = 'percentages above 0% and below 100% in increasing order, such as 10%,50%'
+  const FORM = 'percentages above 0% and below 100% in increasing order, such as 10%,50%, with pause where the run should wait for promote'
   const bad: Array<[string, string]> = [
     ['', `${FORM}; there is no step`],
     [' ,\n', `${FORM}; there is no step`],
-    ['10', `${FORM}; entry 1 (10) is not a percentage`],
-    ['10%,abc', `${FORM}; entry 2 (abc) is not a percentage`],
-    ['-5%', `${FORM}; entry 1 (-5%) is not a percentage`],
-    ['10%;50%', `${FORM}; entry 1 (10%;50%) is not a percentage`],
+    ['10', `${FORM}; entry 1 (10) is not a percentage or pause`],
+    ['10%,abc', `${FORM}; entry 2 (abc) is not a percentage or pause`],
+    ['-5%', `${FORM}; entry 1 (-5%) is not a percentage or pause`],
+    ['10%;50%', `${FORM}; entry 1 (10%;50%) is not a percentage or pause`],
     ['0%', `${FORM}; entry 1 (0%) is not above 0%`],
     ['10%,100%', `${FORM}; entry 2 (100%) is not below 100% (promotion follows the last step)`],
     ['150%', `${FORM}; entry 1 (150%) is not below 100% (promotion follows the last step)`],
     ['50%,10%', `${FORM}; entry 2 (10%) is not above the step before it (50%)`],
-    ['10%,10%', `${FORM}; entry 2 (10%) is not above the step before it (10%)`]
+    ['10%,10%', `${FORM}; entry 2 (10%) is not above the step before it (10%)`],
+    ['pause,10%', `${FORM}; entry 1 (pause) comes before any share, when no canary runs yet`],
+    ['10%,pause,pause,50%', `${FORM}; entry 3 (pause) follows another pause`]
   ]
   it.each(bad)('%j fails: %s', (text, message) => {
     expect(() => parseCanarySteps(text)).toThrow(new Error(message))
@@ -111,6 +115,18 @@ describe('planCanary', () => {
     expect(describeCanaryPlan(plan).slice(3)).toEqual([
       '  1. canary 10% → 2 replica(s) beside 10 stable = 16.7% of traffic, then analyse',
       '  2. promote: roll web to the new release, then remove web-canary'
+    ])
+  })
+
+  it('marks the step a pause follows, and says so in the plan', () => {
+    const plan = planCanary({ target: 'web', canary: 'web-canary', from: 'a', to: 'b', stable: 3, steps: [10, 'pause', 50, 'pause'] })
+    expect(plan.steps.map((s) => [s.index, s.of, s.weight, s.pauseAfter ?? false])).toEqual([[1, 2, 10, true], [2, 2, 50, true]])
+    expect(describeCanaryPlan(plan).slice(3)).toEqual([
+      '  1. canary 10% → 1 replica(s) beside 3 stable = 25% of traffic, then analyse',
+      '     then pause: the canary keeps running until operation promote (or abort)',
+      '  2. canary 50% → 3 replica(s) beside 3 stable = 50% of traffic, then analyse',
+      '     then pause: the canary keeps running until operation promote (or abort)',
+      '  3. promote: roll web to the new release, then remove web-canary'
     ])
   })
 })

@@ -21,6 +21,7 @@ function config(overrides: Partial<Inputs>, env: NodeJS.ProcessEnv = ENV): Confi
 /** The Config of BASE, for good-input rows to change only what they are about. */
 const DEFAULT_CONFIG: Config = {
   dockerHost: { kind: 'unix', socketPath: '/var/run/docker.sock' },
+  operation: 'deploy',
   image: { repository: '127.0.0.1:5000/app', tag: 'v1' },
   tags: [],
   dockerfile: 'Dockerfile',
@@ -44,7 +45,7 @@ const HOST_FORM = 'unix:///path/to/docker.sock, tcp://host[:port] or ssh://user@
 const IMAGE_FORM = 'an image reference such as ghcr.io/owner/app, app:1.0 or 127.0.0.1:5000/app@sha256:<64 hex> (lowercase repository)'
 const BATCH = 'a whole number of replicas (1 or more) or a percentage from 1% to 100%'
 const STRATEGY = 'rolling, canary or blue-green'
-const CANARY_STEPS = 'percentages above 0% and below 100% in increasing order, such as 10%,50%'
+const CANARY_STEPS = 'percentages above 0% and below 100% in increasing order, such as 10%,50%, with pause where the run should wait for promote'
 const PROM = { 'prometheus-url': 'http://127.0.0.1:9090', 'metrics-query': 'sum(rate(x[1m]))', 'success-condition': 'result < 0.01' }
 const TAGS = 'tags separated by commas or new lines, each a letter, digit or _ followed by up to 127 letters, digits, _, . or -'
 const BUILD_ARGS = 'lines of KEY=VALUE, where KEY is a letter or _ followed by letters, digits or _'
@@ -99,9 +100,15 @@ const bad: BadRow[] = [
   ['canary-steps 0%', { strategy: 'canary', 'canary-steps': '0%,50%' }, ENV, `Invalid input 'canary-steps': "0%,50%". Expected ${CANARY_STEPS}; entry 1 (0%) is not above 0%.`],
   ['canary-steps 100%', { 'canary-steps': '50%,100%' }, ENV, `Invalid input 'canary-steps': "50%,100%". Expected ${CANARY_STEPS}; entry 2 (100%) is not below 100% (promotion follows the last step).`],
   ['canary-steps decreasing', { 'canary-steps': '50%,10%' }, ENV, `Invalid input 'canary-steps': "50%,10%". Expected ${CANARY_STEPS}; entry 2 (10%) is not above the step before it (50%).`],
-  ['canary-steps not a percentage', { 'canary-steps': '10,50%' }, ENV, `Invalid input 'canary-steps': "10,50%". Expected ${CANARY_STEPS}; entry 1 (10) is not a percentage.`],
+  ['canary-steps not a percentage', { 'canary-steps': '10,50%' }, ENV, `Invalid input 'canary-steps': "10,50%". Expected ${CANARY_STEPS}; entry 1 (10) is not a percentage or pause.`],
   ['preview-url with rolling', { 'preview-url': 'http://h/health' }, ENV, `Invalid input 'preview-url': "http://h/health". Expected empty unless strategy is blue-green.`],
   ['preview-url not http', { strategy: 'blue-green', 'preview-url': 'h:80/health' }, ENV, `Invalid input 'preview-url': "h:80/health". Expected ${URL_FORM}.`],
+  ['operation unknown', { operation: 'redeploy' }, ENV, `Invalid input 'operation': "redeploy". Expected deploy, rollback, promote or abort.`],
+  ['rollback without service', { operation: 'rollback', service: '' }, ENV, `Invalid input 'service': (empty). Expected the name of the Swarm service to rollback.`],
+  ['promote with a build context', { operation: 'promote', context: '.' }, ENV, `Invalid input 'context': ".". Expected empty for operation promote (nothing is built).`],
+  ['abort with an image', { operation: 'abort' }, ENV, `Invalid input 'image': "127.0.0.1:5000/app:v1". Expected empty for operation abort (the canary's own release is used).`],
+  ['canary-steps pause first', { 'canary-steps': 'pause,10%' }, ENV, `Invalid input 'canary-steps': "pause,10%". Expected ${CANARY_STEPS}; entry 1 (pause) comes before any share, when no canary runs yet.`],
+  ['canary-steps two pauses', { 'canary-steps': '10%,pause,pause' }, ENV, `Invalid input 'canary-steps': "10%,pause,pause". Expected ${CANARY_STEPS}; entry 3 (pause) follows another pause.`],
   ['scale-down-delay 5x', { 'scale-down-delay': '5x' }, ENV, `Invalid input 'scale-down-delay': "5x". Expected ${DURATION}.`],
   ['prometheus-url not a URL', { ...PROM, 'prometheus-url': 'prometheus:9090' }, ENV, `Invalid input 'prometheus-url': "prometheus:9090". Expected ${URL_FORM}.`],
   ['both metrics sources', { ...PROM, 'metrics-url': 'http://h/metrics' }, ENV, `Invalid input 'metrics-url': "http://h/metrics". Expected empty when prometheus-url is set (use one metrics source).`],
@@ -217,6 +224,10 @@ const good: GoodRow[] = [
   ['booleans', { 'auto-rollback': 'no', 'dry-run': 'Yes', push: '1' }, ENV, { autoRollback: false, dryRun: true, push: true }],
   ['service name', { service: 'stack_web.1-a' }, ENV, { service: 'stack_web.1-a' }],
   ['canary steps', { strategy: 'canary', 'canary-steps': '5%\n 25% , 60%' }, ENV, { strategy: 'canary', canarySteps: [5, 25, 60] }],
+  ['canary steps with pauses', { strategy: 'canary', 'canary-steps': '10%,PAUSE,50%,pause' }, ENV, { strategy: 'canary', canarySteps: [10, 'pause', 50, 'pause'] }],
+  ['rollback to the recorded release', { operation: 'rollback', image: '' }, ENV, { operation: 'rollback', image: undefined, registryAuth: undefined }],
+  ['rollback to a digest', { operation: 'rollback', image: `app@${DIGEST}` }, ENV, { operation: 'rollback', image: { repository: 'app', digest: DIGEST } }],
+  ['promote', { operation: 'promote', image: '' }, ENV, { operation: 'promote', image: undefined }],
   ['blue-green', { strategy: 'blue-green', 'preview-url': 'http://127.0.0.1:8081/health', 'scale-down-delay': '0' }, ENV, { strategy: 'blue-green', previewUrl: new URL('http://127.0.0.1:8081/health'), scaleDownDelayMs: 0 }],
   [
     'Prometheus analysis',

@@ -1,0 +1,63 @@
+// Bringing a service back to one known release after a run was interrupted (the job was cancelled or
+// the runner killed mid-rollout): remove the companion it may have left, and when the service is not on
+// the release it ran before, put the captured spec back the way a revert does. Used by the post step.
+import type Docker from 'dockerode'
+import type { Log } from './log.js'
+import { ReportRecorder } from './report/report.js'
+import type { Clock } from './rollout/clock.js'
+import { revert } from './rollout/revert.js'
+import type { HttpProbe } from './gates/http-probe.js'
+import type { RunState } from './run-state.js'
+import { COMPANION_OF_LABEL } from './targets/companion-spec.js'
+import { CANARY_PAUSED_LABEL } from './targets/release-labels.js'
+import { SwarmApi } from './targets/swarm-api.js'
+import { containerSpec, ROLLOUT_LABEL, SwarmTarget } from './targets/swarm-target.js'
+import { sameRelease } from './targets/swarm-tasks.js'
+
+export interface RecoverDeps {
+  docker: Docker
+  probe: HttpProbe
+  clock: Clock
+  log: Log
+}
+
+export type Recovery = 'nothing to do' | 'recovered' | 'not recovered'
+
+export async function recoverInterrupted(state: RunState, deps: RecoverDeps): Promise<Recovery> {
+  const { log } = deps
+  const api = new SwarmApi(deps.docker, log)
+  let changed = false
+  if (state.companion) {
+    const companion = await api.find(state.companion)
+    const labels = companion?.Spec?.Labels ?? {}
+    // A canary paused on purpose is left for promote or abort; one left mid-step is removed.
+    if (companion && labels[COMPANION_OF_LABEL] === state.service && !labels[CANARY_PAUSED_LABEL]) {
+      log.warning(`Removing ${state.companion}, left by the interrupted run`)
+      await api.remove(state.companion)
+      changed = true
+    }
+  }
+
+  const service = await api.find(state.service)
+  if (!service?.Spec) {
+    log.warning(`Service '${state.service}' no longer exists: nothing to recover`)
+    return changed ? 'recovered' : 'nothing to do'
+  }
+  const image = containerSpec(service.Spec)?.Image
+  const marked = service.Spec.Labels?.[ROLLOUT_LABEL] !== undefined
+  if (!marked && sameRelease(image, state.previous)) return changed ? 'recovered' : 'nothing to do'
+  if (!marked && sameRelease(image, state.release)) {
+    // The rollout got as far as completing: the service is on the new release, settings restored.
+    log.info(`${state.service} already runs the new release ${state.release}; nothing to undo`)
+    return changed ? 'recovered' : 'nothing to do'
+  }
+
+  log.warning(`${state.service} was left part-way through the rollout (${marked ? `marked ${service.Spec.Labels?.[ROLLOUT_LABEL]}` : image}); putting ${state.previous} back`)
+  const target = new SwarmTarget(api, state.service, log)
+  const capture = await target.captureForRecovery(state.spec)
+  const recorder = new ReportRecorder(() => deps.clock.now())
+  const settings = { monitorMs: 0, deadlineMs: 120_000, autoRollback: true, runDeadlineAt: deps.clock.now() + 600_000 }
+  const reverted = await revert(capture, state.previous, settings, { target, probe: deps.probe, clock: deps.clock, log, recorder })
+  if (!reverted.ok) log.warning(`The recovery did not converge: ${reverted.reason}`)
+  return reverted.ok ? 'recovered' : 'not recovered'
+}

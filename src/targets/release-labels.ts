@@ -1,0 +1,29 @@
+// What the action records on the target, so that a later run (rollback, promote, abort, recovery)
+// can act without the state of the run that wrote it. Labels on the service spec change no task.
+import type Docker from 'dockerode'
+import { InputError } from '../config/input-error.js'
+import type { Config, ImageRef } from '../config/types.js'
+import { parseImageRef } from '../docker/image-ref.js'
+
+/** On the service after a successful rollout: the release it ran before, pinned by digest. */
+export const PREVIOUS_LABEL = 'zdd.previous-image'
+/** On a canary paused at a `pause` step: where it stopped, the plan to resume and the release to revert to. */
+export const CANARY_PAUSED_LABEL = 'zdd.canary-paused'
+export const CANARY_STEPS_LABEL = 'zdd.canary-steps'
+export const CANARY_PREVIOUS_LABEL = 'zdd.canary-previous'
+
+/** operation rollback: `image` when it names a digest, else the release recorded by the last rollout. */
+export function rollbackImage(spec: Docker.ServiceSpec, service: string, config: Config): ImageRef {
+  if (config.image?.digest) return config.image
+  if (config.image) throw new InputError('image', `${config.image.repository}${config.image.tag ? `:${config.image.tag}` : ''}`, 'an image with a digest (repo@sha256:…) for operation rollback, or empty for the release recorded on the service')
+  const recorded = spec.Labels?.[PREVIOUS_LABEL]
+  const ref = recorded ? parseImageRef(recorded) : undefined
+  if (!ref?.digest) {
+    throw new InputError(
+      'operation',
+      'rollback',
+      `an image with a digest to roll back to, since service '${service}' has no release recorded by an earlier rollout (label ${PREVIOUS_LABEL})`
+    )
+  }
+  return ref
+}
