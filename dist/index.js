@@ -20752,7 +20752,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 686:
+/***/ 8305:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -23016,7 +23016,7 @@ HttpDuplex.prototype.destroySoon = function() {
 
 /***/ }),
 
-/***/ 7133:
+/***/ 9514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var querystring = __nccwpck_require__(3480),
@@ -25173,13 +25173,13 @@ module.exports = Container;
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var EventEmitter = (__nccwpck_require__(4434).EventEmitter),
-  Modem = __nccwpck_require__(7133),
+  Modem = __nccwpck_require__(9514),
   Container = __nccwpck_require__(8521),
   Image = __nccwpck_require__(9607),
   Volume = __nccwpck_require__(8302),
   Network = __nccwpck_require__(8224),
   Service = __nccwpck_require__(4769),
-  Plugin = __nccwpck_require__(3485),
+  Plugin = __nccwpck_require__(8247),
   Secret = __nccwpck_require__(6080),
   Config = __nccwpck_require__(2474),
   Task = __nccwpck_require__(5325),
@@ -27831,7 +27831,7 @@ module.exports = Node;
 
 /***/ }),
 
-/***/ 3485:
+/***/ 8247:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var util = __nccwpck_require__(8300);
@@ -48553,7 +48553,7 @@ const {
 } = __nccwpck_require__(6982);
 
 const { Ber } = __nccwpck_require__(9837);
-const bcrypt_pbkdf = (__nccwpck_require__(686).pbkdf);
+const bcrypt_pbkdf = (__nccwpck_require__(8305).pbkdf);
 
 const { CIPHER_INFO } = __nccwpck_require__(2888);
 
@@ -60602,7 +60602,7 @@ const {
 const supportedOpenSSLCiphers = getCiphers();
 
 const { Ber } = __nccwpck_require__(9837);
-const bcrypt_pbkdf = (__nccwpck_require__(686).pbkdf);
+const bcrypt_pbkdf = (__nccwpck_require__(8305).pbkdf);
 
 const { CIPHER_INFO } = __nccwpck_require__(2888);
 const { eddsaSupported, SUPPORTED_CIPHER } = __nccwpck_require__(4020);
@@ -101863,6 +101863,8 @@ const INPUT_DEFAULTS = {
     compare: 'none',
     'baseline-tolerance': '20%+0.01',
     'auto-rollback': 'true',
+    'lock-timeout': '10m',
+    'force-unlock': 'false',
     'dry-run': 'false',
     'github-token': '',
     environment: '',
@@ -102155,10 +102157,12 @@ function parseConfig(inputs, env) {
     const deadlineMs = parseDuration('deadline', inputs.deadline);
     const timeoutMs = parseDuration('timeout', inputs.timeout);
     const autoRollback = parseBoolean('auto-rollback', inputs['auto-rollback']);
+    const lockTimeoutMs = parseDuration('lock-timeout', inputs['lock-timeout'], { allowZero: true });
+    const forceUnlock = parseBoolean('force-unlock', inputs['force-unlock']);
     const dryRun = parseBoolean('dry-run', inputs['dry-run']);
     const config = {
         dockerHost, operation, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
-        monitorMs, deadlineMs, timeoutMs, autoRollback, dryRun
+        monitorMs, deadlineMs, timeoutMs, autoRollback, lockTimeoutMs, forceUnlock, dryRun
     };
     if (image !== undefined)
         config.image = image;
@@ -102835,9 +102839,9 @@ function describeFetchError(error, timeoutMs) {
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9133);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4116);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8247);
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8526);
-/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8305);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8820);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7698);
+/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(686);
 // The action's entry, for its main and its post step: the main step saves isPost, so the post run
 // (which sees the saved state) knows it is the post step, as actions/checkout does.
 
@@ -102855,7 +102859,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8247:
+/***/ 8820:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -103028,6 +103032,14 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./lib/config/parse-config.js + 2 modules
 var parse_config = __nccwpck_require__(957);
+// EXTERNAL MODULE: ./lib/targets/companion-spec.js
+var companion_spec = __nccwpck_require__(9206);
+// EXTERNAL MODULE: ./lib/recover.js
+var recover = __nccwpck_require__(7963);
+// EXTERNAL MODULE: ./lib/targets/run-record.js
+var run_record = __nccwpck_require__(4781);
+// EXTERNAL MODULE: ./lib/targets/swarm-lock.js
+var swarm_lock = __nccwpck_require__(1636);
 // EXTERNAL MODULE: ./lib/analysis/baseline.js
 var baseline = __nccwpck_require__(7967);
 // EXTERNAL MODULE: ./lib/analysis/condition.js + 3 modules
@@ -103545,8 +103557,6 @@ function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-// EXTERNAL MODULE: ./lib/targets/companion-spec.js
-var companion_spec = __nccwpck_require__(9206);
 // EXTERNAL MODULE: ./lib/targets/release-labels.js
 var release_labels = __nccwpck_require__(7307);
 // EXTERNAL MODULE: ./lib/targets/swarm-target.js
@@ -104070,12 +104080,88 @@ async function cleanUp(companion, ctx, keep) {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/rollout/roll-out.js
+// The part of a deploy that changes the service, run under the deploy lock: plan, save the run's state
+// for the post step, open the GitHub Deployment, run the strategy, and close both whatever happens.
+
+
+
+
+
+
+
+
+
+
+function planFor(config, capture, from, to) {
+    const target = capture.name;
+    if (config.strategy === 'canary') {
+        return (0,canary_plan/* planCanary */.AK)({ target, canary: (0,companion_spec/* companionName */.km)(target, 'canary'), from, to, stable: capture.replicas, steps: config.canarySteps });
+    }
+    if (config.strategy === 'blue-green')
+        return (0,blue_green_plan/* planBlueGreen */.dY)({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs });
+    return planRolling({ target, from, to, total: capture.replicas, batch: config.batchSize });
+}
+/** Runs `work` holding the service's deploy lock (see targets/swarm-lock.ts), and always lets it go. */
+async function withDeployLock(config, parts, work) {
+    const { deps } = parts;
+    const lock = new swarm_lock/* SwarmLock */.u2(parts.api, config.service ?? '', deps.clock, deps.log);
+    const owner = deps.lockOwner ?? `${safeUser()}@${(0,external_node_os_namespaceObject.hostname)()} (pid ${process.pid})`;
+    const tookOver = await lock.acquire({ owner, timeoutMs: config.lockTimeoutMs, force: config.forceUnlock }, deps.signal);
+    // A holder presumed dead may have left the service part-way: bring it back before going on.
+    if (tookOver)
+        await (0,recover/* recoverLeftovers */.xU)(parts.api, config.service ?? '', deps).catch(async (error) => {
+            await lock.release();
+            throw error;
+        });
+    try {
+        return await work(lock.token);
+    }
+    finally {
+        await lock.release();
+    }
+}
+async function rollOut(config, capture, previous, release, parts, lockToken) {
+    const { deps, recorder } = parts;
+    const plan = planFor(config, capture, previous, release);
+    recorder.report.plan = plan;
+    for (const line of describeAnyPlan(plan))
+        deps.log.info(line);
+    const ctx = strategyContext(config, capture, previous, release, parts);
+    const companion = plan.strategy === 'rolling' ? undefined : (0,companion_spec/* companionName */.km)(capture.name, plan.strategy === 'canary' ? 'canary' : 'preview');
+    const state = { phase: 'started', service: capture.name, previous, release, spec: capture.spec, lockToken, ...(companion ? { companion } : {}) };
+    deps.checkpoint?.(state);
+    await (0,run_record/* saveRunRecord */.Yx)(parts.api, state);
+    await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: release, previous, strategy: plan.strategy });
+    let outcome = { result: 'failed', reason: 'the rollout stopped on an error' };
+    try {
+        if (plan.strategy === 'canary')
+            outcome = await runCanary(plan, ctx);
+        else if (plan.strategy === 'blue-green')
+            outcome = await runBlueGreen(plan, ctx);
+        else
+            outcome = await runRolling(plan, ctx);
+    }
+    finally {
+        deps.checkpoint?.({ ...state, phase: 'finished' });
+        await (0,run_record/* dropRunRecord */.qm)(parts.api, capture.name, lockToken).catch((error) => deps.log.warning(`Could not remove this run's record on the target: ${error.message}`));
+        if (outcome.result !== 'paused')
+            await deps.deployments?.finish(outcome.result, outcome.reason ?? `${capture.name} runs ${release}`);
+    }
+    return outcome;
+}
+function safeUser() {
+    try {
+        return (0,external_node_os_namespaceObject.userInfo)().username;
+    }
+    catch {
+        return 'someone';
+    }
+}
+
 // EXTERNAL MODULE: ./lib/targets/swarm-api.js
 var swarm_api = __nccwpck_require__(7591);
 ;// CONCATENATED MODULE: ./lib/rollout/canary-resume.js
-// operation promote / abort: act on a canary that an earlier run left paused at a `pause` step. What
-// that run knew is on the canary service itself (its release, the plan, where it stopped, the release to
-// go back to), so this needs nothing from that run but the service name.
 
 
 
@@ -104083,15 +104169,29 @@ var swarm_api = __nccwpck_require__(7591);
 
 
 
+/**
+ * The canary an operation promote/abort acts on, checked before anything is locked or changed: it must
+ * exist and be ours, and for promote it must be paused at a pause step.
+ */
+async function pausedCanary(operation, service, companion) {
+    const name = (0,companion_spec/* companionName */.km)(service, 'canary');
+    const found = await companion.leftover();
+    if (!found || found.Spec?.Labels?.[companion_spec/* COMPANION_OF_LABEL */.Sn] !== service) {
+        throw new input_error/* InputError */.d('operation', operation, `a paused canary to ${operation}, but service '${name}' does not exist`);
+    }
+    const labels = found.Spec?.Labels ?? {};
+    const paused = Number(labels[release_labels/* CANARY_PAUSED_LABEL */.$3]);
+    if (operation === 'promote' && (!labels[release_labels/* CANARY_PREVIOUS_LABEL */.y3] || !Number.isInteger(paused) || paused < 1)) {
+        throw new input_error/* InputError */.d('operation', operation, `a canary paused at a pause step, but '${name}' is not paused (left by an interrupted run?): run deploy again, or abort`);
+    }
+    return found;
+}
 async function resumeCanary(operation, capture, config, ctx) {
     const { log } = ctx.deps;
     const name = (0,companion_spec/* companionName */.km)(capture.name, 'canary');
     const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', log);
-    const service = await companion.leftover();
-    const labels = service?.Spec?.Labels ?? {};
-    if (!service || labels[companion_spec/* COMPANION_OF_LABEL */.Sn] !== capture.name) {
-        throw new input_error/* InputError */.d('operation', operation, `a paused canary to ${operation}, but service '${name}' does not exist`);
-    }
+    const service = await pausedCanary(operation, capture.name, companion);
+    const labels = service.Spec?.Labels ?? {};
     const release = service.Spec ? (0,swarm_target/* containerSpec */.$M)(service.Spec)?.Image : undefined;
     if (operation === 'abort') {
         const record = ctx.recorder.startStep(`abort: remove ${name}`);
@@ -104101,10 +104201,9 @@ async function resumeCanary(operation, capture, config, ctx) {
         return { result: 'rolled-back', reason: 'the canary was aborted (operation abort)', ...(release ? { release } : {}) };
     }
     const paused = Number(labels[release_labels/* CANARY_PAUSED_LABEL */.$3]);
-    const previous = labels[release_labels/* CANARY_PREVIOUS_LABEL */.y3];
-    if (!release || !previous || !Number.isInteger(paused) || paused < 1) {
-        throw new input_error/* InputError */.d('operation', operation, `a canary paused at a pause step, but '${name}' is not paused (left by an interrupted run?): run deploy again, or abort`);
-    }
+    const previous = labels[release_labels/* CANARY_PREVIOUS_LABEL */.y3] ?? '';
+    if (!release)
+        throw new Error(`'${name}' has no image in its spec`);
     // The plan the paused run was given, not this run's canary-steps: promote goes on where it stopped.
     const steps = (0,canary_plan/* parseCanarySteps */.NT)(labels[release_labels/* CANARY_STEPS_LABEL */.OG] ?? '');
     const plan = (0,canary_plan/* planCanary */.AK)({ target: capture.name, canary: name, from: previous, to: release, stable: capture.replicas, steps });
@@ -104422,9 +104521,6 @@ function monitorWindowWarning(check, monitorMs) {
 
 
 
-
-
-
 async function deploy(config, deps, startedAt = deps.clock.now()) {
     const { docker, log, clock } = deps;
     const recorder = new report_report/* ReportRecorder */.nV(() => clock.now());
@@ -104440,15 +104536,20 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     let capture;
     let previous;
     if (target && config.service) {
-        capture = await captureService(target, config.service);
+        capture = await captureService(target, config.service, true);
         previous = await pinPrevious(capture.image, config, deps);
         report.previousImage = previous;
         report.target = { kind: 'swarm', name: capture.name, facts: capture.facts };
         log.info(`Service ${capture.name}: ${Object.entries(capture.facts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
         log.info(`Current release: ${previous}`);
     }
-    if (capture && previous && (config.operation === 'promote' || config.operation === 'abort')) {
-        const outcome = await resumeCanary(config.operation, capture, config, { api, stable: target, deps, recorder, startedAt });
+    // Checked before anything is built, locked or changed: the names a companion needs, a paused canary.
+    if (target && capture)
+        await preflight(config, capture, api, target, log);
+    if (target && capture && previous && (config.operation === 'promote' || config.operation === 'abort')) {
+        const operation = config.operation;
+        const parts = { api, stable: target, deps, recorder, startedAt };
+        const outcome = await withDeployLock(config, parts, async () => resumeCanary(operation, await captureService(target, capture.name), config, parts));
         if (outcome.release)
             report.image = outcome.release;
         return done(outcome.result, outcome.reason ? { reason: outcome.reason } : {});
@@ -104499,7 +104600,7 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         report.image = (0,image_ref/* withDigest */.hQ)(image.repository, digest);
         log.info(`Release: ${report.image}`);
     }
-    if (!target || !capture || !previous)
+    if (!target || !capture || previous === undefined)
         return done('succeeded');
     if (!digest) {
         throw new input_error/* InputError */.d('push', 'false', `true, or an image that is already in a registry: a Swarm service must be given a digest its nodes can pull`);
@@ -104516,43 +104617,32 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         log.warning(timing);
         report.warnings.push(timing);
     }
-    const plan = planFor(config, capture, previous, release);
-    report.plan = plan;
-    for (const line of describeAnyPlan(plan))
-        log.info(line);
-    const ctx = strategyContext(config, capture, previous, release, { api, stable: target, deps, recorder, startedAt });
-    const companion = plan.strategy === 'rolling' ? undefined : (0,companion_spec/* companionName */.km)(capture.name, plan.strategy === 'canary' ? 'canary' : 'preview');
-    const state = { phase: 'started', service: capture.name, previous, release, spec: capture.spec, ...(companion ? { companion } : {}) };
-    deps.checkpoint?.(state);
-    await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: release, previous, strategy: plan.strategy });
-    let outcome = { result: 'failed', reason: 'the rollout stopped on an error' };
-    try {
-        if (plan.strategy === 'canary')
-            outcome = await runCanary(plan, ctx);
-        else if (plan.strategy === 'blue-green')
-            outcome = await runBlueGreen(plan, ctx);
-        else
-            outcome = await runRolling(plan, ctx);
-    }
-    finally {
-        deps.checkpoint?.({ ...state, phase: 'finished' });
-        if (outcome.result !== 'paused')
-            await deps.deployments?.finish(outcome.result, outcome.reason ?? `${capture.name} runs ${release}`);
-    }
+    const outcome = await withDeployLock(config, { api, stable: target, deps, recorder, startedAt }, async (lockToken) => {
+        // Re-read under the lock: a run that held it may have changed the service while this one waited.
+        const fresh = await captureService(target, capture.name);
+        if (fresh.image !== capture.image) {
+            previous = await pinPrevious(fresh.image, config, deps);
+            report.previousImage = previous;
+            log.warning(`${capture.name} changed while this run waited for the lock; it now runs ${previous}`);
+            if ((0,swarm_tasks/* digestOf */.ol)(previous) === digest)
+                return { result: 'succeeded', reason: 'already on this release' };
+        }
+        return rollOut(config, fresh, previous, release, { api, stable: target, deps, recorder, startedAt }, lockToken);
+    });
     return done(outcome.result, { reason: outcome.reason });
 }
-function planFor(config, capture, from, to) {
-    const target = capture.name;
-    if (config.strategy === 'canary') {
-        return (0,canary_plan/* planCanary */.AK)({ target, canary: (0,companion_spec/* companionName */.km)(target, 'canary'), from, to, stable: capture.replicas, steps: config.canarySteps });
+async function preflight(config, capture, api, target, log) {
+    if (config.operation === 'promote' || config.operation === 'abort') {
+        await pausedCanary(config.operation, capture.name, new SwarmCompanion(api, target, capture.name, 'canary', log));
     }
-    if (config.strategy === 'blue-green')
-        return (0,blue_green_plan/* planBlueGreen */.dY)({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs });
-    return planRolling({ target, from, to, total: capture.replicas, batch: config.batchSize });
+    else if (config.operation === 'deploy' && config.strategy !== 'rolling' && !config.dryRun) {
+        // Throws when a service of the companion's name exists and is not ours.
+        await new SwarmCompanion(api, target, capture.name, config.strategy === 'canary' ? 'canary' : 'preview', log).leftover();
+    }
 }
-async function captureService(target, service) {
+async function captureService(target, service, beforeLock = false) {
     try {
-        const capture = await target.capture();
+        const capture = await target.capture(beforeLock);
         if (capture.replicas < 1) {
             throw new input_error/* InputError */.d('service', service, 'a service with at least 1 running replica (scale it up before rolling it out)');
         }
@@ -104852,6 +104942,8 @@ function describeFetchError(error) {
     return e.cause?.message ? `${e.message}: ${e.cause.message}` : e.message ?? String(error);
 }
 
+// EXTERNAL MODULE: ./lib/rollout/lock-decision.js
+var lock_decision = __nccwpck_require__(7133);
 // EXTERNAL MODULE: ./lib/gates/http-probe.js
 var http_probe = __nccwpck_require__(5881);
 // EXTERNAL MODULE: ./lib/rollout/clock.js
@@ -104859,6 +104951,7 @@ var clock = __nccwpck_require__(9599);
 ;// CONCATENATED MODULE: ./lib/run-inputs.js
 // What every entry point (the action, the CLI) does with raw inputs: mask the secrets, parse, wire the
 // real seams, deploy, and keep the report as a JSON file.
+
 
 
 
@@ -104886,6 +104979,7 @@ async function deployInputs(inputs, env, log, extra = {}) {
         probe: (0,http_probe/* createHttpProbe */.X)(),
         clock: clock/* realClock */.d,
         log,
+        ...(env.GITHUB_RUN_ID ? { lockOwner: (0,lock_decision/* lockOwner */.Vm)(env, '') } : {}),
         ...extra,
         ...(deployments && !config.dryRun ? { deployments: createDeploymentTracker(deployments, log) } : {})
     });
@@ -104898,7 +104992,7 @@ async function writeReport(report, env) {
 }
 
 // EXTERNAL MODULE: ./lib/run-state.js
-var run_state = __nccwpck_require__(8305);
+var run_state = __nccwpck_require__(686);
 ;// CONCATENATED MODULE: ./lib/main.js
 // The action's glue: inputs → config → deploy → outputs, summary and exit status.
 
@@ -104957,95 +105051,24 @@ async function runAction(inputs, env, io, signal, checkpoint) {
 
 /***/ }),
 
-/***/ 8526:
+/***/ 7698:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  b: () => (/* binding */ post)
-});
-
-// UNUSED EXPORTS: runPost
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 15 modules
-var core = __nccwpck_require__(4116);
-// EXTERNAL MODULE: ./lib/action-log.js + 1 modules
-var action_log = __nccwpck_require__(4120);
-// EXTERNAL MODULE: ./lib/config/inputs.js
-var config_inputs = __nccwpck_require__(6097);
-// EXTERNAL MODULE: ./lib/config/parse-config.js + 2 modules
-var parse_config = __nccwpck_require__(957);
-// EXTERNAL MODULE: ./lib/docker/client.js + 1 modules
-var client = __nccwpck_require__(6800);
-// EXTERNAL MODULE: ./lib/gates/http-probe.js
-var http_probe = __nccwpck_require__(5881);
-// EXTERNAL MODULE: ./lib/report/report.js
-var report = __nccwpck_require__(5650);
-// EXTERNAL MODULE: ./lib/rollout/revert.js
-var revert = __nccwpck_require__(2087);
-// EXTERNAL MODULE: ./lib/targets/companion-spec.js
-var companion_spec = __nccwpck_require__(9206);
-// EXTERNAL MODULE: ./lib/targets/release-labels.js
-var release_labels = __nccwpck_require__(7307);
-// EXTERNAL MODULE: ./lib/targets/swarm-api.js
-var swarm_api = __nccwpck_require__(7591);
-// EXTERNAL MODULE: ./lib/targets/swarm-target.js
-var swarm_target = __nccwpck_require__(4498);
-// EXTERNAL MODULE: ./lib/targets/swarm-tasks.js
-var swarm_tasks = __nccwpck_require__(2789);
-;// CONCATENATED MODULE: ./lib/recover.js
-
-
-
-
-
-
-
-async function recoverInterrupted(state, deps) {
-    const { log } = deps;
-    const api = new swarm_api/* SwarmApi */.$(deps.docker, log);
-    let changed = false;
-    if (state.companion) {
-        const companion = await api.find(state.companion);
-        const labels = companion?.Spec?.Labels ?? {};
-        // A canary paused on purpose is left for promote or abort; one left mid-step is removed.
-        if (companion && labels[companion_spec/* COMPANION_OF_LABEL */.Sn] === state.service && !labels[release_labels/* CANARY_PAUSED_LABEL */.$3]) {
-            log.warning(`Removing ${state.companion}, left by the interrupted run`);
-            await api.remove(state.companion);
-            changed = true;
-        }
-    }
-    const service = await api.find(state.service);
-    if (!service?.Spec) {
-        log.warning(`Service '${state.service}' no longer exists: nothing to recover`);
-        return changed ? 'recovered' : 'nothing to do';
-    }
-    const image = (0,swarm_target/* containerSpec */.$M)(service.Spec)?.Image;
-    const marked = service.Spec.Labels?.[swarm_target/* ROLLOUT_LABEL */.tF] !== undefined;
-    if (!marked && (0,swarm_tasks/* sameRelease */.OW)(image, state.previous))
-        return changed ? 'recovered' : 'nothing to do';
-    if (!marked && (0,swarm_tasks/* sameRelease */.OW)(image, state.release)) {
-        // The rollout got as far as completing: the service is on the new release, settings restored.
-        log.info(`${state.service} already runs the new release ${state.release}; nothing to undo`);
-        return changed ? 'recovered' : 'nothing to do';
-    }
-    log.warning(`${state.service} was left part-way through the rollout (${marked ? `marked ${service.Spec.Labels?.[swarm_target/* ROLLOUT_LABEL */.tF]}` : image}); putting ${state.previous} back`);
-    const target = new swarm_target/* SwarmTarget */.sw(api, state.service, log);
-    const capture = await target.captureForRecovery(state.spec);
-    const recorder = new report/* ReportRecorder */.nV(() => deps.clock.now());
-    const settings = { monitorMs: 0, deadlineMs: 120_000, autoRollback: true, runDeadlineAt: deps.clock.now() + 600_000 };
-    const reverted = await (0,revert/* revert */.r)(capture, state.previous, settings, { target, probe: deps.probe, clock: deps.clock, log, recorder });
-    if (!reverted.ok)
-        log.warning(`The recovery did not converge: ${reverted.reason}`);
-    return reverted.ok ? 'recovered' : 'not recovered';
-}
-
-// EXTERNAL MODULE: ./lib/rollout/clock.js
-var clock = __nccwpck_require__(9599);
-// EXTERNAL MODULE: ./lib/run-state.js
-var run_state = __nccwpck_require__(8305);
-;// CONCATENATED MODULE: ./lib/post.js
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   b: () => (/* binding */ post)
+/* harmony export */ });
+/* unused harmony export runPost */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4116);
+/* harmony import */ var _action_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4120);
+/* harmony import */ var _config_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6097);
+/* harmony import */ var _config_parse_config_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(957);
+/* harmony import */ var _docker_client_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6800);
+/* harmony import */ var _gates_http_probe_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5881);
+/* harmony import */ var _recover_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7963);
+/* harmony import */ var _rollout_clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9599);
+/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(686);
+/* harmony import */ var _targets_run_record_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4781);
+/* harmony import */ var _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7591);
 // The action's post step: runs after the job's steps, also when the job was cancelled or the main step
 // was killed. When the main step did not reach its own end, it brings the service back to one known
 // release (see recover.ts). It only warns: a post step never fails the job.
@@ -105058,20 +105081,25 @@ var run_state = __nccwpck_require__(8305);
 
 
 
+
+
 async function post() {
-    const log = (0,action_log/* actionLog */.Z)();
-    await runPost((0,config_inputs/* readInputs */.Ko)((name) => core/* getInput */.V4(name)), process.env, core/* getState */.Gu(run_state/* RUN_STATE_KEY */.OU), log);
+    const log = (0,_action_log_js__WEBPACK_IMPORTED_MODULE_1__/* .actionLog */ .Z)();
+    await runPost((0,_config_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .readInputs */ .Ko)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name)), process.env, _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_run_state_js__WEBPACK_IMPORTED_MODULE_8__/* .RUN_STATE_KEY */ .OU), log);
 }
 async function runPost(inputs, env, saved, log) {
-    const state = (0,run_state/* decodeRunState */.jn)(saved);
+    const state = (0,_run_state_js__WEBPACK_IMPORTED_MODULE_8__/* .decodeRunState */ .jn)(saved);
     if (!state || state.phase === 'finished')
         return 'nothing to do';
-    for (const name of config_inputs/* SECRET_INPUTS */.pH)
+    for (const name of _config_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_INPUTS */ .pH)
         log.setSecret(inputs[name]);
     try {
-        const config = (0,parse_config/* parseConfig */.o4)(inputs, env);
+        const config = (0,_config_parse_config_js__WEBPACK_IMPORTED_MODULE_3__/* .parseConfig */ .o4)(inputs, env);
         log.warning(`The rollout of ${state.service} did not finish (the job was cancelled or the step was killed): checking the service`);
-        const recovery = await recoverInterrupted(state, { docker: (0,client/* createDockerClient */.iZ)(config.dockerHost), probe: (0,http_probe/* createHttpProbe */.X)(), clock: clock/* realClock */.d, log });
+        const docker = (0,_docker_client_js__WEBPACK_IMPORTED_MODULE_4__/* .createDockerClient */ .iZ)(config.dockerHost);
+        const recovery = await (0,_recover_js__WEBPACK_IMPORTED_MODULE_5__/* .recoverInterrupted */ .js)(state, { docker, probe: (0,_gates_http_probe_js__WEBPACK_IMPORTED_MODULE_9__/* .createHttpProbe */ .X)(), clock: _rollout_clock_js__WEBPACK_IMPORTED_MODULE_6__/* .realClock */ .d, log });
+        if (recovery !== 'not recovered')
+            await (0,_targets_run_record_js__WEBPACK_IMPORTED_MODULE_7__/* .dropRunRecord */ .qm)(new _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_10__/* .SwarmApi */ .$(docker, log), state.service, state.lockToken);
         log.info(`Post step: ${recovery}`);
         return recovery;
     }
@@ -105079,6 +105107,102 @@ async function runPost(inputs, env, saved, log) {
         log.warning(`Post step could not recover ${state.service}: ${error.message ?? error}. Check it by hand: it should run ${state.previous}`);
         return 'failed';
     }
+}
+
+
+/***/ }),
+
+/***/ 7963:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   js: () => (/* binding */ recoverInterrupted),
+/* harmony export */   xU: () => (/* binding */ recoverLeftovers)
+/* harmony export */ });
+/* unused harmony export releaseLock */
+/* harmony import */ var _report_report_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5650);
+/* harmony import */ var _rollout_revert_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2087);
+/* harmony import */ var _targets_companion_spec_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9206);
+/* harmony import */ var _targets_release_labels_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7307);
+/* harmony import */ var _targets_run_record_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4781);
+/* harmony import */ var _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7591);
+/* harmony import */ var _targets_swarm_lock_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1636);
+/* harmony import */ var _rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7133);
+/* harmony import */ var _targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4498);
+/* harmony import */ var _targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2789);
+
+
+
+
+
+
+
+
+
+
+/**
+ * After taking over the deploy lock from a holder presumed dead: every run record it left on the
+ * target is recovered like a post step would, then dropped.
+ */
+async function recoverLeftovers(api, service, deps) {
+    for (const record of await (0,_targets_run_record_js__WEBPACK_IMPORTED_MODULE_3__/* .leftoverRunRecords */ .ry)(api, service)) {
+        if (record.state && record.state.phase !== 'finished') {
+            deps.log.warning(`A run that held the deploy lock of ${service} stopped mid-rollout (to ${record.state.release}): recovering ${service} first`);
+            const recovery = await recoverInterrupted(record.state, deps);
+            if (recovery === 'not recovered')
+                throw new Error(`${service} could not be brought back to ${record.state.previous} after an interrupted run; check it by hand`);
+        }
+        await api.removeConfig(record.id);
+    }
+}
+async function recoverInterrupted(state, deps) {
+    const { log } = deps;
+    const api = new _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_7__/* .SwarmApi */ .$(deps.docker, log);
+    let changed = false;
+    if (state.companion) {
+        const companion = await api.find(state.companion);
+        const labels = companion?.Spec?.Labels ?? {};
+        // A canary paused on purpose is left for promote or abort; one left mid-step is removed.
+        if (companion && labels[_targets_companion_spec_js__WEBPACK_IMPORTED_MODULE_1__/* .COMPANION_OF_LABEL */ .Sn] === state.service && !labels[_targets_release_labels_js__WEBPACK_IMPORTED_MODULE_2__/* .CANARY_PAUSED_LABEL */ .$3]) {
+            log.warning(`Removing ${state.companion}, left by the interrupted run`);
+            await api.remove(state.companion);
+            changed = true;
+        }
+    }
+    const service = await api.find(state.service);
+    if (!service?.Spec) {
+        log.warning(`Service '${state.service}' no longer exists: nothing to recover`);
+        return changed ? 'recovered' : 'nothing to do';
+    }
+    const image = (0,_targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__/* .containerSpec */ .$M)(service.Spec)?.Image;
+    const marked = service.Spec.Labels?.[_targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__/* .ROLLOUT_LABEL */ .tF] !== undefined;
+    if (!marked && ((0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_6__/* .sameRelease */ .OW)(image, state.previous) || (0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_6__/* .sameRelease */ .OW)(image, state.release))) {
+        // Not mid-rollout (a completed rollout is on the new release, settings restored): only the
+        // interrupted run's deploy lock may be left, which would make the next run wait for it to expire.
+        if ((0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_6__/* .sameRelease */ .OW)(image, state.release))
+            log.info(`${state.service} already runs the new release ${state.release}; nothing to undo`);
+        return (await releaseLock(api, state, log)) || changed ? 'recovered' : 'nothing to do';
+    }
+    log.warning(`${state.service} was left part-way through the rollout (${marked ? `marked ${service.Spec.Labels?.[_targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__/* .ROLLOUT_LABEL */ .tF]}` : image}); putting ${state.previous} back`);
+    const target = new _targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__/* .SwarmTarget */ .sw(api, state.service, log);
+    const capture = await target.captureForRecovery(state.spec);
+    const recorder = new _report_report_js__WEBPACK_IMPORTED_MODULE_8__/* .ReportRecorder */ .nV(() => deps.clock.now());
+    const settings = { monitorMs: 0, deadlineMs: 120_000, autoRollback: true, runDeadlineAt: deps.clock.now() + 600_000 };
+    const reverted = await (0,_rollout_revert_js__WEBPACK_IMPORTED_MODULE_0__/* .revert */ .r)(capture, state.previous, settings, { target, probe: deps.probe, clock: deps.clock, log, recorder });
+    if (!reverted.ok)
+        log.warning(`The recovery did not converge: ${reverted.reason}`);
+    else
+        await releaseLock(api, state, log);
+    return reverted.ok ? 'recovered' : 'not recovered';
+}
+/** Removes the interrupted run's deploy lock, when it is still that run's (else it goes stale by itself). */
+async function releaseLock(api, state, log) {
+    const lock = await api.findConfig((0,_targets_swarm_lock_js__WEBPACK_IMPORTED_MODULE_4__/* .lockName */ .l4)(state.service));
+    if (!lock || !state.lockToken || (0,_rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_9__/* .parseLockLabel */ .Fd)(lock.Spec?.Labels?.[_targets_swarm_lock_js__WEBPACK_IMPORTED_MODULE_4__/* .LOCK_RECORD_LABEL */ .Hq])?.token !== state.lockToken)
+        return false;
+    await api.removeConfig(lock.ID);
+    log.info(`Released the deploy lock the interrupted run held on ${state.service}`);
+    return true;
 }
 
 
@@ -105316,6 +105440,57 @@ const realClock = {
 
 /***/ }),
 
+/***/ 7133:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Fd: () => (/* binding */ parseLockLabel),
+/* harmony export */   Vm: () => (/* binding */ lockOwner),
+/* harmony export */   il: () => (/* binding */ decideLock)
+/* harmony export */ });
+// The deploy lock's rules, pure: who may roll a service out now. The lock itself is a label on the
+// service (see targets/swarm-lock.ts), written with the service's version so two writers cannot both win.
+function decideLock(existing, token, now, force) {
+    if (!existing)
+        return { action: 'take' };
+    if (existing.token === token)
+        return { action: 'mine' };
+    if (force)
+        return { action: 'take-over', why: `force-unlock is set; it was held by ${existing.owner} since ${existing.at}` };
+    const expires = Date.parse(existing.expires);
+    if (!Number.isFinite(expires))
+        return { action: 'take-over', why: `the lock label is unreadable (${JSON.stringify(existing).slice(0, 80)})` };
+    if (now >= expires)
+        return { action: 'take-over', why: `it was held by ${existing.owner} since ${existing.at} and expired at ${existing.expires}` };
+    return { action: 'wait', holder: existing };
+}
+/** The label's value, or undefined when there is none; anything unreadable becomes an expired record. */
+function parseLockLabel(value) {
+    if (value === undefined || value === '')
+        return undefined;
+    try {
+        const record = JSON.parse(value);
+        if (typeof record.owner === 'string' && typeof record.token === 'string' && typeof record.at === 'string' && typeof record.expires === 'string') {
+            return record;
+        }
+    }
+    catch {
+        // fall through: an unreadable lock must not block every deploy forever
+    }
+    return { owner: 'unknown', token: '', at: 'unknown', expires: 'invalid' };
+}
+/** Who this run is, as the lock shows it. */
+function lockOwner(env, fallback) {
+    if (env.GITHUB_RUN_ID) {
+        const run = `${env.GITHUB_REPOSITORY ?? 'a repository'} run ${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `.${env.GITHUB_RUN_ATTEMPT}` : ''}`;
+        return env.GITHUB_ACTOR ? `${run} by ${env.GITHUB_ACTOR}` : run;
+    }
+    return fallback;
+}
+
+
+/***/ }),
+
 /***/ 9863:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -105407,7 +105582,7 @@ async function revert(capture, previous, settings, deps) {
 
 /***/ }),
 
-/***/ 8305:
+/***/ 686:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -105451,8 +105626,10 @@ function decodeRunState(text) {
 /* harmony export */   qq: () => (/* binding */ canaryReachWarning)
 /* harmony export */ });
 /* unused harmony export ROLE_LABEL */
-/* harmony import */ var _rollout_blue_green_plan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3815);
-/* harmony import */ var _swarm_target_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4498);
+/* harmony import */ var _rollout_blue_green_plan_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3815);
+/* harmony import */ var _release_labels_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7307);
+/* harmony import */ var _swarm_target_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4498);
+
 
 
 /** On a companion: the service it belongs to. A service of that name without it is not ours to touch. */
@@ -105464,9 +105641,11 @@ function companionName(service, role) {
 function companionSpec(stable, service, role, release, replicas) {
     const spec = structuredClone(stable);
     spec.Name = companionName(service, role);
-    spec.Labels = { ...(0,_swarm_target_js__WEBPACK_IMPORTED_MODULE_0__/* .withoutMarker */ .rR)(stable.Labels), [COMPANION_OF_LABEL]: service, [ROLE_LABEL]: role };
-    delete spec.Labels[_swarm_target_js__WEBPACK_IMPORTED_MODULE_0__/* .ROLLOUT_LABEL */ .tF];
-    (0,_swarm_target_js__WEBPACK_IMPORTED_MODULE_0__/* .setImage */ .g7)(spec, release);
+    spec.Labels = { ...(0,_swarm_target_js__WEBPACK_IMPORTED_MODULE_1__/* .withoutMarker */ .rR)(stable.Labels), [COMPANION_OF_LABEL]: service, [ROLE_LABEL]: role };
+    // The service's own bookkeeping stays on the service: the batch marker, the release it ran before.
+    for (const label of [_swarm_target_js__WEBPACK_IMPORTED_MODULE_1__/* .ROLLOUT_LABEL */ .tF, _release_labels_js__WEBPACK_IMPORTED_MODULE_0__/* .PREVIOUS_LABEL */ .RQ])
+        delete spec.Labels[label];
+    (0,_swarm_target_js__WEBPACK_IMPORTED_MODULE_1__/* .setImage */ .g7)(spec, release);
     spec.Mode = { Replicated: { Replicas: replicas } };
     // Published ports belong to the stable service (two services cannot publish one port); the
     // companion is reached through the networks it shares, by alias or by its own name.
@@ -105475,9 +105654,9 @@ function companionSpec(stable, service, role, release, replicas) {
     if (role === 'preview') {
         // A preview must not answer on the service's names before the switch.
         if (template.Networks)
-            template.Networks = template.Networks.map((n) => ({ ...n, Aliases: (0,_rollout_blue_green_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .previewAliases */ .NW)(n.Aliases) }));
+            template.Networks = template.Networks.map((n) => ({ ...n, Aliases: (0,_rollout_blue_green_plan_js__WEBPACK_IMPORTED_MODULE_2__/* .previewAliases */ .NW)(n.Aliases) }));
         if (spec.Networks)
-            spec.Networks = spec.Networks.map((n) => ({ ...n, Aliases: (0,_rollout_blue_green_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .previewAliases */ .NW)(n.Aliases) }));
+            spec.Networks = spec.Networks.map((n) => ({ ...n, Aliases: (0,_rollout_blue_green_plan_js__WEBPACK_IMPORTED_MODULE_2__/* .previewAliases */ .NW)(n.Aliases) }));
     }
     return spec;
 }
@@ -105531,6 +105710,51 @@ function rollbackImage(spec, service, config) {
         throw new _config_input_error_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .d('operation', 'rollback', `an image with a digest to roll back to, since service '${service}' has no release recorded by an earlier rollout (label ${PREVIOUS_LABEL})`);
     }
     return ref;
+}
+
+
+/***/ }),
+
+/***/ 4781:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Yx: () => (/* binding */ saveRunRecord),
+/* harmony export */   qm: () => (/* binding */ dropRunRecord),
+/* harmony export */   ry: () => (/* binding */ leftoverRunRecords)
+/* harmony export */ });
+/* unused harmony export RUN_OF_LABEL */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(686);
+// The state of a rollout in progress, kept on the target as a Swarm config while the run holds the
+// deploy lock. A run that takes over the lock from a dead holder finds it there and recovers the
+// service from it, the way the action's post step does from its saved state (see recover.ts).
+
+
+const RUN_OF_LABEL = 'zdd.run-of';
+function recordName(service, token) {
+    return `zdd-run-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(`${service}\n${token}`).digest('hex').slice(0, 32)}`;
+}
+async function saveRunRecord(api, state) {
+    if (!state.lockToken)
+        return;
+    await api.createConfig(recordName(state.service, state.lockToken), { [RUN_OF_LABEL]: state.service }, (0,_run_state_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeRunState */ .lo)(state));
+}
+async function dropRunRecord(api, service, token) {
+    if (!token)
+        return;
+    await api.removeConfig(recordName(service, token));
+}
+/** Records left by runs that did not reach their end, with the config each came from. */
+async function leftoverRunRecords(api, service) {
+    const found = [];
+    for (const listed of await api.configsLabelled(RUN_OF_LABEL, service)) {
+        const config = await api.findConfig(listed.ID);
+        const data = config?.Spec?.Data ? Buffer.from(config.Spec.Data, 'base64').toString('utf8') : undefined;
+        const state = (0,_run_state_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeRunState */ .jn)(data);
+        found.push(state ? { id: listed.ID, state } : { id: listed.ID });
+    }
+    return found;
 }
 
 
@@ -105599,7 +105823,7 @@ class SwarmApi {
             const created = (await dial(this.docker, {
                 path: '/services/create?',
                 method: 'POST',
-                options: { _body: spec },
+                options: { _query: {}, _body: spec },
                 ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
                 statusCodes: { 201: true, 400: 'bad parameter', 403: 'network is not eligible for services', 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
             }));
@@ -105632,6 +105856,56 @@ class SwarmApi {
     async remove(name) {
         try {
             await this.docker.getService(name).remove();
+        }
+        catch (error) {
+            if (error.statusCode !== 404)
+                throw error;
+        }
+    }
+    // Swarm configs hold the deploy lock and the state of a run in progress: they can be created only
+    // once per name (so creating one is an atomic test-and-set), and their labels can be updated.
+    /** Creates a config; false when one of that name exists already. */
+    async createConfig(name, labels, data) {
+        try {
+            await dial(this.docker, {
+                path: '/configs/create?',
+                method: 'POST',
+                options: { _query: {}, _body: { Name: name, Labels: labels, Data: Buffer.from(data).toString('base64') } },
+                statusCodes: { 201: true, 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
+            });
+            return true;
+        }
+        catch (error) {
+            if (error.statusCode === 409)
+                return false;
+            throw new Error(`Swarm refused to create config '${name}': ${apiMessage(error)}`);
+        }
+    }
+    async findConfig(name) {
+        try {
+            return (await this.docker.getConfig(name).inspect());
+        }
+        catch (error) {
+            if (error.statusCode === 404)
+                return undefined;
+            throw error;
+        }
+    }
+    async configsLabelled(label, value) {
+        return (await this.docker.listConfigs({ filters: JSON.stringify({ label: [`${label}=${value}`] }) }));
+    }
+    /** Replaces a config's labels (the only part Swarm lets change). */
+    async relabelConfig(config, labels) {
+        await dial(this.docker, {
+            path: `/configs/${encodeURIComponent(config.ID)}/update?`,
+            method: 'POST',
+            options: { _query: { version: config.Version.Index }, _body: { ...config.Spec, Labels: labels } },
+            statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such config', 500: 'server error', 503: 'node is not part of a swarm' }
+        });
+    }
+    async removeConfig(id) {
+        try {
+            await this.docker.getConfig(id).remove();
         }
         catch (error) {
             if (error.statusCode !== 404)
@@ -105676,6 +105950,123 @@ function demux(raw) {
 
 /***/ }),
 
+/***/ 1636:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hq: () => (/* binding */ LOCK_RECORD_LABEL),
+/* harmony export */   l4: () => (/* binding */ lockName),
+/* harmony export */   u2: () => (/* binding */ SwarmLock)
+/* harmony export */ });
+/* unused harmony exports LOCK_OF_LABEL, HOLD_MS */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var _rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7133);
+// One rollout of a service at a time. The lock is a Swarm config named after the service: creating a
+// config whose name exists fails, so of two runs only one creates it. Its labels say who holds it and
+// until when; the holder renews that every HEARTBEAT_MS, so a lock whose holder died goes stale within
+// HOLD_MS and is taken over with a warning. Nothing is written on the service itself, where any change
+// would release a held batch. A second run waits up to lock-timeout, then fails naming the holder.
+
+
+const LOCK_OF_LABEL = 'zdd.lock-of';
+const LOCK_RECORD_LABEL = 'zdd.lock';
+// A live holder renews its lock this often; without renewal it goes stale after HOLD_MS.
+const HEARTBEAT_MS = 15_000;
+const HOLD_MS = 90_000;
+const POLL_MS = 2000;
+/** The lock's config name: readable when the service name fits, a digest of it otherwise. */
+function lockName(service) {
+    const name = `zdd-lock-${service}`;
+    return name.length <= 64 ? name : `zdd-lock-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(service).digest('hex').slice(0, 32)}`;
+}
+class SwarmLock {
+    api;
+    service;
+    clock;
+    log;
+    token = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomUUID)();
+    name;
+    heartbeat;
+    constructor(api, service, clock, log) {
+        this.api = api;
+        this.service = service;
+        this.clock = clock;
+        this.log = log;
+        this.name = lockName(service);
+    }
+    /** Takes the lock; resolves to true when it was taken over from a holder presumed dead. */
+    async acquire(opts, signal) {
+        const deadline = this.clock.now() + opts.timeoutMs;
+        let waitingFor = '';
+        let tookOver = false;
+        for (;;) {
+            // Swarm wants some data in a config: the holder, for whoever looks at it with docker config inspect.
+            if (await this.api.createConfig(this.name, this.labels(opts.owner), `deploy lock of ${this.service}, held by ${opts.owner}\n`)) {
+                this.startHeartbeat(opts.owner);
+                return tookOver;
+            }
+            const existing = await this.api.findConfig(this.name);
+            if (!existing)
+                continue; // let go between our create and our read: try again
+            const decision = (0,_rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_1__/* .decideLock */ .il)((0,_rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_1__/* .parseLockLabel */ .Fd)(existing.Spec?.Labels?.[LOCK_RECORD_LABEL]), this.token, this.clock.now(), opts.force);
+            if (decision.action === 'mine')
+                return tookOver;
+            if (decision.action === 'take-over' || decision.action === 'take') {
+                this.log.warning(`Taking over the deploy lock of ${this.service}: ${decision.action === 'take' ? `Swarm config ${this.name} has no holder` : decision.why}`);
+                await this.api.removeConfig(existing.ID);
+                tookOver = true;
+                continue;
+            }
+            if (this.clock.now() >= deadline || signal?.aborted) {
+                throw new Error(`Service '${this.service}' is locked by ${decision.holder.owner} since ${decision.holder.at} (another rollout is running); ` +
+                    `waited ${Math.round(opts.timeoutMs / 1000)}s (lock-timeout). If that run is dead, set force-unlock: true, or remove the Swarm config ${this.name}`);
+            }
+            if (waitingFor !== decision.holder.token) {
+                this.log.info(`Waiting for ${decision.holder.owner} to finish its rollout of ${this.service} (locked since ${decision.holder.at})`);
+                waitingFor = decision.holder.token;
+            }
+            await this.clock.sleep(POLL_MS, signal);
+        }
+    }
+    /** Lets go of the lock if it is still ours. Never throws: a lock left behind goes stale by itself. */
+    async release() {
+        if (this.heartbeat)
+            clearInterval(this.heartbeat);
+        this.heartbeat = undefined;
+        try {
+            const existing = await this.api.findConfig(this.name);
+            if (existing && (0,_rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_1__/* .parseLockLabel */ .Fd)(existing.Spec?.Labels?.[LOCK_RECORD_LABEL])?.token === this.token)
+                await this.api.removeConfig(existing.ID);
+        }
+        catch (error) {
+            this.log.warning(`Could not release the deploy lock of ${this.service} (Swarm config ${this.name}): ${error.message}; it goes stale by itself`);
+        }
+    }
+    labels(owner) {
+        const now = Date.now();
+        const record = { owner, token: this.token, at: this.takenAt ?? new Date(now).toISOString(), expires: new Date(now + HOLD_MS).toISOString() };
+        this.takenAt = record.at;
+        return { [LOCK_OF_LABEL]: this.service, [LOCK_RECORD_LABEL]: JSON.stringify(record) };
+    }
+    takenAt;
+    startHeartbeat(owner) {
+        this.heartbeat = setInterval(() => {
+            this.renew(owner).catch((error) => this.log.debug(`renewing the deploy lock: ${error.message}`));
+        }, HEARTBEAT_MS);
+        // The lock must never keep the process alive on its own.
+        this.heartbeat.unref();
+    }
+    async renew(owner) {
+        const existing = await this.api.findConfig(this.name);
+        if (!existing || (0,_rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_1__/* .parseLockLabel */ .Fd)(existing.Spec?.Labels?.[LOCK_RECORD_LABEL])?.token !== this.token)
+            return;
+        await this.api.relabelConfig(existing, this.labels(owner));
+    }
+}
+
+
+/***/ }),
+
 /***/ 4498:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -105708,17 +106099,23 @@ class SwarmTarget {
         this.serviceName = serviceName;
         this.log = log;
     }
-    async capture() {
+    /**
+     * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
+     * `tolerateOurs` is set: read before the deploy lock, it may be a run that holds the lock and is
+     * waited for, or a dead one whose leftover is recovered once the lock is taken over.
+     */
+    async capture(tolerateOurs = false) {
         const service = await this.inspect();
         const spec = service.Spec ?? {};
         const image = containerSpec(spec)?.Image;
         if (!image)
             throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
         const update = service.UpdateStatus;
-        if (update?.State && IN_FLIGHT.has(update.State)) {
-            const marker = spec.Labels?.[ROLLOUT_LABEL];
+        const marker = spec.Labels?.[ROLLOUT_LABEL];
+        if (update?.State && IN_FLIGHT.has(update.State) && !(tolerateOurs && marker)) {
             throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
-                ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish or roll it back first`);
+                ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish, or roll it back first (docker service rollback)` +
+                (marker ? '. A run of ours that died is recovered by the next run once its deploy lock goes stale, or at once with force-unlock' : ''));
         }
         return this.describe(service, spec, image, true);
     }

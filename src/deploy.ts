@@ -2,21 +2,16 @@
 // revert. The action, its post step and the CLI all call this; none of it knows about @actions/core.
 import type Docker from 'dockerode'
 import { InputError } from './config/input-error.js'
-import type { ServiceNames } from './analysis/placeholders.js'
-import type { AnalysisConfig, Config } from './config/types.js'
-import { createAnalysisGate, type MetricsReaders } from './gates/analysis-gate.js'
-import { createMetricsScraper } from './gates/metrics-scrape.js'
-import { createPrometheusClient } from './gates/prometheus.js'
-import { planBlueGreen, type BlueGreenPlan } from './rollout/blue-green-plan.js'
-import { planCanary, type CanaryPlan } from './rollout/canary-plan.js'
+import type { Config } from './config/types.js'
 import { describeAnyPlan } from './rollout/plans.js'
-import { runBlueGreen, runCanary, runRolling, strategyContext } from './rollout/progressive.js'
-import { companionName } from './targets/companion-spec.js'
-import type { DeploymentTracker } from './github/deployments.js'
+import { planFor, rollOut, withDeployLock } from './rollout/roll-out.js'
+import type { MetricsReaders } from './gates/analysis-gate.js'
 import type { RunState } from './run-state.js'
+import type { DeploymentTracker } from './github/deployments.js'
 import { SwarmApi } from './targets/swarm-api.js'
 import { rollbackImage } from './targets/release-labels.js'
-import { resumeCanary } from './rollout/canary-resume.js'
+import { pausedCanary, resumeCanary } from './rollout/canary-resume.js'
+import { SwarmCompanion } from './targets/swarm-companion.js'
 import { buildImage } from './docker/build.js'
 import { formatImageRef, withDigest } from './docker/image-ref.js'
 import { pushImage } from './docker/push.js'
@@ -26,8 +21,6 @@ import type { HttpProbe } from './gates/http-probe.js'
 import type { Log } from './log.js'
 import { ReportRecorder, type Report, type Result } from './report/report.js'
 import type { Clock } from './rollout/clock.js'
-import { runRollout, type RolloutOutcome, type RolloutSettings } from './rollout/engine.js'
-import { planRolling, type RolloutPlan } from './rollout/plan.js'
 import { monitorWindowWarning, type HealthCheckSettings } from './rollout/health-timing.js'
 import { SwarmTarget, specHealthCheck, type SwarmCapture } from './targets/swarm-target.js'
 import { digestOf } from './targets/swarm-tasks.js'
@@ -44,6 +37,8 @@ export interface DeployDeps {
   checkpoint?: (state: RunState) => void
   /** GitHub Deployments, when configured: started before the service changes, finished with the result. */
   deployments?: DeploymentTracker
+  /** Who this run is, as the deploy lock shows it to another run (default: user@host). */
+  lockOwner?: string
 }
 
 export interface DeployResult {
@@ -72,7 +67,7 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   let capture: SwarmCapture | undefined
   let previous: string | undefined
   if (target && config.service) {
-    capture = await captureService(target, config.service)
+    capture = await captureService(target, config.service, true)
     previous = await pinPrevious(capture.image, config, deps)
     report.previousImage = previous
     report.target = { kind: 'swarm', name: capture.name, facts: capture.facts }
@@ -80,8 +75,12 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
     log.info(`Current release: ${previous}`)
   }
 
-  if (capture && previous && (config.operation === 'promote' || config.operation === 'abort')) {
-    const outcome = await resumeCanary(config.operation, capture, config, { api, stable: target as SwarmTarget, deps, recorder, startedAt })
+  // Checked before anything is built, locked or changed: the names a companion needs, a paused canary.
+  if (target && capture) await preflight(config, capture, api, target, log)
+  if (target && capture && previous && (config.operation === 'promote' || config.operation === 'abort')) {
+    const operation = config.operation
+    const parts = { api, stable: target, deps, recorder, startedAt }
+    const outcome = await withDeployLock(config, parts, async () => resumeCanary(operation, await captureService(target, capture.name), config, parts))
     if (outcome.release) report.image = outcome.release
     return done(outcome.result, outcome.reason ? { reason: outcome.reason } : {})
   }
@@ -126,7 +125,7 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
     report.image = withDigest(image.repository, digest)
     log.info(`Release: ${report.image}`)
   }
-  if (!target || !capture || !previous) return done('succeeded')
+  if (!target || !capture || previous === undefined) return done('succeeded')
   if (!digest) {
     throw new InputError('push', 'false', `true, or an image that is already in a registry: a Swarm service must be given a digest its nodes can pull`)
   }
@@ -143,39 +142,32 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
     log.warning(timing)
     report.warnings.push(timing)
   }
-  const plan = planFor(config, capture, previous, release)
-  report.plan = plan
-  for (const line of describeAnyPlan(plan)) log.info(line)
-
-  const ctx = strategyContext(config, capture, previous, release, { api, stable: target, deps, recorder, startedAt })
-  const companion = plan.strategy === 'rolling' ? undefined : companionName(capture.name, plan.strategy === 'canary' ? 'canary' : 'preview')
-  const state: RunState = { phase: 'started', service: capture.name, previous, release, spec: capture.spec, ...(companion ? { companion } : {}) }
-  deps.checkpoint?.(state)
-  await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: release, previous, strategy: plan.strategy })
-  let outcome: RolloutOutcome = { result: 'failed', reason: 'the rollout stopped on an error' }
-  try {
-    if (plan.strategy === 'canary') outcome = await runCanary(plan, ctx)
-    else if (plan.strategy === 'blue-green') outcome = await runBlueGreen(plan, ctx)
-    else outcome = await runRolling(plan, ctx)
-  } finally {
-    deps.checkpoint?.({ ...state, phase: 'finished' })
-    if (outcome.result !== 'paused') await deps.deployments?.finish(outcome.result, outcome.reason ?? `${capture.name} runs ${release}`)
-  }
+  const outcome = await withDeployLock(config, { api, stable: target, deps, recorder, startedAt }, async (lockToken) => {
+    // Re-read under the lock: a run that held it may have changed the service while this one waited.
+    const fresh = await captureService(target, capture.name)
+    if (fresh.image !== capture.image) {
+      previous = await pinPrevious(fresh.image, config, deps)
+      report.previousImage = previous
+      log.warning(`${capture.name} changed while this run waited for the lock; it now runs ${previous}`)
+      if (digestOf(previous) === digest) return { result: 'succeeded' as const, reason: 'already on this release' }
+    }
+    return rollOut(config, fresh, previous as string, release, { api, stable: target, deps, recorder, startedAt }, lockToken)
+  })
   return done(outcome.result, { reason: outcome.reason })
 }
 
-function planFor(config: Config, capture: SwarmCapture, from: string, to: string): RolloutPlan | CanaryPlan | BlueGreenPlan {
-  const target = capture.name
-  if (config.strategy === 'canary') {
-    return planCanary({ target, canary: companionName(target, 'canary'), from, to, stable: capture.replicas, steps: config.canarySteps })
+async function preflight(config: Config, capture: SwarmCapture, api: SwarmApi, target: SwarmTarget, log: Log): Promise<void> {
+  if (config.operation === 'promote' || config.operation === 'abort') {
+    await pausedCanary(config.operation, capture.name, new SwarmCompanion(api, target, capture.name, 'canary', log))
+  } else if (config.operation === 'deploy' && config.strategy !== 'rolling' && !config.dryRun) {
+    // Throws when a service of the companion's name exists and is not ours.
+    await new SwarmCompanion(api, target, capture.name, config.strategy === 'canary' ? 'canary' : 'preview', log).leftover()
   }
-  if (config.strategy === 'blue-green') return planBlueGreen({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs })
-  return planRolling({ target, from, to, total: capture.replicas, batch: config.batchSize })
 }
 
-async function captureService(target: SwarmTarget, service: string): Promise<SwarmCapture> {
+async function captureService(target: SwarmTarget, service: string, beforeLock = false): Promise<SwarmCapture> {
   try {
-    const capture = await target.capture()
+    const capture = await target.capture(beforeLock)
     if (capture.replicas < 1) {
       throw new InputError('service', service, 'a service with at least 1 running replica (scale it up before rolling it out)')
     }

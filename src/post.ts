@@ -11,6 +11,8 @@ import type { Log } from './log.js'
 import { recoverInterrupted, type Recovery } from './recover.js'
 import { realClock } from './rollout/clock.js'
 import { decodeRunState, RUN_STATE_KEY } from './run-state.js'
+import { dropRunRecord } from './targets/run-record.js'
+import { SwarmApi } from './targets/swarm-api.js'
 
 export async function post(): Promise<void> {
   const log = actionLog()
@@ -24,7 +26,9 @@ export async function runPost(inputs: ReturnType<typeof readInputs>, env: NodeJS
   try {
     const config = parseConfig(inputs, env)
     log.warning(`The rollout of ${state.service} did not finish (the job was cancelled or the step was killed): checking the service`)
-    const recovery = await recoverInterrupted(state, { docker: createDockerClient(config.dockerHost), probe: createHttpProbe(), clock: realClock, log })
+    const docker = createDockerClient(config.dockerHost)
+    const recovery = await recoverInterrupted(state, { docker, probe: createHttpProbe(), clock: realClock, log })
+    if (recovery !== 'not recovered') await dropRunRecord(new SwarmApi(docker, log), state.service, state.lockToken)
     log.info(`Post step: ${recovery}`)
     return recovery
   } catch (error) {

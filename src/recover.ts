@@ -10,7 +10,10 @@ import type { HttpProbe } from './gates/http-probe.js'
 import type { RunState } from './run-state.js'
 import { COMPANION_OF_LABEL } from './targets/companion-spec.js'
 import { CANARY_PAUSED_LABEL } from './targets/release-labels.js'
+import { leftoverRunRecords } from './targets/run-record.js'
 import { SwarmApi } from './targets/swarm-api.js'
+import { lockName, LOCK_RECORD_LABEL } from './targets/swarm-lock.js'
+import { parseLockLabel } from './rollout/lock-decision.js'
 import { containerSpec, ROLLOUT_LABEL, SwarmTarget } from './targets/swarm-target.js'
 import { sameRelease } from './targets/swarm-tasks.js'
 
@@ -22,6 +25,21 @@ export interface RecoverDeps {
 }
 
 export type Recovery = 'nothing to do' | 'recovered' | 'not recovered'
+
+/**
+ * After taking over the deploy lock from a holder presumed dead: every run record it left on the
+ * target is recovered like a post step would, then dropped.
+ */
+export async function recoverLeftovers(api: SwarmApi, service: string, deps: RecoverDeps): Promise<void> {
+  for (const record of await leftoverRunRecords(api, service)) {
+    if (record.state && record.state.phase !== 'finished') {
+      deps.log.warning(`A run that held the deploy lock of ${service} stopped mid-rollout (to ${record.state.release}): recovering ${service} first`)
+      const recovery = await recoverInterrupted(record.state, deps)
+      if (recovery === 'not recovered') throw new Error(`${service} could not be brought back to ${record.state.previous} after an interrupted run; check it by hand`)
+    }
+    await api.removeConfig(record.id)
+  }
+}
 
 export async function recoverInterrupted(state: RunState, deps: RecoverDeps): Promise<Recovery> {
   const { log } = deps
@@ -45,11 +63,11 @@ export async function recoverInterrupted(state: RunState, deps: RecoverDeps): Pr
   }
   const image = containerSpec(service.Spec)?.Image
   const marked = service.Spec.Labels?.[ROLLOUT_LABEL] !== undefined
-  if (!marked && sameRelease(image, state.previous)) return changed ? 'recovered' : 'nothing to do'
-  if (!marked && sameRelease(image, state.release)) {
-    // The rollout got as far as completing: the service is on the new release, settings restored.
-    log.info(`${state.service} already runs the new release ${state.release}; nothing to undo`)
-    return changed ? 'recovered' : 'nothing to do'
+  if (!marked && (sameRelease(image, state.previous) || sameRelease(image, state.release))) {
+    // Not mid-rollout (a completed rollout is on the new release, settings restored): only the
+    // interrupted run's deploy lock may be left, which would make the next run wait for it to expire.
+    if (sameRelease(image, state.release)) log.info(`${state.service} already runs the new release ${state.release}; nothing to undo`)
+    return (await releaseLock(api, state, log)) || changed ? 'recovered' : 'nothing to do'
   }
 
   log.warning(`${state.service} was left part-way through the rollout (${marked ? `marked ${service.Spec.Labels?.[ROLLOUT_LABEL]}` : image}); putting ${state.previous} back`)
@@ -59,5 +77,15 @@ export async function recoverInterrupted(state: RunState, deps: RecoverDeps): Pr
   const settings = { monitorMs: 0, deadlineMs: 120_000, autoRollback: true, runDeadlineAt: deps.clock.now() + 600_000 }
   const reverted = await revert(capture, state.previous, settings, { target, probe: deps.probe, clock: deps.clock, log, recorder })
   if (!reverted.ok) log.warning(`The recovery did not converge: ${reverted.reason}`)
+  else await releaseLock(api, state, log)
   return reverted.ok ? 'recovered' : 'not recovered'
+}
+
+/** Removes the interrupted run's deploy lock, when it is still that run's (else it goes stale by itself). */
+export async function releaseLock(api: SwarmApi, state: RunState, log: Log): Promise<boolean> {
+  const lock = await api.findConfig(lockName(state.service))
+  if (!lock || !state.lockToken || parseLockLabel(lock.Spec?.Labels?.[LOCK_RECORD_LABEL])?.token !== state.lockToken) return false
+  await api.removeConfig(lock.ID)
+  log.info(`Released the deploy lock the interrupted run held on ${state.service}`)
+  return true
 }

@@ -8,6 +8,7 @@ import { parseConfig } from './config/parse-config.js'
 import { deploy, type DeployDeps, type DeployResult } from './deploy.js'
 import { deploymentsSkipReason, parseDeploymentsConfig } from './github/deployments-config.js'
 import { createDeploymentTracker } from './github/deployments.js'
+import { lockOwner } from './rollout/lock-decision.js'
 import { createDockerClient } from './docker/client.js'
 import { createHttpProbe } from './gates/http-probe.js'
 import type { Log } from './log.js'
@@ -28,6 +29,7 @@ export async function deployInputs(inputs: Inputs, env: NodeJS.ProcessEnv, log: 
     probe: createHttpProbe(),
     clock: realClock,
     log,
+    ...(env.GITHUB_RUN_ID ? { lockOwner: lockOwner(env, '') } : {}),
     ...extra,
     ...(deployments && !config.dryRun ? { deployments: createDeploymentTracker(deployments, log) } : {})
   })

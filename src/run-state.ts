@@ -16,6 +16,8 @@ export interface RunState {
   companion?: string
   /** The service's spec as captured before any change: what a recovery writes back. */
   spec: Docker.ServiceSpec
+  /** The run's deploy lock, which a recovery lets go of. */
+  lockToken?: string
 }
 
 export function encodeRunState(state: RunState): string {

@@ -72417,7 +72417,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1198);
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4249);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4575);
 // The CLI's entry (bin `zdd`): the same deploy engine as the action, from a terminal. See src/cli/.
 
 
@@ -72436,7 +72436,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4249:
+/***/ 4575:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72497,6 +72497,8 @@ const INPUT_DEFAULTS = {
     compare: 'none',
     'baseline-tolerance': '20%+0.01',
     'auto-rollback': 'true',
+    'lock-timeout': '10m',
+    'force-unlock': 'false',
     'dry-run': 'false',
     'github-token': '',
     environment: '',
@@ -73759,10 +73761,12 @@ function parseConfig(inputs, env) {
     const deadlineMs = parseDuration('deadline', inputs.deadline);
     const timeoutMs = parseDuration('timeout', inputs.timeout);
     const autoRollback = parseBoolean('auto-rollback', inputs['auto-rollback']);
+    const lockTimeoutMs = parseDuration('lock-timeout', inputs['lock-timeout'], { allowZero: true });
+    const forceUnlock = parseBoolean('force-unlock', inputs['force-unlock']);
     const dryRun = parseBoolean('dry-run', inputs['dry-run']);
     const config = {
         dockerHost, operation, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
-        monitorMs, deadlineMs, timeoutMs, autoRollback, dryRun
+        monitorMs, deadlineMs, timeoutMs, autoRollback, lockTimeoutMs, forceUnlock, dryRun
     };
     if (image !== undefined)
         config.image = image;
@@ -74093,6 +74097,909 @@ function describeAnyPlan(plan) {
     return describePlan(plan);
 }
 
+;// CONCATENATED MODULE: ./lib/targets/release-labels.js
+
+
+/** On the service after a successful rollout: the release it ran before, pinned by digest. */
+const PREVIOUS_LABEL = 'zdd.previous-image';
+/** On a canary paused at a `pause` step: where it stopped, the plan to resume and the release to revert to. */
+const CANARY_PAUSED_LABEL = 'zdd.canary-paused';
+const CANARY_STEPS_LABEL = 'zdd.canary-steps';
+const CANARY_PREVIOUS_LABEL = 'zdd.canary-previous';
+/** operation rollback: `image` when it names a digest, else the release recorded by the last rollout. */
+function rollbackImage(spec, service, config) {
+    if (config.image?.digest)
+        return config.image;
+    if (config.image)
+        throw new InputError('image', `${config.image.repository}${config.image.tag ? `:${config.image.tag}` : ''}`, 'an image with a digest (repo@sha256:…) for operation rollback, or empty for the release recorded on the service');
+    const recorded = spec.Labels?.[PREVIOUS_LABEL];
+    const ref = recorded ? parseImageRef(recorded) : undefined;
+    if (!ref?.digest) {
+        throw new InputError('operation', 'rollback', `an image with a digest to roll back to, since service '${service}' has no release recorded by an earlier rollout (label ${PREVIOUS_LABEL})`);
+    }
+    return ref;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
+const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
+// A replica task of a long-running service that ends in one of these did not survive.
+const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
+const WANTED = new Set(['running', 'ready', 'accepted']);
+/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
+function digestOf(image) {
+    const at = image?.lastIndexOf('@') ?? -1;
+    return image && at >= 0 ? image.slice(at + 1) : undefined;
+}
+/** Two references name the same release when their digests match, or, unpinned, their text does. */
+function sameRelease(a, b) {
+    if (!a)
+        return false;
+    const da = digestOf(a);
+    const db = digestOf(b);
+    return da && db ? da === db : a === b;
+}
+function observeTasks(tasks, release, desired, since, update) {
+    const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
+    const failures = [];
+    for (const task of tasks) {
+        const state = task.Status?.State ?? 'unknown';
+        const wanted = WANTED.has(task.DesiredState ?? '');
+        const onRelease = sameRelease(task.Spec?.ContainerSpec?.Image, release);
+        if (!onRelease) {
+            if (wanted && (state === 'running' || STARTING.has(state)))
+                o.others++;
+            continue;
+        }
+        if (FAILED.has(state)) {
+            const at = Date.parse(task.CreatedAt ?? '') || 0;
+            if (at >= since) {
+                o.failed++;
+                failures.push({ at, text: describeFailure(task, state) });
+            }
+        }
+        else if (wanted && state === 'running') {
+            o.ready++;
+        }
+        else if (wanted && STARTING.has(state)) {
+            o.starting++;
+        }
+    }
+    o.failures = failures.sort((x, y) => y.at - x.at).map((f) => f.text);
+    return o;
+}
+function describeFailure(task, state) {
+    const slot = task.Slot !== undefined ? `slot ${task.Slot}` : `task ${task.ID.slice(0, 12)}`;
+    const why = task.Status?.Err || task.Status?.Message || 'no reason given';
+    const code = task.Status?.ContainerStatus?.ExitCode;
+    return `${slot} ${state}${code !== undefined && code !== 0 ? ` (exit ${code})` : ''}: ${why}`;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-target.js
+
+
+// The updater sleeps this long after each batch; we never let it run out (a day), we release it.
+const HOLD_NS = 24 * 3600 * 1e9;
+// Swarm watches each new task this long for a failure before counting it as updated.
+const SWARM_MONITOR_NS = 5 * 1e9;
+// Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting".
+const ROLLOUT_LABEL = 'zdd.rollout';
+const IN_FLIGHT = new Set(['updating', 'rollback_started']);
+class SwarmTarget {
+    api;
+    serviceName;
+    log;
+    constructor(api, serviceName, log) {
+        this.api = api;
+        this.serviceName = serviceName;
+        this.log = log;
+    }
+    /**
+     * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
+     * `tolerateOurs` is set: read before the deploy lock, it may be a run that holds the lock and is
+     * waited for, or a dead one whose leftover is recovered once the lock is taken over.
+     */
+    async capture(tolerateOurs = false) {
+        const service = await this.inspect();
+        const spec = service.Spec ?? {};
+        const image = containerSpec(spec)?.Image;
+        if (!image)
+            throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
+        const update = service.UpdateStatus;
+        const marker = spec.Labels?.[ROLLOUT_LABEL];
+        if (update?.State && IN_FLIGHT.has(update.State) && !(tolerateOurs && marker)) {
+            throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
+                ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish, or roll it back first (docker service rollback)` +
+                (marker ? '. A run of ours that died is recovered by the next run once its deploy lock goes stale, or at once with force-unlock' : ''));
+        }
+        return this.describe(service, spec, image, true);
+    }
+    /**
+     * The service as a run that was interrupted captured it (its saved spec), for a recovery: no check
+     * for an update in flight, since that is what is being recovered from.
+     */
+    async captureForRecovery(saved) {
+        const service = await this.inspect();
+        return this.describe(service, saved, containerSpec(saved)?.Image ?? '', false);
+    }
+    async describe(service, spec, image, warn) {
+        const mode = spec.Mode?.Global ? 'global' : 'replicated';
+        if (spec.Mode?.ReplicatedJob || spec.Mode?.GlobalJob) {
+            throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
+        }
+        const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
+        const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
+        const order = hostPorts.length ? 'stop-first' : 'start-first';
+        if (hostPorts.length && warn) {
+            // A new task cannot bind the port while the old one on the same node holds it.
+            this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
+                'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile');
+        }
+        return {
+            id: service.ID,
+            name: this.serviceName,
+            image,
+            replicas,
+            spec,
+            version: service.Version?.Index ?? 0,
+            mode,
+            order,
+            facts: {
+                'rollout order': order,
+                mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
+                'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
+                'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
+                healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
+            }
+        };
+    }
+    async applyStep(capture, step, release, batchSize) {
+        const marker = `${step.index}/${step.of}`;
+        if (step.index === 1) {
+            // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
+            const spec = structuredClone(capture.spec);
+            setImage(spec, release);
+            spec.UpdateConfig = {
+                Parallelism: batchSize,
+                Delay: HOLD_NS,
+                FailureAction: 'pause',
+                Monitor: SWARM_MONITOR_NS,
+                MaxFailureRatio: 0,
+                Order: capture.order
+            };
+            spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
+            await this.write(spec, capture.version, `batch ${marker}`);
+            return;
+        }
+        // Any change to the spec restarts Swarm's updater, which then replaces the next batch of stale tasks.
+        const current = await this.inspect();
+        const spec = structuredClone(current.Spec ?? {});
+        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
+        await this.write(spec, current.Version?.Index ?? 0, `batch ${marker}`);
+    }
+    async observe(capture, release, since) {
+        const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
+        return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus);
+    }
+    async complete(capture, release, previous) {
+        const current = await this.inspect();
+        const spec = structuredClone(current.Spec ?? {});
+        setImage(spec, release);
+        restoreUpdateConfig(spec, capture.spec);
+        // What operation rollback goes back to, recorded where the next run can read it.
+        spec.Labels = { ...withoutMarker(spec.Labels), [PREVIOUS_LABEL]: previous };
+        await this.write(spec, current.Version?.Index ?? 0, 'completion');
+    }
+    async restore(capture, previous) {
+        const current = await this.inspect();
+        const spec = structuredClone(capture.spec);
+        setImage(spec, previous);
+        // Everything at once, new tasks first: the fastest way back that never drops below the count.
+        // Where tasks must stop first (host-mode ports), one at a time, so that the others keep serving.
+        const parallelism = capture.order === 'start-first' ? 0 : 1;
+        spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
+        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
+        await this.write(spec, current.Version?.Index ?? 0, 'revert');
+    }
+    async settle(capture, previous) {
+        const current = await this.inspect();
+        const spec = structuredClone(capture.spec);
+        setImage(spec, previous);
+        await this.write(spec, current.Version?.Index ?? 0, 'restore settings');
+    }
+    async failureLogs(capture, release, since) {
+        return failedTaskLogs(this.api, await this.tasks(capture.id), release, since);
+    }
+    inspect() {
+        return this.api.inspect(this.serviceName);
+    }
+    tasks(serviceId) {
+        return this.api.tasks(serviceId);
+    }
+    async countRunning(serviceId) {
+        const tasks = await this.tasks(serviceId);
+        return tasks.filter((t) => t.DesiredState === 'running').length;
+    }
+    write(spec, version, what) {
+        return this.api.write(this.serviceName, spec, version, what);
+    }
+}
+/** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
+async function failedTaskLogs(api, tasks, release, since) {
+    const bad = tasks
+        .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
+        .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
+        .slice(0, 3);
+    const lines = [];
+    for (const task of bad) {
+        lines.push(`task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
+        const containerId = task.Status?.ContainerStatus?.ContainerID;
+        if (containerId)
+            lines.push(...(await api.containerTail(containerId)));
+    }
+    return lines;
+}
+/** The health check the service's spec sets (it overrides the image's), if any. */
+function specHealthCheck(spec) {
+    return containerSpec(spec)?.HealthCheck;
+}
+function containerSpec(spec) {
+    return spec.TaskTemplate?.ContainerSpec;
+}
+function setImage(spec, image) {
+    const template = spec.TaskTemplate;
+    spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } };
+}
+function restoreUpdateConfig(spec, original) {
+    if (original.UpdateConfig)
+        spec.UpdateConfig = structuredClone(original.UpdateConfig);
+    else
+        delete spec.UpdateConfig;
+}
+function withoutMarker(labels) {
+    const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
+    return rest;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/companion-spec.js
+
+
+
+/** On a companion: the service it belongs to. A service of that name without it is not ours to touch. */
+const COMPANION_OF_LABEL = 'zdd.companion-of';
+const ROLE_LABEL = 'zdd.role';
+function companionName(service, role) {
+    return `${service}-${role}`;
+}
+function companionSpec(stable, service, role, release, replicas) {
+    const spec = structuredClone(stable);
+    spec.Name = companionName(service, role);
+    spec.Labels = { ...withoutMarker(stable.Labels), [COMPANION_OF_LABEL]: service, [ROLE_LABEL]: role };
+    // The service's own bookkeeping stays on the service: the batch marker, the release it ran before.
+    for (const label of [ROLLOUT_LABEL, PREVIOUS_LABEL])
+        delete spec.Labels[label];
+    setImage(spec, release);
+    spec.Mode = { Replicated: { Replicas: replicas } };
+    // Published ports belong to the stable service (two services cannot publish one port); the
+    // companion is reached through the networks it shares, by alias or by its own name.
+    spec.EndpointSpec = { Mode: stable.EndpointSpec?.Mode ?? 'vip' };
+    const template = spec.TaskTemplate;
+    if (role === 'preview') {
+        // A preview must not answer on the service's names before the switch.
+        if (template.Networks)
+            template.Networks = template.Networks.map((n) => ({ ...n, Aliases: previewAliases(n.Aliases) }));
+        if (spec.Networks)
+            spec.Networks = spec.Networks.map((n) => ({ ...n, Aliases: previewAliases(n.Aliases) }));
+    }
+    return spec;
+}
+/** Replicas a replicated service asks for. */
+function specReplicas(spec) {
+    return spec?.Mode?.Replicated?.Replicas ?? 0;
+}
+/** Whether traffic can reach a canary at all: only through shared network aliases or a proxy that knows its name. */
+function canaryReachWarning(stable, service) {
+    const template = stable.TaskTemplate;
+    const aliases = [...(template?.Networks ?? []), ...(stable.Networks ?? [])].flatMap((n) => n.Aliases ?? []);
+    const published = (stable.EndpointSpec?.Ports ?? []).filter((p) => p.PublishedPort);
+    if (aliases.length || !published.length)
+        return undefined;
+    return (`Service '${service}' is reached through published port(s) ${published.map((p) => p.PublishedPort).join(', ')} and has no network alias: ` +
+        `Swarm routes a published port to one service only, so the canary gets traffic only from a proxy that also routes to ${companionName(service, 'canary')} (give the service a network alias to share it)`);
+}
+
+;// CONCATENATED MODULE: ./lib/report/report.js
+class ReportRecorder {
+    now;
+    report;
+    constructor(now) {
+        this.now = now;
+        this.report = { tool: 'zero-downtime-deploy', startedAt: iso(now()), steps: [], failureLogs: [], warnings: [] };
+    }
+    startStep(name) {
+        const step = { name, startedAt: iso(this.now()), probes: [], measurements: [], events: [] };
+        this.report.steps.push(step);
+        return step;
+    }
+    event(step, message) {
+        step.events.push({ at: iso(this.now()), message });
+    }
+    endStep(step, outcome, reason) {
+        step.endedAt = iso(this.now());
+        step.outcome = outcome;
+        if (reason)
+            step.reason = reason;
+    }
+    finish(result, reason) {
+        this.report.endedAt = iso(this.now());
+        this.report.result = result;
+        if (reason)
+            this.report.reason = reason;
+        return this.report;
+    }
+}
+function iso(ms) {
+    return new Date(ms).toISOString();
+}
+/** Milliseconds between two ISO times, or undefined while the second is missing. */
+function elapsedMs(from, to) {
+    return to ? Date.parse(to) - Date.parse(from) : undefined;
+}
+
+;// CONCATENATED MODULE: ./lib/gates/health-verdict.js
+// Pure judgement of one health probe reply against the expected status and body.
+
+function formatRanges(ranges) {
+    return ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
+}
+function judgeProbe(reply, expect) {
+    const took = `${Math.round(reply.durationMs)} ms`;
+    if (reply.status === undefined) {
+        return { ok: false, detail: `${reply.error ?? 'no reply'} after ${took}`, durationMs: reply.durationMs };
+    }
+    const base = { status: reply.status, durationMs: reply.durationMs };
+    if (!statusMatches(expect.statuses, reply.status)) {
+        return { ...base, ok: false, detail: `${reply.status} in ${took} (expected ${formatRanges(expect.statuses)})` };
+    }
+    if (expect.body && !expect.body.test(reply.body ?? '')) {
+        return { ...base, ok: false, detail: `${reply.status} in ${took}, body does not match /${expect.body.source}/: ${snippet(reply.body)}` };
+    }
+    return { ...base, ok: true, detail: `${reply.status} in ${took}` };
+}
+function snippet(body) {
+    const text = (body ?? '').replace(/\s+/g, ' ').trim();
+    return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/observation.js
+// What a target reports about its replicas at one moment, relative to one release.
+function describeObservation(o) {
+    const parts = [`${o.ready}/${o.desired} ready`];
+    if (o.starting)
+        parts.push(`${o.starting} starting`);
+    if (o.failed)
+        parts.push(`${o.failed} failed`);
+    if (o.others)
+        parts.push(`${o.others} on other releases`);
+    if (o.updateState)
+        parts.push(`update ${o.updateState}`);
+    return parts.join(', ');
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/revert.js
+// Putting the captured release back: write it, wait until every replica runs it again, then restore the
+// exact captured settings. A revert is never itself reverted; when it cannot converge, it says so loudly.
+
+
+
+// A revert gets at least this long to converge, even when the per-batch deadline is shorter.
+const MIN_REVERT_MS = 60_000;
+const POLL_MS = 1000;
+async function revert(capture, previous, settings, deps) {
+    const { target, clock, log, recorder } = deps;
+    const record = recorder.startStep('revert');
+    return log.group(`Revert to ${previous}`, async () => {
+        const started = clock.now();
+        const deadline = started + Math.max(settings.deadlineMs, MIN_REVERT_MS);
+        try {
+            await target.restore(capture, previous);
+            let lastSeen = '';
+            for (;;) {
+                const o = await target.observe(capture, previous, started);
+                const seen = describeObservation(o);
+                record.replicas = seen;
+                if (seen !== lastSeen) {
+                    log.info(`  ${seen}`);
+                    recorder.event(record, seen);
+                    lastSeen = seen;
+                }
+                if (o.ready >= o.desired && o.others === 0)
+                    break;
+                if (clock.now() >= deadline) {
+                    const reason = `the previous release did not come back within ${Math.round((deadline - started) / 1000)}s (${seen})`;
+                    recorder.endStep(record, 'not converged', reason);
+                    log.error(`Revert incomplete: ${reason}. ${capture.name} is NOT on a single known release.`);
+                    return { ok: false, reason };
+                }
+                await clock.sleep(POLL_MS);
+            }
+            await target.settle(capture, previous);
+        }
+        catch (error) {
+            const reason = error.message;
+            recorder.endStep(record, 'not converged', reason);
+            return { ok: false, reason };
+        }
+        const took = ((clock.now() - started) / 1000).toFixed(1);
+        log.info(`  every replica runs ${previous} again (${took}s)`);
+        if (settings.health) {
+            // Say how the restored release answers; a failing probe here is reported, not acted on.
+            const probe = judgeProbe(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health);
+            record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail });
+            log.info(`  health after revert: ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`);
+        }
+        recorder.endStep(record, 'converged');
+        return { ok: true };
+    });
+}
+
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: ./lib/run-state.js
+const RUN_STATE_KEY = 'zdd-run';
+const IS_POST_KEY = 'isPost';
+function encodeRunState(state) {
+    return JSON.stringify(state);
+}
+/** The saved state, or undefined when there is none or it is not ours (then the post step does nothing). */
+function decodeRunState(text) {
+    if (!text)
+        return undefined;
+    try {
+        const value = JSON.parse(text);
+        if ((value.phase !== 'started' && value.phase !== 'finished') || typeof value.service !== 'string' || typeof value.previous !== 'string' || typeof value.spec !== 'object') {
+            return undefined;
+        }
+        return value;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/targets/run-record.js
+// The state of a rollout in progress, kept on the target as a Swarm config while the run holds the
+// deploy lock. A run that takes over the lock from a dead holder finds it there and recovers the
+// service from it, the way the action's post step does from its saved state (see recover.ts).
+
+
+const RUN_OF_LABEL = 'zdd.run-of';
+function recordName(service, token) {
+    return `zdd-run-${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(`${service}\n${token}`).digest('hex').slice(0, 32)}`;
+}
+async function saveRunRecord(api, state) {
+    if (!state.lockToken)
+        return;
+    await api.createConfig(recordName(state.service, state.lockToken), { [RUN_OF_LABEL]: state.service }, encodeRunState(state));
+}
+async function dropRunRecord(api, service, token) {
+    if (!token)
+        return;
+    await api.removeConfig(recordName(service, token));
+}
+/** Records left by runs that did not reach their end, with the config each came from. */
+async function leftoverRunRecords(api, service) {
+    const found = [];
+    for (const listed of await api.configsLabelled(RUN_OF_LABEL, service)) {
+        const config = await api.findConfig(listed.ID);
+        const data = config?.Spec?.Data ? Buffer.from(config.Spec.Data, 'base64').toString('utf8') : undefined;
+        const state = decodeRunState(data);
+        found.push(state ? { id: listed.ID, state } : { id: listed.ID });
+    }
+    return found;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-api.js
+class SwarmApi {
+    docker;
+    log;
+    registryAuth;
+    constructor(docker, log, 
+    /** X-Registry-Auth value so that nodes can pull from a private registry. */
+    registryAuth) {
+        this.docker = docker;
+        this.log = log;
+        this.registryAuth = registryAuth;
+    }
+    /** The service, or a clear error when it is missing or the host is not a Swarm manager. */
+    async inspect(name) {
+        try {
+            return (await this.docker.getService(name).inspect());
+        }
+        catch (error) {
+            const status = error.statusCode;
+            if (status === 404)
+                throw new Error(`Service '${name}' was not found on the Swarm`);
+            if (status === 503)
+                throw new Error(`The Docker host is not a Swarm manager, so service '${name}' cannot be updated`);
+            throw error;
+        }
+    }
+    /** The service, or undefined when there is none of that name. */
+    async find(name) {
+        try {
+            return (await this.docker.getService(name).inspect());
+        }
+        catch (error) {
+            if (error.statusCode === 404)
+                return undefined;
+            throw error;
+        }
+    }
+    /** The service's tasks; none once the service is gone (the task filter then answers 404). */
+    async tasks(serviceId) {
+        let tasks;
+        try {
+            tasks = (await this.docker.listTasks({ filters: { service: [serviceId] } }));
+        }
+        catch (error) {
+            if (error.statusCode === 404)
+                return [];
+            throw error;
+        }
+        // The filter also matches by ID prefix and by name: keep this service's own tasks.
+        return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId);
+    }
+    async create(spec) {
+        this.log.debug(`Swarm: creating ${spec.Name}`);
+        try {
+            const created = (await dial(this.docker, {
+                path: '/services/create?',
+                method: 'POST',
+                options: { _query: {}, _body: spec },
+                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
+                statusCodes: { 201: true, 400: 'bad parameter', 403: 'network is not eligible for services', 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
+            }));
+            return created.ID;
+        }
+        catch (error) {
+            throw new Error(`Swarm refused to create '${spec.Name}': ${apiMessage(error)}`);
+        }
+    }
+    async write(name, spec, version, what) {
+        this.log.debug(`Swarm: updating ${name} (${what}) at version ${version}`);
+        try {
+            await dial(this.docker, {
+                path: `/services/${encodeURIComponent(name)}/update?`,
+                method: 'POST',
+                options: { _query: { version }, _body: spec },
+                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
+                statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' }
+            });
+        }
+        catch (error) {
+            const message = apiMessage(error);
+            if (/out of sequence/i.test(message)) {
+                throw new Error(`Service '${name}' was changed by someone else during the rollout (${what}): ${message}`);
+            }
+            throw new Error(`Swarm refused the ${what} update of '${name}': ${message}`);
+        }
+    }
+    /** Removes the service; already gone is fine. */
+    async remove(name) {
+        try {
+            await this.docker.getService(name).remove();
+        }
+        catch (error) {
+            if (error.statusCode !== 404)
+                throw error;
+        }
+    }
+    // Swarm configs hold the deploy lock and the state of a run in progress: they can be created only
+    // once per name (so creating one is an atomic test-and-set), and their labels can be updated.
+    /** Creates a config; false when one of that name exists already. */
+    async createConfig(name, labels, data) {
+        try {
+            await dial(this.docker, {
+                path: '/configs/create?',
+                method: 'POST',
+                options: { _query: {}, _body: { Name: name, Labels: labels, Data: Buffer.from(data).toString('base64') } },
+                statusCodes: { 201: true, 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
+            });
+            return true;
+        }
+        catch (error) {
+            if (error.statusCode === 409)
+                return false;
+            throw new Error(`Swarm refused to create config '${name}': ${apiMessage(error)}`);
+        }
+    }
+    async findConfig(name) {
+        try {
+            return (await this.docker.getConfig(name).inspect());
+        }
+        catch (error) {
+            if (error.statusCode === 404)
+                return undefined;
+            throw error;
+        }
+    }
+    async configsLabelled(label, value) {
+        return (await this.docker.listConfigs({ filters: JSON.stringify({ label: [`${label}=${value}`] }) }));
+    }
+    /** Replaces a config's labels (the only part Swarm lets change). */
+    async relabelConfig(config, labels) {
+        await dial(this.docker, {
+            path: `/configs/${encodeURIComponent(config.ID)}/update?`,
+            method: 'POST',
+            options: { _query: { version: config.Version.Index }, _body: { ...config.Spec, Labels: labels } },
+            statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such config', 500: 'server error', 503: 'node is not part of a swarm' }
+        });
+    }
+    async removeConfig(id) {
+        try {
+            await this.docker.getConfig(id).remove();
+        }
+        catch (error) {
+            if (error.statusCode !== 404)
+                throw error;
+        }
+    }
+    /** The last log lines of a task's container, each prefixed for the report; empty when unreadable. */
+    async containerTail(containerId, lines = 20) {
+        try {
+            const raw = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: lines, follow: false }));
+            return demux(raw).map((line) => `  | ${line}`);
+        }
+        catch {
+            // The container may live on another node, or be gone already: logs are a courtesy.
+            return [];
+        }
+    }
+}
+function apiMessage(error) {
+    return error.json?.message ?? error.message;
+}
+function dial(docker, options) {
+    return new Promise((resolve, reject) => {
+        docker.modem.dial(options, (error, data) => (error ? reject(error) : resolve(data)));
+    });
+}
+/** Splits Docker's multiplexed log stream (8-byte frame headers) into text lines. */
+function demux(raw) {
+    if (typeof raw === 'string')
+        return raw.split('\n').filter(Boolean);
+    const out = [];
+    let offset = 0;
+    while (offset + 8 <= raw.length && (raw[offset] === 1 || raw[offset] === 2) && raw[offset + 1] === 0) {
+        const size = raw.readUInt32BE(offset + 4);
+        out.push(raw.subarray(offset + 8, offset + 8 + size).toString('utf8'));
+        offset += 8 + size;
+    }
+    const text = offset === 0 ? raw.toString('utf8') : out.join('');
+    return text.split('\n').filter(Boolean);
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/lock-decision.js
+// The deploy lock's rules, pure: who may roll a service out now. The lock itself is a label on the
+// service (see targets/swarm-lock.ts), written with the service's version so two writers cannot both win.
+function decideLock(existing, token, now, force) {
+    if (!existing)
+        return { action: 'take' };
+    if (existing.token === token)
+        return { action: 'mine' };
+    if (force)
+        return { action: 'take-over', why: `force-unlock is set; it was held by ${existing.owner} since ${existing.at}` };
+    const expires = Date.parse(existing.expires);
+    if (!Number.isFinite(expires))
+        return { action: 'take-over', why: `the lock label is unreadable (${JSON.stringify(existing).slice(0, 80)})` };
+    if (now >= expires)
+        return { action: 'take-over', why: `it was held by ${existing.owner} since ${existing.at} and expired at ${existing.expires}` };
+    return { action: 'wait', holder: existing };
+}
+/** The label's value, or undefined when there is none; anything unreadable becomes an expired record. */
+function parseLockLabel(value) {
+    if (value === undefined || value === '')
+        return undefined;
+    try {
+        const record = JSON.parse(value);
+        if (typeof record.owner === 'string' && typeof record.token === 'string' && typeof record.at === 'string' && typeof record.expires === 'string') {
+            return record;
+        }
+    }
+    catch {
+        // fall through: an unreadable lock must not block every deploy forever
+    }
+    return { owner: 'unknown', token: '', at: 'unknown', expires: 'invalid' };
+}
+/** Who this run is, as the lock shows it. */
+function lockOwner(env, fallback) {
+    if (env.GITHUB_RUN_ID) {
+        const run = `${env.GITHUB_REPOSITORY ?? 'a repository'} run ${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `.${env.GITHUB_RUN_ATTEMPT}` : ''}`;
+        return env.GITHUB_ACTOR ? `${run} by ${env.GITHUB_ACTOR}` : run;
+    }
+    return fallback;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-lock.js
+// One rollout of a service at a time. The lock is a Swarm config named after the service: creating a
+// config whose name exists fails, so of two runs only one creates it. Its labels say who holds it and
+// until when; the holder renews that every HEARTBEAT_MS, so a lock whose holder died goes stale within
+// HOLD_MS and is taken over with a warning. Nothing is written on the service itself, where any change
+// would release a held batch. A second run waits up to lock-timeout, then fails naming the holder.
+
+
+const LOCK_OF_LABEL = 'zdd.lock-of';
+const LOCK_RECORD_LABEL = 'zdd.lock';
+// A live holder renews its lock this often; without renewal it goes stale after HOLD_MS.
+const HEARTBEAT_MS = 15_000;
+const HOLD_MS = 90_000;
+const swarm_lock_POLL_MS = 2000;
+/** The lock's config name: readable when the service name fits, a digest of it otherwise. */
+function lockName(service) {
+    const name = `zdd-lock-${service}`;
+    return name.length <= 64 ? name : `zdd-lock-${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(service).digest('hex').slice(0, 32)}`;
+}
+class SwarmLock {
+    api;
+    service;
+    clock;
+    log;
+    token = (0,external_node_crypto_namespaceObject.randomUUID)();
+    name;
+    heartbeat;
+    constructor(api, service, clock, log) {
+        this.api = api;
+        this.service = service;
+        this.clock = clock;
+        this.log = log;
+        this.name = lockName(service);
+    }
+    /** Takes the lock; resolves to true when it was taken over from a holder presumed dead. */
+    async acquire(opts, signal) {
+        const deadline = this.clock.now() + opts.timeoutMs;
+        let waitingFor = '';
+        let tookOver = false;
+        for (;;) {
+            // Swarm wants some data in a config: the holder, for whoever looks at it with docker config inspect.
+            if (await this.api.createConfig(this.name, this.labels(opts.owner), `deploy lock of ${this.service}, held by ${opts.owner}\n`)) {
+                this.startHeartbeat(opts.owner);
+                return tookOver;
+            }
+            const existing = await this.api.findConfig(this.name);
+            if (!existing)
+                continue; // let go between our create and our read: try again
+            const decision = decideLock(parseLockLabel(existing.Spec?.Labels?.[LOCK_RECORD_LABEL]), this.token, this.clock.now(), opts.force);
+            if (decision.action === 'mine')
+                return tookOver;
+            if (decision.action === 'take-over' || decision.action === 'take') {
+                this.log.warning(`Taking over the deploy lock of ${this.service}: ${decision.action === 'take' ? `Swarm config ${this.name} has no holder` : decision.why}`);
+                await this.api.removeConfig(existing.ID);
+                tookOver = true;
+                continue;
+            }
+            if (this.clock.now() >= deadline || signal?.aborted) {
+                throw new Error(`Service '${this.service}' is locked by ${decision.holder.owner} since ${decision.holder.at} (another rollout is running); ` +
+                    `waited ${Math.round(opts.timeoutMs / 1000)}s (lock-timeout). If that run is dead, set force-unlock: true, or remove the Swarm config ${this.name}`);
+            }
+            if (waitingFor !== decision.holder.token) {
+                this.log.info(`Waiting for ${decision.holder.owner} to finish its rollout of ${this.service} (locked since ${decision.holder.at})`);
+                waitingFor = decision.holder.token;
+            }
+            await this.clock.sleep(swarm_lock_POLL_MS, signal);
+        }
+    }
+    /** Lets go of the lock if it is still ours. Never throws: a lock left behind goes stale by itself. */
+    async release() {
+        if (this.heartbeat)
+            clearInterval(this.heartbeat);
+        this.heartbeat = undefined;
+        try {
+            const existing = await this.api.findConfig(this.name);
+            if (existing && parseLockLabel(existing.Spec?.Labels?.[LOCK_RECORD_LABEL])?.token === this.token)
+                await this.api.removeConfig(existing.ID);
+        }
+        catch (error) {
+            this.log.warning(`Could not release the deploy lock of ${this.service} (Swarm config ${this.name}): ${error.message}; it goes stale by itself`);
+        }
+    }
+    labels(owner) {
+        const now = Date.now();
+        const record = { owner, token: this.token, at: this.takenAt ?? new Date(now).toISOString(), expires: new Date(now + HOLD_MS).toISOString() };
+        this.takenAt = record.at;
+        return { [LOCK_OF_LABEL]: this.service, [LOCK_RECORD_LABEL]: JSON.stringify(record) };
+    }
+    takenAt;
+    startHeartbeat(owner) {
+        this.heartbeat = setInterval(() => {
+            this.renew(owner).catch((error) => this.log.debug(`renewing the deploy lock: ${error.message}`));
+        }, HEARTBEAT_MS);
+        // The lock must never keep the process alive on its own.
+        this.heartbeat.unref();
+    }
+    async renew(owner) {
+        const existing = await this.api.findConfig(this.name);
+        if (!existing || parseLockLabel(existing.Spec?.Labels?.[LOCK_RECORD_LABEL])?.token !== this.token)
+            return;
+        await this.api.relabelConfig(existing, this.labels(owner));
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/recover.js
+
+
+
+
+
+
+
+
+
+
+/**
+ * After taking over the deploy lock from a holder presumed dead: every run record it left on the
+ * target is recovered like a post step would, then dropped.
+ */
+async function recoverLeftovers(api, service, deps) {
+    for (const record of await leftoverRunRecords(api, service)) {
+        if (record.state && record.state.phase !== 'finished') {
+            deps.log.warning(`A run that held the deploy lock of ${service} stopped mid-rollout (to ${record.state.release}): recovering ${service} first`);
+            const recovery = await recoverInterrupted(record.state, deps);
+            if (recovery === 'not recovered')
+                throw new Error(`${service} could not be brought back to ${record.state.previous} after an interrupted run; check it by hand`);
+        }
+        await api.removeConfig(record.id);
+    }
+}
+async function recoverInterrupted(state, deps) {
+    const { log } = deps;
+    const api = new SwarmApi(deps.docker, log);
+    let changed = false;
+    if (state.companion) {
+        const companion = await api.find(state.companion);
+        const labels = companion?.Spec?.Labels ?? {};
+        // A canary paused on purpose is left for promote or abort; one left mid-step is removed.
+        if (companion && labels[COMPANION_OF_LABEL] === state.service && !labels[CANARY_PAUSED_LABEL]) {
+            log.warning(`Removing ${state.companion}, left by the interrupted run`);
+            await api.remove(state.companion);
+            changed = true;
+        }
+    }
+    const service = await api.find(state.service);
+    if (!service?.Spec) {
+        log.warning(`Service '${state.service}' no longer exists: nothing to recover`);
+        return changed ? 'recovered' : 'nothing to do';
+    }
+    const image = containerSpec(service.Spec)?.Image;
+    const marked = service.Spec.Labels?.[ROLLOUT_LABEL] !== undefined;
+    if (!marked && (sameRelease(image, state.previous) || sameRelease(image, state.release))) {
+        // Not mid-rollout (a completed rollout is on the new release, settings restored): only the
+        // interrupted run's deploy lock may be left, which would make the next run wait for it to expire.
+        if (sameRelease(image, state.release))
+            log.info(`${state.service} already runs the new release ${state.release}; nothing to undo`);
+        return (await releaseLock(api, state, log)) || changed ? 'recovered' : 'nothing to do';
+    }
+    log.warning(`${state.service} was left part-way through the rollout (${marked ? `marked ${service.Spec.Labels?.[ROLLOUT_LABEL]}` : image}); putting ${state.previous} back`);
+    const target = new SwarmTarget(api, state.service, log);
+    const capture = await target.captureForRecovery(state.spec);
+    const recorder = new ReportRecorder(() => deps.clock.now());
+    const settings = { monitorMs: 0, deadlineMs: 120_000, autoRollback: true, runDeadlineAt: deps.clock.now() + 600_000 };
+    const reverted = await revert(capture, state.previous, settings, { target, probe: deps.probe, clock: deps.clock, log, recorder });
+    if (!reverted.ok)
+        log.warning(`The recovery did not converge: ${reverted.reason}`);
+    else
+        await releaseLock(api, state, log);
+    return reverted.ok ? 'recovered' : 'not recovered';
+}
+/** Removes the interrupted run's deploy lock, when it is still that run's (else it goes stale by itself). */
+async function releaseLock(api, state, log) {
+    const lock = await api.findConfig(lockName(state.service));
+    if (!lock || !state.lockToken || parseLockLabel(lock.Spec?.Labels?.[LOCK_RECORD_LABEL])?.token !== state.lockToken)
+        return false;
+    await api.removeConfig(lock.ID);
+    log.info(`Released the deploy lock the interrupted run held on ${state.service}`);
+    return true;
+}
+
 ;// CONCATENATED MODULE: ./lib/analysis/assess.js
 /** A reading judged: no data becomes what the `no-data` input says, and the log says so. */
 function toMeasurement(evaluation, noData, at) {
@@ -74298,10 +75205,10 @@ async function fetchText(url, headers, timeoutMs) {
         return { kind: 'reply', status: response.status, body: await response.text() };
     }
     catch (error) {
-        return describeFailure(error);
+        return metrics_error_describeFailure(error);
     }
 }
-function describeFailure(error) {
+function metrics_error_describeFailure(error) {
     const e = (error ?? {});
     // fetch wraps the real reason in `cause`; a timeout may come either way.
     if ([e.name, e.cause?.name].includes('TimeoutError'))
@@ -74604,307 +75511,6 @@ function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-;// CONCATENATED MODULE: ./lib/targets/release-labels.js
-
-
-/** On the service after a successful rollout: the release it ran before, pinned by digest. */
-const PREVIOUS_LABEL = 'zdd.previous-image';
-/** On a canary paused at a `pause` step: where it stopped, the plan to resume and the release to revert to. */
-const CANARY_PAUSED_LABEL = 'zdd.canary-paused';
-const CANARY_STEPS_LABEL = 'zdd.canary-steps';
-const CANARY_PREVIOUS_LABEL = 'zdd.canary-previous';
-/** operation rollback: `image` when it names a digest, else the release recorded by the last rollout. */
-function rollbackImage(spec, service, config) {
-    if (config.image?.digest)
-        return config.image;
-    if (config.image)
-        throw new InputError('image', `${config.image.repository}${config.image.tag ? `:${config.image.tag}` : ''}`, 'an image with a digest (repo@sha256:…) for operation rollback, or empty for the release recorded on the service');
-    const recorded = spec.Labels?.[PREVIOUS_LABEL];
-    const ref = recorded ? parseImageRef(recorded) : undefined;
-    if (!ref?.digest) {
-        throw new InputError('operation', 'rollback', `an image with a digest to roll back to, since service '${service}' has no release recorded by an earlier rollout (label ${PREVIOUS_LABEL})`);
-    }
-    return ref;
-}
-
-;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
-const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
-// A replica task of a long-running service that ends in one of these did not survive.
-const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
-const WANTED = new Set(['running', 'ready', 'accepted']);
-/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
-function digestOf(image) {
-    const at = image?.lastIndexOf('@') ?? -1;
-    return image && at >= 0 ? image.slice(at + 1) : undefined;
-}
-/** Two references name the same release when their digests match, or, unpinned, their text does. */
-function sameRelease(a, b) {
-    if (!a)
-        return false;
-    const da = digestOf(a);
-    const db = digestOf(b);
-    return da && db ? da === db : a === b;
-}
-function observeTasks(tasks, release, desired, since, update) {
-    const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
-    const failures = [];
-    for (const task of tasks) {
-        const state = task.Status?.State ?? 'unknown';
-        const wanted = WANTED.has(task.DesiredState ?? '');
-        const onRelease = sameRelease(task.Spec?.ContainerSpec?.Image, release);
-        if (!onRelease) {
-            if (wanted && (state === 'running' || STARTING.has(state)))
-                o.others++;
-            continue;
-        }
-        if (FAILED.has(state)) {
-            const at = Date.parse(task.CreatedAt ?? '') || 0;
-            if (at >= since) {
-                o.failed++;
-                failures.push({ at, text: swarm_tasks_describeFailure(task, state) });
-            }
-        }
-        else if (wanted && state === 'running') {
-            o.ready++;
-        }
-        else if (wanted && STARTING.has(state)) {
-            o.starting++;
-        }
-    }
-    o.failures = failures.sort((x, y) => y.at - x.at).map((f) => f.text);
-    return o;
-}
-function swarm_tasks_describeFailure(task, state) {
-    const slot = task.Slot !== undefined ? `slot ${task.Slot}` : `task ${task.ID.slice(0, 12)}`;
-    const why = task.Status?.Err || task.Status?.Message || 'no reason given';
-    const code = task.Status?.ContainerStatus?.ExitCode;
-    return `${slot} ${state}${code !== undefined && code !== 0 ? ` (exit ${code})` : ''}: ${why}`;
-}
-
-;// CONCATENATED MODULE: ./lib/targets/swarm-target.js
-
-
-// The updater sleeps this long after each batch; we never let it run out (a day), we release it.
-const HOLD_NS = 24 * 3600 * 1e9;
-// Swarm watches each new task this long for a failure before counting it as updated.
-const SWARM_MONITOR_NS = 5 * 1e9;
-// Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting".
-const ROLLOUT_LABEL = 'zdd.rollout';
-const IN_FLIGHT = new Set(['updating', 'rollback_started']);
-class SwarmTarget {
-    api;
-    serviceName;
-    log;
-    constructor(api, serviceName, log) {
-        this.api = api;
-        this.serviceName = serviceName;
-        this.log = log;
-    }
-    async capture() {
-        const service = await this.inspect();
-        const spec = service.Spec ?? {};
-        const image = containerSpec(spec)?.Image;
-        if (!image)
-            throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
-        const update = service.UpdateStatus;
-        if (update?.State && IN_FLIGHT.has(update.State)) {
-            const marker = spec.Labels?.[ROLLOUT_LABEL];
-            throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
-                ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish or roll it back first`);
-        }
-        return this.describe(service, spec, image, true);
-    }
-    /**
-     * The service as a run that was interrupted captured it (its saved spec), for a recovery: no check
-     * for an update in flight, since that is what is being recovered from.
-     */
-    async captureForRecovery(saved) {
-        const service = await this.inspect();
-        return this.describe(service, saved, containerSpec(saved)?.Image ?? '', false);
-    }
-    async describe(service, spec, image, warn) {
-        const mode = spec.Mode?.Global ? 'global' : 'replicated';
-        if (spec.Mode?.ReplicatedJob || spec.Mode?.GlobalJob) {
-            throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
-        }
-        const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
-        const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
-        const order = hostPorts.length ? 'stop-first' : 'start-first';
-        if (hostPorts.length && warn) {
-            // A new task cannot bind the port while the old one on the same node holds it.
-            this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
-                'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile');
-        }
-        return {
-            id: service.ID,
-            name: this.serviceName,
-            image,
-            replicas,
-            spec,
-            version: service.Version?.Index ?? 0,
-            mode,
-            order,
-            facts: {
-                'rollout order': order,
-                mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
-                'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
-                'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
-                healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
-            }
-        };
-    }
-    async applyStep(capture, step, release, batchSize) {
-        const marker = `${step.index}/${step.of}`;
-        if (step.index === 1) {
-            // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
-            const spec = structuredClone(capture.spec);
-            setImage(spec, release);
-            spec.UpdateConfig = {
-                Parallelism: batchSize,
-                Delay: HOLD_NS,
-                FailureAction: 'pause',
-                Monitor: SWARM_MONITOR_NS,
-                MaxFailureRatio: 0,
-                Order: capture.order
-            };
-            spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
-            await this.write(spec, capture.version, `batch ${marker}`);
-            return;
-        }
-        // Any change to the spec restarts Swarm's updater, which then replaces the next batch of stale tasks.
-        const current = await this.inspect();
-        const spec = structuredClone(current.Spec ?? {});
-        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
-        await this.write(spec, current.Version?.Index ?? 0, `batch ${marker}`);
-    }
-    async observe(capture, release, since) {
-        const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
-        return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus);
-    }
-    async complete(capture, release, previous) {
-        const current = await this.inspect();
-        const spec = structuredClone(current.Spec ?? {});
-        setImage(spec, release);
-        restoreUpdateConfig(spec, capture.spec);
-        // What operation rollback goes back to, recorded where the next run can read it.
-        spec.Labels = { ...withoutMarker(spec.Labels), [PREVIOUS_LABEL]: previous };
-        await this.write(spec, current.Version?.Index ?? 0, 'completion');
-    }
-    async restore(capture, previous) {
-        const current = await this.inspect();
-        const spec = structuredClone(capture.spec);
-        setImage(spec, previous);
-        // Everything at once, new tasks first: the fastest way back that never drops below the count.
-        // Where tasks must stop first (host-mode ports), one at a time, so that the others keep serving.
-        const parallelism = capture.order === 'start-first' ? 0 : 1;
-        spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
-        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
-        await this.write(spec, current.Version?.Index ?? 0, 'revert');
-    }
-    async settle(capture, previous) {
-        const current = await this.inspect();
-        const spec = structuredClone(capture.spec);
-        setImage(spec, previous);
-        await this.write(spec, current.Version?.Index ?? 0, 'restore settings');
-    }
-    async failureLogs(capture, release, since) {
-        return failedTaskLogs(this.api, await this.tasks(capture.id), release, since);
-    }
-    inspect() {
-        return this.api.inspect(this.serviceName);
-    }
-    tasks(serviceId) {
-        return this.api.tasks(serviceId);
-    }
-    async countRunning(serviceId) {
-        const tasks = await this.tasks(serviceId);
-        return tasks.filter((t) => t.DesiredState === 'running').length;
-    }
-    write(spec, version, what) {
-        return this.api.write(this.serviceName, spec, version, what);
-    }
-}
-/** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
-async function failedTaskLogs(api, tasks, release, since) {
-    const bad = tasks
-        .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
-        .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
-        .slice(0, 3);
-    const lines = [];
-    for (const task of bad) {
-        lines.push(`task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
-        const containerId = task.Status?.ContainerStatus?.ContainerID;
-        if (containerId)
-            lines.push(...(await api.containerTail(containerId)));
-    }
-    return lines;
-}
-/** The health check the service's spec sets (it overrides the image's), if any. */
-function specHealthCheck(spec) {
-    return containerSpec(spec)?.HealthCheck;
-}
-function containerSpec(spec) {
-    return spec.TaskTemplate?.ContainerSpec;
-}
-function setImage(spec, image) {
-    const template = spec.TaskTemplate;
-    spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } };
-}
-function restoreUpdateConfig(spec, original) {
-    if (original.UpdateConfig)
-        spec.UpdateConfig = structuredClone(original.UpdateConfig);
-    else
-        delete spec.UpdateConfig;
-}
-function withoutMarker(labels) {
-    const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
-    return rest;
-}
-
-;// CONCATENATED MODULE: ./lib/targets/companion-spec.js
-
-
-/** On a companion: the service it belongs to. A service of that name without it is not ours to touch. */
-const COMPANION_OF_LABEL = 'zdd.companion-of';
-const ROLE_LABEL = 'zdd.role';
-function companionName(service, role) {
-    return `${service}-${role}`;
-}
-function companionSpec(stable, service, role, release, replicas) {
-    const spec = structuredClone(stable);
-    spec.Name = companionName(service, role);
-    spec.Labels = { ...withoutMarker(stable.Labels), [COMPANION_OF_LABEL]: service, [ROLE_LABEL]: role };
-    delete spec.Labels[ROLLOUT_LABEL];
-    setImage(spec, release);
-    spec.Mode = { Replicated: { Replicas: replicas } };
-    // Published ports belong to the stable service (two services cannot publish one port); the
-    // companion is reached through the networks it shares, by alias or by its own name.
-    spec.EndpointSpec = { Mode: stable.EndpointSpec?.Mode ?? 'vip' };
-    const template = spec.TaskTemplate;
-    if (role === 'preview') {
-        // A preview must not answer on the service's names before the switch.
-        if (template.Networks)
-            template.Networks = template.Networks.map((n) => ({ ...n, Aliases: previewAliases(n.Aliases) }));
-        if (spec.Networks)
-            spec.Networks = spec.Networks.map((n) => ({ ...n, Aliases: previewAliases(n.Aliases) }));
-    }
-    return spec;
-}
-/** Replicas a replicated service asks for. */
-function specReplicas(spec) {
-    return spec?.Mode?.Replicated?.Replicas ?? 0;
-}
-/** Whether traffic can reach a canary at all: only through shared network aliases or a proxy that knows its name. */
-function canaryReachWarning(stable, service) {
-    const template = stable.TaskTemplate;
-    const aliases = [...(template?.Networks ?? []), ...(stable.Networks ?? [])].flatMap((n) => n.Aliases ?? []);
-    const published = (stable.EndpointSpec?.Ports ?? []).filter((p) => p.PublishedPort);
-    if (aliases.length || !published.length)
-        return undefined;
-    return (`Service '${service}' is reached through published port(s) ${published.map((p) => p.PublishedPort).join(', ')} and has no network alias: ` +
-        `Swarm routes a published port to one service only, so the canary gets traffic only from a proxy that also routes to ${companionName(service, 'canary')} (give the service a network alias to share it)`);
-}
-
 ;// CONCATENATED MODULE: ./lib/targets/swarm-companion.js
 
 
@@ -75006,69 +75612,6 @@ function imageOf(service) {
     return service.Spec?.TaskTemplate?.ContainerSpec?.Image ?? 'an unknown image';
 }
 
-;// CONCATENATED MODULE: ./lib/gates/health-verdict.js
-// Pure judgement of one health probe reply against the expected status and body.
-
-function formatRanges(ranges) {
-    return ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
-}
-function judgeProbe(reply, expect) {
-    const took = `${Math.round(reply.durationMs)} ms`;
-    if (reply.status === undefined) {
-        return { ok: false, detail: `${reply.error ?? 'no reply'} after ${took}`, durationMs: reply.durationMs };
-    }
-    const base = { status: reply.status, durationMs: reply.durationMs };
-    if (!statusMatches(expect.statuses, reply.status)) {
-        return { ...base, ok: false, detail: `${reply.status} in ${took} (expected ${formatRanges(expect.statuses)})` };
-    }
-    if (expect.body && !expect.body.test(reply.body ?? '')) {
-        return { ...base, ok: false, detail: `${reply.status} in ${took}, body does not match /${expect.body.source}/: ${snippet(reply.body)}` };
-    }
-    return { ...base, ok: true, detail: `${reply.status} in ${took}` };
-}
-function snippet(body) {
-    const text = (body ?? '').replace(/\s+/g, ' ').trim();
-    return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
-}
-
-;// CONCATENATED MODULE: ./lib/report/report.js
-class ReportRecorder {
-    now;
-    report;
-    constructor(now) {
-        this.now = now;
-        this.report = { tool: 'zero-downtime-deploy', startedAt: iso(now()), steps: [], failureLogs: [], warnings: [] };
-    }
-    startStep(name) {
-        const step = { name, startedAt: iso(this.now()), probes: [], measurements: [], events: [] };
-        this.report.steps.push(step);
-        return step;
-    }
-    event(step, message) {
-        step.events.push({ at: iso(this.now()), message });
-    }
-    endStep(step, outcome, reason) {
-        step.endedAt = iso(this.now());
-        step.outcome = outcome;
-        if (reason)
-            step.reason = reason;
-    }
-    finish(result, reason) {
-        this.report.endedAt = iso(this.now());
-        this.report.result = result;
-        if (reason)
-            this.report.reason = reason;
-        return this.report;
-    }
-}
-function iso(ms) {
-    return new Date(ms).toISOString();
-}
-/** Milliseconds between two ISO times, or undefined while the second is missing. */
-function elapsedMs(from, to) {
-    return to ? Date.parse(to) - Date.parse(from) : undefined;
-}
-
 ;// CONCATENATED MODULE: ./lib/rollout/decide.js
 // Swarm states that mean the platform itself gave up on the update.
 const PLATFORM_FAILURE_STATES = new Set(['paused', 'rollback_started', 'rollback_paused', 'rollback_completed']);
@@ -75160,78 +75703,6 @@ function enter(phase, goal, rules, progress, tick) {
 }
 function seconds(ms) {
     return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`;
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/observation.js
-// What a target reports about its replicas at one moment, relative to one release.
-function describeObservation(o) {
-    const parts = [`${o.ready}/${o.desired} ready`];
-    if (o.starting)
-        parts.push(`${o.starting} starting`);
-    if (o.failed)
-        parts.push(`${o.failed} failed`);
-    if (o.others)
-        parts.push(`${o.others} on other releases`);
-    if (o.updateState)
-        parts.push(`update ${o.updateState}`);
-    return parts.join(', ');
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/revert.js
-// Putting the captured release back: write it, wait until every replica runs it again, then restore the
-// exact captured settings. A revert is never itself reverted; when it cannot converge, it says so loudly.
-
-
-
-// A revert gets at least this long to converge, even when the per-batch deadline is shorter.
-const MIN_REVERT_MS = 60_000;
-const POLL_MS = 1000;
-async function revert(capture, previous, settings, deps) {
-    const { target, clock, log, recorder } = deps;
-    const record = recorder.startStep('revert');
-    return log.group(`Revert to ${previous}`, async () => {
-        const started = clock.now();
-        const deadline = started + Math.max(settings.deadlineMs, MIN_REVERT_MS);
-        try {
-            await target.restore(capture, previous);
-            let lastSeen = '';
-            for (;;) {
-                const o = await target.observe(capture, previous, started);
-                const seen = describeObservation(o);
-                record.replicas = seen;
-                if (seen !== lastSeen) {
-                    log.info(`  ${seen}`);
-                    recorder.event(record, seen);
-                    lastSeen = seen;
-                }
-                if (o.ready >= o.desired && o.others === 0)
-                    break;
-                if (clock.now() >= deadline) {
-                    const reason = `the previous release did not come back within ${Math.round((deadline - started) / 1000)}s (${seen})`;
-                    recorder.endStep(record, 'not converged', reason);
-                    log.error(`Revert incomplete: ${reason}. ${capture.name} is NOT on a single known release.`);
-                    return { ok: false, reason };
-                }
-                await clock.sleep(POLL_MS);
-            }
-            await target.settle(capture, previous);
-        }
-        catch (error) {
-            const reason = error.message;
-            recorder.endStep(record, 'not converged', reason);
-            return { ok: false, reason };
-        }
-        const took = ((clock.now() - started) / 1000).toFixed(1);
-        log.info(`  every replica runs ${previous} again (${took}s)`);
-        if (settings.health) {
-            // Say how the restored release answers; a failing probe here is reported, not acted on.
-            const probe = judgeProbe(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health);
-            record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail });
-            log.info(`  health after revert: ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`);
-        }
-        recorder.endStep(record, 'converged');
-        return { ok: true };
-    });
 }
 
 ;// CONCATENATED MODULE: ./lib/rollout/engine.js
@@ -75551,141 +76022,86 @@ async function cleanUp(companion, ctx, keep) {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/targets/swarm-api.js
-class SwarmApi {
-    docker;
-    log;
-    registryAuth;
-    constructor(docker, log, 
-    /** X-Registry-Auth value so that nodes can pull from a private registry. */
-    registryAuth) {
-        this.docker = docker;
-        this.log = log;
-        this.registryAuth = registryAuth;
+;// CONCATENATED MODULE: ./lib/rollout/roll-out.js
+// The part of a deploy that changes the service, run under the deploy lock: plan, save the run's state
+// for the post step, open the GitHub Deployment, run the strategy, and close both whatever happens.
+
+
+
+
+
+
+
+
+
+
+function planFor(config, capture, from, to) {
+    const target = capture.name;
+    if (config.strategy === 'canary') {
+        return planCanary({ target, canary: companionName(target, 'canary'), from, to, stable: capture.replicas, steps: config.canarySteps });
     }
-    /** The service, or a clear error when it is missing or the host is not a Swarm manager. */
-    async inspect(name) {
-        try {
-            return (await this.docker.getService(name).inspect());
-        }
-        catch (error) {
-            const status = error.statusCode;
-            if (status === 404)
-                throw new Error(`Service '${name}' was not found on the Swarm`);
-            if (status === 503)
-                throw new Error(`The Docker host is not a Swarm manager, so service '${name}' cannot be updated`);
+    if (config.strategy === 'blue-green')
+        return planBlueGreen({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs });
+    return planRolling({ target, from, to, total: capture.replicas, batch: config.batchSize });
+}
+/** Runs `work` holding the service's deploy lock (see targets/swarm-lock.ts), and always lets it go. */
+async function withDeployLock(config, parts, work) {
+    const { deps } = parts;
+    const lock = new SwarmLock(parts.api, config.service ?? '', deps.clock, deps.log);
+    const owner = deps.lockOwner ?? `${safeUser()}@${(0,external_node_os_namespaceObject.hostname)()} (pid ${process.pid})`;
+    const tookOver = await lock.acquire({ owner, timeoutMs: config.lockTimeoutMs, force: config.forceUnlock }, deps.signal);
+    // A holder presumed dead may have left the service part-way: bring it back before going on.
+    if (tookOver)
+        await recoverLeftovers(parts.api, config.service ?? '', deps).catch(async (error) => {
+            await lock.release();
             throw error;
-        }
+        });
+    try {
+        return await work(lock.token);
     }
-    /** The service, or undefined when there is none of that name. */
-    async find(name) {
-        try {
-            return (await this.docker.getService(name).inspect());
-        }
-        catch (error) {
-            if (error.statusCode === 404)
-                return undefined;
-            throw error;
-        }
-    }
-    /** The service's tasks; none once the service is gone (the task filter then answers 404). */
-    async tasks(serviceId) {
-        let tasks;
-        try {
-            tasks = (await this.docker.listTasks({ filters: { service: [serviceId] } }));
-        }
-        catch (error) {
-            if (error.statusCode === 404)
-                return [];
-            throw error;
-        }
-        // The filter also matches by ID prefix and by name: keep this service's own tasks.
-        return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId);
-    }
-    async create(spec) {
-        this.log.debug(`Swarm: creating ${spec.Name}`);
-        try {
-            const created = (await dial(this.docker, {
-                path: '/services/create?',
-                method: 'POST',
-                options: { _body: spec },
-                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
-                statusCodes: { 201: true, 400: 'bad parameter', 403: 'network is not eligible for services', 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
-            }));
-            return created.ID;
-        }
-        catch (error) {
-            throw new Error(`Swarm refused to create '${spec.Name}': ${apiMessage(error)}`);
-        }
-    }
-    async write(name, spec, version, what) {
-        this.log.debug(`Swarm: updating ${name} (${what}) at version ${version}`);
-        try {
-            await dial(this.docker, {
-                path: `/services/${encodeURIComponent(name)}/update?`,
-                method: 'POST',
-                options: { _query: { version }, _body: spec },
-                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
-                statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' }
-            });
-        }
-        catch (error) {
-            const message = apiMessage(error);
-            if (/out of sequence/i.test(message)) {
-                throw new Error(`Service '${name}' was changed by someone else during the rollout (${what}): ${message}`);
-            }
-            throw new Error(`Swarm refused the ${what} update of '${name}': ${message}`);
-        }
-    }
-    /** Removes the service; already gone is fine. */
-    async remove(name) {
-        try {
-            await this.docker.getService(name).remove();
-        }
-        catch (error) {
-            if (error.statusCode !== 404)
-                throw error;
-        }
-    }
-    /** The last log lines of a task's container, each prefixed for the report; empty when unreadable. */
-    async containerTail(containerId, lines = 20) {
-        try {
-            const raw = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: lines, follow: false }));
-            return demux(raw).map((line) => `  | ${line}`);
-        }
-        catch {
-            // The container may live on another node, or be gone already: logs are a courtesy.
-            return [];
-        }
+    finally {
+        await lock.release();
     }
 }
-function apiMessage(error) {
-    return error.json?.message ?? error.message;
-}
-function dial(docker, options) {
-    return new Promise((resolve, reject) => {
-        docker.modem.dial(options, (error, data) => (error ? reject(error) : resolve(data)));
-    });
-}
-/** Splits Docker's multiplexed log stream (8-byte frame headers) into text lines. */
-function demux(raw) {
-    if (typeof raw === 'string')
-        return raw.split('\n').filter(Boolean);
-    const out = [];
-    let offset = 0;
-    while (offset + 8 <= raw.length && (raw[offset] === 1 || raw[offset] === 2) && raw[offset + 1] === 0) {
-        const size = raw.readUInt32BE(offset + 4);
-        out.push(raw.subarray(offset + 8, offset + 8 + size).toString('utf8'));
-        offset += 8 + size;
+async function rollOut(config, capture, previous, release, parts, lockToken) {
+    const { deps, recorder } = parts;
+    const plan = planFor(config, capture, previous, release);
+    recorder.report.plan = plan;
+    for (const line of describeAnyPlan(plan))
+        deps.log.info(line);
+    const ctx = strategyContext(config, capture, previous, release, parts);
+    const companion = plan.strategy === 'rolling' ? undefined : companionName(capture.name, plan.strategy === 'canary' ? 'canary' : 'preview');
+    const state = { phase: 'started', service: capture.name, previous, release, spec: capture.spec, lockToken, ...(companion ? { companion } : {}) };
+    deps.checkpoint?.(state);
+    await saveRunRecord(parts.api, state);
+    await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: release, previous, strategy: plan.strategy });
+    let outcome = { result: 'failed', reason: 'the rollout stopped on an error' };
+    try {
+        if (plan.strategy === 'canary')
+            outcome = await runCanary(plan, ctx);
+        else if (plan.strategy === 'blue-green')
+            outcome = await runBlueGreen(plan, ctx);
+        else
+            outcome = await runRolling(plan, ctx);
     }
-    const text = offset === 0 ? raw.toString('utf8') : out.join('');
-    return text.split('\n').filter(Boolean);
+    finally {
+        deps.checkpoint?.({ ...state, phase: 'finished' });
+        await dropRunRecord(parts.api, capture.name, lockToken).catch((error) => deps.log.warning(`Could not remove this run's record on the target: ${error.message}`));
+        if (outcome.result !== 'paused')
+            await deps.deployments?.finish(outcome.result, outcome.reason ?? `${capture.name} runs ${release}`);
+    }
+    return outcome;
+}
+function safeUser() {
+    try {
+        return (0,external_node_os_namespaceObject.userInfo)().username;
+    }
+    catch {
+        return 'someone';
+    }
 }
 
 ;// CONCATENATED MODULE: ./lib/rollout/canary-resume.js
-// operation promote / abort: act on a canary that an earlier run left paused at a `pause` step. What
-// that run knew is on the canary service itself (its release, the plan, where it stopped, the release to
-// go back to), so this needs nothing from that run but the service name.
 
 
 
@@ -75693,15 +76109,29 @@ function demux(raw) {
 
 
 
+/**
+ * The canary an operation promote/abort acts on, checked before anything is locked or changed: it must
+ * exist and be ours, and for promote it must be paused at a pause step.
+ */
+async function pausedCanary(operation, service, companion) {
+    const name = companionName(service, 'canary');
+    const found = await companion.leftover();
+    if (!found || found.Spec?.Labels?.[COMPANION_OF_LABEL] !== service) {
+        throw new InputError('operation', operation, `a paused canary to ${operation}, but service '${name}' does not exist`);
+    }
+    const labels = found.Spec?.Labels ?? {};
+    const paused = Number(labels[CANARY_PAUSED_LABEL]);
+    if (operation === 'promote' && (!labels[CANARY_PREVIOUS_LABEL] || !Number.isInteger(paused) || paused < 1)) {
+        throw new InputError('operation', operation, `a canary paused at a pause step, but '${name}' is not paused (left by an interrupted run?): run deploy again, or abort`);
+    }
+    return found;
+}
 async function resumeCanary(operation, capture, config, ctx) {
     const { log } = ctx.deps;
     const name = companionName(capture.name, 'canary');
     const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', log);
-    const service = await companion.leftover();
-    const labels = service?.Spec?.Labels ?? {};
-    if (!service || labels[COMPANION_OF_LABEL] !== capture.name) {
-        throw new InputError('operation', operation, `a paused canary to ${operation}, but service '${name}' does not exist`);
-    }
+    const service = await pausedCanary(operation, capture.name, companion);
+    const labels = service.Spec?.Labels ?? {};
     const release = service.Spec ? containerSpec(service.Spec)?.Image : undefined;
     if (operation === 'abort') {
         const record = ctx.recorder.startStep(`abort: remove ${name}`);
@@ -75711,10 +76141,9 @@ async function resumeCanary(operation, capture, config, ctx) {
         return { result: 'rolled-back', reason: 'the canary was aborted (operation abort)', ...(release ? { release } : {}) };
     }
     const paused = Number(labels[CANARY_PAUSED_LABEL]);
-    const previous = labels[CANARY_PREVIOUS_LABEL];
-    if (!release || !previous || !Number.isInteger(paused) || paused < 1) {
-        throw new InputError('operation', operation, `a canary paused at a pause step, but '${name}' is not paused (left by an interrupted run?): run deploy again, or abort`);
-    }
+    const previous = labels[CANARY_PREVIOUS_LABEL] ?? '';
+    if (!release)
+        throw new Error(`'${name}' has no image in its spec`);
     // The plan the paused run was given, not this run's canary-steps: promote goes on where it stopped.
     const steps = parseCanarySteps(labels[CANARY_STEPS_LABEL] ?? '');
     const plan = planCanary({ target: capture.name, canary: name, from: previous, to: release, stable: capture.replicas, steps });
@@ -75732,8 +76161,6 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 var dockerignore_ignore = __nccwpck_require__(4158);
 // EXTERNAL MODULE: ./node_modules/tar-fs/index.js
 var tar_fs = __nccwpck_require__(5645);
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:string_decoder"
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 // EXTERNAL MODULE: ./node_modules/dockerode/lib/docker.js
@@ -76198,9 +76625,6 @@ function monitorWindowWarning(check, monitorMs) {
 
 
 
-
-
-
 async function deploy(config, deps, startedAt = deps.clock.now()) {
     const { docker, log, clock } = deps;
     const recorder = new ReportRecorder(() => clock.now());
@@ -76216,15 +76640,20 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     let capture;
     let previous;
     if (target && config.service) {
-        capture = await captureService(target, config.service);
+        capture = await captureService(target, config.service, true);
         previous = await pinPrevious(capture.image, config, deps);
         report.previousImage = previous;
         report.target = { kind: 'swarm', name: capture.name, facts: capture.facts };
         log.info(`Service ${capture.name}: ${Object.entries(capture.facts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
         log.info(`Current release: ${previous}`);
     }
-    if (capture && previous && (config.operation === 'promote' || config.operation === 'abort')) {
-        const outcome = await resumeCanary(config.operation, capture, config, { api, stable: target, deps, recorder, startedAt });
+    // Checked before anything is built, locked or changed: the names a companion needs, a paused canary.
+    if (target && capture)
+        await preflight(config, capture, api, target, log);
+    if (target && capture && previous && (config.operation === 'promote' || config.operation === 'abort')) {
+        const operation = config.operation;
+        const parts = { api, stable: target, deps, recorder, startedAt };
+        const outcome = await withDeployLock(config, parts, async () => resumeCanary(operation, await captureService(target, capture.name), config, parts));
         if (outcome.release)
             report.image = outcome.release;
         return done(outcome.result, outcome.reason ? { reason: outcome.reason } : {});
@@ -76275,7 +76704,7 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         report.image = withDigest(image.repository, digest);
         log.info(`Release: ${report.image}`);
     }
-    if (!target || !capture || !previous)
+    if (!target || !capture || previous === undefined)
         return done('succeeded');
     if (!digest) {
         throw new InputError('push', 'false', `true, or an image that is already in a registry: a Swarm service must be given a digest its nodes can pull`);
@@ -76292,43 +76721,32 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         log.warning(timing);
         report.warnings.push(timing);
     }
-    const plan = planFor(config, capture, previous, release);
-    report.plan = plan;
-    for (const line of describeAnyPlan(plan))
-        log.info(line);
-    const ctx = strategyContext(config, capture, previous, release, { api, stable: target, deps, recorder, startedAt });
-    const companion = plan.strategy === 'rolling' ? undefined : companionName(capture.name, plan.strategy === 'canary' ? 'canary' : 'preview');
-    const state = { phase: 'started', service: capture.name, previous, release, spec: capture.spec, ...(companion ? { companion } : {}) };
-    deps.checkpoint?.(state);
-    await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: release, previous, strategy: plan.strategy });
-    let outcome = { result: 'failed', reason: 'the rollout stopped on an error' };
-    try {
-        if (plan.strategy === 'canary')
-            outcome = await runCanary(plan, ctx);
-        else if (plan.strategy === 'blue-green')
-            outcome = await runBlueGreen(plan, ctx);
-        else
-            outcome = await runRolling(plan, ctx);
-    }
-    finally {
-        deps.checkpoint?.({ ...state, phase: 'finished' });
-        if (outcome.result !== 'paused')
-            await deps.deployments?.finish(outcome.result, outcome.reason ?? `${capture.name} runs ${release}`);
-    }
+    const outcome = await withDeployLock(config, { api, stable: target, deps, recorder, startedAt }, async (lockToken) => {
+        // Re-read under the lock: a run that held it may have changed the service while this one waited.
+        const fresh = await captureService(target, capture.name);
+        if (fresh.image !== capture.image) {
+            previous = await pinPrevious(fresh.image, config, deps);
+            report.previousImage = previous;
+            log.warning(`${capture.name} changed while this run waited for the lock; it now runs ${previous}`);
+            if (digestOf(previous) === digest)
+                return { result: 'succeeded', reason: 'already on this release' };
+        }
+        return rollOut(config, fresh, previous, release, { api, stable: target, deps, recorder, startedAt }, lockToken);
+    });
     return done(outcome.result, { reason: outcome.reason });
 }
-function planFor(config, capture, from, to) {
-    const target = capture.name;
-    if (config.strategy === 'canary') {
-        return planCanary({ target, canary: companionName(target, 'canary'), from, to, stable: capture.replicas, steps: config.canarySteps });
+async function preflight(config, capture, api, target, log) {
+    if (config.operation === 'promote' || config.operation === 'abort') {
+        await pausedCanary(config.operation, capture.name, new SwarmCompanion(api, target, capture.name, 'canary', log));
     }
-    if (config.strategy === 'blue-green')
-        return planBlueGreen({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs });
-    return planRolling({ target, from, to, total: capture.replicas, batch: config.batchSize });
+    else if (config.operation === 'deploy' && config.strategy !== 'rolling' && !config.dryRun) {
+        // Throws when a service of the companion's name exists and is not ours.
+        await new SwarmCompanion(api, target, capture.name, config.strategy === 'canary' ? 'canary' : 'preview', log).leftover();
+    }
 }
-async function captureService(target, service) {
+async function captureService(target, service, beforeLock = false) {
     try {
-        const capture = await target.capture();
+        const capture = await target.capture(beforeLock);
         if (capture.replicas < 1) {
             throw new InputError('service', service, 'a service with at least 1 running replica (scale it up before rolling it out)');
         }
@@ -76694,6 +77112,7 @@ const realClock = {
 
 
 
+
 /** Masks the secret inputs first, so that nothing later (errors included) can print them. */
 async function deployInputs(inputs, env, log, extra = {}) {
     for (const name of SECRET_INPUTS)
@@ -76710,6 +77129,7 @@ async function deployInputs(inputs, env, log, extra = {}) {
         probe: createHttpProbe(),
         clock: realClock,
         log,
+        ...(env.GITHUB_RUN_ID ? { lockOwner: lockOwner(env, '') } : {}),
         ...extra,
         ...(deployments && !config.dryRun ? { deployments: createDeploymentTracker(deployments, log) } : {})
     });
@@ -76769,6 +77189,8 @@ const OPTION_HELP = {
     compare: 'none, or baseline: judge the canary against the stable replicas in the same window',
     'baseline-tolerance': 'How far the canary may be above the stable: 20%, +0.01 or 20%+0.01',
     'auto-rollback': 'Revert to the previous release when a gate fails',
+    'lock-timeout': 'How long to wait while another run holds the service\'s deploy lock',
+    'force-unlock': 'Take the deploy lock even if another run holds it (when that run is dead)',
     'dry-run': 'Print the plan and change nothing',
     'github-token': 'Token for GitHub Deployments (with environment)',
     environment: 'GitHub environment of the Deployment, e.g. production',
@@ -76776,7 +77198,7 @@ const OPTION_HELP = {
     'github-deployments': 'auto (when github-token and environment are set, not under act), true (also under act) or false'
 };
 /** Inputs that also work as bare flags: `--dry-run`, `--no-auto-rollback`. */
-const BOOLEAN_INPUTS = ['push', 'auto-rollback', 'dry-run'];
+const BOOLEAN_INPUTS = ['push', 'auto-rollback', 'force-unlock', 'dry-run'];
 /** Inputs whose repeated options are joined with new lines instead of the last one winning. */
 const LIST_INPUTS = ['tags', 'build-args'];
 const EXIT_CODES = [

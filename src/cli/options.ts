@@ -46,6 +46,8 @@ export const OPTION_HELP: Readonly<Record<InputName, string>> = {
   compare: 'none, or baseline: judge the canary against the stable replicas in the same window',
   'baseline-tolerance': 'How far the canary may be above the stable: 20%, +0.01 or 20%+0.01',
   'auto-rollback': 'Revert to the previous release when a gate fails',
+  'lock-timeout': 'How long to wait while another run holds the service\'s deploy lock',
+  'force-unlock': 'Take the deploy lock even if another run holds it (when that run is dead)',
   'dry-run': 'Print the plan and change nothing',
   'github-token': 'Token for GitHub Deployments (with environment)',
   environment: 'GitHub environment of the Deployment, e.g. production',
@@ -54,7 +56,7 @@ export const OPTION_HELP: Readonly<Record<InputName, string>> = {
 }
 
 /** Inputs that also work as bare flags: `--dry-run`, `--no-auto-rollback`. */
-export const BOOLEAN_INPUTS: readonly InputName[] = ['push', 'auto-rollback', 'dry-run']
+export const BOOLEAN_INPUTS: readonly InputName[] = ['push', 'auto-rollback', 'force-unlock', 'dry-run']
 
 /** Inputs whose repeated options are joined with new lines instead of the last one winning. */
 export const LIST_INPUTS: readonly InputName[] = ['tags', 'build-args']

@@ -44,6 +44,8 @@ export interface Inputs {
   compare: string
   'baseline-tolerance': string
   'auto-rollback': string
+  'lock-timeout': string
+  'force-unlock': string
   'dry-run': string
   'github-token': string
   environment: string
@@ -100,6 +102,8 @@ export const INPUT_DEFAULTS: Readonly<Inputs> = {
   compare: 'none',
   'baseline-tolerance': '20%+0.01',
   'auto-rollback': 'true',
+  'lock-timeout': '10m',
+  'force-unlock': 'false',
   'dry-run': 'false',
   'github-token': '',
   environment: '',

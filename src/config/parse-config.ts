@@ -34,11 +34,13 @@ export function parseConfig(inputs: Inputs, env: NodeJS.ProcessEnv): Config {
   const deadlineMs = parseDuration('deadline', inputs.deadline)
   const timeoutMs = parseDuration('timeout', inputs.timeout)
   const autoRollback = parseBoolean('auto-rollback', inputs['auto-rollback'])
+  const lockTimeoutMs = parseDuration('lock-timeout', inputs['lock-timeout'], { allowZero: true })
+  const forceUnlock = parseBoolean('force-unlock', inputs['force-unlock'])
   const dryRun = parseBoolean('dry-run', inputs['dry-run'])
 
   const config: Config = {
     dockerHost, operation, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
-    monitorMs, deadlineMs, timeoutMs, autoRollback, dryRun
+    monitorMs, deadlineMs, timeoutMs, autoRollback, lockTimeoutMs, forceUnlock, dryRun
   }
   if (image !== undefined) config.image = image
   if (context !== undefined) config.context = context

@@ -97,5 +97,9 @@ export interface Config {
   deadlineMs: number
   timeoutMs: number
   autoRollback: boolean
+  /** How long to wait for another run's deploy lock on the service. */
+  lockTimeoutMs: number
+  /** Take the deploy lock even if another run holds it. */
+  forceUnlock: boolean
   dryRun: boolean
 }

@@ -1,6 +1,7 @@
 // operation promote / abort: act on a canary that an earlier run left paused at a `pause` step. What
 // that run knew is on the canary service itself (its release, the plan, where it stopped, the release to
 // go back to), so this needs nothing from that run but the service name.
+import type Docker from 'dockerode'
 import { InputError } from '../config/input-error.js'
 import type { Config } from '../config/types.js'
 import { COMPANION_OF_LABEL, companionName } from '../targets/companion-spec.js'
@@ -11,6 +12,24 @@ import { parseCanarySteps, planCanary } from './canary-plan.js'
 import type { RolloutOutcome } from './engine.js'
 import { runCanary, strategyContext, type ContextParts } from './progressive.js'
 
+/**
+ * The canary an operation promote/abort acts on, checked before anything is locked or changed: it must
+ * exist and be ours, and for promote it must be paused at a pause step.
+ */
+export async function pausedCanary(operation: 'promote' | 'abort', service: string, companion: SwarmCompanion): Promise<Docker.Service> {
+  const name = companionName(service, 'canary')
+  const found = await companion.leftover()
+  if (!found || found.Spec?.Labels?.[COMPANION_OF_LABEL] !== service) {
+    throw new InputError('operation', operation, `a paused canary to ${operation}, but service '${name}' does not exist`)
+  }
+  const labels = found.Spec?.Labels ?? {}
+  const paused = Number(labels[CANARY_PAUSED_LABEL])
+  if (operation === 'promote' && (!labels[CANARY_PREVIOUS_LABEL] || !Number.isInteger(paused) || paused < 1)) {
+    throw new InputError('operation', operation, `a canary paused at a pause step, but '${name}' is not paused (left by an interrupted run?): run deploy again, or abort`)
+  }
+  return found
+}
+
 export async function resumeCanary(
   operation: 'promote' | 'abort',
   capture: SwarmCapture,
@@ -20,11 +39,8 @@ export async function resumeCanary(
   const { log } = ctx.deps
   const name = companionName(capture.name, 'canary')
   const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', log)
-  const service = await companion.leftover()
-  const labels = service?.Spec?.Labels ?? {}
-  if (!service || labels[COMPANION_OF_LABEL] !== capture.name) {
-    throw new InputError('operation', operation, `a paused canary to ${operation}, but service '${name}' does not exist`)
-  }
+  const service = await pausedCanary(operation, capture.name, companion)
+  const labels = service.Spec?.Labels ?? {}
   const release = service.Spec ? containerSpec(service.Spec)?.Image : undefined
   if (operation === 'abort') {
     const record = ctx.recorder.startStep(`abort: remove ${name}`)
@@ -35,10 +51,8 @@ export async function resumeCanary(
   }
 
   const paused = Number(labels[CANARY_PAUSED_LABEL])
-  const previous = labels[CANARY_PREVIOUS_LABEL]
-  if (!release || !previous || !Number.isInteger(paused) || paused < 1) {
-    throw new InputError('operation', operation, `a canary paused at a pause step, but '${name}' is not paused (left by an interrupted run?): run deploy again, or abort`)
-  }
+  const previous = labels[CANARY_PREVIOUS_LABEL] ?? ''
+  if (!release) throw new Error(`'${name}' has no image in its spec`)
   // The plan the paused run was given, not this run's canary-steps: promote goes on where it stopped.
   const steps = parseCanarySteps(labels[CANARY_STEPS_LABEL] ?? '')
   const plan = planCanary({ target: capture.name, canary: name, from: previous, to: release, stable: capture.replicas, steps })

@@ -2,6 +2,7 @@
 // same networks, env, mounts, labels, health check and resources, with the new release. Pure.
 import type Docker from 'dockerode'
 import { previewAliases } from '../rollout/blue-green-plan.js'
+import { PREVIOUS_LABEL } from './release-labels.js'
 import { ROLLOUT_LABEL, setImage, withoutMarker } from './swarm-target.js'
 
 export type CompanionRole = 'canary' | 'preview'
@@ -18,7 +19,8 @@ export function companionSpec(stable: Docker.ServiceSpec, service: string, role:
   const spec = structuredClone(stable)
   spec.Name = companionName(service, role)
   spec.Labels = { ...withoutMarker(stable.Labels), [COMPANION_OF_LABEL]: service, [ROLE_LABEL]: role }
-  delete spec.Labels[ROLLOUT_LABEL]
+  // The service's own bookkeeping stays on the service: the batch marker, the release it ran before.
+  for (const label of [ROLLOUT_LABEL, PREVIOUS_LABEL]) delete spec.Labels[label]
   setImage(spec, release)
   spec.Mode = { Replicated: { Replicas: replicas } }
   // Published ports belong to the stable service (two services cannot publish one port); the

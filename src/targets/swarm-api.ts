@@ -53,7 +53,7 @@ export class SwarmApi {
       const created = (await dial(this.docker, {
         path: '/services/create?',
         method: 'POST',
-        options: { _body: spec },
+        options: { _query: {}, _body: spec },
         ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
         statusCodes: { 201: true, 400: 'bad parameter', 403: 'network is not eligible for services', 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
       })) as { ID: string }
@@ -86,6 +86,56 @@ export class SwarmApi {
   async remove(name: string): Promise<void> {
     try {
       await this.docker.getService(name).remove()
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error
+    }
+  }
+
+  // Swarm configs hold the deploy lock and the state of a run in progress: they can be created only
+  // once per name (so creating one is an atomic test-and-set), and their labels can be updated.
+
+  /** Creates a config; false when one of that name exists already. */
+  async createConfig(name: string, labels: Record<string, string>, data: string): Promise<boolean> {
+    try {
+      await dial(this.docker, {
+        path: '/configs/create?',
+        method: 'POST',
+        options: { _query: {}, _body: { Name: name, Labels: labels, Data: Buffer.from(data).toString('base64') } },
+        statusCodes: { 201: true, 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
+      })
+      return true
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 409) return false
+      throw new Error(`Swarm refused to create config '${name}': ${apiMessage(error)}`)
+    }
+  }
+
+  async findConfig(name: string): Promise<Docker.ConfigInfo | undefined> {
+    try {
+      return (await this.docker.getConfig(name).inspect()) as Docker.ConfigInfo
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined
+      throw error
+    }
+  }
+
+  async configsLabelled(label: string, value: string): Promise<Docker.ConfigInfo[]> {
+    return (await this.docker.listConfigs({ filters: JSON.stringify({ label: [`${label}=${value}`] }) })) as Docker.ConfigInfo[]
+  }
+
+  /** Replaces a config's labels (the only part Swarm lets change). */
+  async relabelConfig(config: Docker.ConfigInfo, labels: Record<string, string>): Promise<void> {
+    await dial(this.docker, {
+      path: `/configs/${encodeURIComponent(config.ID)}/update?`,
+      method: 'POST',
+      options: { _query: { version: config.Version.Index }, _body: { ...config.Spec, Labels: labels } },
+      statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such config', 500: 'server error', 503: 'node is not part of a swarm' }
+    })
+  }
+
+  async removeConfig(id: string): Promise<void> {
+    try {
+      await this.docker.getConfig(id).remove()
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404) throw error
     }

@@ -35,17 +35,23 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
     private readonly log: Log
   ) {}
 
-  async capture(): Promise<SwarmCapture> {
+  /**
+   * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
+   * `tolerateOurs` is set: read before the deploy lock, it may be a run that holds the lock and is
+   * waited for, or a dead one whose leftover is recovered once the lock is taken over.
+   */
+  async capture(tolerateOurs = false): Promise<SwarmCapture> {
     const service = await this.inspect()
     const spec = service.Spec ?? {}
     const image = containerSpec(spec)?.Image
     if (!image) throw new Error(`Service '${this.serviceName}' has no container image in its spec`)
     const update = service.UpdateStatus
-    if (update?.State && IN_FLIGHT.has(update.State)) {
-      const marker = spec.Labels?.[ROLLOUT_LABEL]
+    const marker = spec.Labels?.[ROLLOUT_LABEL]
+    if (update?.State && IN_FLIGHT.has(update.State) && !(tolerateOurs && marker)) {
       throw new Error(
         `Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
-          ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish or roll it back first`
+          ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish, or roll it back first (docker service rollback)` +
+          (marker ? '. A run of ours that died is recovered by the next run once its deploy lock goes stale, or at once with force-unlock' : '')
       )
     }
     return this.describe(service, spec, image, true)

@@ -2,24 +2,21 @@
 import { afterAll, describe, expect, it, jest } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
 import {
-  APP_REPO, AUTH_REGISTRY, REGISTRY_PASSWORD, REGISTRY_USER, createCleanup, createNetwork, createService, serviceImages, uniqueName
+  APP_REPO, AUTH_REGISTRY, REGISTRY_PASSWORD, REGISTRY_USER, createCleanup, serviceImages, serviceOnOwnNetwork, uniqueName
 } from '../support/testbed.js'
 import { startProxy } from '../support/proxy.js'
 import { runAction } from '../support/runner.js'
+import { closedPort } from '../support/sockets.js'
 
 jest.setTimeout(240_000)
+const GITHUB_TOKEN = 'ghp_e2eNotARealToken0123456789abcdef'
 
 const cleanup = createCleanup()
 afterAll(() => cleanup.run())
 
 describe('dist/index.js as a runner runs it', () => {
   it('builds from a context, pushes to an authenticated registry and rolls the service out', async () => {
-    const service = uniqueName('e2e')
-    const network = uniqueName('e2enet')
-    await createNetwork(network)
-    cleanup.network(network)
-    await createService({ name: service, image: `${APP_REPO}:v1`, replicas: 2, network, endpointMode: 'dnsrr' })
-    cleanup.service(service)
+    const { service, network } = await serviceOnOwnNetwork(cleanup, 'e2e', 2)
     const proxy = await startProxy({ service, network })
     cleanup.proxy(proxy)
     const version = uniqueName('built')
@@ -34,18 +31,23 @@ describe('dist/index.js as a runner runs it', () => {
       'health-url': `${proxy.url}/health`,
       'health-interval': '500ms',
       'health-successes': '2',
-      monitor: '1s'
-    })
+      monitor: '1s',
+      // A Deployment that cannot be recorded (nothing listens at this API) is a warning, and its token a secret.
+      'github-token': GITHUB_TOKEN,
+      environment: 'e2e'
+    }, { GITHUB_REPOSITORY: 'acme/app', GITHUB_RUN_ID: '5', GITHUB_API_URL: `http://127.0.0.1:${await closedPort()}` })
 
     // The runner consumes ::add-mask:: commands and never shows them; every other line is printed.
     const masks = run.stdout.split('\n').filter((l) => l.startsWith('::add-mask::')).map((l) => l.slice(12))
     const printed = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')
-    expect(masks).toContain(REGISTRY_PASSWORD)
+    expect(masks).toEqual(expect.arrayContaining([REGISTRY_PASSWORD, GITHUB_TOKEN]))
     // The derived X-Registry-Auth header is masked too: it is base64 JSON holding the password.
-    const header = masks.find((m) => m !== REGISTRY_PASSWORD && m.length > 40)
+    const header = masks.find((m) => m !== REGISTRY_PASSWORD && m !== GITHUB_TOKEN && m.length > 40)
     expect(Buffer.from(header ?? '', 'base64').toString()).toContain(REGISTRY_PASSWORD)
-    expect(printed).not.toContain(REGISTRY_PASSWORD)
-    expect(printed).not.toContain(header)
+    // Every secret and derived value, searched for in everything the run left: log, summary, outputs, report.
+    const everything = [printed, run.summary, JSON.stringify(run.outputs), await readFile(run.outputs.report ?? '', 'utf8')].join('\n')
+    for (const secret of [REGISTRY_PASSWORD, GITHUB_TOKEN, header ?? 'no header was masked']) expect(everything).not.toContain(secret)
+    expect(printed).toContain('::warning::GitHub Deployments: creating the deployment failed')
     expect(run.code).toBe(0)
     expect(run.outputs.result).toBe('succeeded')
     expect(run.outputs.image).toBe(`${AUTH_REGISTRY}/zdd-e2e-app@${run.outputs.digest}`)

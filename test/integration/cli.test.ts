@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { APP_REPO, createCleanup, createNetwork, createService, serviceImages, serviceSpecImage, uniqueName } from '../support/testbed.js'
+import { APP_REPO, createCleanup, serviceImages, serviceOnOwnNetwork, serviceSpecImage } from '../support/testbed.js'
 import { startProxy } from '../support/proxy.js'
 
 jest.setTimeout(180_000)
@@ -44,12 +44,7 @@ const cleanup = createCleanup()
 afterEach(() => cleanup.run())
 
 async function bed(): Promise<{ service: string; url: string }> {
-  const service = uniqueName('cli')
-  const network = uniqueName('clinet')
-  await createNetwork(network)
-  cleanup.network(network)
-  await createService({ name: service, image: `${APP_REPO}:v1`, replicas: 2, network, endpointMode: 'dnsrr' })
-  cleanup.service(service)
+  const { service, network } = await serviceOnOwnNetwork(cleanup, 'cli', 2)
   const proxy = await startProxy({ service, network })
   cleanup.proxy(proxy)
   return { service, url: proxy.url }

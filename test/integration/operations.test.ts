@@ -6,21 +6,14 @@ import { companionName } from '../../src/targets/companion-spec.js'
 import { CANARY_PAUSED_LABEL, PREVIOUS_LABEL } from '../../src/targets/release-labels.js'
 import { digestOf } from '../../src/targets/swarm-tasks.js'
 import { runDeploy } from '../support/deploy-harness.js'
-import { APP_REPO, createCleanup, createNetwork, createService, docker, serviceImages, uniqueName } from '../support/testbed.js'
+import { APP_REPO, createCleanup, docker, serviceImages, serviceOnOwnNetwork } from '../support/testbed.js'
 
 jest.setTimeout(240_000)
 const cleanup = createCleanup()
 afterAll(() => cleanup.run())
 
 async function bed(replicas: number): Promise<string> {
-  const service = uniqueName('ops')
-  const network = uniqueName('net')
-  await createNetwork(network)
-  cleanup.network(network)
-  await createService({ name: service, image: `${APP_REPO}:v1`, replicas, network, endpointMode: 'dnsrr' })
-  cleanup.service(service)
-  cleanup.service(companionName(service, 'canary'))
-  return service
+  return (await serviceOnOwnNetwork(cleanup, 'ops', replicas)).service
 }
 
 async function find(name: string): Promise<Docker.Service | undefined> {

@@ -8,7 +8,7 @@ import { companionName, COMPANION_OF_LABEL } from '../../src/targets/companion-s
 import { digestOf } from '../../src/targets/swarm-tasks.js'
 import { runDeploy } from '../support/deploy-harness.js'
 import { startLoad } from '../support/load.js'
-import { APP_REPO, createCleanup, createNetwork, createService, docker, serviceImages, uniqueName } from '../support/testbed.js'
+import { APP_REPO, createCleanup, createService, docker, serviceImages, serviceOnOwnNetwork } from '../support/testbed.js'
 import { startProxy } from '../support/proxy.js'
 import { PROMETHEUS_URL } from '../support/prometheus.js'
 
@@ -26,14 +26,7 @@ interface Bed {
 
 /** A service on its own network; behind a proxy (scraped by Prometheus when `scrape`) unless `proxy` is false. */
 async function bed(replicas = 3, opts: { proxy?: boolean; scrape?: boolean } = {}): Promise<Bed> {
-  const service = uniqueName('prog')
-  const network = uniqueName('net')
-  await createNetwork(network)
-  cleanup.network(network)
-  await createService({ name: service, image: `${APP_REPO}:v1`, replicas, network, endpointMode: 'dnsrr' })
-  cleanup.service(service)
-  cleanup.service(companionName(service, 'canary'))
-  cleanup.service(companionName(service, 'preview'))
+  const { service, network } = await serviceOnOwnNetwork(cleanup, 'prog', replicas)
   if (opts.proxy === false) return { service, network, url: '' }
   const proxy = await startProxy({ service, network, scrape: opts.scrape ?? false })
   cleanup.add(proxy.stop)

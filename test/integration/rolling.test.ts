@@ -20,11 +20,12 @@ async function bed(endpointMode: 'vip' | 'dnsrr', image = `${APP_REPO}:v1`, repl
   const network = uniqueName('net')
   await createNetwork(network)
   cleanup.network(network)
+  // Registered before it exists: a service that never gets ready must still go, or its network cannot.
+  cleanup.service(service)
   await createService({
     name: service, image, replicas, network, endpointMode,
     updateConfig: { Parallelism: 1, Delay: 0, Order: 'stop-first', FailureAction: 'pause', Monitor: 5e9, MaxFailureRatio: 0 }
   })
-  cleanup.service(service)
   if (!withProxy) return { service, url: '' }
   const proxy = await startProxy({ service, network })
   cleanup.proxy(proxy)
@@ -59,8 +60,8 @@ describe('rolling update on Swarm', () => {
     for (const image of images) expect(digestOf(image)).toBe(outcome.digest)
     expect(await (await fetch(`${b.url}/version`)).text()).toMatch(/^v2\s*$/)
 
-    // The fixture's health check (interval 1s, timeout 2s, retries 2) can take 6s to fail: more than monitor.
-    expect(outcome.report.warnings).toEqual([expect.stringMatching(/^monitor is 2s, but the health check can take up to 6s to call a replica unhealthy/)])
+    // The fixture's health check (interval 1s, timeout 4s, retries 3) can take 15s to fail: more than monitor.
+    expect(outcome.report.warnings).toEqual([expect.stringMatching(/^monitor is 2s, but the health check can take up to 15s to call a replica unhealthy/)])
     const steps = outcome.report.steps
     expect(steps.map((s) => [s.name, s.outcome])).toEqual([['batch 1/3', 'passed'], ['batch 2/3', 'passed'], ['batch 3/3', 'passed']])
     for (const step of steps) expect(step.probes.filter((p) => p.ok).length).toBeGreaterThanOrEqual(2)

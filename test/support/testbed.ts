@@ -366,6 +366,23 @@ export interface Cleanup {
   run(): Promise<void>
 }
 
+/**
+ * A dnsrr service on v1 of the fixture app, on its own new network, both removed by `cleanup`, as are
+ * the companions a canary or blue-green rollout of it may leave (`<service>-canary`, `-preview`).
+ */
+export async function serviceOnOwnNetwork(cleanup: Cleanup, prefix: string, replicas: number): Promise<{ service: string; network: string }> {
+  const service = uniqueName(prefix)
+  const network = uniqueName('net')
+  await createNetwork(network)
+  cleanup.network(network)
+  // Registered before they exist: a service that never gets ready must still go, or its network cannot.
+  cleanup.service(service)
+  cleanup.service(`${service}-canary`)
+  cleanup.service(`${service}-preview`)
+  await createService({ name: service, image: `${APP_REPO}:v1`, replicas, network, endpointMode: 'dnsrr' })
+  return { service, network }
+}
+
 /** Per-test cleanup: `const cleanup = createCleanup(); afterEach(() => cleanup.run())`. */
 export function createCleanup(): Cleanup {
   let actions: (() => unknown)[] = []

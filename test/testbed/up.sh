@@ -264,6 +264,12 @@ if [ "${ZDD_TEST_KEEP_LEFTOVERS:-0}" != 1 ]; then
     # shellcheck disable=SC2086
     docker rm -f -v $leftover_containers >/dev/null 2>&1 || true
   fi
+  # Deploy locks and run records (Swarm configs) that killed test runs left behind.
+  leftover_configs="$(docker config ls -q --filter label=zdd.lock-of; docker config ls -q --filter label=zdd.run-of)"
+  if [ -n "$leftover_configs" ]; then
+    # shellcheck disable=SC2086
+    docker config rm $leftover_configs >/dev/null 2>&1 || true
+  fi
   # Their proxies are gone: so are the scrape targets tests registered for them.
   rm -f "$PROM_DIR"/targets/*.json
 fi

@@ -36,6 +36,8 @@ const DEFAULT_CONFIG: Config = {
   deadlineMs: 120_000,
   timeoutMs: 900_000,
   autoRollback: true,
+  lockTimeoutMs: 600_000,
+  forceUnlock: false,
   dryRun: false
 }
 

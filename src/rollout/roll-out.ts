@@ -1,0 +1,83 @@
+// The part of a deploy that changes the service, run under the deploy lock: plan, save the run's state
+// for the post step, open the GitHub Deployment, run the strategy, and close both whatever happens.
+import { userInfo, hostname } from 'node:os'
+import type { Config } from '../config/types.js'
+import type { RunState } from '../run-state.js'
+import { companionName } from '../targets/companion-spec.js'
+import type { SwarmCapture } from '../targets/swarm-target.js'
+import { recoverLeftovers } from '../recover.js'
+import { dropRunRecord, saveRunRecord } from '../targets/run-record.js'
+import { SwarmLock } from '../targets/swarm-lock.js'
+import { planBlueGreen } from './blue-green-plan.js'
+import { planCanary } from './canary-plan.js'
+import type { RolloutOutcome } from './engine.js'
+import { planRolling } from './plan.js'
+import { describeAnyPlan, type AnyPlan } from './plans.js'
+import { runBlueGreen, runCanary, runRolling, strategyContext, type ContextParts } from './progressive.js'
+
+export function planFor(config: Config, capture: SwarmCapture, from: string, to: string): AnyPlan {
+  const target = capture.name
+  if (config.strategy === 'canary') {
+    return planCanary({ target, canary: companionName(target, 'canary'), from, to, stable: capture.replicas, steps: config.canarySteps })
+  }
+  if (config.strategy === 'blue-green') return planBlueGreen({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs })
+  return planRolling({ target, from, to, total: capture.replicas, batch: config.batchSize })
+}
+
+/** Runs `work` holding the service's deploy lock (see targets/swarm-lock.ts), and always lets it go. */
+export async function withDeployLock<T>(config: Config, parts: ContextParts, work: (lockToken: string) => Promise<T>): Promise<T> {
+  const { deps } = parts
+  const lock = new SwarmLock(parts.api, config.service ?? '', deps.clock, deps.log)
+  const owner = deps.lockOwner ?? `${safeUser()}@${hostname()} (pid ${process.pid})`
+  const tookOver = await lock.acquire({ owner, timeoutMs: config.lockTimeoutMs, force: config.forceUnlock }, deps.signal)
+  // A holder presumed dead may have left the service part-way: bring it back before going on.
+  if (tookOver) await recoverLeftovers(parts.api, config.service ?? '', deps).catch(async (error: unknown) => {
+    await lock.release()
+    throw error
+  })
+  try {
+    return await work(lock.token)
+  } finally {
+    await lock.release()
+  }
+}
+
+export async function rollOut(
+  config: Config,
+  capture: SwarmCapture,
+  previous: string,
+  release: string,
+  parts: ContextParts,
+  lockToken: string
+): Promise<RolloutOutcome> {
+  const { deps, recorder } = parts
+  const plan = planFor(config, capture, previous, release)
+  recorder.report.plan = plan
+  for (const line of describeAnyPlan(plan)) deps.log.info(line)
+
+  const ctx = strategyContext(config, capture, previous, release, parts)
+  const companion = plan.strategy === 'rolling' ? undefined : companionName(capture.name, plan.strategy === 'canary' ? 'canary' : 'preview')
+  const state: RunState = { phase: 'started', service: capture.name, previous, release, spec: capture.spec, lockToken, ...(companion ? { companion } : {}) }
+  deps.checkpoint?.(state)
+  await saveRunRecord(parts.api, state)
+  await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: release, previous, strategy: plan.strategy })
+  let outcome: RolloutOutcome = { result: 'failed', reason: 'the rollout stopped on an error' }
+  try {
+    if (plan.strategy === 'canary') outcome = await runCanary(plan, ctx)
+    else if (plan.strategy === 'blue-green') outcome = await runBlueGreen(plan, ctx)
+    else outcome = await runRolling(plan, ctx)
+  } finally {
+    deps.checkpoint?.({ ...state, phase: 'finished' })
+    await dropRunRecord(parts.api, capture.name, lockToken).catch((error: unknown) => deps.log.warning(`Could not remove this run's record on the target: ${(error as Error).message}`))
+    if (outcome.result !== 'paused') await deps.deployments?.finish(outcome.result, outcome.reason ?? `${capture.name} runs ${release}`)
+  }
+  return outcome
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username
+  } catch {
+    return 'someone'
+  }
+}
