@@ -22,15 +22,17 @@ interface Bed {
   service: string
   network: string
   url: string
+  /** HAProxy's Prometheus exporter, /metrics (empty without a proxy). */
+  metricsUrl: string
 }
 
 /** A service on its own network; behind a proxy (scraped by Prometheus when `scrape`) unless `proxy` is false. */
 async function bed(replicas = 3, opts: { proxy?: boolean; scrape?: boolean } = {}): Promise<Bed> {
   const { service, network } = await serviceOnOwnNetwork(cleanup, 'prog', replicas)
-  if (opts.proxy === false) return { service, network, url: '' }
+  if (opts.proxy === false) return { service, network, url: '', metricsUrl: '' }
   const proxy = await startProxy({ service, network, scrape: opts.scrape ?? false })
   cleanup.add(proxy.stop)
-  return { service, network, url: proxy.url }
+  return { service, network, url: proxy.url, metricsUrl: `${proxy.statsUrl}/metrics` }
 }
 
 // The 5xx share of the canary's replicas over the last 10 s, as HAProxy counted the answers.
@@ -96,6 +98,27 @@ describe('canary on Swarm', () => {
     expect(failed?.values.result).toBeGreaterThan(0.05)
     expect(first?.measurements.filter((m) => m.phase === 'failed')).toHaveLength(1)
     expect((await inspect(b.service)).Version?.Index).toBe(before.Version?.Index)
+    expect(await exists(companionName(b.service, 'canary'))).toBe(false)
+  })
+
+  it('compare: baseline aborts a canary that fails more than the stable replicas, read straight from the proxy\'s /metrics', async () => {
+    const b = await bed(2)
+    const load = startLoad(`${b.url}/api`, LOAD)
+    // The fixed condition cannot fail (a ratio is at most 1): only the comparison with the stable replicas can.
+    const servers = (name: string): string => `haproxy_server_http_responses_total{proxy="app",server=~"${name}[0-9]+"}`
+    const condition = `ratio(haproxy_server_http_responses_total{proxy="app",server=~"{{canary}}[0-9]+",code="5xx"}, ${servers('{{canary}}')}) <= 1`
+    const outcome = await runDeploy({
+      image: `${APP_REPO}:bad-errors`, service: b.service, strategy: 'canary', 'canary-steps': '50%', 'health-url': `${b.url}/health`,
+      'metrics-url': b.metricsUrl, 'success-condition': condition, compare: 'baseline', 'baseline-tolerance': '20%+0.01',
+      'analysis-interval': '2s', 'analysis-duration': '4s'
+    })
+    await load.stop()
+    expect(outcome.result).toBe('rolled-back')
+    const failed = outcome.report.steps[0].measurements.find((m) => m.phase === 'failed')
+    const value = (side: 'canary' | 'stable'): number => Object.entries(failed?.values ?? {}).find(([k]) => k.startsWith(`${side} ratio(`))?.[1] ?? NaN
+    expect(value('canary')).toBeGreaterThan(0.5)
+    expect(value('stable')).toBe(0)
+    expect(failed?.detail).toMatch(/: canary \S+ vs stable \S+ \(limit \S+\): fail/)
     expect(await exists(companionName(b.service, 'canary'))).toBe(false)
   })
 
