@@ -74626,26 +74626,11 @@ class SwarmApi {
     }
     /** The service, or undefined when there is none of that name. */
     async find(name) {
-        try {
-            return (await this.docker.getService(name).inspect());
-        }
-        catch (error) {
-            if (error.statusCode === 404)
-                return undefined;
-            throw error;
-        }
+        return unlessMissing(this.docker.getService(name).inspect(), undefined);
     }
     /** The service's tasks; none once the service is gone (the task filter then answers 404). */
     async tasks(serviceId) {
-        let tasks;
-        try {
-            tasks = (await this.docker.listTasks({ filters: { service: [serviceId] } }));
-        }
-        catch (error) {
-            if (error.statusCode === 404)
-                return [];
-            throw error;
-        }
+        const tasks = await unlessMissing(this.docker.listTasks({ filters: { service: [serviceId] } }), []);
         // The filter also matches by ID prefix and by name: keep this service's own tasks.
         return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId);
     }
@@ -74686,13 +74671,7 @@ class SwarmApi {
     }
     /** Removes the service; already gone is fine. */
     async remove(name) {
-        try {
-            await this.docker.getService(name).remove();
-        }
-        catch (error) {
-            if (error.statusCode !== 404)
-                throw error;
-        }
+        await unlessMissing(this.docker.getService(name).remove(), undefined);
     }
     // Swarm configs hold the deploy lock and the state of a run in progress: they can be created only
     // once per name (so creating one is an atomic test-and-set), and their labels can be updated.
@@ -74714,14 +74693,7 @@ class SwarmApi {
         }
     }
     async findConfig(name) {
-        try {
-            return (await this.docker.getConfig(name).inspect());
-        }
-        catch (error) {
-            if (error.statusCode === 404)
-                return undefined;
-            throw error;
-        }
+        return unlessMissing(this.docker.getConfig(name).inspect(), undefined);
     }
     async configsLabelled(label, value) {
         return (await this.docker.listConfigs({ filters: JSON.stringify({ label: [`${label}=${value}`] }) }));
@@ -74736,13 +74708,7 @@ class SwarmApi {
         });
     }
     async removeConfig(id) {
-        try {
-            await this.docker.getConfig(id).remove();
-        }
-        catch (error) {
-            if (error.statusCode !== 404)
-                throw error;
-        }
+        await unlessMissing(this.docker.getConfig(id).remove(), undefined);
     }
     /** The last log lines of a task's container, each prefixed for the report; empty when unreadable. */
     async containerTail(containerId, lines = 20) {
@@ -74754,6 +74720,17 @@ class SwarmApi {
             // The container may live on another node, or be gone already: logs are a courtesy.
             return [];
         }
+    }
+}
+/** The call's result, or `fallback` when the Engine answers 404: what is looked for or removed is not there. */
+async function unlessMissing(call, fallback) {
+    try {
+        return await call;
+    }
+    catch (error) {
+        if (error.statusCode === 404)
+            return fallback;
+        throw error;
     }
 }
 function apiMessage(error) {

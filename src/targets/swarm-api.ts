@@ -26,23 +26,12 @@ export class SwarmApi {
 
   /** The service, or undefined when there is none of that name. */
   async find(name: string): Promise<Docker.Service | undefined> {
-    try {
-      return (await this.docker.getService(name).inspect()) as Docker.Service
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined
-      throw error
-    }
+    return unlessMissing(this.docker.getService(name).inspect() as Promise<Docker.Service>, undefined)
   }
 
   /** The service's tasks; none once the service is gone (the task filter then answers 404). */
   async tasks(serviceId: string): Promise<SwarmTask[]> {
-    let tasks: (SwarmTask & { ServiceID?: string })[]
-    try {
-      tasks = (await this.docker.listTasks({ filters: { service: [serviceId] } })) as typeof tasks
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return []
-      throw error
-    }
+    const tasks = await unlessMissing(this.docker.listTasks({ filters: { service: [serviceId] } }) as Promise<(SwarmTask & { ServiceID?: string })[]>, [])
     // The filter also matches by ID prefix and by name: keep this service's own tasks.
     return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId)
   }
@@ -84,11 +73,7 @@ export class SwarmApi {
 
   /** Removes the service; already gone is fine. */
   async remove(name: string): Promise<void> {
-    try {
-      await this.docker.getService(name).remove()
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error
-    }
+    await unlessMissing(this.docker.getService(name).remove(), undefined)
   }
 
   // Swarm configs hold the deploy lock and the state of a run in progress: they can be created only
@@ -111,12 +96,7 @@ export class SwarmApi {
   }
 
   async findConfig(name: string): Promise<Docker.ConfigInfo | undefined> {
-    try {
-      return (await this.docker.getConfig(name).inspect()) as Docker.ConfigInfo
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined
-      throw error
-    }
+    return unlessMissing(this.docker.getConfig(name).inspect() as Promise<Docker.ConfigInfo>, undefined)
   }
 
   async configsLabelled(label: string, value: string): Promise<Docker.ConfigInfo[]> {
@@ -134,11 +114,7 @@ export class SwarmApi {
   }
 
   async removeConfig(id: string): Promise<void> {
-    try {
-      await this.docker.getConfig(id).remove()
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error
-    }
+    await unlessMissing(this.docker.getConfig(id).remove(), undefined)
   }
 
   /** The last log lines of a task's container, each prefixed for the report; empty when unreadable. */
@@ -150,6 +126,16 @@ export class SwarmApi {
       // The container may live on another node, or be gone already: logs are a courtesy.
       return []
     }
+  }
+}
+
+/** The call's result, or `fallback` when the Engine answers 404: what is looked for or removed is not there. */
+async function unlessMissing<T, F>(call: Promise<T>, fallback: F): Promise<T | F> {
+  try {
+    return await call
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return fallback
+    throw error
   }
 }
 
