@@ -47,12 +47,13 @@ done
 echo "Serving: $(curl -s "http://127.0.0.1:$port/version")"
 
 out=$(mktemp -d)
-: >"$out/output"; : >"$out/summary"
+: >"$out/output"; : >"$out/summary"; : >"$out/state"
+# The files a runner gives a step: outputs, the job summary, and the state kept for the post step.
 env GITHUB_SHA="$(git rev-parse HEAD 2>/dev/null || echo demo0000000000)" GITHUB_OUTPUT="$out/output" \
-  GITHUB_STEP_SUMMARY="$out/summary" RUNNER_TEMP="$out" \
+  GITHUB_STEP_SUMMARY="$out/summary" GITHUB_STATE="$out/state" RUNNER_TEMP="$out" \
   INPUT_IMAGE="$ZDD_TEST_APP_REPO" INPUT_CONTEXT=test/fixtures/app INPUT_BUILD-ARGS="VERSION=v2-demo" \
   INPUT_SERVICE="$service" INPUT_HEALTH-URL="http://127.0.0.1:$port/health" \
-  INPUT_HEALTH-INTERVAL=1s INPUT_MONITOR=6s \
+  INPUT_HEALTH-INTERVAL=1s INPUT_MONITOR=15s \
   node_modules/.bin/node dist/index.js && rc=0 || rc=$?
 echo
 echo "── outputs"; grep -v '^ghadelimiter' "$out/output" | paste -sd' ' | sed 's/<<[^ ]*//g'
