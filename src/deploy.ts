@@ -13,6 +13,7 @@ import { rollbackImage } from './targets/release-labels.js'
 import { pausedCanary, resumeCanary } from './rollout/canary-resume.js'
 import { SwarmCompanion } from './targets/swarm-companion.js'
 import { buildImage } from './docker/build.js'
+import { describeDockerHost } from './docker/client.js'
 import { formatImageRef, withDigest } from './docker/image-ref.js'
 import { pushImage } from './docker/push.js'
 import { registryAuthHeader } from './docker/registry-auth.js'
@@ -60,6 +61,13 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
     return { result, image: report.image, digest: report.digest, previousImage: report.previousImage, ...extra, report }
   }
   const authHeader = config.registryAuth ? registryAuthHeader(config.registryAuth, log) : undefined
+  log.info(`Docker host: ${describeDockerHost(config.dockerHost)}`)
+  if (config.dockerHost.kind === 'ssh' && config.dockerHost.knownHosts === undefined) {
+    const warning = `The SSH host key of ${config.dockerHost.host} is NOT checked (ssh-insecure-skip-host-key-check): ` +
+      'anyone who can intercept the connection can pose as the host and take over its Docker engine. Pin it with ssh-known-hosts.'
+    log.warning(warning)
+    report.warnings.push(warning)
+  }
 
   // Read the target first: a missing service or an update in flight stops the run before anything is built.
   const api = new SwarmApi(docker, log, authHeader)

@@ -6,7 +6,9 @@ import { INPUT_DEFAULTS, INPUT_NAMES, inputEnvName, SECRET_INPUTS, type InputNam
 export const OPTION_HELP: Readonly<Record<InputName, string>> = {
   'docker-host': 'Docker engine: unix:///path, tcp://host[:port] or ssh://user@host[:port] (empty: $DOCKER_HOST, else the local socket)',
   'ssh-private-key': 'Private key (contents) for an ssh:// docker-host',
-  'ssh-known-hosts': 'known_hosts lines for the ssh:// docker-host',
+  'ssh-known-hosts': 'known_hosts lines for the ssh:// docker-host (ssh-keyscan -p PORT HOST); required with ssh://',
+  'ssh-key-passphrase': 'Passphrase of an encrypted ssh-private-key',
+  'ssh-insecure-skip-host-key-check': 'Connect over SSH without checking the host key (warns; not for production)',
   'tls-ca': 'CA certificate (PEM contents) for a tcp:// docker-host with TLS',
   'tls-cert': 'Client certificate (PEM contents) for TLS',
   'tls-key': 'Client key (PEM contents) for TLS',
@@ -56,7 +58,7 @@ export const OPTION_HELP: Readonly<Record<InputName, string>> = {
 }
 
 /** Inputs that also work as bare flags: `--dry-run`, `--no-auto-rollback`. */
-export const BOOLEAN_INPUTS: readonly InputName[] = ['push', 'auto-rollback', 'force-unlock', 'dry-run']
+export const BOOLEAN_INPUTS: readonly InputName[] = ['ssh-insecure-skip-host-key-check', 'push', 'auto-rollback', 'force-unlock', 'dry-run']
 
 /** Inputs whose repeated options are joined with new lines instead of the last one winning. */
 export const LIST_INPUTS: readonly InputName[] = ['tags', 'build-args']

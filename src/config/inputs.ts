@@ -5,6 +5,8 @@ export interface Inputs {
   'docker-host': string
   'ssh-private-key': string
   'ssh-known-hosts': string
+  'ssh-key-passphrase': string
+  'ssh-insecure-skip-host-key-check': string
   'tls-ca': string
   'tls-cert': string
   'tls-key': string
@@ -63,6 +65,8 @@ export const INPUT_DEFAULTS: Readonly<Inputs> = {
   'docker-host': '',
   'ssh-private-key': '',
   'ssh-known-hosts': '',
+  'ssh-key-passphrase': '',
+  'ssh-insecure-skip-host-key-check': 'false',
   'tls-ca': '',
   'tls-cert': '',
   'tls-key': '',
@@ -115,7 +119,7 @@ export const INPUT_DEFAULTS: Readonly<Inputs> = {
 export const INPUT_NAMES = Object.keys(INPUT_DEFAULTS) as readonly InputName[]
 
 /** Inputs whose values must never be printed (InputError shows only their length). */
-export const SECRET_INPUTS: readonly InputName[] = ['ssh-private-key', 'tls-key', 'registry-password', 'github-token']
+export const SECRET_INPUTS: readonly InputName[] = ['ssh-private-key', 'ssh-key-passphrase', 'tls-key', 'registry-password', 'github-token']
 
 /**
  * Reads every input through `getInput` (e.g. @actions/core's getInput). Values are trimmed, and an

@@ -69,7 +69,7 @@ function parseDockerHost(inputs: Inputs, env: NodeJS.ProcessEnv): DockerHost {
     throw new InputError(name, inputs[name], 'empty unless docker-host is tcp://host[:port]')
   }
   if (scheme !== 'ssh') {
-    for (const name of ['ssh-private-key', 'ssh-known-hosts'] as const) {
+    for (const name of ['ssh-private-key', 'ssh-known-hosts', 'ssh-key-passphrase'] as const) {
       if (inputs[name]) throw new InputError(name, inputs[name], 'empty unless docker-host is ssh://user@host[:port]')
     }
   }
@@ -100,8 +100,32 @@ function parseSshHost(inputs: Inputs, value: string): DockerHost {
     throw new InputError('ssh-private-key', inputs['ssh-private-key'], 'the private key contents (-----BEGIN … PRIVATE KEY-----), not a path')
   }
   const port = parsePort(value, match[3], 22)
+  const host = unbracket(match[2])
   const knownHosts = pemText(inputs['ssh-known-hosts'])
-  return { kind: 'ssh', user: match[1], host: unbracket(match[2]), port, privateKey, ...(knownHosts ? { knownHosts } : {}) }
+  const skipCheck = parseBoolean('ssh-insecure-skip-host-key-check', inputs['ssh-insecure-skip-host-key-check'])
+  if (!knownHosts && !skipCheck) {
+    // Without a pinned key anyone between the runner and the host could pose as it and be given
+    // the Docker socket: refuse, and say how to pin it.
+    const scan = port === 22 ? `ssh-keyscan ${host}` : `ssh-keyscan -p ${port} ${host}`
+    throw new InputError(
+      'ssh-known-hosts',
+      '',
+      `the host's public key in known_hosts form, as \`${scan}\` prints it (check it against the host before trusting it); ` +
+        'or set ssh-insecure-skip-host-key-check: true to connect without checking it'
+    )
+  }
+  if (knownHosts && skipCheck) {
+    throw new InputError('ssh-insecure-skip-host-key-check', 'true', 'false when ssh-known-hosts is given (the key would be checked anyway)')
+  }
+  const passphrase = inputs['ssh-key-passphrase']
+  if (passphrase && !/ENCRYPTED|^-----BEGIN OPENSSH PRIVATE KEY-----/.test(privateKey)) {
+    throw new InputError('ssh-key-passphrase', passphrase, 'empty: ssh-private-key is not encrypted')
+  }
+  return {
+    kind: 'ssh', user: match[1], host, port, privateKey,
+    ...(passphrase ? { passphrase } : {}),
+    ...(knownHosts ? { knownHosts } : {})
+  }
 }
 
 function parsePort(value: string, text: string | undefined, fallback: number): number {

@@ -7,7 +7,21 @@ import type { CanaryStepEntry } from '../rollout/canary-plan.js'
 export type DockerHost =
   | { kind: 'unix'; socketPath: string }
   | { kind: 'tcp'; host: string; port: number; tls?: TlsFiles }
-  | { kind: 'ssh'; user: string; host: string; port: number; privateKey: string; knownHosts?: string }
+  | SshHost
+
+/**
+ * An ssh:// docker-host. The host key is checked against knownHosts; it is left unchecked only when
+ * ssh-insecure-skip-host-key-check says so (knownHosts is then undefined).
+ */
+export interface SshHost {
+  kind: 'ssh'
+  user: string
+  host: string
+  port: number
+  privateKey: string
+  passphrase?: string
+  knownHosts?: string
+}
 
 export interface TlsFiles {
   ca: string

@@ -39,6 +39,8 @@ export function createDockerClient(host: DockerHost): Docker {
         username: host.user,
         sshOptions: {
           privateKey: host.privateKey,
+          ...(host.passphrase === undefined ? {} : { passphrase: host.passphrase }),
+          // Unset only with ssh-insecure-skip-host-key-check (parseConfig refuses it otherwise).
           ...(host.knownHosts === undefined ? {} : hostKeyCheck(host.host, host.port, host.knownHosts))
         }
       })
@@ -54,7 +56,7 @@ export function describeDockerHost(host: DockerHost): string {
       return `tcp://${host.host}:${host.port}${host.tls ? ' (TLS, client certificate)' : ''}`
     case 'ssh':
       return `ssh://${host.user}@${host.host}:${host.port}` +
-        (host.knownHosts === undefined ? ' (host key not checked)' : ' (host key checked against ssh-known-hosts)')
+        (host.knownHosts === undefined ? ' (host key NOT checked: ssh-insecure-skip-host-key-check)' : ' (host key checked against ssh-known-hosts)')
   }
 }
 

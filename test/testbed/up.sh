@@ -2,6 +2,7 @@
 # Brings up the real test bed (idempotent; safe to run many times; run by `npm test` and by CI as root
 # on a fresh Debian 12 machine):
 #   Debian packages -> dockerd -> single-node Swarm -> two local registries (open :5000, basic auth :5001)
+#   (dockerd also on tcp://127.0.0.1:2376 with TLS; sshd on 127.0.0.1:2222: see remote-access.sh)
 #   -> Prometheus on 127.0.0.1:9090 (scrapes the targets tests register in .testbed/prometheus/targets/)
 #   -> fixture images (app variants pushed to the registries, HAProxy image kept local)
 #   -> removal of leftovers labelled zdd.test=1 (services, containers, networks, configs, secrets).
@@ -53,6 +54,9 @@ busybox_is_static || missing+=(busybox-static)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v ldd >/dev/null 2>&1 || missing+=(libc-bin)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   [ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}) and not root: install them with apt-get first"
@@ -75,10 +79,25 @@ fi
 
 mark "packages checked"
 # ------------------------------------------------------------------------------------------------ dockerd
+# shellcheck source=remote-access.sh
+source "$ROOT/test/testbed/remote-access.sh"
+make_tls_certs
+# A dockerd of ours that lacks the TLS listener (started by an older test bed) is restarted with it.
+if docker info >/dev/null 2>&1 && ! dockerd_tls_ok; then
+  ours="$(cat "$STATE/dockerd.pid" 2>/dev/null || true)"
+  if [ -n "$ours" ] && grep -qa dockerd "/proc/$ours/cmdline" 2>/dev/null; then
+    log "restarting dockerd to add its TLS listener on 127.0.0.1:$ZDD_TEST_TLS_PORT"
+    kill "$ours"
+    for _ in $(seq 1 100); do kill -0 "$ours" 2>/dev/null || break; sleep 0.2; done
+  else
+    die "dockerd runs without the TLS listener on 127.0.0.1:$ZDD_TEST_TLS_PORT and was not started by the test bed; restart it with: dockerd $(dockerd_tls_args)"
+  fi
+fi
 if ! docker info >/dev/null 2>&1; then
   [ "$(id -u)" = 0 ] || die "docker info fails and only root can start dockerd here"
   log "starting dockerd (log: .testbed/dockerd.log)"
-  setsid dockerd >"$STATE/dockerd.log" 2>&1 </dev/null &
+  # shellcheck disable=SC2046
+  setsid dockerd $(dockerd_tls_args) >"$STATE/dockerd.log" 2>&1 </dev/null &
   echo $! >"$STATE/dockerd.pid"
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && break
@@ -91,7 +110,10 @@ if ! docker info >/dev/null 2>&1; then
   fi
 fi
 
+dockerd_tls_ok || die "dockerd does not answer TLS clients on 127.0.0.1:$ZDD_TEST_TLS_PORT (see .testbed/dockerd.log)"
 mark "dockerd up"
+start_sshd
+mark "sshd up"
 # -------------------------------------------------------------------------------------------------- Swarm
 swarm_state="$(docker info --format '{{.Swarm.LocalNodeState}}')"
 case "$swarm_state" in
@@ -208,7 +230,7 @@ prom_ready() { [ "$(http_code "$PROMETHEUS_URL/-/ready")" = 200 ]; }
 prom_ours() { # our pid file names a live prometheus started with our config
   local pid
   pid="$(cat "$PROM_DIR/pid" 2>/dev/null || true)"
-  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--config.file=$PROM_DIR/prometheus.yml"
+  [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "--config.file=$PROM_DIR/prometheus.yml"
 }
 prom_started=0
 if prom_ready || prom_ours; then
@@ -388,4 +410,4 @@ if [ "${ZDD_TEST_KEEP_LEFTOVERS:-0}" != 1 ]; then
   [ -z "$remaining" ] || log "WARNING: networks labelled zdd.test=1 still in use after 20 s, left in place: $(echo $remaining)"
 fi
 mark "leftover networks removed"
-log "test bed ready in $(elapsed): swarm manager, registries $ZDD_TEST_REGISTRY (open) and $ZDD_TEST_AUTH_REGISTRY (auth), images $APP_REPO:{v1,v2,v3,bad-health,bad-gate,crash,nohc-v1,nohc-v2,bad-errors}, $AUTH_APP_REPO:v1, $PROXY_IMAGE, Prometheus $PROMETHEUS_URL"
+log "test bed ready in $(elapsed): swarm manager, registries $ZDD_TEST_REGISTRY (open) and $ZDD_TEST_AUTH_REGISTRY (auth), images $APP_REPO:{v1,v2,v3,bad-health,bad-gate,crash,nohc-v1,nohc-v2,bad-errors}, $AUTH_APP_REPO:v1, $PROXY_IMAGE, Prometheus $PROMETHEUS_URL, dockerd over TLS on 127.0.0.1:$ZDD_TEST_TLS_PORT and over SSH on 127.0.0.1:$ZDD_TEST_SSH_PORT"

@@ -69,6 +69,12 @@ const bad: BadRow[] = [
   ['tcp port 0', { 'docker-host': 'tcp://host:0' }, ENV, `Invalid input 'docker-host': "tcp://host:0". Expected a port from 1 to 65535.`],
   ['ssh without user', { ...SSH, 'docker-host': 'ssh://example.com' }, ENV, `Invalid input 'docker-host': "ssh://example.com". Expected ssh://user@host[:port] (the user is required).`],
   ['ssh without key', { 'docker-host': 'ssh://deploy@example.com:2222' }, ENV, `Invalid input 'ssh-private-key': (empty). Expected a private key (the contents, not a path): it is required with ssh:// in docker-host.`],
+  ['ssh without known hosts', SSH, ENV, "Invalid input 'ssh-known-hosts': (empty). Expected the host's public key in known_hosts form, as `ssh-keyscan example.com` prints it (check it against the host before trusting it); or set ssh-insecure-skip-host-key-check: true to connect without checking it."],
+  ['ssh on a port without known hosts', { ...SSH, 'docker-host': 'ssh://deploy@10.0.0.5:2222' }, ENV, "Invalid input 'ssh-known-hosts': (empty). Expected the host's public key in known_hosts form, as `ssh-keyscan -p 2222 10.0.0.5` prints it (check it against the host before trusting it); or set ssh-insecure-skip-host-key-check: true to connect without checking it."],
+  ['ssh known hosts and skip check', { ...SSH, 'ssh-known-hosts': 'example.com ssh-ed25519 AAAA', 'ssh-insecure-skip-host-key-check': 'true' }, ENV, `Invalid input 'ssh-insecure-skip-host-key-check': "true". Expected false when ssh-known-hosts is given (the key would be checked anyway).`],
+  ['ssh skip check not a boolean', { ...SSH, 'ssh-insecure-skip-host-key-check': 'yes please' }, ENV, `Invalid input 'ssh-insecure-skip-host-key-check': "yes please". Expected true or false.`],
+  ['passphrase for a PEM key that is not encrypted', { ...SSH, 'ssh-private-key': '-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----', 'ssh-known-hosts': 'example.com ssh-ed25519 AAAA', 'ssh-key-passphrase': 'hunter2' }, ENV, `Invalid input 'ssh-key-passphrase': (secret, 7 characters). Expected empty: ssh-private-key is not encrypted.`],
+  ['passphrase without ssh host', { 'ssh-key-passphrase': 'hunter2' }, ENV, `Invalid input 'ssh-key-passphrase': (secret, 7 characters). Expected empty unless docker-host is ssh://user@host[:port].`],
   ['ssh key as a path', { ...SSH, 'ssh-private-key': '~/.ssh/id_ed25519' }, ENV, `Invalid input 'ssh-private-key': (secret, 17 characters). Expected the private key contents (-----BEGIN … PRIVATE KEY-----), not a path.`],
   ['ssh key without ssh host', { 'ssh-private-key': KEY }, ENV, `Invalid input 'ssh-private-key': (secret, ${KEY.length} characters). Expected empty unless docker-host is ssh://user@host[:port].`],
   ['known hosts without ssh host', { 'ssh-known-hosts': 'example.com ssh-ed25519 AAAA' }, ENV, `Invalid input 'ssh-known-hosts': "example.com ssh-ed25519 AAAA". Expected empty unless docker-host is ssh://user@host[:port].`],
@@ -199,7 +205,12 @@ const good: GoodRow[] = [
     ENV,
     { dockerHost: { kind: 'tcp', host: 'docker.example.com', port: 2376, tls: { ca: `${CA}\n`, cert: `${CERT}\n`, key: `${TLS_KEY}\n` } } }
   ],
-  ['ssh default port', SSH, ENV, { dockerHost: { kind: 'ssh', user: 'deploy', host: 'example.com', port: 22, privateKey: `${KEY}\n` } }],
+  [
+    'ssh default port, host key unchecked on request',
+    { ...SSH, 'ssh-insecure-skip-host-key-check': 'true' },
+    ENV,
+    { dockerHost: { kind: 'ssh', user: 'deploy', host: 'example.com', port: 22, privateKey: `${KEY}\n` } }
+  ],
   [
     'ssh with port and known hosts',
     { ...SSH, 'docker-host': 'ssh://deploy@10.1.2.3:2222', 'ssh-known-hosts': '10.1.2.3 ssh-ed25519 AAAA\r\n' },

@@ -100,7 +100,7 @@ function actionDefault(input: string): string {
 }
 
 // The secrets every reusable workflow takes, and the action inputs that carry a secret.
-const SECRETS = ['registry-password', 'ssh-private-key', 'ssh-known-hosts', 'tls-ca', 'tls-cert', 'tls-key']
+const SECRETS = ['registry-password', 'ssh-private-key', 'ssh-known-hosts', 'ssh-key-passphrase', 'tls-ca', 'tls-cert', 'tls-key']
 const SECRET_ACTION_INPUTS = [...SECRETS, 'github-token']
 /** The name a repository secret can have (no `-`): what `secrets: inherit` passes. */
 const inheritName = (secret: string): string => secret.toUpperCase().replace(/-/g, '_')
