@@ -101824,6 +101824,8 @@ const INPUT_DEFAULTS = {
     'docker-host': '',
     'ssh-private-key': '',
     'ssh-known-hosts': '',
+    'ssh-key-passphrase': '',
+    'ssh-insecure-skip-host-key-check': 'false',
     'tls-ca': '',
     'tls-cert': '',
     'tls-key': '',
@@ -101874,7 +101876,7 @@ const INPUT_DEFAULTS = {
 /** Every input name, in action.yml order. */
 const INPUT_NAMES = Object.keys(INPUT_DEFAULTS);
 /** Inputs whose values must never be printed (InputError shows only their length). */
-const SECRET_INPUTS = ['ssh-private-key', 'tls-key', 'registry-password', 'github-token'];
+const SECRET_INPUTS = ['ssh-private-key', 'ssh-key-passphrase', 'tls-key', 'registry-password', 'github-token'];
 /**
  * Reads every input through `getInput` (e.g. @actions/core's getInput). Values are trimmed, and an
  * empty value takes the default, so a runner (which applies action.yml defaults itself) and an
@@ -102193,7 +102195,7 @@ function parseDockerHost(inputs, env) {
         throw new input_error/* InputError */.d(name, inputs[name], 'empty unless docker-host is tcp://host[:port]');
     }
     if (scheme !== 'ssh') {
-        for (const name of ['ssh-private-key', 'ssh-known-hosts']) {
+        for (const name of ['ssh-private-key', 'ssh-known-hosts', 'ssh-key-passphrase']) {
             if (inputs[name])
                 throw new input_error/* InputError */.d(name, inputs[name], 'empty unless docker-host is ssh://user@host[:port]');
         }
@@ -102227,8 +102229,28 @@ function parseSshHost(inputs, value) {
         throw new input_error/* InputError */.d('ssh-private-key', inputs['ssh-private-key'], 'the private key contents (-----BEGIN … PRIVATE KEY-----), not a path');
     }
     const port = parsePort(value, match[3], 22);
+    const host = unbracket(match[2]);
     const knownHosts = pemText(inputs['ssh-known-hosts']);
-    return { kind: 'ssh', user: match[1], host: unbracket(match[2]), port, privateKey, ...(knownHosts ? { knownHosts } : {}) };
+    const skipCheck = parseBoolean('ssh-insecure-skip-host-key-check', inputs['ssh-insecure-skip-host-key-check']);
+    if (!knownHosts && !skipCheck) {
+        // Without a pinned key anyone between the runner and the host could pose as it and be given
+        // the Docker socket: refuse, and say how to pin it.
+        const scan = port === 22 ? `ssh-keyscan ${host}` : `ssh-keyscan -p ${port} ${host}`;
+        throw new input_error/* InputError */.d('ssh-known-hosts', '', `the host's public key in known_hosts form, as \`${scan}\` prints it (check it against the host before trusting it); ` +
+            'or set ssh-insecure-skip-host-key-check: true to connect without checking it');
+    }
+    if (knownHosts && skipCheck) {
+        throw new input_error/* InputError */.d('ssh-insecure-skip-host-key-check', 'true', 'false when ssh-known-hosts is given (the key would be checked anyway)');
+    }
+    const passphrase = inputs['ssh-key-passphrase'];
+    if (passphrase && !/ENCRYPTED|^-----BEGIN OPENSSH PRIVATE KEY-----/.test(privateKey)) {
+        throw new input_error/* InputError */.d('ssh-key-passphrase', passphrase, 'empty: ssh-private-key is not encrypted');
+    }
+    return {
+        kind: 'ssh', user: match[1], host, port, privateKey,
+        ...(passphrase ? { passphrase } : {}),
+        ...(knownHosts ? { knownHosts } : {})
+    };
 }
 function parsePort(value, text, fallback) {
     if (text === undefined)
@@ -102473,7 +102495,7 @@ scope.__dirname ??= (0,node_path__WEBPACK_IMPORTED_MODULE_0__.dirname)(scope.__f
 
 /***/ }),
 
-/***/ 6800:
+/***/ 6818:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -102481,10 +102503,11 @@ scope.__dirname ??= (0,node_path__WEBPACK_IMPORTED_MODULE_0__.dirname)(scope.__f
 __nccwpck_require__.d(__webpack_exports__, {
   iZ: () => (/* binding */ createDockerClient),
   e8: () => (/* binding */ daemonMessage),
+  AW: () => (/* binding */ describeDockerHost),
   aD: () => (/* binding */ followJsonStream)
 });
 
-// UNUSED EXPORTS: describeDockerHost, hostKeyCheck, knownKeysFor
+// UNUSED EXPORTS: hostKeyCheck, knownKeysFor
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -102492,9 +102515,120 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 // EXTERNAL MODULE: ./node_modules/dockerode/lib/docker.js
 var docker = __nccwpck_require__(9040);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: ./node_modules/ssh2/lib/index.js
+var lib = __nccwpck_require__(5472);
+;// CONCATENATED MODULE: ./lib/docker/ssh-agent.js
+// HTTP to a remote Docker engine over one SSH connection. docker-modem's own SSH support makes a new
+// SSH connection (handshake, login, a `docker system dial-stdio` process) for every API call: about a
+// second each on a busy host, while a rollout polls every second. Here one connection is kept while
+// calls come, each HTTP socket is a `dial-stdio` channel on it, and sockets are kept alive between
+// calls. When no call has been made for a few seconds the connection is closed (so that the process
+// can exit); a dropped connection is made again by the next call.
+
+
+/** sshd's default MaxSessions is 10 channels per connection: stay below it. */
+const MAX_CHANNELS = 6;
+const IDLE_CLOSE_MS = 3000;
+/** A connection that stops answering is given up after 3 missed keepalives 5 s apart. */
+const KEEPALIVE = { keepaliveInterval: 5000, keepaliveCountMax: 3 };
+function sshAgent(config) {
+    let connecting;
+    let active = 0;
+    let idleTimer;
+    const connect = () => {
+        connecting ??= new Promise((resolve, reject) => {
+            const client = new lib.Client();
+            const forget = () => {
+                connecting = undefined;
+            };
+            client
+                .once('ready', () => resolve(client))
+                .on('error', (error) => {
+                forget();
+                reject(error);
+            })
+                .once('close', forget)
+                .connect({ ...KEEPALIVE, ...config });
+        });
+        return connecting;
+    };
+    const busy = (delta) => {
+        active += delta;
+        if (idleTimer)
+            clearTimeout(idleTimer);
+        idleTimer = undefined;
+        if (active > 0 || !connecting)
+            return;
+        const closing = connecting;
+        idleTimer = setTimeout(() => {
+            if (active === 0 && connecting === closing) {
+                connecting = undefined;
+                closing.then((client) => client.end(), () => undefined);
+            }
+        }, IDLE_CLOSE_MS);
+        idleTimer.unref();
+    };
+    const agent = new external_node_http_.Agent({ keepAlive: true, maxSockets: MAX_CHANNELS, maxFreeSockets: MAX_CHANNELS });
+    // The agent asks for a socket; it gets an SSH channel to the engine's socket.
+    const createConnection = (_options, callback) => {
+        busy(+1);
+        connect()
+            .then((client) => client.exec('docker system dial-stdio', (error, channel) => {
+            if (error) {
+                busy(-1);
+                callback(error);
+                return;
+            }
+            callback(null, asSocket(channel, busy));
+        }))
+            .catch((error) => {
+            busy(-1);
+            callback(error);
+        });
+        return undefined;
+    };
+    agent.createConnection = createConnection;
+    return agent;
+}
+/**
+ * The socket calls Node's HTTP agent makes on a kept-alive socket, on an SSH channel. ref/unref tell
+ * when the socket is in use (the agent unrefs the sockets it keeps idle), which is what `busy` counts.
+ */
+function asSocket(channel, busy) {
+    let inUse = true;
+    let closed = false;
+    const socket = channel;
+    socket.setKeepAlive = () => socket;
+    socket.setNoDelay = () => socket;
+    socket.setTimeout = () => socket;
+    socket.ref = () => {
+        if (!inUse && !closed) {
+            inUse = true;
+            busy(+1);
+        }
+        return socket;
+    };
+    socket.unref = () => {
+        if (inUse && !closed) {
+            inUse = false;
+            busy(-1);
+        }
+        return socket;
+    };
+    channel.once('close', () => {
+        if (inUse && !closed)
+            busy(-1);
+        closed = true;
+    });
+    return socket;
+}
+
 ;// CONCATENATED MODULE: ./lib/docker/client.js
 // The one place that turns a DockerHost into a dockerode client, plus a reader for the daemon's
 // newline-delimited JSON progress streams (build, push).
+
 
 
 
@@ -102522,17 +102656,22 @@ function createDockerClient(host) {
             }
             return new docker({ ...UNSET, host: host.host, port: host.port, protocol: 'http' });
         case 'ssh':
+            // Plain HTTP whose sockets are channels of one SSH connection (see ssh-agent.ts).
             return new docker({
                 ...UNSET,
-                protocol: 'ssh',
+                protocol: 'http',
                 host: host.host,
                 port: host.port,
-                username: host.user,
-                sshOptions: {
+                agent: sshAgent({
+                    host: host.host,
+                    port: host.port,
+                    username: host.user,
                     privateKey: host.privateKey,
+                    ...(host.passphrase === undefined ? {} : { passphrase: host.passphrase }),
+                    // Unset only with ssh-insecure-skip-host-key-check (parseConfig refuses it otherwise).
                     ...(host.knownHosts === undefined ? {} : hostKeyCheck(host.host, host.port, host.knownHosts))
-                }
-            });
+                })
+            }); // docker-modem takes an http.Agent; @types/dockerode does not list it
     }
 }
 /** A one-line description for logs; never includes keys or certificates. */
@@ -102544,7 +102683,7 @@ function describeDockerHost(host) {
             return `tcp://${host.host}:${host.port}${host.tls ? ' (TLS, client certificate)' : ''}`;
         case 'ssh':
             return `ssh://${host.user}@${host.host}:${host.port}` +
-                (host.knownHosts === undefined ? ' (host key not checked)' : ' (host key checked against ssh-known-hosts)');
+                (host.knownHosts === undefined ? ' (host key NOT checked: ssh-insecure-skip-host-key-check)' : ' (host key checked against ssh-known-hosts)');
     }
 }
 /** ssh2 options that accept only a host key listed for this host in the known_hosts text. */
@@ -102754,6 +102893,111 @@ function registryHost(repository) {
 
 /***/ }),
 
+/***/ 5285:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   SV: () => (/* binding */ withReconnect)
+/* harmony export */ });
+/* unused harmony exports RECONNECT_BUDGET_MS, READ_TIMEOUT_MS, connectionFault, mayRetry, retryDelayMs */
+/** How long a dropped connection is retried before the call fails. */
+const RECONNECT_BUDGET_MS = 90_000;
+/** A read that gets no answer in this time is treated as a lost connection (reads only; streams never). */
+const READ_TIMEOUT_MS = 30_000;
+/** Errors that mean the request never reached the daemon: always safe to send again. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EADDRNOTAVAIL']);
+const NOT_SENT_MESSAGE = /timed out while waiting for handshake|connection lost before handshake|not connected|channel open failure|connect ECONNREFUSED/i;
+/** Errors that mean the connection broke at some point: the request may or may not have been handled. */
+const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_SSL_WRONG_VERSION_NUMBER']);
+const BROKEN_MESSAGE = /socket hang up|connection lost|premature close|aborted|ECONNRESET|EPIPE|no response from server|keepalive timeout|\(SSH\)/i;
+/** How a failed call's error reads as a connection fault; undefined for an answer from the daemon or another error. */
+function connectionFault(error) {
+    const e = error;
+    if (!e || typeof e !== 'object')
+        return undefined;
+    if (typeof e.statusCode === 'number')
+        return undefined; // the daemon answered
+    const message = e.message ?? '';
+    if ((e.code && NOT_SENT.has(e.code)) || NOT_SENT_MESSAGE.test(message))
+        return 'not-sent';
+    if ((e.code && BROKEN.has(e.code)) || BROKEN_MESSAGE.test(message) || e.name === 'TimeoutError')
+        return 'broken';
+    return undefined;
+}
+/** Whether a call that failed this way may be sent again. Streams (build contexts, pushes) are never replayed. */
+function mayRetry(kind, method, stream) {
+    if (kind === undefined || stream)
+        return false;
+    return kind === 'not-sent' || method === 'GET' || method === 'HEAD';
+}
+/** Backoff before attempt n+1 (n from 1): 0.5 s, 1 s, 2 s, 4 s, then 8 s. */
+function retryDelayMs(attempt) {
+    return Math.min(500 * 2 ** (attempt - 1), 8000);
+}
+const WRAPPED = Symbol('zdd.reconnect');
+/**
+ * Makes `docker` retry calls that lost their connection, logging each retry. Applying it twice is
+ * a no-op (the first wrapper's drops object is returned).
+ */
+function withReconnect(docker, log, clock, budgetMs = RECONNECT_BUDGET_MS) {
+    const modem = docker.modem;
+    const existing = modem[WRAPPED];
+    if (existing)
+        return existing;
+    const drops = { count: 0, longestMs: 0 };
+    // Until one call has gone through, a failure is a setting to fix, not a drop to wait out.
+    let connected = false;
+    const dial = modem.dial.bind(modem);
+    const once = (options) => new Promise((resolve, reject) => {
+        // dial() edits its argument (path prefix, authconfig): each attempt gets a fresh copy.
+        const copy = { ...options, ...(options.options ? { options: { ...options.options } } : {}) };
+        if (copy.method === 'GET' && !copy.isStream && !copy.hijack && !copy.abortSignal)
+            copy.abortSignal = AbortSignal.timeout(READ_TIMEOUT_MS);
+        dial(copy, (error, data) => (error ? reject(error) : resolve(data)));
+    });
+    modem.dial = (options, callback) => {
+        const method = String(options.method ?? 'GET');
+        const stream = Boolean(options.isStream || options.hijack || options.file);
+        const started = clock.now();
+        const attempt = async (n) => {
+            try {
+                const data = await once(options);
+                connected = true;
+                if (n > 1) {
+                    const took = clock.now() - started;
+                    drops.longestMs = Math.max(drops.longestMs, took);
+                    log.info(`Docker connection back after ${(took / 1000).toFixed(1)}s (${method} ${callPath(options)})`);
+                }
+                return data;
+            }
+            catch (error) {
+                const kind = connectionFault(error);
+                if (!connected || !mayRetry(kind, method, stream))
+                    throw error;
+                const waited = clock.now() - started;
+                const delay = retryDelayMs(n);
+                if (waited + delay > budgetMs) {
+                    throw new Error(`Lost the connection to the Docker engine and could not get it back within ${Math.round(budgetMs / 1000)}s (${method} ${callPath(options)}: ${error.message})`);
+                }
+                if (n === 1)
+                    drops.count++;
+                log.warning(`Lost the connection to the Docker engine (${error.message}) during ${method} ${callPath(options)}; retrying in ${delay / 1000}s (attempt ${n + 1})`);
+                await clock.sleep(delay);
+                return attempt(n + 1);
+            }
+        };
+        attempt(1).then((data) => callback(null, data), (error) => callback(error));
+    };
+    modem[WRAPPED] = drops;
+    return drops;
+}
+function callPath(options) {
+    return String(options.path ?? '').replace(/\?$/, '');
+}
+
+
+/***/ }),
+
 /***/ 936:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -102839,7 +103083,7 @@ function describeFetchError(error, timeoutMs) {
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9133);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4116);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8820);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(20);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7698);
 /* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(686);
 // The action's entry, for its main and its post step: the main step saves isPost, so the post run
@@ -102859,7 +103103,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8820:
+/***/ 20:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -104221,8 +104465,8 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 var dockerignore_ignore = __nccwpck_require__(4158);
 // EXTERNAL MODULE: ./node_modules/tar-fs/index.js
 var tar_fs = __nccwpck_require__(5645);
-// EXTERNAL MODULE: ./lib/docker/client.js + 1 modules
-var client = __nccwpck_require__(6800);
+// EXTERNAL MODULE: ./lib/docker/client.js + 2 modules
+var client = __nccwpck_require__(6818);
 ;// CONCATENATED MODULE: ./lib/docker/build.js
 // Build an image through the Engine API: tar the context as the docker CLI would (honouring
 // .dockerignore), stream the daemon's build log into a log group, and return the image ID.
@@ -104338,6 +104582,59 @@ function packContext(context, dockerfile) {
     });
     // tar-stream's pack is a streamx Readable; docker-modem only pipes it, which streamx supports.
     return pack;
+}
+
+// EXTERNAL MODULE: ./lib/docker/reconnect.js
+var reconnect = __nccwpck_require__(5285);
+;// CONCATENATED MODULE: ./lib/docker/connect-check.js
+
+/** Pings the engine; throws an Error that says what is wrong with the connection settings. */
+async function checkConnection(docker, host) {
+    try {
+        await docker.ping();
+    }
+    catch (error) {
+        throw new Error(`Cannot reach the Docker engine at ${(0,client/* describeDockerHost */.AW)(host)}: ${explainConnectError(error, host)}`);
+    }
+}
+/** What a failed first call means for these settings (pure). */
+function explainConnectError(error, host) {
+    const e = (error ?? {});
+    const message = e.message ?? String(error);
+    const where = host.kind === 'unix' ? host.socketPath : `${host.host}:${host.port}`;
+    if (e.level === 'handshake' && /verification failed/i.test(message)) {
+        return `the host key it presented is not one listed for ${where} in ssh-known-hosts. If the host was rebuilt, ` +
+            'check its new key out of band and update ssh-known-hosts; otherwise someone may be posing as the host';
+    }
+    if (e.level === 'client-authentication') {
+        return `the SSH server refused ssh-private-key for user ${host.kind === 'ssh' ? host.user : '?'} (is its public key in that user's authorized_keys?)`;
+    }
+    if (/passphrase|encrypted private key|bad decrypt/i.test(message)) {
+        return `ssh-private-key could not be decrypted: check ssh-key-passphrase (${message})`;
+    }
+    if (e.code === 'ECONNREFUSED')
+        return `nothing accepts connections at ${where} (${message})`;
+    if (e.code === 'ENOENT' && host.kind === 'unix')
+        return `there is no socket at ${host.socketPath}: is dockerd running there?`;
+    if (e.code === 'EACCES' && host.kind === 'unix')
+        return `permission denied on ${host.socketPath}: the user needs to be in the docker group`;
+    if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN')
+        return `the host name does not resolve (${message})`;
+    if (/BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|alert (bad|unknown) certificate/i.test(`${e.code ?? ''} ${message}`)) {
+        return `the engine refused the client certificate: tls-cert must be signed by the CA the engine trusts (its --tlscacert) (${message})`;
+    }
+    if (/UNABLE_TO_VERIFY|SELF_SIGNED|CERT_UNTRUSTED|UNABLE_TO_GET_ISSUER/i.test(e.code ?? '')) {
+        return `the engine's certificate is not signed by tls-ca (${message})`;
+    }
+    if (e.code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+        return `the engine's certificate is not made out to ${host.kind === 'tcp' ? host.host : where} (${message})`;
+    if (/^ERR_OSSL_PEM|PEM routines/i.test(`${e.code ?? ''} ${message}`))
+        return `tls-ca, tls-cert or tls-key is not valid PEM (${message})`;
+    if (e.statusCode === 400 && /HTTPS server/i.test(message))
+        return 'it expects TLS: set tls-ca, tls-cert and tls-key';
+    if (/wrong version number|EPROTO/i.test(`${e.code ?? ''} ${message}`))
+        return `it does not speak TLS at ${where}: drop tls-ca, tls-cert and tls-key, or use its TLS port (${message})`;
+    return message;
 }
 
 // EXTERNAL MODULE: ./lib/docker/image-ref.js
@@ -104521,15 +104818,31 @@ function monitorWindowWarning(check, monitorMs) {
 
 
 
+
+
+
 async function deploy(config, deps, startedAt = deps.clock.now()) {
     const { docker, log, clock } = deps;
     const recorder = new report_report/* ReportRecorder */.nV(() => clock.now());
     const report = recorder.report;
+    const drops = (0,reconnect/* withReconnect */.SV)(docker, log, clock);
     const done = (result, extra = {}) => {
+        if (drops.count > 0) {
+            report.warnings.push(`The connection to the Docker engine dropped ${drops.count} time(s) during the run; the calls were retried until it came back ` +
+                `(longest wait ${(drops.longestMs / 1000).toFixed(1)}s)`);
+        }
         recorder.finish(result, extra.reason);
         return { result, image: report.image, digest: report.digest, previousImage: report.previousImage, ...extra, report };
     };
     const authHeader = config.registryAuth ? registryAuthHeader(config.registryAuth, log) : undefined;
+    log.info(`Docker host: ${(0,client/* describeDockerHost */.AW)(config.dockerHost)}`);
+    if (config.dockerHost.kind === 'ssh' && config.dockerHost.knownHosts === undefined) {
+        const warning = `The SSH host key of ${config.dockerHost.host} is NOT checked (ssh-insecure-skip-host-key-check): ` +
+            'anyone who can intercept the connection can pose as the host and take over its Docker engine. Pin it with ssh-known-hosts.';
+        log.warning(warning);
+        report.warnings.push(warning);
+    }
+    await checkConnection(docker, config.dockerHost);
     // Read the target first: a missing service or an update in flight stops the run before anything is built.
     const api = new swarm_api/* SwarmApi */.$(docker, log, authHeader);
     const target = config.service ? new swarm_target/* SwarmTarget */.sw(api, config.service, log) : undefined;
@@ -105062,13 +105375,14 @@ async function runAction(inputs, env, io, signal, checkpoint) {
 /* harmony import */ var _action_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4120);
 /* harmony import */ var _config_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6097);
 /* harmony import */ var _config_parse_config_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(957);
-/* harmony import */ var _docker_client_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6800);
-/* harmony import */ var _gates_http_probe_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5881);
-/* harmony import */ var _recover_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7963);
-/* harmony import */ var _rollout_clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9599);
-/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(686);
-/* harmony import */ var _targets_run_record_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4781);
-/* harmony import */ var _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7591);
+/* harmony import */ var _docker_client_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6818);
+/* harmony import */ var _docker_reconnect_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5285);
+/* harmony import */ var _gates_http_probe_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5881);
+/* harmony import */ var _recover_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7963);
+/* harmony import */ var _rollout_clock_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9599);
+/* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(686);
+/* harmony import */ var _targets_run_record_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4781);
+/* harmony import */ var _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(7591);
 // The action's post step: runs after the job's steps, also when the job was cancelled or the main step
 // was killed. When the main step did not reach its own end, it brings the service back to one known
 // release (see recover.ts). It only warns: a post step never fails the job.
@@ -105083,12 +105397,13 @@ async function runAction(inputs, env, io, signal, checkpoint) {
 
 
 
+
 async function post() {
     const log = (0,_action_log_js__WEBPACK_IMPORTED_MODULE_1__/* .actionLog */ .Z)();
-    await runPost((0,_config_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .readInputs */ .Ko)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name)), process.env, _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_run_state_js__WEBPACK_IMPORTED_MODULE_8__/* .RUN_STATE_KEY */ .OU), log);
+    await runPost((0,_config_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .readInputs */ .Ko)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name)), process.env, _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_run_state_js__WEBPACK_IMPORTED_MODULE_9__/* .RUN_STATE_KEY */ .OU), log);
 }
 async function runPost(inputs, env, saved, log) {
-    const state = (0,_run_state_js__WEBPACK_IMPORTED_MODULE_8__/* .decodeRunState */ .jn)(saved);
+    const state = (0,_run_state_js__WEBPACK_IMPORTED_MODULE_9__/* .decodeRunState */ .jn)(saved);
     if (!state || state.phase === 'finished')
         return 'nothing to do';
     for (const name of _config_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_INPUTS */ .pH)
@@ -105097,9 +105412,10 @@ async function runPost(inputs, env, saved, log) {
         const config = (0,_config_parse_config_js__WEBPACK_IMPORTED_MODULE_3__/* .parseConfig */ .o4)(inputs, env);
         log.warning(`The rollout of ${state.service} did not finish (the job was cancelled or the step was killed): checking the service`);
         const docker = (0,_docker_client_js__WEBPACK_IMPORTED_MODULE_4__/* .createDockerClient */ .iZ)(config.dockerHost);
-        const recovery = await (0,_recover_js__WEBPACK_IMPORTED_MODULE_5__/* .recoverInterrupted */ .js)(state, { docker, probe: (0,_gates_http_probe_js__WEBPACK_IMPORTED_MODULE_9__/* .createHttpProbe */ .X)(), clock: _rollout_clock_js__WEBPACK_IMPORTED_MODULE_6__/* .realClock */ .d, log });
+        (0,_docker_reconnect_js__WEBPACK_IMPORTED_MODULE_5__/* .withReconnect */ .SV)(docker, log, _rollout_clock_js__WEBPACK_IMPORTED_MODULE_7__/* .realClock */ .d);
+        const recovery = await (0,_recover_js__WEBPACK_IMPORTED_MODULE_6__/* .recoverInterrupted */ .js)(state, { docker, probe: (0,_gates_http_probe_js__WEBPACK_IMPORTED_MODULE_10__/* .createHttpProbe */ .X)(), clock: _rollout_clock_js__WEBPACK_IMPORTED_MODULE_7__/* .realClock */ .d, log });
         if (recovery !== 'not recovered')
-            await (0,_targets_run_record_js__WEBPACK_IMPORTED_MODULE_7__/* .dropRunRecord */ .qm)(new _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_10__/* .SwarmApi */ .$(docker, log), state.service, state.lockToken);
+            await (0,_targets_run_record_js__WEBPACK_IMPORTED_MODULE_8__/* .dropRunRecord */ .qm)(new _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_11__/* .SwarmApi */ .$(docker, log), state.service, state.lockToken);
         log.info(`Post step: ${recovery}`);
         return recovery;
     }

@@ -14,6 +14,8 @@ import { pausedCanary, resumeCanary } from './rollout/canary-resume.js'
 import { SwarmCompanion } from './targets/swarm-companion.js'
 import { buildImage } from './docker/build.js'
 import { describeDockerHost } from './docker/client.js'
+import { withReconnect } from './docker/reconnect.js'
+import { checkConnection } from './docker/connect-check.js'
 import { formatImageRef, withDigest } from './docker/image-ref.js'
 import { pushImage } from './docker/push.js'
 import { registryAuthHeader } from './docker/registry-auth.js'
@@ -56,7 +58,14 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   const { docker, log, clock } = deps
   const recorder = new ReportRecorder(() => clock.now())
   const report = recorder.report
+  const drops = withReconnect(docker, log, clock)
   const done = (result: Result, extra: Partial<DeployResult> = {}): DeployResult => {
+    if (drops.count > 0) {
+      report.warnings.push(
+        `The connection to the Docker engine dropped ${drops.count} time(s) during the run; the calls were retried until it came back ` +
+          `(longest wait ${(drops.longestMs / 1000).toFixed(1)}s)`
+      )
+    }
     recorder.finish(result, extra.reason)
     return { result, image: report.image, digest: report.digest, previousImage: report.previousImage, ...extra, report }
   }
@@ -68,6 +77,8 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
     log.warning(warning)
     report.warnings.push(warning)
   }
+
+  await checkConnection(docker, config.dockerHost)
 
   // Read the target first: a missing service or an update in flight stops the run before anything is built.
   const api = new SwarmApi(docker, log, authHeader)

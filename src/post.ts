@@ -6,6 +6,7 @@ import { actionLog } from './action-log.js'
 import { readInputs, SECRET_INPUTS } from './config/inputs.js'
 import { parseConfig } from './config/parse-config.js'
 import { createDockerClient } from './docker/client.js'
+import { withReconnect } from './docker/reconnect.js'
 import { createHttpProbe } from './gates/http-probe.js'
 import type { Log } from './log.js'
 import { recoverInterrupted, type Recovery } from './recover.js'
@@ -27,6 +28,7 @@ export async function runPost(inputs: ReturnType<typeof readInputs>, env: NodeJS
     const config = parseConfig(inputs, env)
     log.warning(`The rollout of ${state.service} did not finish (the job was cancelled or the step was killed): checking the service`)
     const docker = createDockerClient(config.dockerHost)
+    withReconnect(docker, log, realClock)
     const recovery = await recoverInterrupted(state, { docker, probe: createHttpProbe(), clock: realClock, log })
     if (recovery !== 'not recovered') await dropRunRecord(new SwarmApi(docker, log), state.service, state.lockToken)
     log.info(`Post step: ${recovery}`)

@@ -5,6 +5,7 @@ import { StringDecoder } from 'node:string_decoder'
 import Docker from 'dockerode'
 import type { ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2'
 import type { DockerHost } from '../config/types.js'
+import { sshAgent } from './ssh-agent.js'
 
 /** Connection options that must never come from the environment (see createDockerClient). */
 const UNSET = {
@@ -31,19 +32,22 @@ export function createDockerClient(host: DockerHost): Docker {
       }
       return new Docker({ ...UNSET, host: host.host, port: host.port, protocol: 'http' })
     case 'ssh':
+      // Plain HTTP whose sockets are channels of one SSH connection (see ssh-agent.ts).
       return new Docker({
         ...UNSET,
-        protocol: 'ssh',
+        protocol: 'http',
         host: host.host,
         port: host.port,
-        username: host.user,
-        sshOptions: {
+        agent: sshAgent({
+          host: host.host,
+          port: host.port,
+          username: host.user,
           privateKey: host.privateKey,
           ...(host.passphrase === undefined ? {} : { passphrase: host.passphrase }),
           // Unset only with ssh-insecure-skip-host-key-check (parseConfig refuses it otherwise).
           ...(host.knownHosts === undefined ? {} : hostKeyCheck(host.host, host.port, host.knownHosts))
-        }
-      })
+        })
+      } as Docker.DockerOptions) // docker-modem takes an http.Agent; @types/dockerode does not list it
   }
 }
 
