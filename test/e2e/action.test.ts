@@ -1,9 +1,12 @@
 // dist/index.js run the way a GitHub runner runs it (see test/support/runner.ts).
 import { afterAll, describe, expect, it, jest } from '@jest/globals'
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import {
-  APP_REPO, AUTH_REGISTRY, REGISTRY_PASSWORD, REGISTRY_USER, createCleanup, serviceImages, serviceOnOwnNetwork, uniqueName
+  APP_REPO, AUTH_REGISTRY, REGISTRY_PASSWORD, REGISTRY_USER, REPO_ROOT, createCleanup, serviceImages, serviceOnOwnNetwork, uniqueName
 } from '../support/testbed.js'
+import { SSH_PASSPHRASE, SSH_PORT, sshInputs } from '../support/remote.js'
+import { secretParts } from '../../src/log.js'
 import { startProxy } from '../support/proxy.js'
 import { runAction } from '../support/runner.js'
 import { closedPort } from '../support/sockets.js'
@@ -66,6 +69,35 @@ describe('dist/index.js as a runner runs it', () => {
     expect((await (await fetch(`${proxy.url}/version`)).text()).trim()).toBe(version)
     // The build log is folded into a group.
     expect(run.stdout).toMatch(/::group::Build /)
+  })
+
+  it('rolls out through ssh:// with an encrypted key, and prints neither the key nor its passphrase', async () => {
+    const { service, network } = await serviceOnOwnNetwork(cleanup, 'e2e-ssh', 2)
+    const proxy = await startProxy({ service, network })
+    cleanup.proxy(proxy)
+    const key = readFileSync(`${REPO_ROOT}.testbed/ssh/client_enc_ed25519`, 'utf8')
+    const run = await runAction({
+      ...sshInputs(),
+      'ssh-private-key': key,
+      'ssh-key-passphrase': SSH_PASSPHRASE,
+      image: `${APP_REPO}:v2`,
+      service,
+      'health-url': `${proxy.url}/health`,
+      'health-interval': '500ms',
+      'health-successes': '2',
+      monitor: '1s'
+    })
+    // On a failure, what the run said about it comes with the assertion.
+    expect([run.outputs.result, run.stdout.split('\n').filter((l) => /^::(error|warning)::/.test(l))]).toEqual(['succeeded', []])
+    expect(run.code).toBe(0)
+    const masks = run.stdout.split('\n').filter((l) => l.startsWith('::add-mask::')).map((l) => l.slice(12))
+    const printed = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')
+    // The whole key goes out as one mask (with %0A for its line breaks), and each of its lines as another.
+    expect(masks).toEqual(expect.arrayContaining([SSH_PASSPHRASE, key.trim().replace(/\n/g, '%0A'), ...secretParts(key).slice(1)]))
+    const everything = [printed, run.summary, JSON.stringify(run.outputs), await readFile(run.outputs.report ?? '', 'utf8')].join('\n')
+    for (const secret of [SSH_PASSPHRASE, ...secretParts(key)]) expect(everything).not.toContain(secret)
+    expect(printed).toContain(`Docker host: ssh://root@127.0.0.1:${SSH_PORT} (host key checked against ssh-known-hosts)`)
+    for (const image of await serviceImages(service)) expect(image).toBe(run.outputs.image)
   })
 
   it('runs under act: no GitHub token needed, Deployments skipped with a notice', async () => {

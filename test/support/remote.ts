@@ -8,6 +8,8 @@ import { REPO_ROOT } from './testbed.js'
 
 export const TLS_PORT = Number(process.env.ZDD_TEST_TLS_PORT ?? 2376)
 export const SSH_PORT = Number(process.env.ZDD_TEST_SSH_PORT ?? 2222)
+/** Same variable and default as test/testbed/env.sh: the passphrase of .testbed/ssh/client_enc_ed25519. */
+export const SSH_PASSPHRASE = process.env.ZDD_TEST_SSH_PASSPHRASE ?? 'zdd-test-passphrase-4c1e'
 
 const tlsFile = (name: string): string => readFileSync(`${REPO_ROOT}.testbed/tls/${name}.pem`, 'utf8')
 const sshFile = (name: string): string => readFileSync(`${REPO_ROOT}.testbed/ssh/${name}`, 'utf8')

@@ -9,3 +9,4 @@ export ZDD_TEST_PROXY_IMAGE="${ZDD_TEST_PROXY_IMAGE:-zdd-haproxy:local}"        
 export PROMETHEUS_URL="${PROMETHEUS_URL:-http://127.0.0.1:9090}"                  # test bed's Prometheus (up.sh)
 export ZDD_TEST_TLS_PORT="${ZDD_TEST_TLS_PORT:-2376}"    # dockerd's TLS listener on 127.0.0.1 (client certs in .testbed/tls)
 export ZDD_TEST_SSH_PORT="${ZDD_TEST_SSH_PORT:-2222}"    # the test bed's sshd on 127.0.0.1 (keys in .testbed/ssh)
+export ZDD_TEST_SSH_PASSPHRASE="${ZDD_TEST_SSH_PASSPHRASE:-zdd-test-passphrase-4c1e}"  # of .testbed/ssh/client_enc_ed25519

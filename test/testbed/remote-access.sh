@@ -3,7 +3,7 @@
 #     second CA with a client certificate of its own (a "wrong" client cert, which dockerd must refuse).
 #     dockerd listens on tcp://127.0.0.1:$ZDD_TEST_TLS_PORT with --tlsverify (see dockerd_tls_args).
 #   - SSH: an sshd of our own on 127.0.0.1:$ZDD_TEST_SSH_PORT with its own host key and one authorized
-#     client key, in .testbed/ssh/; known_hosts (right) and known_hosts.wrong (another host key).
+#     client key (and an encrypted one), in .testbed/ssh/; known_hosts (right) and known_hosts.wrong (another host key).
 # Every key and certificate is made here, on the machine, the first time; none is committed.
 
 TLS_DIR="$STATE/tls"
@@ -58,7 +58,9 @@ start_sshd() {
   [ -s "$SSH_DIR/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C zdd-test-host -f "$SSH_DIR/host_ed25519"
   [ -s "$SSH_DIR/other_host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C zdd-test-other-host -f "$SSH_DIR/other_host_ed25519"
   [ -s "$SSH_DIR/client_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C zdd-test-client -f "$SSH_DIR/client_ed25519"
-  cp "$SSH_DIR/client_ed25519.pub" "$SSH_DIR/authorized_keys"
+  # The same kind of key, encrypted: for the passphrase tests (ssh-key-passphrase).
+  [ -s "$SSH_DIR/client_enc_ed25519" ] || ssh-keygen -q -t ed25519 -N "$ZDD_TEST_SSH_PASSPHRASE" -C zdd-test-client-enc -f "$SSH_DIR/client_enc_ed25519"
+  cat "$SSH_DIR/client_ed25519.pub" "$SSH_DIR/client_enc_ed25519.pub" >"$SSH_DIR/authorized_keys"
   echo "[127.0.0.1]:$ZDD_TEST_SSH_PORT $(cut -d' ' -f1,2 "$SSH_DIR/host_ed25519.pub")" >"$SSH_DIR/known_hosts"
   echo "[127.0.0.1]:$ZDD_TEST_SSH_PORT $(cut -d' ' -f1,2 "$SSH_DIR/other_host_ed25519.pub")" >"$SSH_DIR/known_hosts.wrong"
   cat >"$SSH_DIR/sshd_config.new" <<CONF
