@@ -101824,6 +101824,8 @@ const INPUT_DEFAULTS = {
     'docker-host': '',
     'ssh-private-key': '',
     'ssh-known-hosts': '',
+    'ssh-key-passphrase': '',
+    'ssh-insecure-skip-host-key-check': 'false',
     'tls-ca': '',
     'tls-cert': '',
     'tls-key': '',
@@ -101874,7 +101876,7 @@ const INPUT_DEFAULTS = {
 /** Every input name, in action.yml order. */
 const INPUT_NAMES = Object.keys(INPUT_DEFAULTS);
 /** Inputs whose values must never be printed (InputError shows only their length). */
-const SECRET_INPUTS = ['ssh-private-key', 'tls-key', 'registry-password', 'github-token'];
+const SECRET_INPUTS = ['ssh-private-key', 'ssh-key-passphrase', 'tls-key', 'registry-password', 'github-token'];
 /**
  * Reads every input through `getInput` (e.g. @actions/core's getInput). Values are trimmed, and an
  * empty value takes the default, so a runner (which applies action.yml defaults itself) and an
@@ -102193,7 +102195,7 @@ function parseDockerHost(inputs, env) {
         throw new input_error/* InputError */.d(name, inputs[name], 'empty unless docker-host is tcp://host[:port]');
     }
     if (scheme !== 'ssh') {
-        for (const name of ['ssh-private-key', 'ssh-known-hosts']) {
+        for (const name of ['ssh-private-key', 'ssh-known-hosts', 'ssh-key-passphrase']) {
             if (inputs[name])
                 throw new input_error/* InputError */.d(name, inputs[name], 'empty unless docker-host is ssh://user@host[:port]');
         }
@@ -102227,8 +102229,28 @@ function parseSshHost(inputs, value) {
         throw new input_error/* InputError */.d('ssh-private-key', inputs['ssh-private-key'], 'the private key contents (-----BEGIN … PRIVATE KEY-----), not a path');
     }
     const port = parsePort(value, match[3], 22);
+    const host = unbracket(match[2]);
     const knownHosts = pemText(inputs['ssh-known-hosts']);
-    return { kind: 'ssh', user: match[1], host: unbracket(match[2]), port, privateKey, ...(knownHosts ? { knownHosts } : {}) };
+    const skipCheck = parseBoolean('ssh-insecure-skip-host-key-check', inputs['ssh-insecure-skip-host-key-check']);
+    if (!knownHosts && !skipCheck) {
+        // Without a pinned key anyone between the runner and the host could pose as it and be given
+        // the Docker socket: refuse, and say how to pin it.
+        const scan = port === 22 ? `ssh-keyscan ${host}` : `ssh-keyscan -p ${port} ${host}`;
+        throw new input_error/* InputError */.d('ssh-known-hosts', '', `the host's public key in known_hosts form, as \`${scan}\` prints it (check it against the host before trusting it); ` +
+            'or set ssh-insecure-skip-host-key-check: true to connect without checking it');
+    }
+    if (knownHosts && skipCheck) {
+        throw new input_error/* InputError */.d('ssh-insecure-skip-host-key-check', 'true', 'false when ssh-known-hosts is given (the key would be checked anyway)');
+    }
+    const passphrase = inputs['ssh-key-passphrase'];
+    if (passphrase && !/ENCRYPTED|^-----BEGIN OPENSSH PRIVATE KEY-----/.test(privateKey)) {
+        throw new input_error/* InputError */.d('ssh-key-passphrase', passphrase, 'empty: ssh-private-key is not encrypted');
+    }
+    return {
+        kind: 'ssh', user: match[1], host, port, privateKey,
+        ...(passphrase ? { passphrase } : {}),
+        ...(knownHosts ? { knownHosts } : {})
+    };
 }
 function parsePort(value, text, fallback) {
     if (text === undefined)
@@ -102481,10 +102503,11 @@ scope.__dirname ??= (0,node_path__WEBPACK_IMPORTED_MODULE_0__.dirname)(scope.__f
 __nccwpck_require__.d(__webpack_exports__, {
   iZ: () => (/* binding */ createDockerClient),
   e8: () => (/* binding */ daemonMessage),
+  AW: () => (/* binding */ describeDockerHost),
   aD: () => (/* binding */ followJsonStream)
 });
 
-// UNUSED EXPORTS: describeDockerHost, hostKeyCheck, knownKeysFor
+// UNUSED EXPORTS: hostKeyCheck, knownKeysFor
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -102530,6 +102553,8 @@ function createDockerClient(host) {
                 username: host.user,
                 sshOptions: {
                     privateKey: host.privateKey,
+                    ...(host.passphrase === undefined ? {} : { passphrase: host.passphrase }),
+                    // Unset only with ssh-insecure-skip-host-key-check (parseConfig refuses it otherwise).
                     ...(host.knownHosts === undefined ? {} : hostKeyCheck(host.host, host.port, host.knownHosts))
                 }
             });
@@ -102544,7 +102569,7 @@ function describeDockerHost(host) {
             return `tcp://${host.host}:${host.port}${host.tls ? ' (TLS, client certificate)' : ''}`;
         case 'ssh':
             return `ssh://${host.user}@${host.host}:${host.port}` +
-                (host.knownHosts === undefined ? ' (host key not checked)' : ' (host key checked against ssh-known-hosts)');
+                (host.knownHosts === undefined ? ' (host key NOT checked: ssh-insecure-skip-host-key-check)' : ' (host key checked against ssh-known-hosts)');
     }
 }
 /** ssh2 options that accept only a host key listed for this host in the known_hosts text. */
@@ -104161,6 +104186,8 @@ function safeUser() {
 
 // EXTERNAL MODULE: ./lib/targets/swarm-api.js
 var swarm_api = __nccwpck_require__(7591);
+// EXTERNAL MODULE: ./lib/targets/swarm-specs.js
+var swarm_specs = __nccwpck_require__(9319);
 ;// CONCATENATED MODULE: ./lib/rollout/canary-resume.js
 
 
@@ -104192,7 +104219,7 @@ async function resumeCanary(operation, capture, config, ctx) {
     const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', log);
     const service = await pausedCanary(operation, capture.name, companion);
     const labels = service.Spec?.Labels ?? {};
-    const release = service.Spec ? (0,swarm_target/* containerSpec */.$M)(service.Spec)?.Image : undefined;
+    const release = service.Spec ? (0,swarm_specs/* containerSpec */.$M)(service.Spec)?.Image : undefined;
     if (operation === 'abort') {
         const record = ctx.recorder.startStep(`abort: remove ${name}`);
         await companion.remove();
@@ -104521,6 +104548,7 @@ function monitorWindowWarning(check, monitorMs) {
 
 
 
+
 async function deploy(config, deps, startedAt = deps.clock.now()) {
     const { docker, log, clock } = deps;
     const recorder = new report_report/* ReportRecorder */.nV(() => clock.now());
@@ -104530,6 +104558,13 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         return { result, image: report.image, digest: report.digest, previousImage: report.previousImage, ...extra, report };
     };
     const authHeader = config.registryAuth ? registryAuthHeader(config.registryAuth, log) : undefined;
+    log.info(`Docker host: ${(0,client/* describeDockerHost */.AW)(config.dockerHost)}`);
+    if (config.dockerHost.kind === 'ssh' && config.dockerHost.knownHosts === undefined) {
+        const warning = `The SSH host key of ${config.dockerHost.host} is NOT checked (ssh-insecure-skip-host-key-check): ` +
+            'anyone who can intercept the connection can pose as the host and take over its Docker engine. Pin it with ssh-known-hosts.';
+        log.warning(warning);
+        report.warnings.push(warning);
+    }
     // Read the target first: a missing service or an update in flight stops the run before anything is built.
     const api = new swarm_api/* SwarmApi */.$(docker, log, authHeader);
     const target = config.service ? new swarm_target/* SwarmTarget */.sw(api, config.service, log) : undefined;
@@ -105120,16 +105155,18 @@ async function runPost(inputs, env, saved, log) {
 /* harmony export */   xU: () => (/* binding */ recoverLeftovers)
 /* harmony export */ });
 /* unused harmony export releaseLock */
-/* harmony import */ var _report_report_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5650);
+/* harmony import */ var _report_report_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5650);
 /* harmony import */ var _rollout_revert_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2087);
 /* harmony import */ var _targets_companion_spec_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9206);
 /* harmony import */ var _targets_release_labels_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7307);
 /* harmony import */ var _targets_run_record_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4781);
-/* harmony import */ var _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7591);
+/* harmony import */ var _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7591);
 /* harmony import */ var _targets_swarm_lock_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1636);
-/* harmony import */ var _rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7133);
-/* harmony import */ var _targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4498);
-/* harmony import */ var _targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2789);
+/* harmony import */ var _rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7133);
+/* harmony import */ var _targets_swarm_specs_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9319);
+/* harmony import */ var _targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4498);
+/* harmony import */ var _targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2789);
+
 
 
 
@@ -105157,7 +105194,7 @@ async function recoverLeftovers(api, service, deps) {
 }
 async function recoverInterrupted(state, deps) {
     const { log } = deps;
-    const api = new _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_7__/* .SwarmApi */ .$(deps.docker, log);
+    const api = new _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_8__/* .SwarmApi */ .$(deps.docker, log);
     let changed = false;
     if (state.companion) {
         const companion = await api.find(state.companion);
@@ -105174,19 +105211,19 @@ async function recoverInterrupted(state, deps) {
         log.warning(`Service '${state.service}' no longer exists: nothing to recover`);
         return changed ? 'recovered' : 'nothing to do';
     }
-    const image = (0,_targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__/* .containerSpec */ .$M)(service.Spec)?.Image;
-    const marked = service.Spec.Labels?.[_targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__/* .ROLLOUT_LABEL */ .tF] !== undefined;
-    if (!marked && ((0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_6__/* .sameRelease */ .OW)(image, state.previous) || (0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_6__/* .sameRelease */ .OW)(image, state.release))) {
+    const image = (0,_targets_swarm_specs_js__WEBPACK_IMPORTED_MODULE_5__/* .containerSpec */ .$M)(service.Spec)?.Image;
+    const marked = service.Spec.Labels?.[_targets_swarm_specs_js__WEBPACK_IMPORTED_MODULE_5__/* .ROLLOUT_LABEL */ .tF] !== undefined;
+    if (!marked && ((0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_7__/* .sameRelease */ .OW)(image, state.previous) || (0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_7__/* .sameRelease */ .OW)(image, state.release))) {
         // Not mid-rollout (a completed rollout is on the new release, settings restored): only the
         // interrupted run's deploy lock may be left, which would make the next run wait for it to expire.
-        if ((0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_6__/* .sameRelease */ .OW)(image, state.release))
+        if ((0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_7__/* .sameRelease */ .OW)(image, state.release))
             log.info(`${state.service} already runs the new release ${state.release}; nothing to undo`);
         return (await releaseLock(api, state, log)) || changed ? 'recovered' : 'nothing to do';
     }
-    log.warning(`${state.service} was left part-way through the rollout (${marked ? `marked ${service.Spec.Labels?.[_targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__/* .ROLLOUT_LABEL */ .tF]}` : image}); putting ${state.previous} back`);
-    const target = new _targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__/* .SwarmTarget */ .sw(api, state.service, log);
+    log.warning(`${state.service} was left part-way through the rollout (${marked ? `marked ${service.Spec.Labels?.[_targets_swarm_specs_js__WEBPACK_IMPORTED_MODULE_5__/* .ROLLOUT_LABEL */ .tF]}` : image}); putting ${state.previous} back`);
+    const target = new _targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_6__/* .SwarmTarget */ .sw(api, state.service, log);
     const capture = await target.captureForRecovery(state.spec);
-    const recorder = new _report_report_js__WEBPACK_IMPORTED_MODULE_8__/* .ReportRecorder */ .nV(() => deps.clock.now());
+    const recorder = new _report_report_js__WEBPACK_IMPORTED_MODULE_9__/* .ReportRecorder */ .nV(() => deps.clock.now());
     const settings = { monitorMs: 0, deadlineMs: 120_000, autoRollback: true, runDeadlineAt: deps.clock.now() + 600_000 };
     const reverted = await (0,_rollout_revert_js__WEBPACK_IMPORTED_MODULE_0__/* .revert */ .r)(capture, state.previous, settings, { target, probe: deps.probe, clock: deps.clock, log, recorder });
     if (!reverted.ok)
@@ -105198,7 +105235,7 @@ async function recoverInterrupted(state, deps) {
 /** Removes the interrupted run's deploy lock, when it is still that run's (else it goes stale by itself). */
 async function releaseLock(api, state, log) {
     const lock = await api.findConfig((0,_targets_swarm_lock_js__WEBPACK_IMPORTED_MODULE_4__/* .lockName */ .l4)(state.service));
-    if (!lock || !state.lockToken || (0,_rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_9__/* .parseLockLabel */ .Fd)(lock.Spec?.Labels?.[_targets_swarm_lock_js__WEBPACK_IMPORTED_MODULE_4__/* .LOCK_RECORD_LABEL */ .Hq])?.token !== state.lockToken)
+    if (!lock || !state.lockToken || (0,_rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_10__/* .parseLockLabel */ .Fd)(lock.Spec?.Labels?.[_targets_swarm_lock_js__WEBPACK_IMPORTED_MODULE_4__/* .LOCK_RECORD_LABEL */ .Hq])?.token !== state.lockToken)
         return false;
     await api.removeConfig(lock.ID);
     log.info(`Released the deploy lock the interrupted run held on ${state.service}`);
@@ -105628,7 +105665,7 @@ function decodeRunState(text) {
 /* unused harmony export ROLE_LABEL */
 /* harmony import */ var _rollout_blue_green_plan_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3815);
 /* harmony import */ var _release_labels_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7307);
-/* harmony import */ var _swarm_target_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4498);
+/* harmony import */ var _swarm_specs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9319);
 
 
 
@@ -105641,11 +105678,11 @@ function companionName(service, role) {
 function companionSpec(stable, service, role, release, replicas) {
     const spec = structuredClone(stable);
     spec.Name = companionName(service, role);
-    spec.Labels = { ...(0,_swarm_target_js__WEBPACK_IMPORTED_MODULE_1__/* .withoutMarker */ .rR)(stable.Labels), [COMPANION_OF_LABEL]: service, [ROLE_LABEL]: role };
+    spec.Labels = { ...(0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_1__/* .withoutMarker */ .rR)(stable.Labels), [COMPANION_OF_LABEL]: service, [ROLE_LABEL]: role };
     // The service's own bookkeeping stays on the service: the batch marker, the release it ran before.
-    for (const label of [_swarm_target_js__WEBPACK_IMPORTED_MODULE_1__/* .ROLLOUT_LABEL */ .tF, _release_labels_js__WEBPACK_IMPORTED_MODULE_0__/* .PREVIOUS_LABEL */ .RQ])
+    for (const label of [_swarm_specs_js__WEBPACK_IMPORTED_MODULE_1__/* .ROLLOUT_LABEL */ .tF, _release_labels_js__WEBPACK_IMPORTED_MODULE_0__/* .PREVIOUS_LABEL */ .RQ])
         delete spec.Labels[label];
-    (0,_swarm_target_js__WEBPACK_IMPORTED_MODULE_1__/* .setImage */ .g7)(spec, release);
+    (0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_1__/* .setImage */ .g7)(spec, release);
     spec.Mode = { Replicated: { Replicas: replicas } };
     // Published ports belong to the stable service (two services cannot publish one port); the
     // companion is reached through the networks it shares, by alias or by its own name.
@@ -106044,28 +106081,110 @@ class SwarmLock {
 
 /***/ }),
 
-/***/ 4498:
+/***/ 9319:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $M: () => (/* binding */ containerSpec),
-/* harmony export */   CJ: () => (/* binding */ failedTaskLogs),
-/* harmony export */   Qd: () => (/* binding */ specHealthCheck),
+/* harmony export */   $Z: () => (/* binding */ settleSpec),
+/* harmony export */   A9: () => (/* binding */ stepSpec),
+/* harmony export */   G4: () => (/* binding */ hostModePorts),
+/* harmony export */   QQ: () => (/* binding */ restoreSpec),
+/* harmony export */   Ys: () => (/* binding */ rolloutOrder),
 /* harmony export */   g7: () => (/* binding */ setImage),
+/* harmony export */   gN: () => (/* binding */ completionSpec),
 /* harmony export */   rR: () => (/* binding */ withoutMarker),
-/* harmony export */   sw: () => (/* binding */ SwarmTarget),
 /* harmony export */   tF: () => (/* binding */ ROLLOUT_LABEL)
 /* harmony export */ });
+/* unused harmony exports HOLD_NS, SWARM_MONITOR_NS */
 /* harmony import */ var _release_labels_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7307);
-/* harmony import */ var _swarm_tasks_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2789);
 
-
+/** Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting". */
+const ROLLOUT_LABEL = 'zdd.rollout';
 // The updater sleeps this long after each batch; we never let it run out (a day), we release it.
 const HOLD_NS = 24 * 3600 * 1e9;
 // Swarm watches each new task this long for a failure before counting it as updated.
 const SWARM_MONITOR_NS = 5 * 1e9;
-// Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting".
-const ROLLOUT_LABEL = 'zdd.rollout';
+/** Published ports in host mode: a new task cannot bind one while the old task on its node holds it. */
+function hostModePorts(spec) {
+    return (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
+}
+/** start-first, unless a host-mode published port makes two tasks of a slot on one node impossible. */
+function rolloutOrder(spec) {
+    return hostModePorts(spec).length ? 'stop-first' : 'start-first';
+}
+/**
+ * Batch `step`: the first batch puts the release and our held update settings on the captured spec;
+ * a later one only changes the marker on the current spec, since any change restarts Swarm's updater,
+ * which then replaces the next batch of stale tasks.
+ */
+function stepSpec(base, step, release, batchSize, order) {
+    const spec = structuredClone(base);
+    if (step.index === 1) {
+        setImage(spec, release);
+        spec.UpdateConfig = { Parallelism: batchSize, Delay: HOLD_NS, FailureAction: 'pause', Monitor: SWARM_MONITOR_NS, MaxFailureRatio: 0, Order: order };
+    }
+    spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: `${step.index}/${step.of}` };
+    return spec;
+}
+/** After every batch passed: the current spec on `release`, the service's own update settings back, `previous` recorded. */
+function completionSpec(current, captured, release, previous) {
+    const spec = structuredClone(current);
+    setImage(spec, release);
+    if (captured.UpdateConfig)
+        spec.UpdateConfig = structuredClone(captured.UpdateConfig);
+    else
+        delete spec.UpdateConfig;
+    // What operation rollback goes back to, recorded where the next run can read it.
+    spec.Labels = { ...withoutMarker(spec.Labels), [_release_labels_js__WEBPACK_IMPORTED_MODULE_0__/* .PREVIOUS_LABEL */ .RQ]: previous };
+    return spec;
+}
+/**
+ * The revert: the captured spec on `previous`, everything at once and new tasks first, the fastest way
+ * back that never drops below the count. Where tasks must stop first (host-mode ports), one at a time,
+ * so that the others keep serving.
+ */
+function restoreSpec(capture, previous) {
+    const spec = structuredClone(capture.spec);
+    setImage(spec, previous);
+    const parallelism = capture.order === 'start-first' ? 0 : 1;
+    spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
+    spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
+    return spec;
+}
+/** Once the revert converged: exactly the captured spec on `previous`. */
+function settleSpec(capture, previous) {
+    const spec = structuredClone(capture.spec);
+    setImage(spec, previous);
+    return spec;
+}
+function containerSpec(spec) {
+    return spec.TaskTemplate?.ContainerSpec;
+}
+function setImage(spec, image) {
+    const template = spec.TaskTemplate;
+    spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } };
+}
+function withoutMarker(labels) {
+    const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
+    return rest;
+}
+
+
+/***/ }),
+
+/***/ 4498:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CJ: () => (/* binding */ failedTaskLogs),
+/* harmony export */   Qd: () => (/* binding */ specHealthCheck),
+/* harmony export */   sw: () => (/* binding */ SwarmTarget)
+/* harmony export */ });
+/* harmony import */ var _swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9319);
+/* harmony import */ var _swarm_tasks_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2789);
+
+
 const IN_FLIGHT = new Set(['updating', 'rollback_started']);
 class SwarmTarget {
     api;
@@ -106084,11 +106203,11 @@ class SwarmTarget {
     async capture(tolerateOurs = false) {
         const service = await this.inspect();
         const spec = service.Spec ?? {};
-        const image = containerSpec(spec)?.Image;
+        const image = (0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .containerSpec */ .$M)(spec)?.Image;
         if (!image)
             throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
         const update = service.UpdateStatus;
-        const marker = spec.Labels?.[ROLLOUT_LABEL];
+        const marker = spec.Labels?.[_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .ROLLOUT_LABEL */ .tF];
         if (update?.State && IN_FLIGHT.has(update.State) && !(tolerateOurs && marker)) {
             throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
                 ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish, or roll it back first (docker service rollback)` +
@@ -106102,7 +106221,7 @@ class SwarmTarget {
      */
     async captureForRecovery(saved) {
         const service = await this.inspect();
-        return this.describe(service, saved, containerSpec(saved)?.Image ?? '', false);
+        return this.describe(service, saved, (0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .containerSpec */ .$M)(saved)?.Image ?? '', false);
     }
     async describe(service, spec, image, warn) {
         const mode = spec.Mode?.Global ? 'global' : 'replicated';
@@ -106110,8 +106229,8 @@ class SwarmTarget {
             throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
         }
         const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
-        const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
-        const order = hostPorts.length ? 'stop-first' : 'start-first';
+        const hostPorts = (0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .hostModePorts */ .G4)(spec);
+        const order = (0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .rolloutOrder */ .Ys)(spec);
         if (hostPorts.length && warn) {
             // A new task cannot bind the port while the old one on the same node holds it.
             this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
@@ -106136,28 +106255,14 @@ class SwarmTarget {
         };
     }
     async applyStep(capture, step, release, batchSize) {
-        const marker = `${step.index}/${step.of}`;
+        const what = `batch ${step.index}/${step.of}`;
         if (step.index === 1) {
             // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
-            const spec = structuredClone(capture.spec);
-            setImage(spec, release);
-            spec.UpdateConfig = {
-                Parallelism: batchSize,
-                Delay: HOLD_NS,
-                FailureAction: 'pause',
-                Monitor: SWARM_MONITOR_NS,
-                MaxFailureRatio: 0,
-                Order: capture.order
-            };
-            spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
-            await this.write(spec, capture.version, `batch ${marker}`);
+            await this.write((0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .stepSpec */ .A9)(capture.spec, step, release, batchSize, capture.order), capture.version, what);
             return;
         }
-        // Any change to the spec restarts Swarm's updater, which then replaces the next batch of stale tasks.
         const current = await this.inspect();
-        const spec = structuredClone(current.Spec ?? {});
-        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
-        await this.write(spec, current.Version?.Index ?? 0, `batch ${marker}`);
+        await this.write((0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .stepSpec */ .A9)(current.Spec ?? {}, step, release, batchSize, capture.order), current.Version?.Index ?? 0, what);
     }
     async observe(capture, release, since) {
         const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
@@ -106165,29 +106270,15 @@ class SwarmTarget {
     }
     async complete(capture, release, previous) {
         const current = await this.inspect();
-        const spec = structuredClone(current.Spec ?? {});
-        setImage(spec, release);
-        restoreUpdateConfig(spec, capture.spec);
-        // What operation rollback goes back to, recorded where the next run can read it.
-        spec.Labels = { ...withoutMarker(spec.Labels), [_release_labels_js__WEBPACK_IMPORTED_MODULE_0__/* .PREVIOUS_LABEL */ .RQ]: previous };
-        await this.write(spec, current.Version?.Index ?? 0, 'completion');
+        await this.write((0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .completionSpec */ .gN)(current.Spec ?? {}, capture.spec, release, previous), current.Version?.Index ?? 0, 'completion');
     }
     async restore(capture, previous) {
         const current = await this.inspect();
-        const spec = structuredClone(capture.spec);
-        setImage(spec, previous);
-        // Everything at once, new tasks first: the fastest way back that never drops below the count.
-        // Where tasks must stop first (host-mode ports), one at a time, so that the others keep serving.
-        const parallelism = capture.order === 'start-first' ? 0 : 1;
-        spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
-        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
-        await this.write(spec, current.Version?.Index ?? 0, 'revert');
+        await this.write((0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .restoreSpec */ .QQ)(capture, previous), current.Version?.Index ?? 0, 'revert');
     }
     async settle(capture, previous) {
         const current = await this.inspect();
-        const spec = structuredClone(capture.spec);
-        setImage(spec, previous);
-        await this.write(spec, current.Version?.Index ?? 0, 'restore settings');
+        await this.write((0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .settleSpec */ .$Z)(capture, previous), current.Version?.Index ?? 0, 'restore settings');
     }
     async failureLogs(capture, release, since) {
         return failedTaskLogs(this.api, await this.tasks(capture.id), release, since);
@@ -106223,24 +106314,7 @@ async function failedTaskLogs(api, tasks, release, since) {
 }
 /** The health check the service's spec sets (it overrides the image's), if any. */
 function specHealthCheck(spec) {
-    return containerSpec(spec)?.HealthCheck;
-}
-function containerSpec(spec) {
-    return spec.TaskTemplate?.ContainerSpec;
-}
-function setImage(spec, image) {
-    const template = spec.TaskTemplate;
-    spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } };
-}
-function restoreUpdateConfig(spec, original) {
-    if (original.UpdateConfig)
-        spec.UpdateConfig = structuredClone(original.UpdateConfig);
-    else
-        delete spec.UpdateConfig;
-}
-function withoutMarker(labels) {
-    const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
-    return rest;
+    return (0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .containerSpec */ .$M)(spec)?.HealthCheck;
 }
 
 

@@ -72417,7 +72417,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1198);
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4575);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7046);
 // The CLI's entry (bin `zdd`): the same deploy engine as the action, from a terminal. See src/cli/.
 
 
@@ -72436,7 +72436,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4575:
+/***/ 7046:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72458,6 +72458,8 @@ const INPUT_DEFAULTS = {
     'docker-host': '',
     'ssh-private-key': '',
     'ssh-known-hosts': '',
+    'ssh-key-passphrase': '',
+    'ssh-insecure-skip-host-key-check': 'false',
     'tls-ca': '',
     'tls-cert': '',
     'tls-key': '',
@@ -72508,7 +72510,7 @@ const INPUT_DEFAULTS = {
 /** Every input name, in action.yml order. */
 const INPUT_NAMES = Object.keys(INPUT_DEFAULTS);
 /** Inputs whose values must never be printed (InputError shows only their length). */
-const SECRET_INPUTS = ['ssh-private-key', 'tls-key', 'registry-password', 'github-token'];
+const SECRET_INPUTS = ['ssh-private-key', 'ssh-key-passphrase', 'tls-key', 'registry-password', 'github-token'];
 /**
  * Reads every input through `getInput` (e.g. @actions/core's getInput). Values are trimmed, and an
  * empty value takes the default, so a runner (which applies action.yml defaults itself) and an
@@ -73797,7 +73799,7 @@ function parseDockerHost(inputs, env) {
         throw new InputError(name, inputs[name], 'empty unless docker-host is tcp://host[:port]');
     }
     if (scheme !== 'ssh') {
-        for (const name of ['ssh-private-key', 'ssh-known-hosts']) {
+        for (const name of ['ssh-private-key', 'ssh-known-hosts', 'ssh-key-passphrase']) {
             if (inputs[name])
                 throw new InputError(name, inputs[name], 'empty unless docker-host is ssh://user@host[:port]');
         }
@@ -73831,8 +73833,28 @@ function parseSshHost(inputs, value) {
         throw new InputError('ssh-private-key', inputs['ssh-private-key'], 'the private key contents (-----BEGIN … PRIVATE KEY-----), not a path');
     }
     const port = parsePort(value, match[3], 22);
+    const host = unbracket(match[2]);
     const knownHosts = pemText(inputs['ssh-known-hosts']);
-    return { kind: 'ssh', user: match[1], host: unbracket(match[2]), port, privateKey, ...(knownHosts ? { knownHosts } : {}) };
+    const skipCheck = parseBoolean('ssh-insecure-skip-host-key-check', inputs['ssh-insecure-skip-host-key-check']);
+    if (!knownHosts && !skipCheck) {
+        // Without a pinned key anyone between the runner and the host could pose as it and be given
+        // the Docker socket: refuse, and say how to pin it.
+        const scan = port === 22 ? `ssh-keyscan ${host}` : `ssh-keyscan -p ${port} ${host}`;
+        throw new InputError('ssh-known-hosts', '', `the host's public key in known_hosts form, as \`${scan}\` prints it (check it against the host before trusting it); ` +
+            'or set ssh-insecure-skip-host-key-check: true to connect without checking it');
+    }
+    if (knownHosts && skipCheck) {
+        throw new InputError('ssh-insecure-skip-host-key-check', 'true', 'false when ssh-known-hosts is given (the key would be checked anyway)');
+    }
+    const passphrase = inputs['ssh-key-passphrase'];
+    if (passphrase && !/ENCRYPTED|^-----BEGIN OPENSSH PRIVATE KEY-----/.test(privateKey)) {
+        throw new InputError('ssh-key-passphrase', passphrase, 'empty: ssh-private-key is not encrypted');
+    }
+    return {
+        kind: 'ssh', user: match[1], host, port, privateKey,
+        ...(passphrase ? { passphrase } : {}),
+        ...(knownHosts ? { knownHosts } : {})
+    };
 }
 function parsePort(value, text, fallback) {
     if (text === undefined)
@@ -74120,227 +74142,66 @@ function rollbackImage(spec, service, config) {
     return ref;
 }
 
-;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
-const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
-// A replica task of a long-running service that ends in one of these did not survive.
-const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
-const WANTED = new Set(['running', 'ready', 'accepted']);
-/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
-function digestOf(image) {
-    const at = image?.lastIndexOf('@') ?? -1;
-    return image && at >= 0 ? image.slice(at + 1) : undefined;
-}
-/** Two references name the same release when their digests match, or, unpinned, their text does. */
-function sameRelease(a, b) {
-    if (!a)
-        return false;
-    const da = digestOf(a);
-    const db = digestOf(b);
-    return da && db ? da === db : a === b;
-}
-function observeTasks(tasks, release, desired, since, update) {
-    const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
-    const failures = [];
-    for (const task of tasks) {
-        const state = task.Status?.State ?? 'unknown';
-        const wanted = WANTED.has(task.DesiredState ?? '');
-        const onRelease = sameRelease(task.Spec?.ContainerSpec?.Image, release);
-        if (!onRelease) {
-            if (wanted && (state === 'running' || STARTING.has(state)))
-                o.others++;
-            continue;
-        }
-        if (FAILED.has(state)) {
-            const at = Date.parse(task.CreatedAt ?? '') || 0;
-            if (at >= since) {
-                o.failed++;
-                failures.push({ at, text: describeFailure(task, state) });
-            }
-        }
-        else if (wanted && state === 'running') {
-            o.ready++;
-        }
-        else if (wanted && STARTING.has(state)) {
-            o.starting++;
-        }
-    }
-    o.failures = failures.sort((x, y) => y.at - x.at).map((f) => f.text);
-    return o;
-}
-function describeFailure(task, state) {
-    const slot = task.Slot !== undefined ? `slot ${task.Slot}` : `task ${task.ID.slice(0, 12)}`;
-    const why = task.Status?.Err || task.Status?.Message || 'no reason given';
-    const code = task.Status?.ContainerStatus?.ExitCode;
-    return `${slot} ${state}${code !== undefined && code !== 0 ? ` (exit ${code})` : ''}: ${why}`;
-}
+;// CONCATENATED MODULE: ./lib/targets/swarm-specs.js
 
-;// CONCATENATED MODULE: ./lib/targets/swarm-target.js
-
-
+/** Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting". */
+const ROLLOUT_LABEL = 'zdd.rollout';
 // The updater sleeps this long after each batch; we never let it run out (a day), we release it.
 const HOLD_NS = 24 * 3600 * 1e9;
 // Swarm watches each new task this long for a failure before counting it as updated.
 const SWARM_MONITOR_NS = 5 * 1e9;
-// Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting".
-const ROLLOUT_LABEL = 'zdd.rollout';
-const IN_FLIGHT = new Set(['updating', 'rollback_started']);
-class SwarmTarget {
-    api;
-    serviceName;
-    log;
-    constructor(api, serviceName, log) {
-        this.api = api;
-        this.serviceName = serviceName;
-        this.log = log;
-    }
-    /**
-     * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
-     * `tolerateOurs` is set: read before the deploy lock, it may be a run that holds the lock and is
-     * waited for, or a dead one whose leftover is recovered once the lock is taken over.
-     */
-    async capture(tolerateOurs = false) {
-        const service = await this.inspect();
-        const spec = service.Spec ?? {};
-        const image = containerSpec(spec)?.Image;
-        if (!image)
-            throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
-        const update = service.UpdateStatus;
-        const marker = spec.Labels?.[ROLLOUT_LABEL];
-        if (update?.State && IN_FLIGHT.has(update.State) && !(tolerateOurs && marker)) {
-            throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
-                ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish, or roll it back first (docker service rollback)` +
-                (marker ? '. A run of ours that died is recovered by the next run once its deploy lock goes stale, or at once with force-unlock' : ''));
-        }
-        return this.describe(service, spec, image, true);
-    }
-    /**
-     * The service as a run that was interrupted captured it (its saved spec), for a recovery: no check
-     * for an update in flight, since that is what is being recovered from.
-     */
-    async captureForRecovery(saved) {
-        const service = await this.inspect();
-        return this.describe(service, saved, containerSpec(saved)?.Image ?? '', false);
-    }
-    async describe(service, spec, image, warn) {
-        const mode = spec.Mode?.Global ? 'global' : 'replicated';
-        if (spec.Mode?.ReplicatedJob || spec.Mode?.GlobalJob) {
-            throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
-        }
-        const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
-        const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
-        const order = hostPorts.length ? 'stop-first' : 'start-first';
-        if (hostPorts.length && warn) {
-            // A new task cannot bind the port while the old one on the same node holds it.
-            this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
-                'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile');
-        }
-        return {
-            id: service.ID,
-            name: this.serviceName,
-            image,
-            replicas,
-            spec,
-            version: service.Version?.Index ?? 0,
-            mode,
-            order,
-            facts: {
-                'rollout order': order,
-                mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
-                'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
-                'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
-                healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
-            }
-        };
-    }
-    async applyStep(capture, step, release, batchSize) {
-        const marker = `${step.index}/${step.of}`;
-        if (step.index === 1) {
-            // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
-            const spec = structuredClone(capture.spec);
-            setImage(spec, release);
-            spec.UpdateConfig = {
-                Parallelism: batchSize,
-                Delay: HOLD_NS,
-                FailureAction: 'pause',
-                Monitor: SWARM_MONITOR_NS,
-                MaxFailureRatio: 0,
-                Order: capture.order
-            };
-            spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
-            await this.write(spec, capture.version, `batch ${marker}`);
-            return;
-        }
-        // Any change to the spec restarts Swarm's updater, which then replaces the next batch of stale tasks.
-        const current = await this.inspect();
-        const spec = structuredClone(current.Spec ?? {});
-        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
-        await this.write(spec, current.Version?.Index ?? 0, `batch ${marker}`);
-    }
-    async observe(capture, release, since) {
-        const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
-        return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus);
-    }
-    async complete(capture, release, previous) {
-        const current = await this.inspect();
-        const spec = structuredClone(current.Spec ?? {});
+/** Published ports in host mode: a new task cannot bind one while the old task on its node holds it. */
+function hostModePorts(spec) {
+    return (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
+}
+/** start-first, unless a host-mode published port makes two tasks of a slot on one node impossible. */
+function rolloutOrder(spec) {
+    return hostModePorts(spec).length ? 'stop-first' : 'start-first';
+}
+/**
+ * Batch `step`: the first batch puts the release and our held update settings on the captured spec;
+ * a later one only changes the marker on the current spec, since any change restarts Swarm's updater,
+ * which then replaces the next batch of stale tasks.
+ */
+function stepSpec(base, step, release, batchSize, order) {
+    const spec = structuredClone(base);
+    if (step.index === 1) {
         setImage(spec, release);
-        restoreUpdateConfig(spec, capture.spec);
-        // What operation rollback goes back to, recorded where the next run can read it.
-        spec.Labels = { ...withoutMarker(spec.Labels), [PREVIOUS_LABEL]: previous };
-        await this.write(spec, current.Version?.Index ?? 0, 'completion');
+        spec.UpdateConfig = { Parallelism: batchSize, Delay: HOLD_NS, FailureAction: 'pause', Monitor: SWARM_MONITOR_NS, MaxFailureRatio: 0, Order: order };
     }
-    async restore(capture, previous) {
-        const current = await this.inspect();
-        const spec = structuredClone(capture.spec);
-        setImage(spec, previous);
-        // Everything at once, new tasks first: the fastest way back that never drops below the count.
-        // Where tasks must stop first (host-mode ports), one at a time, so that the others keep serving.
-        const parallelism = capture.order === 'start-first' ? 0 : 1;
-        spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
-        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
-        await this.write(spec, current.Version?.Index ?? 0, 'revert');
-    }
-    async settle(capture, previous) {
-        const current = await this.inspect();
-        const spec = structuredClone(capture.spec);
-        setImage(spec, previous);
-        await this.write(spec, current.Version?.Index ?? 0, 'restore settings');
-    }
-    async failureLogs(capture, release, since) {
-        return failedTaskLogs(this.api, await this.tasks(capture.id), release, since);
-    }
-    inspect() {
-        return this.api.inspect(this.serviceName);
-    }
-    tasks(serviceId) {
-        return this.api.tasks(serviceId);
-    }
-    async countRunning(serviceId) {
-        const tasks = await this.tasks(serviceId);
-        return tasks.filter((t) => t.DesiredState === 'running').length;
-    }
-    write(spec, version, what) {
-        return this.api.write(this.serviceName, spec, version, what);
-    }
+    spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: `${step.index}/${step.of}` };
+    return spec;
 }
-/** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
-async function failedTaskLogs(api, tasks, release, since) {
-    const bad = tasks
-        .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
-        .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
-        .slice(0, 3);
-    const lines = [];
-    for (const task of bad) {
-        lines.push(`task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
-        const containerId = task.Status?.ContainerStatus?.ContainerID;
-        if (containerId)
-            lines.push(...(await api.containerTail(containerId)));
-    }
-    return lines;
+/** After every batch passed: the current spec on `release`, the service's own update settings back, `previous` recorded. */
+function completionSpec(current, captured, release, previous) {
+    const spec = structuredClone(current);
+    setImage(spec, release);
+    if (captured.UpdateConfig)
+        spec.UpdateConfig = structuredClone(captured.UpdateConfig);
+    else
+        delete spec.UpdateConfig;
+    // What operation rollback goes back to, recorded where the next run can read it.
+    spec.Labels = { ...withoutMarker(spec.Labels), [PREVIOUS_LABEL]: previous };
+    return spec;
 }
-/** The health check the service's spec sets (it overrides the image's), if any. */
-function specHealthCheck(spec) {
-    return containerSpec(spec)?.HealthCheck;
+/**
+ * The revert: the captured spec on `previous`, everything at once and new tasks first, the fastest way
+ * back that never drops below the count. Where tasks must stop first (host-mode ports), one at a time,
+ * so that the others keep serving.
+ */
+function restoreSpec(capture, previous) {
+    const spec = structuredClone(capture.spec);
+    setImage(spec, previous);
+    const parallelism = capture.order === 'start-first' ? 0 : 1;
+    spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
+    spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
+    return spec;
+}
+/** Once the revert converged: exactly the captured spec on `previous`. */
+function settleSpec(capture, previous) {
+    const spec = structuredClone(capture.spec);
+    setImage(spec, previous);
+    return spec;
 }
 function containerSpec(spec) {
     return spec.TaskTemplate?.ContainerSpec;
@@ -74348,12 +74209,6 @@ function containerSpec(spec) {
 function setImage(spec, image) {
     const template = spec.TaskTemplate;
     spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } };
-}
-function restoreUpdateConfig(spec, original) {
-    if (original.UpdateConfig)
-        spec.UpdateConfig = structuredClone(original.UpdateConfig);
-    else
-        delete spec.UpdateConfig;
 }
 function withoutMarker(labels) {
     const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
@@ -74901,7 +74756,197 @@ class SwarmLock {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
+const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
+// A replica task of a long-running service that ends in one of these did not survive.
+const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
+const WANTED = new Set(['running', 'ready', 'accepted']);
+/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
+function digestOf(image) {
+    const at = image?.lastIndexOf('@') ?? -1;
+    return image && at >= 0 ? image.slice(at + 1) : undefined;
+}
+/** Two references name the same release when their digests match, or, unpinned, their text does. */
+function sameRelease(a, b) {
+    if (!a)
+        return false;
+    const da = digestOf(a);
+    const db = digestOf(b);
+    return da && db ? da === db : a === b;
+}
+function observeTasks(tasks, release, desired, since, update) {
+    const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
+    const failures = [];
+    for (const task of tasks) {
+        const state = task.Status?.State ?? 'unknown';
+        const wanted = WANTED.has(task.DesiredState ?? '');
+        const onRelease = sameRelease(task.Spec?.ContainerSpec?.Image, release);
+        if (!onRelease) {
+            if (wanted && (state === 'running' || STARTING.has(state)))
+                o.others++;
+            continue;
+        }
+        if (FAILED.has(state)) {
+            const at = Date.parse(task.CreatedAt ?? '') || 0;
+            if (at >= since) {
+                o.failed++;
+                failures.push({ at, text: describeFailure(task, state) });
+            }
+        }
+        else if (wanted && state === 'running') {
+            o.ready++;
+        }
+        else if (wanted && STARTING.has(state)) {
+            o.starting++;
+        }
+    }
+    o.failures = failures.sort((x, y) => y.at - x.at).map((f) => f.text);
+    return o;
+}
+function describeFailure(task, state) {
+    const slot = task.Slot !== undefined ? `slot ${task.Slot}` : `task ${task.ID.slice(0, 12)}`;
+    const why = task.Status?.Err || task.Status?.Message || 'no reason given';
+    const code = task.Status?.ContainerStatus?.ExitCode;
+    return `${slot} ${state}${code !== undefined && code !== 0 ? ` (exit ${code})` : ''}: ${why}`;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-target.js
+
+
+const IN_FLIGHT = new Set(['updating', 'rollback_started']);
+class SwarmTarget {
+    api;
+    serviceName;
+    log;
+    constructor(api, serviceName, log) {
+        this.api = api;
+        this.serviceName = serviceName;
+        this.log = log;
+    }
+    /**
+     * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
+     * `tolerateOurs` is set: read before the deploy lock, it may be a run that holds the lock and is
+     * waited for, or a dead one whose leftover is recovered once the lock is taken over.
+     */
+    async capture(tolerateOurs = false) {
+        const service = await this.inspect();
+        const spec = service.Spec ?? {};
+        const image = containerSpec(spec)?.Image;
+        if (!image)
+            throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
+        const update = service.UpdateStatus;
+        const marker = spec.Labels?.[ROLLOUT_LABEL];
+        if (update?.State && IN_FLIGHT.has(update.State) && !(tolerateOurs && marker)) {
+            throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
+                ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish, or roll it back first (docker service rollback)` +
+                (marker ? '. A run of ours that died is recovered by the next run once its deploy lock goes stale, or at once with force-unlock' : ''));
+        }
+        return this.describe(service, spec, image, true);
+    }
+    /**
+     * The service as a run that was interrupted captured it (its saved spec), for a recovery: no check
+     * for an update in flight, since that is what is being recovered from.
+     */
+    async captureForRecovery(saved) {
+        const service = await this.inspect();
+        return this.describe(service, saved, containerSpec(saved)?.Image ?? '', false);
+    }
+    async describe(service, spec, image, warn) {
+        const mode = spec.Mode?.Global ? 'global' : 'replicated';
+        if (spec.Mode?.ReplicatedJob || spec.Mode?.GlobalJob) {
+            throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
+        }
+        const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
+        const hostPorts = hostModePorts(spec);
+        const order = rolloutOrder(spec);
+        if (hostPorts.length && warn) {
+            // A new task cannot bind the port while the old one on the same node holds it.
+            this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
+                'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile');
+        }
+        return {
+            id: service.ID,
+            name: this.serviceName,
+            image,
+            replicas,
+            spec,
+            version: service.Version?.Index ?? 0,
+            mode,
+            order,
+            facts: {
+                'rollout order': order,
+                mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
+                'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
+                'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
+                healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
+            }
+        };
+    }
+    async applyStep(capture, step, release, batchSize) {
+        const what = `batch ${step.index}/${step.of}`;
+        if (step.index === 1) {
+            // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
+            await this.write(stepSpec(capture.spec, step, release, batchSize, capture.order), capture.version, what);
+            return;
+        }
+        const current = await this.inspect();
+        await this.write(stepSpec(current.Spec ?? {}, step, release, batchSize, capture.order), current.Version?.Index ?? 0, what);
+    }
+    async observe(capture, release, since) {
+        const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
+        return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus);
+    }
+    async complete(capture, release, previous) {
+        const current = await this.inspect();
+        await this.write(completionSpec(current.Spec ?? {}, capture.spec, release, previous), current.Version?.Index ?? 0, 'completion');
+    }
+    async restore(capture, previous) {
+        const current = await this.inspect();
+        await this.write(restoreSpec(capture, previous), current.Version?.Index ?? 0, 'revert');
+    }
+    async settle(capture, previous) {
+        const current = await this.inspect();
+        await this.write(settleSpec(capture, previous), current.Version?.Index ?? 0, 'restore settings');
+    }
+    async failureLogs(capture, release, since) {
+        return failedTaskLogs(this.api, await this.tasks(capture.id), release, since);
+    }
+    inspect() {
+        return this.api.inspect(this.serviceName);
+    }
+    tasks(serviceId) {
+        return this.api.tasks(serviceId);
+    }
+    async countRunning(serviceId) {
+        const tasks = await this.tasks(serviceId);
+        return tasks.filter((t) => t.DesiredState === 'running').length;
+    }
+    write(spec, version, what) {
+        return this.api.write(this.serviceName, spec, version, what);
+    }
+}
+/** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
+async function failedTaskLogs(api, tasks, release, since) {
+    const bad = tasks
+        .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
+        .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
+        .slice(0, 3);
+    const lines = [];
+    for (const task of bad) {
+        lines.push(`task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
+        const containerId = task.Status?.ContainerStatus?.ContainerID;
+        if (containerId)
+            lines.push(...(await api.containerTail(containerId)));
+    }
+    return lines;
+}
+/** The health check the service's spec sets (it overrides the image's), if any. */
+function specHealthCheck(spec) {
+    return containerSpec(spec)?.HealthCheck;
+}
+
 ;// CONCATENATED MODULE: ./lib/recover.js
+
 
 
 
@@ -76180,6 +76225,8 @@ function createDockerClient(host) {
                 username: host.user,
                 sshOptions: {
                     privateKey: host.privateKey,
+                    ...(host.passphrase === undefined ? {} : { passphrase: host.passphrase }),
+                    // Unset only with ssh-insecure-skip-host-key-check (parseConfig refuses it otherwise).
                     ...(host.knownHosts === undefined ? {} : hostKeyCheck(host.host, host.port, host.knownHosts))
                 }
             });
@@ -76194,7 +76241,7 @@ function describeDockerHost(host) {
             return `tcp://${host.host}:${host.port}${host.tls ? ' (TLS, client certificate)' : ''}`;
         case 'ssh':
             return `ssh://${host.user}@${host.host}:${host.port}` +
-                (host.knownHosts === undefined ? ' (host key not checked)' : ' (host key checked against ssh-known-hosts)');
+                (host.knownHosts === undefined ? ' (host key NOT checked: ssh-insecure-skip-host-key-check)' : ' (host key checked against ssh-known-hosts)');
     }
 }
 /** ssh2 options that accept only a host key listed for this host in the known_hosts text. */
@@ -76602,6 +76649,7 @@ function monitorWindowWarning(check, monitorMs) {
 
 
 
+
 async function deploy(config, deps, startedAt = deps.clock.now()) {
     const { docker, log, clock } = deps;
     const recorder = new ReportRecorder(() => clock.now());
@@ -76611,6 +76659,13 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         return { result, image: report.image, digest: report.digest, previousImage: report.previousImage, ...extra, report };
     };
     const authHeader = config.registryAuth ? registryAuthHeader(config.registryAuth, log) : undefined;
+    log.info(`Docker host: ${describeDockerHost(config.dockerHost)}`);
+    if (config.dockerHost.kind === 'ssh' && config.dockerHost.knownHosts === undefined) {
+        const warning = `The SSH host key of ${config.dockerHost.host} is NOT checked (ssh-insecure-skip-host-key-check): ` +
+            'anyone who can intercept the connection can pose as the host and take over its Docker engine. Pin it with ssh-known-hosts.';
+        log.warning(warning);
+        report.warnings.push(warning);
+    }
     // Read the target first: a missing service or an update in flight stops the run before anything is built.
     const api = new SwarmApi(docker, log, authHeader);
     const target = config.service ? new SwarmTarget(api, config.service, log) : undefined;
@@ -77126,7 +77181,9 @@ async function writeReport(report, env) {
 const OPTION_HELP = {
     'docker-host': 'Docker engine: unix:///path, tcp://host[:port] or ssh://user@host[:port] (empty: $DOCKER_HOST, else the local socket)',
     'ssh-private-key': 'Private key (contents) for an ssh:// docker-host',
-    'ssh-known-hosts': 'known_hosts lines for the ssh:// docker-host',
+    'ssh-known-hosts': 'known_hosts lines for the ssh:// docker-host (ssh-keyscan -p PORT HOST); required with ssh://',
+    'ssh-key-passphrase': 'Passphrase of an encrypted ssh-private-key',
+    'ssh-insecure-skip-host-key-check': 'Connect over SSH without checking the host key (warns; not for production)',
     'tls-ca': 'CA certificate (PEM contents) for a tcp:// docker-host with TLS',
     'tls-cert': 'Client certificate (PEM contents) for TLS',
     'tls-key': 'Client key (PEM contents) for TLS',
@@ -77175,7 +77232,7 @@ const OPTION_HELP = {
     'github-deployments': 'auto (when github-token and environment are set, not under act), true (also under act) or false'
 };
 /** Inputs that also work as bare flags: `--dry-run`, `--no-auto-rollback`. */
-const BOOLEAN_INPUTS = ['push', 'auto-rollback', 'force-unlock', 'dry-run'];
+const BOOLEAN_INPUTS = ['ssh-insecure-skip-host-key-check', 'push', 'auto-rollback', 'force-unlock', 'dry-run'];
 /** Inputs whose repeated options are joined with new lines instead of the last one winning. */
 const LIST_INPUTS = ['tags', 'build-args'];
 const EXIT_CODES = [
