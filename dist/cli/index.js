@@ -74197,10 +74197,17 @@ function restoreSpec(capture, previous) {
     spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
     return spec;
 }
-/** Once the revert converged: exactly the captured spec on `previous`. */
+/**
+ * Once the revert converged: exactly the captured spec on `previous`. A marker in the capture was left
+ * by an earlier run that died once Swarm's update was no longer in flight (e.g. after its last batch);
+ * it is not the service's own, and written back it would make the service look mid-rollout to the next
+ * run and to a recovery.
+ */
 function settleSpec(capture, previous) {
     const spec = structuredClone(capture.spec);
     setImage(spec, previous);
+    if (spec.Labels && ROLLOUT_LABEL in spec.Labels)
+        spec.Labels = withoutMarker(spec.Labels);
     return spec;
 }
 function containerSpec(spec) {

@@ -71,10 +71,16 @@ export function restoreSpec(capture: CapturedSpec, previous: string): Docker.Ser
   return spec
 }
 
-/** Once the revert converged: exactly the captured spec on `previous`. */
+/**
+ * Once the revert converged: exactly the captured spec on `previous`. A marker in the capture was left
+ * by an earlier run that died once Swarm's update was no longer in flight (e.g. after its last batch);
+ * it is not the service's own, and written back it would make the service look mid-rollout to the next
+ * run and to a recovery.
+ */
 export function settleSpec(capture: CapturedSpec, previous: string): Docker.ServiceSpec {
   const spec = structuredClone(capture.spec)
   setImage(spec, previous)
+  if (spec.Labels && ROLLOUT_LABEL in spec.Labels) spec.Labels = withoutMarker(spec.Labels)
   return spec
 }
 
