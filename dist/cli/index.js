@@ -74700,8 +74700,9 @@ class SwarmLock {
         let tookOver = false;
         for (;;) {
             // Swarm wants some data in a config: the holder, for whoever looks at it with docker config inspect.
-            if (await this.api.createConfig(this.name, this.labels(opts.owner), `deploy lock of ${this.service}, held by ${opts.owner}\n`)) {
-                this.startHeartbeat(opts.owner);
+            const takenAt = new Date().toISOString();
+            if (await this.api.createConfig(this.name, this.labels(opts.owner, takenAt), `deploy lock of ${this.service}, held by ${opts.owner}\n`)) {
+                this.startHeartbeat(opts.owner, takenAt);
                 return tookOver;
             }
             const existing = await this.api.findConfig(this.name);
@@ -74741,25 +74742,23 @@ class SwarmLock {
             this.log.warning(`Could not release the deploy lock of ${this.service} (Swarm config ${this.name}): ${error.message}; it goes stale by itself`);
         }
     }
-    labels(owner) {
-        const now = Date.now();
-        const record = { owner, token: this.token, at: this.takenAt ?? new Date(now).toISOString(), expires: new Date(now + HOLD_MS).toISOString() };
-        this.takenAt = record.at;
+    /** Who holds the lock since `takenAt` (kept by every renewal), and until when it is held without one. */
+    labels(owner, takenAt) {
+        const record = { owner, token: this.token, at: takenAt, expires: new Date(Date.now() + HOLD_MS).toISOString() };
         return { [LOCK_OF_LABEL]: this.service, [LOCK_RECORD_LABEL]: JSON.stringify(record) };
     }
-    takenAt;
-    startHeartbeat(owner) {
+    startHeartbeat(owner, takenAt) {
         this.heartbeat = setInterval(() => {
-            this.renew(owner).catch((error) => this.log.debug(`renewing the deploy lock: ${error.message}`));
+            this.renew(owner, takenAt).catch((error) => this.log.debug(`renewing the deploy lock: ${error.message}`));
         }, HEARTBEAT_MS);
         // The lock must never keep the process alive on its own.
         this.heartbeat.unref();
     }
-    async renew(owner) {
+    async renew(owner, takenAt) {
         const existing = await this.api.findConfig(this.name);
         if (!existing || parseLockLabel(existing.Spec?.Labels?.[LOCK_RECORD_LABEL])?.token !== this.token)
             return;
-        await this.api.relabelConfig(existing, this.labels(owner));
+        await this.api.relabelConfig(existing, this.labels(owner, takenAt));
     }
 }
 
