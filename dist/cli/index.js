@@ -75081,105 +75081,6 @@ function assess(measurements, limits, windowOver) {
     return { phase: 'inconclusive', reason: `no successful measurement in the window (${tally}); last: ${measurements[measurements.length - 1].detail}` };
 }
 
-;// CONCATENATED MODULE: ./lib/gates/analysis-gate.js
-// The metric gate of one step: reads the configured source (a Prometheus query, or a scraped text
-// endpoint over the window), and judges each reading with the pure condition and baseline code.
-// It never throws: a source that cannot be read gives an `error` measurement, which assess() counts.
-
-
-
-
-// A reading must not hold up the step for long; a slow source counts as an error reading.
-const MAX_READ_MS = 10_000;
-function createAnalysisGate(config, names, readers) {
-    const timeoutMs = Math.min(MAX_READ_MS, Math.max(1000, config.intervalMs));
-    // The same condition for the stable service: {{canary}} read as the stable one (compare: baseline).
-    const asStable = { canary: names.stable, stable: names.stable };
-    const condition = config.condition ? parseCondition(fillPlaceholders(config.condition, names), modeOf(config)) : undefined;
-    const stableCondition = config.condition ? parseCondition(fillPlaceholders(config.condition, asStable), modeOf(config)) : undefined;
-    const judge = (evaluations, at) => toMeasurement(combine(evaluations), config.noData, at);
-    const guarded = async (at, read) => {
-        try {
-            return judge(await read(), at);
-        }
-        catch (error) {
-            return errorMeasurement(error.message, at);
-        }
-    };
-    const source = config.source;
-    if (source.kind === 'prometheus') {
-        const query = fillPlaceholders(source.query, names);
-        const stableQuery = fillPlaceholders(source.query, asStable);
-        return {
-            description: `Prometheus ${source.url.origin}: ${query}`,
-            begin: async () => undefined,
-            measure: (at) => guarded(at, async () => {
-                const series = await readers.prometheus.query(query, timeoutMs);
-                const evaluations = condition ? [evaluateQuery(condition, series)] : [];
-                if (config.baseline) {
-                    const stable = await readers.prometheus.query(stableQuery, timeoutMs);
-                    evaluations.push(compareToBaseline(singleValue(series), singleValue(stable), config.baseline));
-                }
-                return evaluations;
-            })
-        };
-    }
-    let start;
-    const scrape = async () => ({ samples: await readers.scraper.scrape(source.url, timeoutMs), at: Date.now() });
-    return {
-        description: `metrics endpoint ${source.url.href}: ${condition ? fillPlaceholders(config.condition ?? '', names) : 'baseline comparison'}`,
-        begin: async () => {
-            start = await scrape().catch(() => undefined);
-        },
-        measure: (at) => guarded(at, async () => {
-            const end = await scrape();
-            if (!start) {
-                // The window's first read failed; this one starts it, and the next can judge.
-                start = end;
-                throw new Error(`the metrics endpoint could not be read at the start of the window; the window starts now`);
-            }
-            const window = { start: start.samples, end: end.samples, seconds: Math.max(0.001, (end.at - start.at) / 1000) };
-            const evaluations = [];
-            if (condition)
-                evaluations.push(evaluateScrape(condition, window));
-            if (config.baseline && condition && stableCondition) {
-                const keys = conditionCalls(condition);
-                const canary = callValues(keys, conditionCalls(condition), evaluateScrape(condition, window));
-                const stable = callValues(keys, conditionCalls(stableCondition), evaluateScrape(stableCondition, window));
-                evaluations.push(compareToBaseline(canary, stable, config.baseline));
-            }
-            return evaluations;
-        })
-    };
-}
-function modeOf(config) {
-    return config.source.kind === 'prometheus' ? 'query' : 'scrape';
-}
-/** The baseline is judged on one number per side: a query for it must return one series. */
-function singleValue(series) {
-    if (series.length > 1)
-        throw new Error(`compare: baseline needs the query to return one value, but it returned ${series.length} series (wrap it in sum(...))`);
-    return series.length === 1 ? { result: series[0].value } : {};
-}
-/** A condition's measured calls under the canary's call texts, so the canary's and the stable's line up. */
-function callValues(keys, calls, evaluation) {
-    const out = {};
-    calls.forEach((call, i) => {
-        if (call in evaluation.values)
-            out[keys[i]] = evaluation.values[call];
-    });
-    return out;
-}
-/** Several judgements of one reading: any fail fails, else any no-data is no-data; values merged. */
-function combine(evaluations) {
-    const outcome = evaluations.some((e) => e.outcome === 'fail') ? 'fail' : evaluations.some((e) => e.outcome === 'no-data') ? 'no-data' : 'pass';
-    return {
-        outcome,
-        values: Object.assign({}, ...evaluations.map((e) => e.values)),
-        detail: evaluations.map((e) => e.detail).join('; ')
-    };
-}
-
 ;// CONCATENATED MODULE: ./lib/gates/metrics-error.js
 // What the two edges that fetch metric numbers (the Prometheus HTTP API, a scraped text endpoint) share:
 // the error they throw, how a URL appears in it (never with credentials), and the one GET both make,
@@ -75398,38 +75299,6 @@ function shorten(line) {
     return line.length <= SHOWN_LINE_MAX ? line : `${line.slice(0, SHOWN_LINE_MAX)}…`;
 }
 
-;// CONCATENATED MODULE: ./lib/gates/metrics-scrape.js
-
-
-// Ask for the text format first: OpenMetrics is parsed too, but some exporters would otherwise
-// answer protobuf, which this parser does not read.
-const ACCEPT = 'text/plain;version=0.0.4, application/openmetrics-text;version=1.0.0;q=0.5, */*;q=0.1';
-/** `headers` (e.g. Authorization) are sent with every scrape and never appear in a message. */
-function createMetricsScraper(opts = {}) {
-    const headers = mergeHeaders({ accept: ACCEPT, 'user-agent': 'zero-downtime-deploy metric gate' }, opts.headers);
-    return {
-        async scrape(url, timeoutMs) {
-            const shown = showUrl(url);
-            const outcome = await fetchText(url, headers, timeoutMs);
-            if (outcome.kind === 'timeout')
-                throw new MetricsError(`the metrics endpoint ${shown} did not answer within ${timeoutMs} ms`);
-            if (outcome.kind === 'unreachable')
-                throw new MetricsError(`cannot reach the metrics endpoint ${shown}: ${outcome.reason}`);
-            if (outcome.status < 200 || outcome.status > 299) {
-                throw new MetricsError(`the metrics endpoint ${shown} answered HTTP ${outcome.status}`);
-            }
-            try {
-                return parseTextFormat(outcome.body);
-            }
-            catch (error) {
-                // Name the endpoint: with several targets, "line 1 is malformed" alone does not say whose (often a login page).
-                const why = error instanceof Error ? error.message : String(error);
-                throw new MetricsError(`the metrics endpoint ${shown} answered something other than Prometheus metrics: ${why}`, { cause: error });
-            }
-        }
-    };
-}
-
 ;// CONCATENATED MODULE: ./lib/gates/prometheus.js
 
 
@@ -75537,6 +75406,145 @@ function notTheApi(body) {
 }
 function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+;// CONCATENATED MODULE: ./lib/gates/metrics-scrape.js
+
+
+// Ask for the text format first: OpenMetrics is parsed too, but some exporters would otherwise
+// answer protobuf, which this parser does not read.
+const ACCEPT = 'text/plain;version=0.0.4, application/openmetrics-text;version=1.0.0;q=0.5, */*;q=0.1';
+/** `headers` (e.g. Authorization) are sent with every scrape and never appear in a message. */
+function createMetricsScraper(opts = {}) {
+    const headers = mergeHeaders({ accept: ACCEPT, 'user-agent': 'zero-downtime-deploy metric gate' }, opts.headers);
+    return {
+        async scrape(url, timeoutMs) {
+            const shown = showUrl(url);
+            const outcome = await fetchText(url, headers, timeoutMs);
+            if (outcome.kind === 'timeout')
+                throw new MetricsError(`the metrics endpoint ${shown} did not answer within ${timeoutMs} ms`);
+            if (outcome.kind === 'unreachable')
+                throw new MetricsError(`cannot reach the metrics endpoint ${shown}: ${outcome.reason}`);
+            if (outcome.status < 200 || outcome.status > 299) {
+                throw new MetricsError(`the metrics endpoint ${shown} answered HTTP ${outcome.status}`);
+            }
+            try {
+                return parseTextFormat(outcome.body);
+            }
+            catch (error) {
+                // Name the endpoint: with several targets, "line 1 is malformed" alone does not say whose (often a login page).
+                const why = error instanceof Error ? error.message : String(error);
+                throw new MetricsError(`the metrics endpoint ${shown} answered something other than Prometheus metrics: ${why}`, { cause: error });
+            }
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/gates/analysis-gate.js
+// The metric gate of one step: reads the configured source (a Prometheus query, or a scraped text
+// endpoint over the window), and judges each reading with the pure condition and baseline code.
+// It never throws: a source that cannot be read gives an `error` measurement, which assess() counts.
+
+
+
+
+
+
+const defaultReaders = {
+    prometheus: (url) => createPrometheusClient(url),
+    scraper: () => createMetricsScraper()
+};
+// A reading must not hold up the step for long; a slow source counts as an error reading.
+const MAX_READ_MS = 10_000;
+function createAnalysisGate(config, names, readers) {
+    const timeoutMs = Math.min(MAX_READ_MS, Math.max(1000, config.intervalMs));
+    // The same condition for the stable service: {{canary}} read as the stable one (compare: baseline).
+    const asStable = { canary: names.stable, stable: names.stable };
+    const condition = config.condition ? parseCondition(fillPlaceholders(config.condition, names), modeOf(config)) : undefined;
+    const stableCondition = config.condition ? parseCondition(fillPlaceholders(config.condition, asStable), modeOf(config)) : undefined;
+    const judge = (evaluations, at) => toMeasurement(combine(evaluations), config.noData, at);
+    const guarded = async (at, read) => {
+        try {
+            return judge(await read(), at);
+        }
+        catch (error) {
+            return errorMeasurement(error.message, at);
+        }
+    };
+    const source = config.source;
+    if (source.kind === 'prometheus') {
+        const query = fillPlaceholders(source.query, names);
+        const stableQuery = fillPlaceholders(source.query, asStable);
+        const prometheus = readers.prometheus(source.url);
+        return {
+            description: `Prometheus ${source.url.origin}: ${query}`,
+            begin: async () => undefined,
+            measure: (at) => guarded(at, async () => {
+                const series = await prometheus.query(query, timeoutMs);
+                const evaluations = condition ? [evaluateQuery(condition, series)] : [];
+                if (config.baseline) {
+                    const stable = await prometheus.query(stableQuery, timeoutMs);
+                    evaluations.push(compareToBaseline(singleValue(series), singleValue(stable), config.baseline));
+                }
+                return evaluations;
+            })
+        };
+    }
+    const scraper = readers.scraper();
+    let start;
+    const scrape = async () => ({ samples: await scraper.scrape(source.url, timeoutMs), at: Date.now() });
+    return {
+        description: `metrics endpoint ${source.url.href}: ${condition ? fillPlaceholders(config.condition ?? '', names) : 'baseline comparison'}`,
+        begin: async () => {
+            start = await scrape().catch(() => undefined);
+        },
+        measure: (at) => guarded(at, async () => {
+            const end = await scrape();
+            if (!start) {
+                // The window's first read failed; this one starts it, and the next can judge.
+                start = end;
+                throw new Error(`the metrics endpoint could not be read at the start of the window; the window starts now`);
+            }
+            const window = { start: start.samples, end: end.samples, seconds: Math.max(0.001, (end.at - start.at) / 1000) };
+            const evaluations = [];
+            if (condition)
+                evaluations.push(evaluateScrape(condition, window));
+            if (config.baseline && condition && stableCondition) {
+                const keys = conditionCalls(condition);
+                const canary = callValues(keys, conditionCalls(condition), evaluateScrape(condition, window));
+                const stable = callValues(keys, conditionCalls(stableCondition), evaluateScrape(stableCondition, window));
+                evaluations.push(compareToBaseline(canary, stable, config.baseline));
+            }
+            return evaluations;
+        })
+    };
+}
+function modeOf(config) {
+    return config.source.kind === 'prometheus' ? 'query' : 'scrape';
+}
+/** The baseline is judged on one number per side: a query for it must return one series. */
+function singleValue(series) {
+    if (series.length > 1)
+        throw new Error(`compare: baseline needs the query to return one value, but it returned ${series.length} series (wrap it in sum(...))`);
+    return series.length === 1 ? { result: series[0].value } : {};
+}
+/** A condition's measured calls under the canary's call texts, so the canary's and the stable's line up. */
+function callValues(keys, calls, evaluation) {
+    const out = {};
+    calls.forEach((call, i) => {
+        if (call in evaluation.values)
+            out[keys[i]] = evaluation.values[call];
+    });
+    return out;
+}
+/** Several judgements of one reading: any fail fails, else any no-data is no-data; values merged. */
+function combine(evaluations) {
+    const outcome = evaluations.some((e) => e.outcome === 'fail') ? 'fail' : evaluations.some((e) => e.outcome === 'no-data') ? 'no-data' : 'pass';
+    return {
+        outcome,
+        values: Object.assign({}, ...evaluations.map((e) => e.values)),
+        detail: evaluations.map((e) => e.detail).join('; ')
+    };
 }
 
 ;// CONCATENATED MODULE: ./lib/targets/swarm-companion.js
@@ -75896,8 +75904,6 @@ class StepAnalysis {
 
 
 
-
-
 /** The settings, engine parts and metric gate factory every strategy runs with, from the config. */
 function strategyContext(config, capture, previous, release, parts) {
     const { deps, recorder } = parts;
@@ -75911,16 +75917,12 @@ function strategyContext(config, capture, previous, release, parts) {
     const analysis = config.analysis;
     if (analysis)
         settings.analysis = { intervalMs: analysis.intervalMs, durationMs: analysis.durationMs, limits: analysis.limits };
-    const readers = analysis ? deps.metrics ?? defaultReaders(analysis) : undefined;
+    const readers = deps.metrics ?? defaultReaders;
     const engine = { probe: deps.probe, clock: deps.clock, log: deps.log, recorder, ...(deps.signal ? { signal: deps.signal } : {}) };
     return {
         capture, previous, release, config, settings, api: parts.api, stable: parts.stable, engine,
-        gateFor: (names) => (analysis && readers ? createAnalysisGate(analysis, names, readers) : undefined)
+        gateFor: (names) => (analysis ? createAnalysisGate(analysis, names, readers) : undefined)
     };
-}
-function defaultReaders(analysis) {
-    const url = analysis.source.kind === 'prometheus' ? analysis.source.url : new URL('http://127.0.0.1/');
-    return { prometheus: createPrometheusClient(url), scraper: createMetricsScraper() };
 }
 async function runRolling(plan, ctx) {
     const gate = ctx.gateFor({ canary: ctx.capture.name, stable: ctx.capture.name });
