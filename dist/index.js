@@ -103602,7 +103602,7 @@ var swarm_tasks = __nccwpck_require__(2789);
 
 
 const GONE_POLL_MS = 500;
-const GONE_TIMEOUT_MS = 60_000;
+const GONE_TIMEOUT_MS = 30_000;
 class SwarmCompanion {
     api;
     stable;
@@ -103677,20 +103677,26 @@ class SwarmCompanion {
         this.log.info(`Removing ${this.name}`);
         await this.api.remove(this.name);
     }
-    /** Removes the service and waits until its tasks are gone, so that a new one does not double it. */
+    /**
+     * Removes the service and waits until its containers are gone, so that a new one does not double it.
+     * Its tasks cannot be waited for: they leave the API with the service, while their containers still stop.
+     */
     async removeAndWait() {
         const existing = await this.leftover();
         if (!existing)
             return;
         await this.api.remove(this.name);
         const deadline = Date.now() + GONE_TIMEOUT_MS;
-        while (Date.now() < deadline) {
-            const tasks = await this.api.tasks(existing.ID);
-            if (!tasks.some((t) => t.Status?.State === 'running'))
+        for (;;) {
+            const left = await this.api.serviceContainers(existing.ID);
+            if (!left.length)
                 return;
+            if (Date.now() >= deadline) {
+                this.log.warning(`${left.length} container(s) of the removed ${this.name} were still there after ${GONE_TIMEOUT_MS / 1000}s; going on beside them`);
+                return;
+            }
             await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
         }
-        this.log.warning(`Tasks of the removed ${this.name} were still running after ${GONE_TIMEOUT_MS / 1000}s`);
     }
 }
 function imageOf(service) {
@@ -105840,6 +105846,14 @@ class SwarmApi {
         const tasks = await unlessMissing(this.docker.listTasks({ filters: { service: [serviceId] } }), []);
         // The filter also matches by ID prefix and by name: keep this service's own tasks.
         return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId);
+    }
+    /**
+     * IDs of the containers of a service's tasks on this engine, stopped ones too. They outlive the
+     * service for as long as they take to stop; those on other nodes cannot be seen from here.
+     */
+    async serviceContainers(serviceId) {
+        const containers = await this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.docker.swarm.service.id=${serviceId}`] }) });
+        return containers.map((c) => c.Id);
     }
     async create(spec) {
         this.log.debug(`Swarm: creating ${spec.Name}`);
