@@ -74185,19 +74185,6 @@ function completionSpec(current, captured, release, previous) {
     return spec;
 }
 /**
- * The revert: the captured spec on `previous`, everything at once and new tasks first, the fastest way
- * back that never drops below the count. Where tasks must stop first (host-mode ports), one at a time,
- * so that the others keep serving.
- */
-function restoreSpec(capture, previous) {
-    const spec = structuredClone(capture.spec);
-    setImage(spec, previous);
-    const parallelism = capture.order === 'start-first' ? 0 : 1;
-    spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
-    spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
-    return spec;
-}
-/**
  * Once the revert converged: exactly the captured spec on `previous`. A marker in the capture was left
  * by an earlier run that died once Swarm's update was no longer in flight (e.g. after its last batch);
  * it is not the service's own, and written back it would make the service look mid-rollout to the next
@@ -74208,6 +74195,18 @@ function settleSpec(capture, previous) {
     setImage(spec, previous);
     if (spec.Labels && ROLLOUT_LABEL in spec.Labels)
         spec.Labels = withoutMarker(spec.Labels);
+    return spec;
+}
+/**
+ * The revert: the settled spec, but everything at once and new tasks first, the fastest way back that
+ * never drops below the count. Where tasks must stop first (host-mode ports), one at a time, so that
+ * the others keep serving.
+ */
+function restoreSpec(capture, previous) {
+    const spec = settleSpec(capture, previous);
+    const parallelism = capture.order === 'start-first' ? 0 : 1;
+    spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
+    spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
     return spec;
 }
 function containerSpec(spec) {

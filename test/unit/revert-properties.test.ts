@@ -228,59 +228,56 @@ function replicasOf(spec: Docker.ServiceSpec): number | 'global' {
   return spec.Mode?.Global ? 'global' : spec.Mode?.Replicated?.Replicas ?? 1
 }
 
+/** Checks `property` on generated runs, given the spec each left on the service before its revert. */
+function forEveryRun(property: (run: Run, during: Docker.ServiceSpec) => void): void {
+  fc.assert(fc.property(runArb, (run) => property(run, rollOut(run))), { numRuns: RUNS })
+}
+
 describe('property: revert from any step', () => {
   it('restore then settle leaves exactly the captured spec on the previous release, with no marker or update settings of ours', () => {
-    fc.assert(
-      fc.property(runArb, (run) => {
-        const { captured } = run
-        const during = rollOut(run)
-        if (run.applied > 0) {
-          // The model really moved the service: on the release, held, marked.
-          expect((during.TaskTemplate as Docker.ContainerTaskSpec).ContainerSpec?.Image).toBe(captured.release)
-          if (!run.completed || run.applied < run.plan.steps.length) {
-            expect(during.UpdateConfig?.Delay).toBe(HOLD_NS)
-            expect(during.Labels?.[ROLLOUT_LABEL]).toBe(`${run.applied}/${run.plan.steps.length}`)
-          }
+    forEveryRun((run, during) => {
+      const { captured } = run
+      if (run.applied > 0) {
+        // The model really moved the service: on the release, held, marked.
+        expect((during.TaskTemplate as Docker.ContainerTaskSpec).ContainerSpec?.Image).toBe(captured.release)
+        if (!run.completed || run.applied < run.plan.steps.length) {
+          expect(during.UpdateConfig?.Delay).toBe(HOLD_NS)
+          expect(during.Labels?.[ROLLOUT_LABEL]).toBe(`${run.applied}/${run.plan.steps.length}`)
         }
-        let service = during
-        for (let i = 0; i < run.restores; i++) service = restoreSpec(captured.capture, captured.previous)
-        service = settleSpec(captured.capture, captured.previous)
+      }
+      let service = during
+      for (let i = 0; i < run.restores; i++) service = restoreSpec(captured.capture, captured.previous)
+      service = settleSpec(captured.capture, captured.previous)
 
-        expect(service).toStrictEqual(expectedAfterRevert(captured))
-        expect(Object.keys(service.Labels ?? {})).not.toContain(ROLLOUT_LABEL)
-        expect(service.UpdateConfig).toStrictEqual(captured.pristine.UpdateConfig)
-        expect('UpdateConfig' in service).toBe('UpdateConfig' in captured.pristine)
-        // Nothing along the way wrote into the capture a later run step or a recovery reads.
-        expect(captured.capture.spec).toStrictEqual(captured.pristine)
-      }),
-      { numRuns: RUNS }
-    )
+      expect(service).toStrictEqual(expectedAfterRevert(captured))
+      expect(Object.keys(service.Labels ?? {})).not.toContain(ROLLOUT_LABEL)
+      expect(service.UpdateConfig).toStrictEqual(captured.pristine.UpdateConfig)
+      expect('UpdateConfig' in service).toBe('UpdateConfig' in captured.pristine)
+      // Nothing along the way wrote into the capture, which later steps and a recovery read.
+      expect(captured.capture.spec).toStrictEqual(captured.pristine)
+    })
   })
 
   it('the restore keeps the captured replicas and goes start-first, all at once, unless a host-mode port makes it stop-first, one at a time', () => {
-    fc.assert(
-      fc.property(runArb, (run) => {
-        const { captured } = run
-        const during = rollOut(run)
-        const restore = restoreSpec(captured.capture, captured.previous)
-        expect(restore.Mode).toStrictEqual(captured.pristine.Mode)
-        const now = replicasOf(during)
-        const restored = replicasOf(restore)
-        if (now === 'global') expect(restored).toBe('global')
-        else expect(restored).toBeGreaterThanOrEqual(now)
-        const order = captured.hostPorts ? 'stop-first' : 'start-first'
-        expect(captured.capture.order).toBe(order)
-        expect(restore.UpdateConfig).toEqual({ Parallelism: order === 'start-first' ? 0 : 1, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: order })
-        expect((restore.TaskTemplate as Docker.ContainerTaskSpec).ContainerSpec?.Image).toBe(captured.previous)
-        expect(restore.Labels?.[ROLLOUT_LABEL]).toBe('reverting')
-        // Apart from the image, the update settings and the marker, it is the captured spec.
-        const { UpdateConfig: _ours, Labels: restoreLabels, ...rest } = restore
-        const { UpdateConfig: _theirs, Labels: _labels, ...expected } = expectedAfterRevert(captured)
-        expect(rest).toStrictEqual(expected)
-        expect({ ...restoreLabels, [ROLLOUT_LABEL]: undefined }).toStrictEqual({ ...captured.pristine.Labels, [ROLLOUT_LABEL]: undefined })
-      }),
-      { numRuns: RUNS }
-    )
+    forEveryRun((run, during) => {
+      const { captured } = run
+      const restore = restoreSpec(captured.capture, captured.previous)
+      expect(restore.Mode).toStrictEqual(captured.pristine.Mode)
+      const now = replicasOf(during)
+      const restored = replicasOf(restore)
+      if (now === 'global') expect(restored).toBe('global')
+      else expect(restored).toBeGreaterThanOrEqual(now)
+      const order = captured.hostPorts ? 'stop-first' : 'start-first'
+      expect(captured.capture.order).toBe(order)
+      expect(restore.UpdateConfig).toEqual({ Parallelism: order === 'start-first' ? 0 : 1, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: order })
+      expect((restore.TaskTemplate as Docker.ContainerTaskSpec).ContainerSpec?.Image).toBe(captured.previous)
+      expect(restore.Labels?.[ROLLOUT_LABEL]).toBe('reverting')
+      // Apart from the image, the update settings and the marker, it is the captured spec.
+      const { UpdateConfig: _ours, Labels: restoreLabels, ...rest } = restore
+      const { UpdateConfig: _theirs, Labels: _labels, ...expected } = expectedAfterRevert(captured)
+      expect(rest).toStrictEqual(expected)
+      expect({ ...restoreLabels, [ROLLOUT_LABEL]: undefined }).toStrictEqual({ ...captured.pristine.Labels, [ROLLOUT_LABEL]: undefined })
+    })
   })
 })
 
