@@ -76048,20 +76048,25 @@ async function promote(ctx, plan, monitorMs) {
 }
 /** Removes the companion, unless a failed one is kept for inspection (auto-rollback off). */
 async function cleanUp(companion, ctx, keep) {
-    const { log, recorder } = ctx.engine;
     if (keep) {
-        log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`);
+        ctx.engine.log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`);
         return;
     }
-    const record = recorder.startStep(`remove ${companion.name}`);
+    await removeCompanion(companion, ctx.engine);
+}
+/** Removes the companion as a step of the report; a failure is logged, recorded and returned, not thrown. */
+async function removeCompanion(companion, { log, recorder }, stepName = `remove ${companion.name}`) {
+    const record = recorder.startStep(stepName);
     try {
         await companion.remove();
         recorder.endStep(record, 'passed');
+        return undefined;
     }
     catch (error) {
         const reason = `could not remove ${companion.name}: ${error.message}`;
         log.error(reason);
         recorder.endStep(record, 'failed', reason);
+        return reason;
     }
 }
 
@@ -76177,11 +76182,12 @@ async function resumeCanary(operation, capture, config, ctx) {
     const labels = service.Spec?.Labels ?? {};
     const release = service.Spec ? containerSpec(service.Spec)?.Image : undefined;
     if (operation === 'abort') {
-        const record = ctx.recorder.startStep(`abort: remove ${name}`);
-        await companion.remove();
-        ctx.recorder.endStep(record, 'passed');
+        const aborted = release ? { release } : {};
+        const failed = await removeCompanion(companion, { log, recorder: ctx.recorder }, `abort: remove ${name}`);
+        if (failed)
+            return { result: 'failed', reason: failed, ...aborted };
         log.info(`${name} removed; ${capture.name} was never changed and still runs ${capture.image}`);
-        return { result: 'rolled-back', reason: 'the canary was aborted (operation abort)', ...(release ? { release } : {}) };
+        return { result: 'rolled-back', reason: 'the canary was aborted (operation abort)', ...aborted };
     }
     const paused = Number(labels[CANARY_PAUSED_LABEL]);
     const previous = labels[CANARY_PREVIOUS_LABEL] ?? '';

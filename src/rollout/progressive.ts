@@ -5,6 +5,7 @@ import type { ServiceNames } from '../analysis/placeholders.js'
 import type { Config } from '../config/types.js'
 import type { DeployDeps } from '../deploy.js'
 import { createAnalysisGate, defaultReaders, type AnalysisGate } from '../gates/analysis-gate.js'
+import type { Log } from '../log.js'
 import type { ReportRecorder } from '../report/report.js'
 import { canaryReachWarning } from '../targets/companion-spec.js'
 import { SwarmCompanion } from '../targets/swarm-companion.js'
@@ -168,18 +169,28 @@ async function promote(ctx: StrategyContext, plan: RolloutPlan, monitorMs: numbe
 
 /** Removes the companion, unless a failed one is kept for inspection (auto-rollback off). */
 async function cleanUp(companion: SwarmCompanion, ctx: StrategyContext, keep: boolean): Promise<void> {
-  const { log, recorder } = ctx.engine
   if (keep) {
-    log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`)
+    ctx.engine.log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`)
     return
   }
-  const record = recorder.startStep(`remove ${companion.name}`)
+  await removeCompanion(companion, ctx.engine)
+}
+
+/** Removes the companion as a step of the report; a failure is logged, recorded and returned, not thrown. */
+export async function removeCompanion(
+  companion: SwarmCompanion,
+  { log, recorder }: { log: Log; recorder: ReportRecorder },
+  stepName = `remove ${companion.name}`
+): Promise<string | undefined> {
+  const record = recorder.startStep(stepName)
   try {
     await companion.remove()
     recorder.endStep(record, 'passed')
+    return undefined
   } catch (error) {
     const reason = `could not remove ${companion.name}: ${(error as Error).message}`
     log.error(reason)
     recorder.endStep(record, 'failed', reason)
+    return reason
   }
 }
