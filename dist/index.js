@@ -103343,105 +103343,6 @@ function assess(measurements, limits, windowOver) {
 
 // EXTERNAL MODULE: ./lib/analysis/placeholders.js
 var placeholders = __nccwpck_require__(7094);
-;// CONCATENATED MODULE: ./lib/gates/analysis-gate.js
-// The metric gate of one step: reads the configured source (a Prometheus query, or a scraped text
-// endpoint over the window), and judges each reading with the pure condition and baseline code.
-// It never throws: a source that cannot be read gives an `error` measurement, which assess() counts.
-
-
-
-
-// A reading must not hold up the step for long; a slow source counts as an error reading.
-const MAX_READ_MS = 10_000;
-function createAnalysisGate(config, names, readers) {
-    const timeoutMs = Math.min(MAX_READ_MS, Math.max(1000, config.intervalMs));
-    // The same condition for the stable service: {{canary}} read as the stable one (compare: baseline).
-    const asStable = { canary: names.stable, stable: names.stable };
-    const condition = config.condition ? (0,analysis_condition/* parseCondition */.zB)((0,placeholders/* fillPlaceholders */.Ct)(config.condition, names), modeOf(config)) : undefined;
-    const stableCondition = config.condition ? (0,analysis_condition/* parseCondition */.zB)((0,placeholders/* fillPlaceholders */.Ct)(config.condition, asStable), modeOf(config)) : undefined;
-    const judge = (evaluations, at) => toMeasurement(combine(evaluations), config.noData, at);
-    const guarded = async (at, read) => {
-        try {
-            return judge(await read(), at);
-        }
-        catch (error) {
-            return errorMeasurement(error.message, at);
-        }
-    };
-    const source = config.source;
-    if (source.kind === 'prometheus') {
-        const query = (0,placeholders/* fillPlaceholders */.Ct)(source.query, names);
-        const stableQuery = (0,placeholders/* fillPlaceholders */.Ct)(source.query, asStable);
-        return {
-            description: `Prometheus ${source.url.origin}: ${query}`,
-            begin: async () => undefined,
-            measure: (at) => guarded(at, async () => {
-                const series = await readers.prometheus.query(query, timeoutMs);
-                const evaluations = condition ? [(0,analysis_condition/* evaluateQuery */.gY)(condition, series)] : [];
-                if (config.baseline) {
-                    const stable = await readers.prometheus.query(stableQuery, timeoutMs);
-                    evaluations.push((0,baseline/* compareToBaseline */.WD)(singleValue(series), singleValue(stable), config.baseline));
-                }
-                return evaluations;
-            })
-        };
-    }
-    let start;
-    const scrape = async () => ({ samples: await readers.scraper.scrape(source.url, timeoutMs), at: Date.now() });
-    return {
-        description: `metrics endpoint ${source.url.href}: ${condition ? (0,placeholders/* fillPlaceholders */.Ct)(config.condition ?? '', names) : 'baseline comparison'}`,
-        begin: async () => {
-            start = await scrape().catch(() => undefined);
-        },
-        measure: (at) => guarded(at, async () => {
-            const end = await scrape();
-            if (!start) {
-                // The window's first read failed; this one starts it, and the next can judge.
-                start = end;
-                throw new Error(`the metrics endpoint could not be read at the start of the window; the window starts now`);
-            }
-            const window = { start: start.samples, end: end.samples, seconds: Math.max(0.001, (end.at - start.at) / 1000) };
-            const evaluations = [];
-            if (condition)
-                evaluations.push((0,analysis_condition/* evaluateScrape */._T)(condition, window));
-            if (config.baseline && condition && stableCondition) {
-                const keys = (0,analysis_condition/* conditionCalls */.Jz)(condition);
-                const canary = callValues(keys, (0,analysis_condition/* conditionCalls */.Jz)(condition), (0,analysis_condition/* evaluateScrape */._T)(condition, window));
-                const stable = callValues(keys, (0,analysis_condition/* conditionCalls */.Jz)(stableCondition), (0,analysis_condition/* evaluateScrape */._T)(stableCondition, window));
-                evaluations.push((0,baseline/* compareToBaseline */.WD)(canary, stable, config.baseline));
-            }
-            return evaluations;
-        })
-    };
-}
-function modeOf(config) {
-    return config.source.kind === 'prometheus' ? 'query' : 'scrape';
-}
-/** The baseline is judged on one number per side: a query for it must return one series. */
-function singleValue(series) {
-    if (series.length > 1)
-        throw new Error(`compare: baseline needs the query to return one value, but it returned ${series.length} series (wrap it in sum(...))`);
-    return series.length === 1 ? { result: series[0].value } : {};
-}
-/** A condition's measured calls under the canary's call texts, so the canary's and the stable's line up. */
-function callValues(keys, calls, evaluation) {
-    const out = {};
-    calls.forEach((call, i) => {
-        if (call in evaluation.values)
-            out[keys[i]] = evaluation.values[call];
-    });
-    return out;
-}
-/** Several judgements of one reading: any fail fails, else any no-data is no-data; values merged. */
-function combine(evaluations) {
-    const outcome = evaluations.some((e) => e.outcome === 'fail') ? 'fail' : evaluations.some((e) => e.outcome === 'no-data') ? 'no-data' : 'pass';
-    return {
-        outcome,
-        values: Object.assign({}, ...evaluations.map((e) => e.values)),
-        detail: evaluations.map((e) => e.detail).join('; ')
-    };
-}
-
 ;// CONCATENATED MODULE: ./lib/gates/metrics-error.js
 // What the two edges that fetch metric numbers (the Prometheus HTTP API, a scraped text endpoint) share:
 // the error they throw, how a URL appears in it (never with credentials), and the one GET both make,
@@ -103660,38 +103561,6 @@ function shorten(line) {
     return line.length <= SHOWN_LINE_MAX ? line : `${line.slice(0, SHOWN_LINE_MAX)}…`;
 }
 
-;// CONCATENATED MODULE: ./lib/gates/metrics-scrape.js
-
-
-// Ask for the text format first: OpenMetrics is parsed too, but some exporters would otherwise
-// answer protobuf, which this parser does not read.
-const ACCEPT = 'text/plain;version=0.0.4, application/openmetrics-text;version=1.0.0;q=0.5, */*;q=0.1';
-/** `headers` (e.g. Authorization) are sent with every scrape and never appear in a message. */
-function createMetricsScraper(opts = {}) {
-    const headers = mergeHeaders({ accept: ACCEPT, 'user-agent': 'zero-downtime-deploy metric gate' }, opts.headers);
-    return {
-        async scrape(url, timeoutMs) {
-            const shown = showUrl(url);
-            const outcome = await fetchText(url, headers, timeoutMs);
-            if (outcome.kind === 'timeout')
-                throw new MetricsError(`the metrics endpoint ${shown} did not answer within ${timeoutMs} ms`);
-            if (outcome.kind === 'unreachable')
-                throw new MetricsError(`cannot reach the metrics endpoint ${shown}: ${outcome.reason}`);
-            if (outcome.status < 200 || outcome.status > 299) {
-                throw new MetricsError(`the metrics endpoint ${shown} answered HTTP ${outcome.status}`);
-            }
-            try {
-                return parseTextFormat(outcome.body);
-            }
-            catch (error) {
-                // Name the endpoint: with several targets, "line 1 is malformed" alone does not say whose (often a login page).
-                const why = error instanceof Error ? error.message : String(error);
-                throw new MetricsError(`the metrics endpoint ${shown} answered something other than Prometheus metrics: ${why}`, { cause: error });
-            }
-        }
-    };
-}
-
 ;// CONCATENATED MODULE: ./lib/gates/prometheus.js
 
 
@@ -103801,6 +103670,145 @@ function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+;// CONCATENATED MODULE: ./lib/gates/metrics-scrape.js
+
+
+// Ask for the text format first: OpenMetrics is parsed too, but some exporters would otherwise
+// answer protobuf, which this parser does not read.
+const ACCEPT = 'text/plain;version=0.0.4, application/openmetrics-text;version=1.0.0;q=0.5, */*;q=0.1';
+/** `headers` (e.g. Authorization) are sent with every scrape and never appear in a message. */
+function createMetricsScraper(opts = {}) {
+    const headers = mergeHeaders({ accept: ACCEPT, 'user-agent': 'zero-downtime-deploy metric gate' }, opts.headers);
+    return {
+        async scrape(url, timeoutMs) {
+            const shown = showUrl(url);
+            const outcome = await fetchText(url, headers, timeoutMs);
+            if (outcome.kind === 'timeout')
+                throw new MetricsError(`the metrics endpoint ${shown} did not answer within ${timeoutMs} ms`);
+            if (outcome.kind === 'unreachable')
+                throw new MetricsError(`cannot reach the metrics endpoint ${shown}: ${outcome.reason}`);
+            if (outcome.status < 200 || outcome.status > 299) {
+                throw new MetricsError(`the metrics endpoint ${shown} answered HTTP ${outcome.status}`);
+            }
+            try {
+                return parseTextFormat(outcome.body);
+            }
+            catch (error) {
+                // Name the endpoint: with several targets, "line 1 is malformed" alone does not say whose (often a login page).
+                const why = error instanceof Error ? error.message : String(error);
+                throw new MetricsError(`the metrics endpoint ${shown} answered something other than Prometheus metrics: ${why}`, { cause: error });
+            }
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/gates/analysis-gate.js
+// The metric gate of one step: reads the configured source (a Prometheus query, or a scraped text
+// endpoint over the window), and judges each reading with the pure condition and baseline code.
+// It never throws: a source that cannot be read gives an `error` measurement, which assess() counts.
+
+
+
+
+
+
+const defaultReaders = {
+    prometheus: (url) => createPrometheusClient(url),
+    scraper: () => createMetricsScraper()
+};
+// A reading must not hold up the step for long; a slow source counts as an error reading.
+const MAX_READ_MS = 10_000;
+function createAnalysisGate(config, names, readers) {
+    const timeoutMs = Math.min(MAX_READ_MS, Math.max(1000, config.intervalMs));
+    // The same condition for the stable service: {{canary}} read as the stable one (compare: baseline).
+    const asStable = { canary: names.stable, stable: names.stable };
+    const condition = config.condition ? (0,analysis_condition/* parseCondition */.zB)((0,placeholders/* fillPlaceholders */.Ct)(config.condition, names), modeOf(config)) : undefined;
+    const stableCondition = config.condition ? (0,analysis_condition/* parseCondition */.zB)((0,placeholders/* fillPlaceholders */.Ct)(config.condition, asStable), modeOf(config)) : undefined;
+    const judge = (evaluations, at) => toMeasurement(combine(evaluations), config.noData, at);
+    const guarded = async (at, read) => {
+        try {
+            return judge(await read(), at);
+        }
+        catch (error) {
+            return errorMeasurement(error.message, at);
+        }
+    };
+    const source = config.source;
+    if (source.kind === 'prometheus') {
+        const query = (0,placeholders/* fillPlaceholders */.Ct)(source.query, names);
+        const stableQuery = (0,placeholders/* fillPlaceholders */.Ct)(source.query, asStable);
+        const prometheus = readers.prometheus(source.url);
+        return {
+            description: `Prometheus ${source.url.origin}: ${query}`,
+            begin: async () => undefined,
+            measure: (at) => guarded(at, async () => {
+                const series = await prometheus.query(query, timeoutMs);
+                const evaluations = condition ? [(0,analysis_condition/* evaluateQuery */.gY)(condition, series)] : [];
+                if (config.baseline) {
+                    const stable = await prometheus.query(stableQuery, timeoutMs);
+                    evaluations.push((0,baseline/* compareToBaseline */.WD)(singleValue(series), singleValue(stable), config.baseline));
+                }
+                return evaluations;
+            })
+        };
+    }
+    const scraper = readers.scraper();
+    let start;
+    const scrape = async () => ({ samples: await scraper.scrape(source.url, timeoutMs), at: Date.now() });
+    return {
+        description: `metrics endpoint ${source.url.href}: ${condition ? (0,placeholders/* fillPlaceholders */.Ct)(config.condition ?? '', names) : 'baseline comparison'}`,
+        begin: async () => {
+            start = await scrape().catch(() => undefined);
+        },
+        measure: (at) => guarded(at, async () => {
+            const end = await scrape();
+            if (!start) {
+                // The window's first read failed; this one starts it, and the next can judge.
+                start = end;
+                throw new Error(`the metrics endpoint could not be read at the start of the window; the window starts now`);
+            }
+            const window = { start: start.samples, end: end.samples, seconds: Math.max(0.001, (end.at - start.at) / 1000) };
+            const evaluations = [];
+            if (condition)
+                evaluations.push((0,analysis_condition/* evaluateScrape */._T)(condition, window));
+            if (config.baseline && condition && stableCondition) {
+                const keys = (0,analysis_condition/* conditionCalls */.Jz)(condition);
+                const canary = callValues(keys, (0,analysis_condition/* conditionCalls */.Jz)(condition), (0,analysis_condition/* evaluateScrape */._T)(condition, window));
+                const stable = callValues(keys, (0,analysis_condition/* conditionCalls */.Jz)(stableCondition), (0,analysis_condition/* evaluateScrape */._T)(stableCondition, window));
+                evaluations.push((0,baseline/* compareToBaseline */.WD)(canary, stable, config.baseline));
+            }
+            return evaluations;
+        })
+    };
+}
+function modeOf(config) {
+    return config.source.kind === 'prometheus' ? 'query' : 'scrape';
+}
+/** The baseline is judged on one number per side: a query for it must return one series. */
+function singleValue(series) {
+    if (series.length > 1)
+        throw new Error(`compare: baseline needs the query to return one value, but it returned ${series.length} series (wrap it in sum(...))`);
+    return series.length === 1 ? { result: series[0].value } : {};
+}
+/** A condition's measured calls under the canary's call texts, so the canary's and the stable's line up. */
+function callValues(keys, calls, evaluation) {
+    const out = {};
+    calls.forEach((call, i) => {
+        if (call in evaluation.values)
+            out[keys[i]] = evaluation.values[call];
+    });
+    return out;
+}
+/** Several judgements of one reading: any fail fails, else any no-data is no-data; values merged. */
+function combine(evaluations) {
+    const outcome = evaluations.some((e) => e.outcome === 'fail') ? 'fail' : evaluations.some((e) => e.outcome === 'no-data') ? 'no-data' : 'pass';
+    return {
+        outcome,
+        values: Object.assign({}, ...evaluations.map((e) => e.values)),
+        detail: evaluations.map((e) => e.detail).join('; ')
+    };
+}
+
 // EXTERNAL MODULE: ./lib/targets/release-labels.js
 var release_labels = __nccwpck_require__(7307);
 // EXTERNAL MODULE: ./lib/targets/swarm-target.js
@@ -103813,7 +103821,7 @@ var swarm_tasks = __nccwpck_require__(2789);
 
 
 const GONE_POLL_MS = 500;
-const GONE_TIMEOUT_MS = 60_000;
+const GONE_TIMEOUT_MS = 30_000;
 class SwarmCompanion {
     api;
     stable;
@@ -103888,20 +103896,26 @@ class SwarmCompanion {
         this.log.info(`Removing ${this.name}`);
         await this.api.remove(this.name);
     }
-    /** Removes the service and waits until its tasks are gone, so that a new one does not double it. */
+    /**
+     * Removes the service and waits until its containers are gone, so that a new one does not double it.
+     * Its tasks cannot be waited for: they leave the API with the service, while their containers still stop.
+     */
     async removeAndWait() {
         const existing = await this.leftover();
         if (!existing)
             return;
         await this.api.remove(this.name);
         const deadline = Date.now() + GONE_TIMEOUT_MS;
-        while (Date.now() < deadline) {
-            const tasks = await this.api.tasks(existing.ID);
-            if (!tasks.some((t) => t.Status?.State === 'running'))
+        for (;;) {
+            const left = await this.api.serviceContainers(existing.ID);
+            if (!left.length)
                 return;
+            if (Date.now() >= deadline) {
+                this.log.warning(`${left.length} container(s) of the removed ${this.name} were still there after ${GONE_TIMEOUT_MS / 1000}s; going on beside them`);
+                return;
+            }
             await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
         }
-        this.log.warning(`Tasks of the removed ${this.name} were still running after ${GONE_TIMEOUT_MS / 1000}s`);
     }
 }
 function imageOf(service) {
@@ -104170,8 +104184,6 @@ class StepAnalysis {
 
 
 
-
-
 /** The settings, engine parts and metric gate factory every strategy runs with, from the config. */
 function strategyContext(config, capture, previous, release, parts) {
     const { deps, recorder } = parts;
@@ -104185,16 +104197,12 @@ function strategyContext(config, capture, previous, release, parts) {
     const analysis = config.analysis;
     if (analysis)
         settings.analysis = { intervalMs: analysis.intervalMs, durationMs: analysis.durationMs, limits: analysis.limits };
-    const readers = analysis ? deps.metrics ?? defaultReaders(analysis) : undefined;
+    const readers = deps.metrics ?? defaultReaders;
     const engine = { probe: deps.probe, clock: deps.clock, log: deps.log, recorder, ...(deps.signal ? { signal: deps.signal } : {}) };
     return {
         capture, previous, release, config, settings, api: parts.api, stable: parts.stable, engine,
-        gateFor: (names) => (analysis && readers ? createAnalysisGate(analysis, names, readers) : undefined)
+        gateFor: (names) => (analysis ? createAnalysisGate(analysis, names, readers) : undefined)
     };
-}
-function defaultReaders(analysis) {
-    const url = analysis.source.kind === 'prometheus' ? analysis.source.url : new URL('http://127.0.0.1/');
-    return { prometheus: createPrometheusClient(url), scraper: createMetricsScraper() };
 }
 async function runRolling(plan, ctx) {
     const gate = ctx.gateFor({ canary: ctx.capture.name, stable: ctx.capture.name });
@@ -104307,20 +104315,25 @@ async function promote(ctx, plan, monitorMs) {
 }
 /** Removes the companion, unless a failed one is kept for inspection (auto-rollback off). */
 async function cleanUp(companion, ctx, keep) {
-    const { log, recorder } = ctx.engine;
     if (keep) {
-        log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`);
+        ctx.engine.log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`);
         return;
     }
-    const record = recorder.startStep(`remove ${companion.name}`);
+    await removeCompanion(companion, ctx.engine);
+}
+/** Removes the companion as a step of the report; a failure is logged, recorded and returned, not thrown. */
+async function removeCompanion(companion, { log, recorder }, stepName = `remove ${companion.name}`) {
+    const record = recorder.startStep(stepName);
     try {
         await companion.remove();
         recorder.endStep(record, 'passed');
+        return undefined;
     }
     catch (error) {
         const reason = `could not remove ${companion.name}: ${error.message}`;
         log.error(reason);
         recorder.endStep(record, 'failed', reason);
+        return reason;
     }
 }
 
@@ -104405,6 +104418,8 @@ function safeUser() {
 
 // EXTERNAL MODULE: ./lib/targets/swarm-api.js
 var swarm_api = __nccwpck_require__(7591);
+// EXTERNAL MODULE: ./lib/targets/swarm-specs.js
+var swarm_specs = __nccwpck_require__(9319);
 ;// CONCATENATED MODULE: ./lib/rollout/canary-resume.js
 
 
@@ -104436,13 +104451,14 @@ async function resumeCanary(operation, capture, config, ctx) {
     const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', log);
     const service = await pausedCanary(operation, capture.name, companion);
     const labels = service.Spec?.Labels ?? {};
-    const release = service.Spec ? (0,swarm_target/* containerSpec */.$M)(service.Spec)?.Image : undefined;
+    const release = service.Spec ? (0,swarm_specs/* containerSpec */.$M)(service.Spec)?.Image : undefined;
     if (operation === 'abort') {
-        const record = ctx.recorder.startStep(`abort: remove ${name}`);
-        await companion.remove();
-        ctx.recorder.endStep(record, 'passed');
+        const aborted = release ? { release } : {};
+        const failed = await removeCompanion(companion, { log, recorder: ctx.recorder }, `abort: remove ${name}`);
+        if (failed)
+            return { result: 'failed', reason: failed, ...aborted };
         log.info(`${name} removed; ${capture.name} was never changed and still runs ${capture.image}`);
-        return { result: 'rolled-back', reason: 'the canary was aborted (operation abort)', ...(release ? { release } : {}) };
+        return { result: 'rolled-back', reason: 'the canary was aborted (operation abort)', ...aborted };
     }
     const paused = Number(labels[release_labels/* CANARY_PAUSED_LABEL */.$3]);
     const previous = labels[release_labels/* CANARY_PREVIOUS_LABEL */.y3] ?? '';
@@ -105436,16 +105452,18 @@ async function runPost(inputs, env, saved, log) {
 /* harmony export */   xU: () => (/* binding */ recoverLeftovers)
 /* harmony export */ });
 /* unused harmony export releaseLock */
-/* harmony import */ var _report_report_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5650);
+/* harmony import */ var _report_report_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5650);
 /* harmony import */ var _rollout_revert_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2087);
 /* harmony import */ var _targets_companion_spec_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9206);
 /* harmony import */ var _targets_release_labels_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7307);
 /* harmony import */ var _targets_run_record_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4781);
-/* harmony import */ var _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7591);
+/* harmony import */ var _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7591);
 /* harmony import */ var _targets_swarm_lock_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1636);
-/* harmony import */ var _rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7133);
-/* harmony import */ var _targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4498);
-/* harmony import */ var _targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2789);
+/* harmony import */ var _rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7133);
+/* harmony import */ var _targets_swarm_specs_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9319);
+/* harmony import */ var _targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4498);
+/* harmony import */ var _targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2789);
+
 
 
 
@@ -105473,7 +105491,7 @@ async function recoverLeftovers(api, service, deps) {
 }
 async function recoverInterrupted(state, deps) {
     const { log } = deps;
-    const api = new _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_7__/* .SwarmApi */ .$(deps.docker, log);
+    const api = new _targets_swarm_api_js__WEBPACK_IMPORTED_MODULE_8__/* .SwarmApi */ .$(deps.docker, log);
     let changed = false;
     if (state.companion) {
         const companion = await api.find(state.companion);
@@ -105490,19 +105508,19 @@ async function recoverInterrupted(state, deps) {
         log.warning(`Service '${state.service}' no longer exists: nothing to recover`);
         return changed ? 'recovered' : 'nothing to do';
     }
-    const image = (0,_targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__/* .containerSpec */ .$M)(service.Spec)?.Image;
-    const marked = service.Spec.Labels?.[_targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__/* .ROLLOUT_LABEL */ .tF] !== undefined;
-    if (!marked && ((0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_6__/* .sameRelease */ .OW)(image, state.previous) || (0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_6__/* .sameRelease */ .OW)(image, state.release))) {
+    const image = (0,_targets_swarm_specs_js__WEBPACK_IMPORTED_MODULE_5__/* .containerSpec */ .$M)(service.Spec)?.Image;
+    const marked = service.Spec.Labels?.[_targets_swarm_specs_js__WEBPACK_IMPORTED_MODULE_5__/* .ROLLOUT_LABEL */ .tF] !== undefined;
+    if (!marked && ((0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_7__/* .sameRelease */ .OW)(image, state.previous) || (0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_7__/* .sameRelease */ .OW)(image, state.release))) {
         // Not mid-rollout (a completed rollout is on the new release, settings restored): only the
         // interrupted run's deploy lock may be left, which would make the next run wait for it to expire.
-        if ((0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_6__/* .sameRelease */ .OW)(image, state.release))
+        if ((0,_targets_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_7__/* .sameRelease */ .OW)(image, state.release))
             log.info(`${state.service} already runs the new release ${state.release}; nothing to undo`);
         return (await releaseLock(api, state, log)) || changed ? 'recovered' : 'nothing to do';
     }
-    log.warning(`${state.service} was left part-way through the rollout (${marked ? `marked ${service.Spec.Labels?.[_targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__/* .ROLLOUT_LABEL */ .tF]}` : image}); putting ${state.previous} back`);
-    const target = new _targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_5__/* .SwarmTarget */ .sw(api, state.service, log);
+    log.warning(`${state.service} was left part-way through the rollout (${marked ? `marked ${service.Spec.Labels?.[_targets_swarm_specs_js__WEBPACK_IMPORTED_MODULE_5__/* .ROLLOUT_LABEL */ .tF]}` : image}); putting ${state.previous} back`);
+    const target = new _targets_swarm_target_js__WEBPACK_IMPORTED_MODULE_6__/* .SwarmTarget */ .sw(api, state.service, log);
     const capture = await target.captureForRecovery(state.spec);
-    const recorder = new _report_report_js__WEBPACK_IMPORTED_MODULE_8__/* .ReportRecorder */ .nV(() => deps.clock.now());
+    const recorder = new _report_report_js__WEBPACK_IMPORTED_MODULE_9__/* .ReportRecorder */ .nV(() => deps.clock.now());
     const settings = { monitorMs: 0, deadlineMs: 120_000, autoRollback: true, runDeadlineAt: deps.clock.now() + 600_000 };
     const reverted = await (0,_rollout_revert_js__WEBPACK_IMPORTED_MODULE_0__/* .revert */ .r)(capture, state.previous, settings, { target, probe: deps.probe, clock: deps.clock, log, recorder });
     if (!reverted.ok)
@@ -105514,7 +105532,7 @@ async function recoverInterrupted(state, deps) {
 /** Removes the interrupted run's deploy lock, when it is still that run's (else it goes stale by itself). */
 async function releaseLock(api, state, log) {
     const lock = await api.findConfig((0,_targets_swarm_lock_js__WEBPACK_IMPORTED_MODULE_4__/* .lockName */ .l4)(state.service));
-    if (!lock || !state.lockToken || (0,_rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_9__/* .parseLockLabel */ .Fd)(lock.Spec?.Labels?.[_targets_swarm_lock_js__WEBPACK_IMPORTED_MODULE_4__/* .LOCK_RECORD_LABEL */ .Hq])?.token !== state.lockToken)
+    if (!lock || !state.lockToken || (0,_rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_10__/* .parseLockLabel */ .Fd)(lock.Spec?.Labels?.[_targets_swarm_lock_js__WEBPACK_IMPORTED_MODULE_4__/* .LOCK_RECORD_LABEL */ .Hq])?.token !== state.lockToken)
         return false;
     await api.removeConfig(lock.ID);
     log.info(`Released the deploy lock the interrupted run held on ${state.service}`);
@@ -105944,7 +105962,7 @@ function decodeRunState(text) {
 /* unused harmony export ROLE_LABEL */
 /* harmony import */ var _rollout_blue_green_plan_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3815);
 /* harmony import */ var _release_labels_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7307);
-/* harmony import */ var _swarm_target_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4498);
+/* harmony import */ var _swarm_specs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9319);
 
 
 
@@ -105957,11 +105975,11 @@ function companionName(service, role) {
 function companionSpec(stable, service, role, release, replicas) {
     const spec = structuredClone(stable);
     spec.Name = companionName(service, role);
-    spec.Labels = { ...(0,_swarm_target_js__WEBPACK_IMPORTED_MODULE_1__/* .withoutMarker */ .rR)(stable.Labels), [COMPANION_OF_LABEL]: service, [ROLE_LABEL]: role };
+    spec.Labels = { ...(0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_1__/* .withoutMarker */ .rR)(stable.Labels), [COMPANION_OF_LABEL]: service, [ROLE_LABEL]: role };
     // The service's own bookkeeping stays on the service: the batch marker, the release it ran before.
-    for (const label of [_swarm_target_js__WEBPACK_IMPORTED_MODULE_1__/* .ROLLOUT_LABEL */ .tF, _release_labels_js__WEBPACK_IMPORTED_MODULE_0__/* .PREVIOUS_LABEL */ .RQ])
+    for (const label of [_swarm_specs_js__WEBPACK_IMPORTED_MODULE_1__/* .ROLLOUT_LABEL */ .tF, _release_labels_js__WEBPACK_IMPORTED_MODULE_0__/* .PREVIOUS_LABEL */ .RQ])
         delete spec.Labels[label];
-    (0,_swarm_target_js__WEBPACK_IMPORTED_MODULE_1__/* .setImage */ .g7)(spec, release);
+    (0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_1__/* .setImage */ .g7)(spec, release);
     spec.Mode = { Replicated: { Replicas: replicas } };
     // Published ports belong to the stable service (two services cannot publish one port); the
     // companion is reached through the networks it shares, by alias or by its own name.
@@ -106117,6 +106135,14 @@ class SwarmApi {
         const tasks = await unlessMissing(this.docker.listTasks({ filters: { service: [serviceId] } }), []);
         // The filter also matches by ID prefix and by name: keep this service's own tasks.
         return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId);
+    }
+    /**
+     * IDs of the containers of a service's tasks on this engine, stopped ones too. They outlive the
+     * service for as long as they take to stop; those on other nodes cannot be seen from here.
+     */
+    async serviceContainers(serviceId) {
+        const containers = await this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.docker.swarm.service.id=${serviceId}`] }) });
+        return containers.map((c) => c.Id);
     }
     async create(spec) {
         this.log.debug(`Swarm: creating ${spec.Name}`);
@@ -106294,8 +106320,9 @@ class SwarmLock {
         let tookOver = false;
         for (;;) {
             // Swarm wants some data in a config: the holder, for whoever looks at it with docker config inspect.
-            if (await this.api.createConfig(this.name, this.labels(opts.owner), `deploy lock of ${this.service}, held by ${opts.owner}\n`)) {
-                this.startHeartbeat(opts.owner);
+            const takenAt = new Date().toISOString();
+            if (await this.api.createConfig(this.name, this.labels(opts.owner, takenAt), `deploy lock of ${this.service}, held by ${opts.owner}\n`)) {
+                this.startHeartbeat(opts.owner, takenAt);
                 return tookOver;
             }
             const existing = await this.api.findConfig(this.name);
@@ -106335,26 +106362,122 @@ class SwarmLock {
             this.log.warning(`Could not release the deploy lock of ${this.service} (Swarm config ${this.name}): ${error.message}; it goes stale by itself`);
         }
     }
-    labels(owner) {
-        const now = Date.now();
-        const record = { owner, token: this.token, at: this.takenAt ?? new Date(now).toISOString(), expires: new Date(now + HOLD_MS).toISOString() };
-        this.takenAt = record.at;
+    /** Who holds the lock since `takenAt` (kept by every renewal), and until when it is held without one. */
+    labels(owner, takenAt) {
+        const record = { owner, token: this.token, at: takenAt, expires: new Date(Date.now() + HOLD_MS).toISOString() };
         return { [LOCK_OF_LABEL]: this.service, [LOCK_RECORD_LABEL]: JSON.stringify(record) };
     }
-    takenAt;
-    startHeartbeat(owner) {
+    startHeartbeat(owner, takenAt) {
         this.heartbeat = setInterval(() => {
-            this.renew(owner).catch((error) => this.log.debug(`renewing the deploy lock: ${error.message}`));
+            this.renew(owner, takenAt).catch((error) => this.log.debug(`renewing the deploy lock: ${error.message}`));
         }, HEARTBEAT_MS);
         // The lock must never keep the process alive on its own.
         this.heartbeat.unref();
     }
-    async renew(owner) {
+    async renew(owner, takenAt) {
         const existing = await this.api.findConfig(this.name);
         if (!existing || (0,_rollout_lock_decision_js__WEBPACK_IMPORTED_MODULE_1__/* .parseLockLabel */ .Fd)(existing.Spec?.Labels?.[LOCK_RECORD_LABEL])?.token !== this.token)
             return;
-        await this.api.relabelConfig(existing, this.labels(owner));
+        await this.api.relabelConfig(existing, this.labels(owner, takenAt));
     }
+}
+
+
+/***/ }),
+
+/***/ 9319:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $M: () => (/* binding */ containerSpec),
+/* harmony export */   $Z: () => (/* binding */ settleSpec),
+/* harmony export */   A9: () => (/* binding */ stepSpec),
+/* harmony export */   G4: () => (/* binding */ hostModePorts),
+/* harmony export */   QQ: () => (/* binding */ restoreSpec),
+/* harmony export */   Ys: () => (/* binding */ rolloutOrder),
+/* harmony export */   g7: () => (/* binding */ setImage),
+/* harmony export */   gN: () => (/* binding */ completionSpec),
+/* harmony export */   rR: () => (/* binding */ withoutMarker),
+/* harmony export */   tF: () => (/* binding */ ROLLOUT_LABEL)
+/* harmony export */ });
+/* unused harmony exports HOLD_NS, SWARM_MONITOR_NS */
+/* harmony import */ var _release_labels_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7307);
+
+/** Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting". */
+const ROLLOUT_LABEL = 'zdd.rollout';
+// The updater sleeps this long after each batch; we never let it run out (a day), we release it.
+const HOLD_NS = 24 * 3600 * 1e9;
+// Swarm watches each new task this long for a failure before counting it as updated.
+const SWARM_MONITOR_NS = 5 * 1e9;
+/** Published ports in host mode: a new task cannot bind one while the old task on its node holds it. */
+function hostModePorts(spec) {
+    return (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
+}
+/** start-first, unless a host-mode published port makes two tasks of a slot on one node impossible. */
+function rolloutOrder(spec) {
+    return hostModePorts(spec).length ? 'stop-first' : 'start-first';
+}
+/**
+ * Batch `step`: the first batch puts the release and our held update settings on the captured spec;
+ * a later one only changes the marker on the current spec, since any change restarts Swarm's updater,
+ * which then replaces the next batch of stale tasks.
+ */
+function stepSpec(base, step, release, batchSize, order) {
+    const spec = structuredClone(base);
+    if (step.index === 1) {
+        setImage(spec, release);
+        spec.UpdateConfig = { Parallelism: batchSize, Delay: HOLD_NS, FailureAction: 'pause', Monitor: SWARM_MONITOR_NS, MaxFailureRatio: 0, Order: order };
+    }
+    spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: `${step.index}/${step.of}` };
+    return spec;
+}
+/** After every batch passed: the current spec on `release`, the service's own update settings back, `previous` recorded. */
+function completionSpec(current, captured, release, previous) {
+    const spec = structuredClone(current);
+    setImage(spec, release);
+    if (captured.UpdateConfig)
+        spec.UpdateConfig = structuredClone(captured.UpdateConfig);
+    else
+        delete spec.UpdateConfig;
+    // What operation rollback goes back to, recorded where the next run can read it.
+    spec.Labels = { ...withoutMarker(spec.Labels), [_release_labels_js__WEBPACK_IMPORTED_MODULE_0__/* .PREVIOUS_LABEL */ .RQ]: previous };
+    return spec;
+}
+/**
+ * Once the revert converged: exactly the captured spec on `previous`. A marker in the capture was left
+ * by an earlier run that died once Swarm's update was no longer in flight (e.g. after its last batch);
+ * it is not the service's own, and written back it would make the service look mid-rollout to the next
+ * run and to a recovery.
+ */
+function settleSpec(capture, previous) {
+    const spec = structuredClone(capture.spec);
+    setImage(spec, previous);
+    if (spec.Labels && ROLLOUT_LABEL in spec.Labels)
+        spec.Labels = withoutMarker(spec.Labels);
+    return spec;
+}
+/**
+ * The revert: the settled spec, but everything at once and new tasks first, the fastest way back that
+ * never drops below the count. Where tasks must stop first (host-mode ports), one at a time, so that
+ * the others keep serving.
+ */
+function restoreSpec(capture, previous) {
+    const spec = settleSpec(capture, previous);
+    const parallelism = capture.order === 'start-first' ? 0 : 1;
+    spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
+    spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
+    return spec;
+}
+function containerSpec(spec) {
+    return spec.TaskTemplate?.ContainerSpec;
+}
+function setImage(spec, image) {
+    const template = spec.TaskTemplate;
+    spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } };
+}
+function withoutMarker(labels) {
+    const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
+    return rest;
 }
 
 
@@ -106364,24 +106487,14 @@ class SwarmLock {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $M: () => (/* binding */ containerSpec),
 /* harmony export */   CJ: () => (/* binding */ failedTaskLogs),
 /* harmony export */   Qd: () => (/* binding */ specHealthCheck),
-/* harmony export */   g7: () => (/* binding */ setImage),
-/* harmony export */   rR: () => (/* binding */ withoutMarker),
-/* harmony export */   sw: () => (/* binding */ SwarmTarget),
-/* harmony export */   tF: () => (/* binding */ ROLLOUT_LABEL)
+/* harmony export */   sw: () => (/* binding */ SwarmTarget)
 /* harmony export */ });
-/* harmony import */ var _release_labels_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7307);
+/* harmony import */ var _swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9319);
 /* harmony import */ var _swarm_tasks_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2789);
 
 
-// The updater sleeps this long after each batch; we never let it run out (a day), we release it.
-const HOLD_NS = 24 * 3600 * 1e9;
-// Swarm watches each new task this long for a failure before counting it as updated.
-const SWARM_MONITOR_NS = 5 * 1e9;
-// Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting".
-const ROLLOUT_LABEL = 'zdd.rollout';
 const IN_FLIGHT = new Set(['updating', 'rollback_started']);
 class SwarmTarget {
     api;
@@ -106400,11 +106513,11 @@ class SwarmTarget {
     async capture(tolerateOurs = false) {
         const service = await this.inspect();
         const spec = service.Spec ?? {};
-        const image = containerSpec(spec)?.Image;
+        const image = (0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .containerSpec */ .$M)(spec)?.Image;
         if (!image)
             throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
         const update = service.UpdateStatus;
-        const marker = spec.Labels?.[ROLLOUT_LABEL];
+        const marker = spec.Labels?.[_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .ROLLOUT_LABEL */ .tF];
         if (update?.State && IN_FLIGHT.has(update.State) && !(tolerateOurs && marker)) {
             throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
                 ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish, or roll it back first (docker service rollback)` +
@@ -106418,7 +106531,7 @@ class SwarmTarget {
      */
     async captureForRecovery(saved) {
         const service = await this.inspect();
-        return this.describe(service, saved, containerSpec(saved)?.Image ?? '', false);
+        return this.describe(service, saved, (0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .containerSpec */ .$M)(saved)?.Image ?? '', false);
     }
     async describe(service, spec, image, warn) {
         const mode = spec.Mode?.Global ? 'global' : 'replicated';
@@ -106426,8 +106539,8 @@ class SwarmTarget {
             throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
         }
         const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
-        const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
-        const order = hostPorts.length ? 'stop-first' : 'start-first';
+        const hostPorts = (0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .hostModePorts */ .G4)(spec);
+        const order = (0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .rolloutOrder */ .Ys)(spec);
         if (hostPorts.length && warn) {
             // A new task cannot bind the port while the old one on the same node holds it.
             this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
@@ -106452,28 +106565,14 @@ class SwarmTarget {
         };
     }
     async applyStep(capture, step, release, batchSize) {
-        const marker = `${step.index}/${step.of}`;
+        const what = `batch ${step.index}/${step.of}`;
         if (step.index === 1) {
             // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
-            const spec = structuredClone(capture.spec);
-            setImage(spec, release);
-            spec.UpdateConfig = {
-                Parallelism: batchSize,
-                Delay: HOLD_NS,
-                FailureAction: 'pause',
-                Monitor: SWARM_MONITOR_NS,
-                MaxFailureRatio: 0,
-                Order: capture.order
-            };
-            spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
-            await this.write(spec, capture.version, `batch ${marker}`);
+            await this.write((0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .stepSpec */ .A9)(capture.spec, step, release, batchSize, capture.order), capture.version, what);
             return;
         }
-        // Any change to the spec restarts Swarm's updater, which then replaces the next batch of stale tasks.
         const current = await this.inspect();
-        const spec = structuredClone(current.Spec ?? {});
-        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
-        await this.write(spec, current.Version?.Index ?? 0, `batch ${marker}`);
+        await this.write((0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .stepSpec */ .A9)(current.Spec ?? {}, step, release, batchSize, capture.order), current.Version?.Index ?? 0, what);
     }
     async observe(capture, release, since) {
         const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
@@ -106481,29 +106580,15 @@ class SwarmTarget {
     }
     async complete(capture, release, previous) {
         const current = await this.inspect();
-        const spec = structuredClone(current.Spec ?? {});
-        setImage(spec, release);
-        restoreUpdateConfig(spec, capture.spec);
-        // What operation rollback goes back to, recorded where the next run can read it.
-        spec.Labels = { ...withoutMarker(spec.Labels), [_release_labels_js__WEBPACK_IMPORTED_MODULE_0__/* .PREVIOUS_LABEL */ .RQ]: previous };
-        await this.write(spec, current.Version?.Index ?? 0, 'completion');
+        await this.write((0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .completionSpec */ .gN)(current.Spec ?? {}, capture.spec, release, previous), current.Version?.Index ?? 0, 'completion');
     }
     async restore(capture, previous) {
         const current = await this.inspect();
-        const spec = structuredClone(capture.spec);
-        setImage(spec, previous);
-        // Everything at once, new tasks first: the fastest way back that never drops below the count.
-        // Where tasks must stop first (host-mode ports), one at a time, so that the others keep serving.
-        const parallelism = capture.order === 'start-first' ? 0 : 1;
-        spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
-        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
-        await this.write(spec, current.Version?.Index ?? 0, 'revert');
+        await this.write((0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .restoreSpec */ .QQ)(capture, previous), current.Version?.Index ?? 0, 'revert');
     }
     async settle(capture, previous) {
         const current = await this.inspect();
-        const spec = structuredClone(capture.spec);
-        setImage(spec, previous);
-        await this.write(spec, current.Version?.Index ?? 0, 'restore settings');
+        await this.write((0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .settleSpec */ .$Z)(capture, previous), current.Version?.Index ?? 0, 'restore settings');
     }
     async failureLogs(capture, release, since) {
         return failedTaskLogs(this.api, await this.tasks(capture.id), release, since);
@@ -106539,24 +106624,7 @@ async function failedTaskLogs(api, tasks, release, since) {
 }
 /** The health check the service's spec sets (it overrides the image's), if any. */
 function specHealthCheck(spec) {
-    return containerSpec(spec)?.HealthCheck;
-}
-function containerSpec(spec) {
-    return spec.TaskTemplate?.ContainerSpec;
-}
-function setImage(spec, image) {
-    const template = spec.TaskTemplate;
-    spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } };
-}
-function restoreUpdateConfig(spec, original) {
-    if (original.UpdateConfig)
-        spec.UpdateConfig = structuredClone(original.UpdateConfig);
-    else
-        delete spec.UpdateConfig;
-}
-function withoutMarker(labels) {
-    const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
-    return rest;
+    return (0,_swarm_specs_js__WEBPACK_IMPORTED_MODULE_0__/* .containerSpec */ .$M)(spec)?.HealthCheck;
 }
 
 

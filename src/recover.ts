@@ -14,7 +14,8 @@ import { leftoverRunRecords } from './targets/run-record.js'
 import { SwarmApi } from './targets/swarm-api.js'
 import { lockName, LOCK_RECORD_LABEL } from './targets/swarm-lock.js'
 import { parseLockLabel } from './rollout/lock-decision.js'
-import { containerSpec, ROLLOUT_LABEL, SwarmTarget } from './targets/swarm-target.js'
+import { containerSpec, ROLLOUT_LABEL } from './targets/swarm-specs.js'
+import { SwarmTarget } from './targets/swarm-target.js'
 import { sameRelease } from './targets/swarm-tasks.js'
 
 export interface RecoverDeps {

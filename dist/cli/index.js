@@ -72417,7 +72417,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1198);
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7568);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7549);
 // The CLI's entry (bin `zdd`): the same deploy engine as the action, from a terminal. See src/cli/.
 
 
@@ -72436,7 +72436,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7568:
+/***/ 7549:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -74142,227 +74142,72 @@ function rollbackImage(spec, service, config) {
     return ref;
 }
 
-;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
-const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
-// A replica task of a long-running service that ends in one of these did not survive.
-const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
-const WANTED = new Set(['running', 'ready', 'accepted']);
-/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
-function digestOf(image) {
-    const at = image?.lastIndexOf('@') ?? -1;
-    return image && at >= 0 ? image.slice(at + 1) : undefined;
-}
-/** Two references name the same release when their digests match, or, unpinned, their text does. */
-function sameRelease(a, b) {
-    if (!a)
-        return false;
-    const da = digestOf(a);
-    const db = digestOf(b);
-    return da && db ? da === db : a === b;
-}
-function observeTasks(tasks, release, desired, since, update) {
-    const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
-    const failures = [];
-    for (const task of tasks) {
-        const state = task.Status?.State ?? 'unknown';
-        const wanted = WANTED.has(task.DesiredState ?? '');
-        const onRelease = sameRelease(task.Spec?.ContainerSpec?.Image, release);
-        if (!onRelease) {
-            if (wanted && (state === 'running' || STARTING.has(state)))
-                o.others++;
-            continue;
-        }
-        if (FAILED.has(state)) {
-            const at = Date.parse(task.CreatedAt ?? '') || 0;
-            if (at >= since) {
-                o.failed++;
-                failures.push({ at, text: describeFailure(task, state) });
-            }
-        }
-        else if (wanted && state === 'running') {
-            o.ready++;
-        }
-        else if (wanted && STARTING.has(state)) {
-            o.starting++;
-        }
-    }
-    o.failures = failures.sort((x, y) => y.at - x.at).map((f) => f.text);
-    return o;
-}
-function describeFailure(task, state) {
-    const slot = task.Slot !== undefined ? `slot ${task.Slot}` : `task ${task.ID.slice(0, 12)}`;
-    const why = task.Status?.Err || task.Status?.Message || 'no reason given';
-    const code = task.Status?.ContainerStatus?.ExitCode;
-    return `${slot} ${state}${code !== undefined && code !== 0 ? ` (exit ${code})` : ''}: ${why}`;
-}
+;// CONCATENATED MODULE: ./lib/targets/swarm-specs.js
 
-;// CONCATENATED MODULE: ./lib/targets/swarm-target.js
-
-
+/** Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting". */
+const ROLLOUT_LABEL = 'zdd.rollout';
 // The updater sleeps this long after each batch; we never let it run out (a day), we release it.
 const HOLD_NS = 24 * 3600 * 1e9;
 // Swarm watches each new task this long for a failure before counting it as updated.
 const SWARM_MONITOR_NS = 5 * 1e9;
-// Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting".
-const ROLLOUT_LABEL = 'zdd.rollout';
-const IN_FLIGHT = new Set(['updating', 'rollback_started']);
-class SwarmTarget {
-    api;
-    serviceName;
-    log;
-    constructor(api, serviceName, log) {
-        this.api = api;
-        this.serviceName = serviceName;
-        this.log = log;
-    }
-    /**
-     * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
-     * `tolerateOurs` is set: read before the deploy lock, it may be a run that holds the lock and is
-     * waited for, or a dead one whose leftover is recovered once the lock is taken over.
-     */
-    async capture(tolerateOurs = false) {
-        const service = await this.inspect();
-        const spec = service.Spec ?? {};
-        const image = containerSpec(spec)?.Image;
-        if (!image)
-            throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
-        const update = service.UpdateStatus;
-        const marker = spec.Labels?.[ROLLOUT_LABEL];
-        if (update?.State && IN_FLIGHT.has(update.State) && !(tolerateOurs && marker)) {
-            throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
-                ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish, or roll it back first (docker service rollback)` +
-                (marker ? '. A run of ours that died is recovered by the next run once its deploy lock goes stale, or at once with force-unlock' : ''));
-        }
-        return this.describe(service, spec, image, true);
-    }
-    /**
-     * The service as a run that was interrupted captured it (its saved spec), for a recovery: no check
-     * for an update in flight, since that is what is being recovered from.
-     */
-    async captureForRecovery(saved) {
-        const service = await this.inspect();
-        return this.describe(service, saved, containerSpec(saved)?.Image ?? '', false);
-    }
-    async describe(service, spec, image, warn) {
-        const mode = spec.Mode?.Global ? 'global' : 'replicated';
-        if (spec.Mode?.ReplicatedJob || spec.Mode?.GlobalJob) {
-            throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
-        }
-        const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
-        const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
-        const order = hostPorts.length ? 'stop-first' : 'start-first';
-        if (hostPorts.length && warn) {
-            // A new task cannot bind the port while the old one on the same node holds it.
-            this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
-                'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile');
-        }
-        return {
-            id: service.ID,
-            name: this.serviceName,
-            image,
-            replicas,
-            spec,
-            version: service.Version?.Index ?? 0,
-            mode,
-            order,
-            facts: {
-                'rollout order': order,
-                mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
-                'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
-                'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
-                healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
-            }
-        };
-    }
-    async applyStep(capture, step, release, batchSize) {
-        const marker = `${step.index}/${step.of}`;
-        if (step.index === 1) {
-            // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
-            const spec = structuredClone(capture.spec);
-            setImage(spec, release);
-            spec.UpdateConfig = {
-                Parallelism: batchSize,
-                Delay: HOLD_NS,
-                FailureAction: 'pause',
-                Monitor: SWARM_MONITOR_NS,
-                MaxFailureRatio: 0,
-                Order: capture.order
-            };
-            spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
-            await this.write(spec, capture.version, `batch ${marker}`);
-            return;
-        }
-        // Any change to the spec restarts Swarm's updater, which then replaces the next batch of stale tasks.
-        const current = await this.inspect();
-        const spec = structuredClone(current.Spec ?? {});
-        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker };
-        await this.write(spec, current.Version?.Index ?? 0, `batch ${marker}`);
-    }
-    async observe(capture, release, since) {
-        const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
-        return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus);
-    }
-    async complete(capture, release, previous) {
-        const current = await this.inspect();
-        const spec = structuredClone(current.Spec ?? {});
+/** Published ports in host mode: a new task cannot bind one while the old task on its node holds it. */
+function hostModePorts(spec) {
+    return (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort);
+}
+/** start-first, unless a host-mode published port makes two tasks of a slot on one node impossible. */
+function rolloutOrder(spec) {
+    return hostModePorts(spec).length ? 'stop-first' : 'start-first';
+}
+/**
+ * Batch `step`: the first batch puts the release and our held update settings on the captured spec;
+ * a later one only changes the marker on the current spec, since any change restarts Swarm's updater,
+ * which then replaces the next batch of stale tasks.
+ */
+function stepSpec(base, step, release, batchSize, order) {
+    const spec = structuredClone(base);
+    if (step.index === 1) {
         setImage(spec, release);
-        restoreUpdateConfig(spec, capture.spec);
-        // What operation rollback goes back to, recorded where the next run can read it.
-        spec.Labels = { ...withoutMarker(spec.Labels), [PREVIOUS_LABEL]: previous };
-        await this.write(spec, current.Version?.Index ?? 0, 'completion');
+        spec.UpdateConfig = { Parallelism: batchSize, Delay: HOLD_NS, FailureAction: 'pause', Monitor: SWARM_MONITOR_NS, MaxFailureRatio: 0, Order: order };
     }
-    async restore(capture, previous) {
-        const current = await this.inspect();
-        const spec = structuredClone(capture.spec);
-        setImage(spec, previous);
-        // Everything at once, new tasks first: the fastest way back that never drops below the count.
-        // Where tasks must stop first (host-mode ports), one at a time, so that the others keep serving.
-        const parallelism = capture.order === 'start-first' ? 0 : 1;
-        spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
-        spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
-        await this.write(spec, current.Version?.Index ?? 0, 'revert');
-    }
-    async settle(capture, previous) {
-        const current = await this.inspect();
-        const spec = structuredClone(capture.spec);
-        setImage(spec, previous);
-        await this.write(spec, current.Version?.Index ?? 0, 'restore settings');
-    }
-    async failureLogs(capture, release, since) {
-        return failedTaskLogs(this.api, await this.tasks(capture.id), release, since);
-    }
-    inspect() {
-        return this.api.inspect(this.serviceName);
-    }
-    tasks(serviceId) {
-        return this.api.tasks(serviceId);
-    }
-    async countRunning(serviceId) {
-        const tasks = await this.tasks(serviceId);
-        return tasks.filter((t) => t.DesiredState === 'running').length;
-    }
-    write(spec, version, what) {
-        return this.api.write(this.serviceName, spec, version, what);
-    }
+    spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: `${step.index}/${step.of}` };
+    return spec;
 }
-/** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
-async function failedTaskLogs(api, tasks, release, since) {
-    const bad = tasks
-        .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
-        .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
-        .slice(0, 3);
-    const lines = [];
-    for (const task of bad) {
-        lines.push(`task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
-        const containerId = task.Status?.ContainerStatus?.ContainerID;
-        if (containerId)
-            lines.push(...(await api.containerTail(containerId)));
-    }
-    return lines;
+/** After every batch passed: the current spec on `release`, the service's own update settings back, `previous` recorded. */
+function completionSpec(current, captured, release, previous) {
+    const spec = structuredClone(current);
+    setImage(spec, release);
+    if (captured.UpdateConfig)
+        spec.UpdateConfig = structuredClone(captured.UpdateConfig);
+    else
+        delete spec.UpdateConfig;
+    // What operation rollback goes back to, recorded where the next run can read it.
+    spec.Labels = { ...withoutMarker(spec.Labels), [PREVIOUS_LABEL]: previous };
+    return spec;
 }
-/** The health check the service's spec sets (it overrides the image's), if any. */
-function specHealthCheck(spec) {
-    return containerSpec(spec)?.HealthCheck;
+/**
+ * Once the revert converged: exactly the captured spec on `previous`. A marker in the capture was left
+ * by an earlier run that died once Swarm's update was no longer in flight (e.g. after its last batch);
+ * it is not the service's own, and written back it would make the service look mid-rollout to the next
+ * run and to a recovery.
+ */
+function settleSpec(capture, previous) {
+    const spec = structuredClone(capture.spec);
+    setImage(spec, previous);
+    if (spec.Labels && ROLLOUT_LABEL in spec.Labels)
+        spec.Labels = withoutMarker(spec.Labels);
+    return spec;
+}
+/**
+ * The revert: the settled spec, but everything at once and new tasks first, the fastest way back that
+ * never drops below the count. Where tasks must stop first (host-mode ports), one at a time, so that
+ * the others keep serving.
+ */
+function restoreSpec(capture, previous) {
+    const spec = settleSpec(capture, previous);
+    const parallelism = capture.order === 'start-first' ? 0 : 1;
+    spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order };
+    spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
+    return spec;
 }
 function containerSpec(spec) {
     return spec.TaskTemplate?.ContainerSpec;
@@ -74370,12 +74215,6 @@ function containerSpec(spec) {
 function setImage(spec, image) {
     const template = spec.TaskTemplate;
     spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } };
-}
-function restoreUpdateConfig(spec, original) {
-    if (original.UpdateConfig)
-        spec.UpdateConfig = structuredClone(original.UpdateConfig);
-    else
-        delete spec.UpdateConfig;
 }
 function withoutMarker(labels) {
     const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
@@ -74656,6 +74495,14 @@ class SwarmApi {
         // The filter also matches by ID prefix and by name: keep this service's own tasks.
         return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId);
     }
+    /**
+     * IDs of the containers of a service's tasks on this engine, stopped ones too. They outlive the
+     * service for as long as they take to stop; those on other nodes cannot be seen from here.
+     */
+    async serviceContainers(serviceId) {
+        const containers = await this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.docker.swarm.service.id=${serviceId}`] }) });
+        return containers.map((c) => c.Id);
+    }
     async create(spec) {
         this.log.debug(`Swarm: creating ${spec.Name}`);
         try {
@@ -74860,8 +74707,9 @@ class SwarmLock {
         let tookOver = false;
         for (;;) {
             // Swarm wants some data in a config: the holder, for whoever looks at it with docker config inspect.
-            if (await this.api.createConfig(this.name, this.labels(opts.owner), `deploy lock of ${this.service}, held by ${opts.owner}\n`)) {
-                this.startHeartbeat(opts.owner);
+            const takenAt = new Date().toISOString();
+            if (await this.api.createConfig(this.name, this.labels(opts.owner, takenAt), `deploy lock of ${this.service}, held by ${opts.owner}\n`)) {
+                this.startHeartbeat(opts.owner, takenAt);
                 return tookOver;
             }
             const existing = await this.api.findConfig(this.name);
@@ -74901,29 +74749,217 @@ class SwarmLock {
             this.log.warning(`Could not release the deploy lock of ${this.service} (Swarm config ${this.name}): ${error.message}; it goes stale by itself`);
         }
     }
-    labels(owner) {
-        const now = Date.now();
-        const record = { owner, token: this.token, at: this.takenAt ?? new Date(now).toISOString(), expires: new Date(now + HOLD_MS).toISOString() };
-        this.takenAt = record.at;
+    /** Who holds the lock since `takenAt` (kept by every renewal), and until when it is held without one. */
+    labels(owner, takenAt) {
+        const record = { owner, token: this.token, at: takenAt, expires: new Date(Date.now() + HOLD_MS).toISOString() };
         return { [LOCK_OF_LABEL]: this.service, [LOCK_RECORD_LABEL]: JSON.stringify(record) };
     }
-    takenAt;
-    startHeartbeat(owner) {
+    startHeartbeat(owner, takenAt) {
         this.heartbeat = setInterval(() => {
-            this.renew(owner).catch((error) => this.log.debug(`renewing the deploy lock: ${error.message}`));
+            this.renew(owner, takenAt).catch((error) => this.log.debug(`renewing the deploy lock: ${error.message}`));
         }, HEARTBEAT_MS);
         // The lock must never keep the process alive on its own.
         this.heartbeat.unref();
     }
-    async renew(owner) {
+    async renew(owner, takenAt) {
         const existing = await this.api.findConfig(this.name);
         if (!existing || parseLockLabel(existing.Spec?.Labels?.[LOCK_RECORD_LABEL])?.token !== this.token)
             return;
-        await this.api.relabelConfig(existing, this.labels(owner));
+        await this.api.relabelConfig(existing, this.labels(owner, takenAt));
     }
 }
 
+;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
+const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
+// A replica task of a long-running service that ends in one of these did not survive.
+const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
+const WANTED = new Set(['running', 'ready', 'accepted']);
+/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
+function digestOf(image) {
+    const at = image?.lastIndexOf('@') ?? -1;
+    return image && at >= 0 ? image.slice(at + 1) : undefined;
+}
+/** Two references name the same release when their digests match, or, unpinned, their text does. */
+function sameRelease(a, b) {
+    if (!a)
+        return false;
+    const da = digestOf(a);
+    const db = digestOf(b);
+    return da && db ? da === db : a === b;
+}
+function observeTasks(tasks, release, desired, since, update) {
+    const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
+    const failures = [];
+    for (const task of tasks) {
+        const state = task.Status?.State ?? 'unknown';
+        const wanted = WANTED.has(task.DesiredState ?? '');
+        const onRelease = sameRelease(task.Spec?.ContainerSpec?.Image, release);
+        if (!onRelease) {
+            if (wanted && (state === 'running' || STARTING.has(state)))
+                o.others++;
+            continue;
+        }
+        if (FAILED.has(state)) {
+            const at = Date.parse(task.CreatedAt ?? '') || 0;
+            if (at >= since) {
+                o.failed++;
+                failures.push({ at, text: describeFailure(task, state) });
+            }
+        }
+        else if (wanted && state === 'running') {
+            o.ready++;
+        }
+        else if (wanted && STARTING.has(state)) {
+            o.starting++;
+        }
+    }
+    o.failures = failures.sort((x, y) => y.at - x.at).map((f) => f.text);
+    return o;
+}
+function describeFailure(task, state) {
+    const slot = task.Slot !== undefined ? `slot ${task.Slot}` : `task ${task.ID.slice(0, 12)}`;
+    const why = task.Status?.Err || task.Status?.Message || 'no reason given';
+    const code = task.Status?.ContainerStatus?.ExitCode;
+    return `${slot} ${state}${code !== undefined && code !== 0 ? ` (exit ${code})` : ''}: ${why}`;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-target.js
+
+
+const IN_FLIGHT = new Set(['updating', 'rollback_started']);
+class SwarmTarget {
+    api;
+    serviceName;
+    log;
+    constructor(api, serviceName, log) {
+        this.api = api;
+        this.serviceName = serviceName;
+        this.log = log;
+    }
+    /**
+     * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
+     * `tolerateOurs` is set: read before the deploy lock, it may be a run that holds the lock and is
+     * waited for, or a dead one whose leftover is recovered once the lock is taken over.
+     */
+    async capture(tolerateOurs = false) {
+        const service = await this.inspect();
+        const spec = service.Spec ?? {};
+        const image = containerSpec(spec)?.Image;
+        if (!image)
+            throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
+        const update = service.UpdateStatus;
+        const marker = spec.Labels?.[ROLLOUT_LABEL];
+        if (update?.State && IN_FLIGHT.has(update.State) && !(tolerateOurs && marker)) {
+            throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
+                ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish, or roll it back first (docker service rollback)` +
+                (marker ? '. A run of ours that died is recovered by the next run once its deploy lock goes stale, or at once with force-unlock' : ''));
+        }
+        return this.describe(service, spec, image, true);
+    }
+    /**
+     * The service as a run that was interrupted captured it (its saved spec), for a recovery: no check
+     * for an update in flight, since that is what is being recovered from.
+     */
+    async captureForRecovery(saved) {
+        const service = await this.inspect();
+        return this.describe(service, saved, containerSpec(saved)?.Image ?? '', false);
+    }
+    async describe(service, spec, image, warn) {
+        const mode = spec.Mode?.Global ? 'global' : 'replicated';
+        if (spec.Mode?.ReplicatedJob || spec.Mode?.GlobalJob) {
+            throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
+        }
+        const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
+        const hostPorts = hostModePorts(spec);
+        const order = rolloutOrder(spec);
+        if (hostPorts.length && warn) {
+            // A new task cannot bind the port while the old one on the same node holds it.
+            this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
+                'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile');
+        }
+        return {
+            id: service.ID,
+            name: this.serviceName,
+            image,
+            replicas,
+            spec,
+            version: service.Version?.Index ?? 0,
+            mode,
+            order,
+            facts: {
+                'rollout order': order,
+                mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
+                'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
+                'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
+                healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
+            }
+        };
+    }
+    async applyStep(capture, step, release, batchSize) {
+        const what = `batch ${step.index}/${step.of}`;
+        if (step.index === 1) {
+            // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
+            await this.write(stepSpec(capture.spec, step, release, batchSize, capture.order), capture.version, what);
+            return;
+        }
+        const current = await this.inspect();
+        await this.write(stepSpec(current.Spec ?? {}, step, release, batchSize, capture.order), current.Version?.Index ?? 0, what);
+    }
+    async observe(capture, release, since) {
+        const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
+        return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus);
+    }
+    async complete(capture, release, previous) {
+        const current = await this.inspect();
+        await this.write(completionSpec(current.Spec ?? {}, capture.spec, release, previous), current.Version?.Index ?? 0, 'completion');
+    }
+    async restore(capture, previous) {
+        const current = await this.inspect();
+        await this.write(restoreSpec(capture, previous), current.Version?.Index ?? 0, 'revert');
+    }
+    async settle(capture, previous) {
+        const current = await this.inspect();
+        await this.write(settleSpec(capture, previous), current.Version?.Index ?? 0, 'restore settings');
+    }
+    async failureLogs(capture, release, since) {
+        return failedTaskLogs(this.api, await this.tasks(capture.id), release, since);
+    }
+    inspect() {
+        return this.api.inspect(this.serviceName);
+    }
+    tasks(serviceId) {
+        return this.api.tasks(serviceId);
+    }
+    async countRunning(serviceId) {
+        const tasks = await this.tasks(serviceId);
+        return tasks.filter((t) => t.DesiredState === 'running').length;
+    }
+    write(spec, version, what) {
+        return this.api.write(this.serviceName, spec, version, what);
+    }
+}
+/** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
+async function failedTaskLogs(api, tasks, release, since) {
+    const bad = tasks
+        .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
+        .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
+        .slice(0, 3);
+    const lines = [];
+    for (const task of bad) {
+        lines.push(`task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
+        const containerId = task.Status?.ContainerStatus?.ContainerID;
+        if (containerId)
+            lines.push(...(await api.containerTail(containerId)));
+    }
+    return lines;
+}
+/** The health check the service's spec sets (it overrides the image's), if any. */
+function specHealthCheck(spec) {
+    return containerSpec(spec)?.HealthCheck;
+}
+
 ;// CONCATENATED MODULE: ./lib/recover.js
+
 
 
 
@@ -75050,105 +75086,6 @@ function assess(measurements, limits, windowOver) {
     const errors = count('error');
     const tally = `${measurements.length} measurement(s): ${failed} failed, ${inconclusive} inconclusive, ${errors} error(s)`;
     return { phase: 'inconclusive', reason: `no successful measurement in the window (${tally}); last: ${measurements[measurements.length - 1].detail}` };
-}
-
-;// CONCATENATED MODULE: ./lib/gates/analysis-gate.js
-// The metric gate of one step: reads the configured source (a Prometheus query, or a scraped text
-// endpoint over the window), and judges each reading with the pure condition and baseline code.
-// It never throws: a source that cannot be read gives an `error` measurement, which assess() counts.
-
-
-
-
-// A reading must not hold up the step for long; a slow source counts as an error reading.
-const MAX_READ_MS = 10_000;
-function createAnalysisGate(config, names, readers) {
-    const timeoutMs = Math.min(MAX_READ_MS, Math.max(1000, config.intervalMs));
-    // The same condition for the stable service: {{canary}} read as the stable one (compare: baseline).
-    const asStable = { canary: names.stable, stable: names.stable };
-    const condition = config.condition ? parseCondition(fillPlaceholders(config.condition, names), modeOf(config)) : undefined;
-    const stableCondition = config.condition ? parseCondition(fillPlaceholders(config.condition, asStable), modeOf(config)) : undefined;
-    const judge = (evaluations, at) => toMeasurement(combine(evaluations), config.noData, at);
-    const guarded = async (at, read) => {
-        try {
-            return judge(await read(), at);
-        }
-        catch (error) {
-            return errorMeasurement(error.message, at);
-        }
-    };
-    const source = config.source;
-    if (source.kind === 'prometheus') {
-        const query = fillPlaceholders(source.query, names);
-        const stableQuery = fillPlaceholders(source.query, asStable);
-        return {
-            description: `Prometheus ${source.url.origin}: ${query}`,
-            begin: async () => undefined,
-            measure: (at) => guarded(at, async () => {
-                const series = await readers.prometheus.query(query, timeoutMs);
-                const evaluations = condition ? [evaluateQuery(condition, series)] : [];
-                if (config.baseline) {
-                    const stable = await readers.prometheus.query(stableQuery, timeoutMs);
-                    evaluations.push(compareToBaseline(singleValue(series), singleValue(stable), config.baseline));
-                }
-                return evaluations;
-            })
-        };
-    }
-    let start;
-    const scrape = async () => ({ samples: await readers.scraper.scrape(source.url, timeoutMs), at: Date.now() });
-    return {
-        description: `metrics endpoint ${source.url.href}: ${condition ? fillPlaceholders(config.condition ?? '', names) : 'baseline comparison'}`,
-        begin: async () => {
-            start = await scrape().catch(() => undefined);
-        },
-        measure: (at) => guarded(at, async () => {
-            const end = await scrape();
-            if (!start) {
-                // The window's first read failed; this one starts it, and the next can judge.
-                start = end;
-                throw new Error(`the metrics endpoint could not be read at the start of the window; the window starts now`);
-            }
-            const window = { start: start.samples, end: end.samples, seconds: Math.max(0.001, (end.at - start.at) / 1000) };
-            const evaluations = [];
-            if (condition)
-                evaluations.push(evaluateScrape(condition, window));
-            if (config.baseline && condition && stableCondition) {
-                const keys = conditionCalls(condition);
-                const canary = callValues(keys, conditionCalls(condition), evaluateScrape(condition, window));
-                const stable = callValues(keys, conditionCalls(stableCondition), evaluateScrape(stableCondition, window));
-                evaluations.push(compareToBaseline(canary, stable, config.baseline));
-            }
-            return evaluations;
-        })
-    };
-}
-function modeOf(config) {
-    return config.source.kind === 'prometheus' ? 'query' : 'scrape';
-}
-/** The baseline is judged on one number per side: a query for it must return one series. */
-function singleValue(series) {
-    if (series.length > 1)
-        throw new Error(`compare: baseline needs the query to return one value, but it returned ${series.length} series (wrap it in sum(...))`);
-    return series.length === 1 ? { result: series[0].value } : {};
-}
-/** A condition's measured calls under the canary's call texts, so the canary's and the stable's line up. */
-function callValues(keys, calls, evaluation) {
-    const out = {};
-    calls.forEach((call, i) => {
-        if (call in evaluation.values)
-            out[keys[i]] = evaluation.values[call];
-    });
-    return out;
-}
-/** Several judgements of one reading: any fail fails, else any no-data is no-data; values merged. */
-function combine(evaluations) {
-    const outcome = evaluations.some((e) => e.outcome === 'fail') ? 'fail' : evaluations.some((e) => e.outcome === 'no-data') ? 'no-data' : 'pass';
-    return {
-        outcome,
-        values: Object.assign({}, ...evaluations.map((e) => e.values)),
-        detail: evaluations.map((e) => e.detail).join('; ')
-    };
 }
 
 ;// CONCATENATED MODULE: ./lib/gates/metrics-error.js
@@ -75369,38 +75306,6 @@ function shorten(line) {
     return line.length <= SHOWN_LINE_MAX ? line : `${line.slice(0, SHOWN_LINE_MAX)}…`;
 }
 
-;// CONCATENATED MODULE: ./lib/gates/metrics-scrape.js
-
-
-// Ask for the text format first: OpenMetrics is parsed too, but some exporters would otherwise
-// answer protobuf, which this parser does not read.
-const ACCEPT = 'text/plain;version=0.0.4, application/openmetrics-text;version=1.0.0;q=0.5, */*;q=0.1';
-/** `headers` (e.g. Authorization) are sent with every scrape and never appear in a message. */
-function createMetricsScraper(opts = {}) {
-    const headers = mergeHeaders({ accept: ACCEPT, 'user-agent': 'zero-downtime-deploy metric gate' }, opts.headers);
-    return {
-        async scrape(url, timeoutMs) {
-            const shown = showUrl(url);
-            const outcome = await fetchText(url, headers, timeoutMs);
-            if (outcome.kind === 'timeout')
-                throw new MetricsError(`the metrics endpoint ${shown} did not answer within ${timeoutMs} ms`);
-            if (outcome.kind === 'unreachable')
-                throw new MetricsError(`cannot reach the metrics endpoint ${shown}: ${outcome.reason}`);
-            if (outcome.status < 200 || outcome.status > 299) {
-                throw new MetricsError(`the metrics endpoint ${shown} answered HTTP ${outcome.status}`);
-            }
-            try {
-                return parseTextFormat(outcome.body);
-            }
-            catch (error) {
-                // Name the endpoint: with several targets, "line 1 is malformed" alone does not say whose (often a login page).
-                const why = error instanceof Error ? error.message : String(error);
-                throw new MetricsError(`the metrics endpoint ${shown} answered something other than Prometheus metrics: ${why}`, { cause: error });
-            }
-        }
-    };
-}
-
 ;// CONCATENATED MODULE: ./lib/gates/prometheus.js
 
 
@@ -75510,13 +75415,152 @@ function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+;// CONCATENATED MODULE: ./lib/gates/metrics-scrape.js
+
+
+// Ask for the text format first: OpenMetrics is parsed too, but some exporters would otherwise
+// answer protobuf, which this parser does not read.
+const ACCEPT = 'text/plain;version=0.0.4, application/openmetrics-text;version=1.0.0;q=0.5, */*;q=0.1';
+/** `headers` (e.g. Authorization) are sent with every scrape and never appear in a message. */
+function createMetricsScraper(opts = {}) {
+    const headers = mergeHeaders({ accept: ACCEPT, 'user-agent': 'zero-downtime-deploy metric gate' }, opts.headers);
+    return {
+        async scrape(url, timeoutMs) {
+            const shown = showUrl(url);
+            const outcome = await fetchText(url, headers, timeoutMs);
+            if (outcome.kind === 'timeout')
+                throw new MetricsError(`the metrics endpoint ${shown} did not answer within ${timeoutMs} ms`);
+            if (outcome.kind === 'unreachable')
+                throw new MetricsError(`cannot reach the metrics endpoint ${shown}: ${outcome.reason}`);
+            if (outcome.status < 200 || outcome.status > 299) {
+                throw new MetricsError(`the metrics endpoint ${shown} answered HTTP ${outcome.status}`);
+            }
+            try {
+                return parseTextFormat(outcome.body);
+            }
+            catch (error) {
+                // Name the endpoint: with several targets, "line 1 is malformed" alone does not say whose (often a login page).
+                const why = error instanceof Error ? error.message : String(error);
+                throw new MetricsError(`the metrics endpoint ${shown} answered something other than Prometheus metrics: ${why}`, { cause: error });
+            }
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/gates/analysis-gate.js
+// The metric gate of one step: reads the configured source (a Prometheus query, or a scraped text
+// endpoint over the window), and judges each reading with the pure condition and baseline code.
+// It never throws: a source that cannot be read gives an `error` measurement, which assess() counts.
+
+
+
+
+
+
+const defaultReaders = {
+    prometheus: (url) => createPrometheusClient(url),
+    scraper: () => createMetricsScraper()
+};
+// A reading must not hold up the step for long; a slow source counts as an error reading.
+const MAX_READ_MS = 10_000;
+function createAnalysisGate(config, names, readers) {
+    const timeoutMs = Math.min(MAX_READ_MS, Math.max(1000, config.intervalMs));
+    // The same condition for the stable service: {{canary}} read as the stable one (compare: baseline).
+    const asStable = { canary: names.stable, stable: names.stable };
+    const condition = config.condition ? parseCondition(fillPlaceholders(config.condition, names), modeOf(config)) : undefined;
+    const stableCondition = config.condition ? parseCondition(fillPlaceholders(config.condition, asStable), modeOf(config)) : undefined;
+    const judge = (evaluations, at) => toMeasurement(combine(evaluations), config.noData, at);
+    const guarded = async (at, read) => {
+        try {
+            return judge(await read(), at);
+        }
+        catch (error) {
+            return errorMeasurement(error.message, at);
+        }
+    };
+    const source = config.source;
+    if (source.kind === 'prometheus') {
+        const query = fillPlaceholders(source.query, names);
+        const stableQuery = fillPlaceholders(source.query, asStable);
+        const prometheus = readers.prometheus(source.url);
+        return {
+            description: `Prometheus ${source.url.origin}: ${query}`,
+            begin: async () => undefined,
+            measure: (at) => guarded(at, async () => {
+                const series = await prometheus.query(query, timeoutMs);
+                const evaluations = condition ? [evaluateQuery(condition, series)] : [];
+                if (config.baseline) {
+                    const stable = await prometheus.query(stableQuery, timeoutMs);
+                    evaluations.push(compareToBaseline(singleValue(series), singleValue(stable), config.baseline));
+                }
+                return evaluations;
+            })
+        };
+    }
+    const scraper = readers.scraper();
+    let start;
+    const scrape = async () => ({ samples: await scraper.scrape(source.url, timeoutMs), at: Date.now() });
+    return {
+        description: `metrics endpoint ${source.url.href}: ${condition ? fillPlaceholders(config.condition ?? '', names) : 'baseline comparison'}`,
+        begin: async () => {
+            start = await scrape().catch(() => undefined);
+        },
+        measure: (at) => guarded(at, async () => {
+            const end = await scrape();
+            if (!start) {
+                // The window's first read failed; this one starts it, and the next can judge.
+                start = end;
+                throw new Error(`the metrics endpoint could not be read at the start of the window; the window starts now`);
+            }
+            const window = { start: start.samples, end: end.samples, seconds: Math.max(0.001, (end.at - start.at) / 1000) };
+            const evaluations = [];
+            if (condition)
+                evaluations.push(evaluateScrape(condition, window));
+            if (config.baseline && condition && stableCondition) {
+                const keys = conditionCalls(condition);
+                const canary = callValues(keys, conditionCalls(condition), evaluateScrape(condition, window));
+                const stable = callValues(keys, conditionCalls(stableCondition), evaluateScrape(stableCondition, window));
+                evaluations.push(compareToBaseline(canary, stable, config.baseline));
+            }
+            return evaluations;
+        })
+    };
+}
+function modeOf(config) {
+    return config.source.kind === 'prometheus' ? 'query' : 'scrape';
+}
+/** The baseline is judged on one number per side: a query for it must return one series. */
+function singleValue(series) {
+    if (series.length > 1)
+        throw new Error(`compare: baseline needs the query to return one value, but it returned ${series.length} series (wrap it in sum(...))`);
+    return series.length === 1 ? { result: series[0].value } : {};
+}
+/** A condition's measured calls under the canary's call texts, so the canary's and the stable's line up. */
+function callValues(keys, calls, evaluation) {
+    const out = {};
+    calls.forEach((call, i) => {
+        if (call in evaluation.values)
+            out[keys[i]] = evaluation.values[call];
+    });
+    return out;
+}
+/** Several judgements of one reading: any fail fails, else any no-data is no-data; values merged. */
+function combine(evaluations) {
+    const outcome = evaluations.some((e) => e.outcome === 'fail') ? 'fail' : evaluations.some((e) => e.outcome === 'no-data') ? 'no-data' : 'pass';
+    return {
+        outcome,
+        values: Object.assign({}, ...evaluations.map((e) => e.values)),
+        detail: evaluations.map((e) => e.detail).join('; ')
+    };
+}
+
 ;// CONCATENATED MODULE: ./lib/targets/swarm-companion.js
 
 
 
 
 const GONE_POLL_MS = 500;
-const GONE_TIMEOUT_MS = 60_000;
+const GONE_TIMEOUT_MS = 30_000;
 class SwarmCompanion {
     api;
     stable;
@@ -75591,20 +75635,26 @@ class SwarmCompanion {
         this.log.info(`Removing ${this.name}`);
         await this.api.remove(this.name);
     }
-    /** Removes the service and waits until its tasks are gone, so that a new one does not double it. */
+    /**
+     * Removes the service and waits until its containers are gone, so that a new one does not double it.
+     * Its tasks cannot be waited for: they leave the API with the service, while their containers still stop.
+     */
     async removeAndWait() {
         const existing = await this.leftover();
         if (!existing)
             return;
         await this.api.remove(this.name);
         const deadline = Date.now() + GONE_TIMEOUT_MS;
-        while (Date.now() < deadline) {
-            const tasks = await this.api.tasks(existing.ID);
-            if (!tasks.some((t) => t.Status?.State === 'running'))
+        for (;;) {
+            const left = await this.api.serviceContainers(existing.ID);
+            if (!left.length)
                 return;
+            if (Date.now() >= deadline) {
+                this.log.warning(`${left.length} container(s) of the removed ${this.name} were still there after ${GONE_TIMEOUT_MS / 1000}s; going on beside them`);
+                return;
+            }
             await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
         }
-        this.log.warning(`Tasks of the removed ${this.name} were still running after ${GONE_TIMEOUT_MS / 1000}s`);
     }
 }
 function imageOf(service) {
@@ -75867,8 +75917,6 @@ class StepAnalysis {
 
 
 
-
-
 /** The settings, engine parts and metric gate factory every strategy runs with, from the config. */
 function strategyContext(config, capture, previous, release, parts) {
     const { deps, recorder } = parts;
@@ -75882,16 +75930,12 @@ function strategyContext(config, capture, previous, release, parts) {
     const analysis = config.analysis;
     if (analysis)
         settings.analysis = { intervalMs: analysis.intervalMs, durationMs: analysis.durationMs, limits: analysis.limits };
-    const readers = analysis ? deps.metrics ?? defaultReaders(analysis) : undefined;
+    const readers = deps.metrics ?? defaultReaders;
     const engine = { probe: deps.probe, clock: deps.clock, log: deps.log, recorder, ...(deps.signal ? { signal: deps.signal } : {}) };
     return {
         capture, previous, release, config, settings, api: parts.api, stable: parts.stable, engine,
-        gateFor: (names) => (analysis && readers ? createAnalysisGate(analysis, names, readers) : undefined)
+        gateFor: (names) => (analysis ? createAnalysisGate(analysis, names, readers) : undefined)
     };
-}
-function defaultReaders(analysis) {
-    const url = analysis.source.kind === 'prometheus' ? analysis.source.url : new URL('http://127.0.0.1/');
-    return { prometheus: createPrometheusClient(url), scraper: createMetricsScraper() };
 }
 async function runRolling(plan, ctx) {
     const gate = ctx.gateFor({ canary: ctx.capture.name, stable: ctx.capture.name });
@@ -76004,20 +76048,25 @@ async function promote(ctx, plan, monitorMs) {
 }
 /** Removes the companion, unless a failed one is kept for inspection (auto-rollback off). */
 async function cleanUp(companion, ctx, keep) {
-    const { log, recorder } = ctx.engine;
     if (keep) {
-        log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`);
+        ctx.engine.log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`);
         return;
     }
-    const record = recorder.startStep(`remove ${companion.name}`);
+    await removeCompanion(companion, ctx.engine);
+}
+/** Removes the companion as a step of the report; a failure is logged, recorded and returned, not thrown. */
+async function removeCompanion(companion, { log, recorder }, stepName = `remove ${companion.name}`) {
+    const record = recorder.startStep(stepName);
     try {
         await companion.remove();
         recorder.endStep(record, 'passed');
+        return undefined;
     }
     catch (error) {
         const reason = `could not remove ${companion.name}: ${error.message}`;
         log.error(reason);
         recorder.endStep(record, 'failed', reason);
+        return reason;
     }
 }
 
@@ -76133,11 +76182,12 @@ async function resumeCanary(operation, capture, config, ctx) {
     const labels = service.Spec?.Labels ?? {};
     const release = service.Spec ? containerSpec(service.Spec)?.Image : undefined;
     if (operation === 'abort') {
-        const record = ctx.recorder.startStep(`abort: remove ${name}`);
-        await companion.remove();
-        ctx.recorder.endStep(record, 'passed');
+        const aborted = release ? { release } : {};
+        const failed = await removeCompanion(companion, { log, recorder: ctx.recorder }, `abort: remove ${name}`);
+        if (failed)
+            return { result: 'failed', reason: failed, ...aborted };
         log.info(`${name} removed; ${capture.name} was never changed and still runs ${capture.image}`);
-        return { result: 'rolled-back', reason: 'the canary was aborted (operation abort)', ...(release ? { release } : {}) };
+        return { result: 'rolled-back', reason: 'the canary was aborted (operation abort)', ...aborted };
     }
     const paused = Number(labels[CANARY_PAUSED_LABEL]);
     const previous = labels[CANARY_PREVIOUS_LABEL] ?? '';

@@ -7,12 +7,18 @@ import { errorMeasurement, toMeasurement } from '../analysis/assess.js'
 import { fillPlaceholders, type ServiceNames } from '../analysis/placeholders.js'
 import type { Evaluation, Measurement, Sample, Series } from '../analysis/types.js'
 import type { AnalysisConfig } from '../config/types.js'
-import type { PrometheusClient } from './prometheus.js'
-import type { MetricsScraper } from './metrics-scrape.js'
+import { createPrometheusClient, type PrometheusClient } from './prometheus.js'
+import { createMetricsScraper, type MetricsScraper } from './metrics-scrape.js'
 
+/** Make the reader a metric source needs; a gate makes only the one its source needs. */
 export interface MetricsReaders {
-  prometheus: PrometheusClient
-  scraper: MetricsScraper
+  prometheus(url: URL): PrometheusClient
+  scraper(): MetricsScraper
+}
+
+export const defaultReaders: MetricsReaders = {
+  prometheus: (url) => createPrometheusClient(url),
+  scraper: () => createMetricsScraper()
 }
 
 export interface AnalysisGate {
@@ -47,15 +53,16 @@ export function createAnalysisGate(config: AnalysisConfig, names: ServiceNames, 
   if (source.kind === 'prometheus') {
     const query = fillPlaceholders(source.query, names)
     const stableQuery = fillPlaceholders(source.query, asStable)
+    const prometheus = readers.prometheus(source.url)
     return {
       description: `Prometheus ${source.url.origin}: ${query}`,
       begin: async () => undefined,
       measure: (at) =>
         guarded(at, async () => {
-          const series = await readers.prometheus.query(query, timeoutMs)
+          const series = await prometheus.query(query, timeoutMs)
           const evaluations = condition ? [evaluateQuery(condition, series)] : []
           if (config.baseline) {
-            const stable = await readers.prometheus.query(stableQuery, timeoutMs)
+            const stable = await prometheus.query(stableQuery, timeoutMs)
             evaluations.push(compareToBaseline(singleValue(series), singleValue(stable), config.baseline))
           }
           return evaluations
@@ -63,8 +70,9 @@ export function createAnalysisGate(config: AnalysisConfig, names: ServiceNames, 
     }
   }
 
+  const scraper = readers.scraper()
   let start: { samples: Sample[]; at: number } | undefined
-  const scrape = async (): Promise<{ samples: Sample[]; at: number }> => ({ samples: await readers.scraper.scrape(source.url, timeoutMs), at: Date.now() })
+  const scrape = async (): Promise<{ samples: Sample[]; at: number }> => ({ samples: await scraper.scrape(source.url, timeoutMs), at: Date.now() })
   return {
     description: `metrics endpoint ${source.url.href}: ${condition ? fillPlaceholders(config.condition ?? '', names) : 'baseline comparison'}`,
     begin: async () => {

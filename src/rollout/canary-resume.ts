@@ -6,11 +6,12 @@ import { InputError } from '../config/input-error.js'
 import type { Config } from '../config/types.js'
 import { COMPANION_OF_LABEL, companionName } from '../targets/companion-spec.js'
 import { CANARY_PAUSED_LABEL, CANARY_PREVIOUS_LABEL, CANARY_STEPS_LABEL } from '../targets/release-labels.js'
-import { containerSpec, type SwarmCapture } from '../targets/swarm-target.js'
+import { containerSpec } from '../targets/swarm-specs.js'
+import type { SwarmCapture } from '../targets/swarm-target.js'
 import { SwarmCompanion } from '../targets/swarm-companion.js'
 import { parseCanarySteps, planCanary } from './canary-plan.js'
 import type { RolloutOutcome } from './engine.js'
-import { runCanary, strategyContext, type ContextParts } from './progressive.js'
+import { removeCompanion, runCanary, strategyContext, type ContextParts } from './progressive.js'
 
 /**
  * The canary an operation promote/abort acts on, checked before anything is locked or changed: it must
@@ -43,11 +44,11 @@ export async function resumeCanary(
   const labels = service.Spec?.Labels ?? {}
   const release = service.Spec ? containerSpec(service.Spec)?.Image : undefined
   if (operation === 'abort') {
-    const record = ctx.recorder.startStep(`abort: remove ${name}`)
-    await companion.remove()
-    ctx.recorder.endStep(record, 'passed')
+    const aborted = release ? { release } : {}
+    const failed = await removeCompanion(companion, { log, recorder: ctx.recorder }, `abort: remove ${name}`)
+    if (failed) return { result: 'failed', reason: failed, ...aborted }
     log.info(`${name} removed; ${capture.name} was never changed and still runs ${capture.image}`)
-    return { result: 'rolled-back', reason: 'the canary was aborted (operation abort)', ...(release ? { release } : {}) }
+    return { result: 'rolled-back', reason: 'the canary was aborted (operation abort)', ...aborted }
   }
 
   const paused = Number(labels[CANARY_PAUSED_LABEL])

@@ -2,11 +2,10 @@
 // preview) is scaled and gated step by step; only when it passed is the stable service touched,
 // by the same gated rolling update as `strategy: rolling`. The companion is removed in every case.
 import type { ServiceNames } from '../analysis/placeholders.js'
-import type { AnalysisConfig, Config } from '../config/types.js'
+import type { Config } from '../config/types.js'
 import type { DeployDeps } from '../deploy.js'
-import { createAnalysisGate, type AnalysisGate, type MetricsReaders } from '../gates/analysis-gate.js'
-import { createMetricsScraper } from '../gates/metrics-scrape.js'
-import { createPrometheusClient } from '../gates/prometheus.js'
+import { createAnalysisGate, defaultReaders, type AnalysisGate } from '../gates/analysis-gate.js'
+import type { Log } from '../log.js'
 import type { ReportRecorder } from '../report/report.js'
 import { canaryReachWarning } from '../targets/companion-spec.js'
 import { SwarmCompanion } from '../targets/swarm-companion.js'
@@ -50,17 +49,12 @@ export function strategyContext(config: Config, capture: SwarmCapture, previous:
   }
   const analysis = config.analysis
   if (analysis) settings.analysis = { intervalMs: analysis.intervalMs, durationMs: analysis.durationMs, limits: analysis.limits }
-  const readers = analysis ? deps.metrics ?? defaultReaders(analysis) : undefined
+  const readers = deps.metrics ?? defaultReaders
   const engine = { probe: deps.probe, clock: deps.clock, log: deps.log, recorder, ...(deps.signal ? { signal: deps.signal } : {}) }
   return {
     capture, previous, release, config, settings, api: parts.api, stable: parts.stable, engine,
-    gateFor: (names) => (analysis && readers ? createAnalysisGate(analysis, names, readers) : undefined)
+    gateFor: (names) => (analysis ? createAnalysisGate(analysis, names, readers) : undefined)
   }
-}
-
-function defaultReaders(analysis: AnalysisConfig): MetricsReaders {
-  const url = analysis.source.kind === 'prometheus' ? analysis.source.url : new URL('http://127.0.0.1/')
-  return { prometheus: createPrometheusClient(url), scraper: createMetricsScraper() }
 }
 
 export async function runRolling(plan: RolloutPlan, ctx: StrategyContext): Promise<RolloutOutcome> {
@@ -175,18 +169,28 @@ async function promote(ctx: StrategyContext, plan: RolloutPlan, monitorMs: numbe
 
 /** Removes the companion, unless a failed one is kept for inspection (auto-rollback off). */
 async function cleanUp(companion: SwarmCompanion, ctx: StrategyContext, keep: boolean): Promise<void> {
-  const { log, recorder } = ctx.engine
   if (keep) {
-    log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`)
+    ctx.engine.log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`)
     return
   }
-  const record = recorder.startStep(`remove ${companion.name}`)
+  await removeCompanion(companion, ctx.engine)
+}
+
+/** Removes the companion as a step of the report; a failure is logged, recorded and returned, not thrown. */
+export async function removeCompanion(
+  companion: SwarmCompanion,
+  { log, recorder }: { log: Log; recorder: ReportRecorder },
+  stepName = `remove ${companion.name}`
+): Promise<string | undefined> {
+  const record = recorder.startStep(stepName)
   try {
     await companion.remove()
     recorder.endStep(record, 'passed')
+    return undefined
   } catch (error) {
     const reason = `could not remove ${companion.name}: ${(error as Error).message}`
     log.error(reason)
     recorder.endStep(record, 'failed', reason)
+    return reason
   }
 }

@@ -3,7 +3,7 @@
 import type Docker from 'dockerode'
 import { previewAliases } from '../rollout/blue-green-plan.js'
 import { PREVIOUS_LABEL } from './release-labels.js'
-import { ROLLOUT_LABEL, setImage, withoutMarker } from './swarm-target.js'
+import { ROLLOUT_LABEL, setImage, withoutMarker } from './swarm-specs.js'
 
 export type CompanionRole = 'canary' | 'preview'
 

@@ -36,6 +36,15 @@ export class SwarmApi {
     return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId)
   }
 
+  /**
+   * IDs of the containers of a service's tasks on this engine, stopped ones too. They outlive the
+   * service for as long as they take to stop; those on other nodes cannot be seen from here.
+   */
+  async serviceContainers(serviceId: string): Promise<string[]> {
+    const containers = await this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.docker.swarm.service.id=${serviceId}`] }) })
+    return containers.map((c) => c.Id)
+  }
+
   async create(spec: Docker.ServiceSpec): Promise<string> {
     this.log.debug(`Swarm: creating ${spec.Name}`)
     try {

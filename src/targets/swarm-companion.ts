@@ -13,7 +13,7 @@ import { observeTasks } from './swarm-tasks.js'
 import type { RolloutTarget } from './target.js'
 
 const GONE_POLL_MS = 500
-const GONE_TIMEOUT_MS = 60_000
+const GONE_TIMEOUT_MS = 30_000
 
 export class SwarmCompanion implements RolloutTarget<SwarmCapture> {
   readonly name: string
@@ -96,18 +96,24 @@ export class SwarmCompanion implements RolloutTarget<SwarmCapture> {
     await this.api.remove(this.name)
   }
 
-  /** Removes the service and waits until its tasks are gone, so that a new one does not double it. */
+  /**
+   * Removes the service and waits until its containers are gone, so that a new one does not double it.
+   * Its tasks cannot be waited for: they leave the API with the service, while their containers still stop.
+   */
   async removeAndWait(): Promise<void> {
     const existing = await this.leftover()
     if (!existing) return
     await this.api.remove(this.name)
     const deadline = Date.now() + GONE_TIMEOUT_MS
-    while (Date.now() < deadline) {
-      const tasks = await this.api.tasks(existing.ID)
-      if (!tasks.some((t) => t.Status?.State === 'running')) return
+    for (;;) {
+      const left = await this.api.serviceContainers(existing.ID)
+      if (!left.length) return
+      if (Date.now() >= deadline) {
+        this.log.warning(`${left.length} container(s) of the removed ${this.name} were still there after ${GONE_TIMEOUT_MS / 1000}s; going on beside them`)
+        return
+      }
       await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS))
     }
-    this.log.warning(`Tasks of the removed ${this.name} were still running after ${GONE_TIMEOUT_MS / 1000}s`)
   }
 }
 

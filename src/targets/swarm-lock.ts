@@ -50,8 +50,9 @@ export class SwarmLock {
     let tookOver = false
     for (;;) {
       // Swarm wants some data in a config: the holder, for whoever looks at it with docker config inspect.
-      if (await this.api.createConfig(this.name, this.labels(opts.owner), `deploy lock of ${this.service}, held by ${opts.owner}\n`)) {
-        this.startHeartbeat(opts.owner)
+      const takenAt = new Date().toISOString()
+      if (await this.api.createConfig(this.name, this.labels(opts.owner, takenAt), `deploy lock of ${this.service}, held by ${opts.owner}\n`)) {
+        this.startHeartbeat(opts.owner, takenAt)
         return tookOver
       }
       const existing = await this.api.findConfig(this.name)
@@ -90,26 +91,23 @@ export class SwarmLock {
     }
   }
 
-  private labels(owner: string): Record<string, string> {
-    const now = Date.now()
-    const record: LockRecord = { owner, token: this.token, at: this.takenAt ?? new Date(now).toISOString(), expires: new Date(now + HOLD_MS).toISOString() }
-    this.takenAt = record.at
+  /** Who holds the lock since `takenAt` (kept by every renewal), and until when it is held without one. */
+  private labels(owner: string, takenAt: string): Record<string, string> {
+    const record: LockRecord = { owner, token: this.token, at: takenAt, expires: new Date(Date.now() + HOLD_MS).toISOString() }
     return { [LOCK_OF_LABEL]: this.service, [LOCK_RECORD_LABEL]: JSON.stringify(record) }
   }
 
-  private takenAt?: string
-
-  private startHeartbeat(owner: string): void {
+  private startHeartbeat(owner: string, takenAt: string): void {
     this.heartbeat = setInterval(() => {
-      this.renew(owner).catch((error: unknown) => this.log.debug(`renewing the deploy lock: ${(error as Error).message}`))
+      this.renew(owner, takenAt).catch((error: unknown) => this.log.debug(`renewing the deploy lock: ${(error as Error).message}`))
     }, HEARTBEAT_MS)
     // The lock must never keep the process alive on its own.
     this.heartbeat.unref()
   }
 
-  private async renew(owner: string): Promise<void> {
+  private async renew(owner: string, takenAt: string): Promise<void> {
     const existing: Docker.ConfigInfo | undefined = await this.api.findConfig(this.name)
     if (!existing || parseLockLabel(existing.Spec?.Labels?.[LOCK_RECORD_LABEL])?.token !== this.token) return
-    await this.api.relabelConfig(existing, this.labels(owner))
+    await this.api.relabelConfig(existing, this.labels(owner, takenAt))
   }
 }

@@ -7,24 +7,14 @@ import type { BatchStep } from '../rollout/plan.js'
 import type { ReplicaObservation } from '../rollout/observation.js'
 import type { HealthCheckSettings } from '../rollout/health-timing.js'
 import type { Capture, RolloutTarget } from './target.js'
-import { PREVIOUS_LABEL } from './release-labels.js'
 import type { SwarmApi } from './swarm-api.js'
+import { completionSpec, containerSpec, hostModePorts, restoreSpec, rolloutOrder, ROLLOUT_LABEL, settleSpec, stepSpec, type CapturedSpec } from './swarm-specs.js'
 import { observeTasks, sameRelease, type SwarmTask } from './swarm-tasks.js'
 
-export interface SwarmCapture extends Capture {
-  spec: Docker.ServiceSpec
+export interface SwarmCapture extends Capture, CapturedSpec {
   version: number
   mode: 'replicated' | 'global'
-  /** start-first, unless a host-mode published port makes two tasks on one node impossible. */
-  order: 'start-first' | 'stop-first'
 }
-
-// The updater sleeps this long after each batch; we never let it run out (a day), we release it.
-const HOLD_NS = 24 * 3600 * 1e9
-// Swarm watches each new task this long for a failure before counting it as updated.
-const SWARM_MONITOR_NS = 5 * 1e9
-// Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting".
-export const ROLLOUT_LABEL = 'zdd.rollout'
 
 const IN_FLIGHT = new Set(['updating', 'rollback_started'])
 
@@ -72,8 +62,8 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
       throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`)
     }
     const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1
-    const hostPorts = (spec.EndpointSpec?.Ports ?? []).filter((p) => p.PublishMode === 'host' && p.PublishedPort)
-    const order = hostPorts.length ? 'stop-first' : 'start-first'
+    const hostPorts = hostModePorts(spec)
+    const order = rolloutOrder(spec)
     if (hostPorts.length && warn) {
       // A new task cannot bind the port while the old one on the same node holds it.
       this.log.warning(
@@ -101,28 +91,14 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
   }
 
   async applyStep(capture: SwarmCapture, step: BatchStep, release: string, batchSize: number): Promise<void> {
-    const marker = `${step.index}/${step.of}`
+    const what = `batch ${step.index}/${step.of}`
     if (step.index === 1) {
       // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
-      const spec = structuredClone(capture.spec)
-      setImage(spec, release)
-      spec.UpdateConfig = {
-        Parallelism: batchSize,
-        Delay: HOLD_NS,
-        FailureAction: 'pause',
-        Monitor: SWARM_MONITOR_NS,
-        MaxFailureRatio: 0,
-        Order: capture.order
-      }
-      spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker }
-      await this.write(spec, capture.version, `batch ${marker}`)
+      await this.write(stepSpec(capture.spec, step, release, batchSize, capture.order), capture.version, what)
       return
     }
-    // Any change to the spec restarts Swarm's updater, which then replaces the next batch of stale tasks.
     const current = await this.inspect()
-    const spec = structuredClone(current.Spec ?? {})
-    spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: marker }
-    await this.write(spec, current.Version?.Index ?? 0, `batch ${marker}`)
+    await this.write(stepSpec(current.Spec ?? {}, step, release, batchSize, capture.order), current.Version?.Index ?? 0, what)
   }
 
   async observe(capture: SwarmCapture, release: string, since: number): Promise<ReplicaObservation> {
@@ -132,31 +108,17 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
 
   async complete(capture: SwarmCapture, release: string, previous: string): Promise<void> {
     const current = await this.inspect()
-    const spec = structuredClone(current.Spec ?? {})
-    setImage(spec, release)
-    restoreUpdateConfig(spec, capture.spec)
-    // What operation rollback goes back to, recorded where the next run can read it.
-    spec.Labels = { ...withoutMarker(spec.Labels), [PREVIOUS_LABEL]: previous }
-    await this.write(spec, current.Version?.Index ?? 0, 'completion')
+    await this.write(completionSpec(current.Spec ?? {}, capture.spec, release, previous), current.Version?.Index ?? 0, 'completion')
   }
 
   async restore(capture: SwarmCapture, previous: string): Promise<void> {
     const current = await this.inspect()
-    const spec = structuredClone(capture.spec)
-    setImage(spec, previous)
-    // Everything at once, new tasks first: the fastest way back that never drops below the count.
-    // Where tasks must stop first (host-mode ports), one at a time, so that the others keep serving.
-    const parallelism = capture.order === 'start-first' ? 0 : 1
-    spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order }
-    spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' }
-    await this.write(spec, current.Version?.Index ?? 0, 'revert')
+    await this.write(restoreSpec(capture, previous), current.Version?.Index ?? 0, 'revert')
   }
 
   async settle(capture: SwarmCapture, previous: string): Promise<void> {
     const current = await this.inspect()
-    const spec = structuredClone(capture.spec)
-    setImage(spec, previous)
-    await this.write(spec, current.Version?.Index ?? 0, 'restore settings')
+    await this.write(settleSpec(capture, previous), current.Version?.Index ?? 0, 'restore settings')
   }
 
   async failureLogs(capture: SwarmCapture, release: string, since: number): Promise<string[]> {
@@ -199,23 +161,4 @@ export async function failedTaskLogs(api: SwarmApi, tasks: SwarmTask[], release:
 /** The health check the service's spec sets (it overrides the image's), if any. */
 export function specHealthCheck(spec: Docker.ServiceSpec): HealthCheckSettings | undefined {
   return containerSpec(spec)?.HealthCheck as HealthCheckSettings | undefined
-}
-
-export function containerSpec(spec: Docker.ServiceSpec): Docker.ContainerSpec | undefined {
-  return (spec.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.ContainerSpec
-}
-
-export function setImage(spec: Docker.ServiceSpec, image: string): void {
-  const template = spec.TaskTemplate as Docker.ContainerTaskSpec | undefined
-  spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } }
-}
-
-function restoreUpdateConfig(spec: Docker.ServiceSpec, original: Docker.ServiceSpec): void {
-  if (original.UpdateConfig) spec.UpdateConfig = structuredClone(original.UpdateConfig)
-  else delete spec.UpdateConfig
-}
-
-export function withoutMarker(labels: Record<string, string> | undefined): Record<string, string> {
-  const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {}
-  return rest
 }

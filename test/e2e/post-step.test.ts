@@ -3,7 +3,7 @@
 // step saved, and must bring the service back to exactly the release it ran before.
 import { afterAll, describe, expect, it, jest } from '@jest/globals'
 import type Docker from 'dockerode'
-import { ROLLOUT_LABEL } from '../../src/targets/swarm-target.js'
+import { ROLLOUT_LABEL } from '../../src/targets/swarm-specs.js'
 import { digestOf } from '../../src/targets/swarm-tasks.js'
 import { runAction, startAction } from '../support/runner.js'
 import { APP_REPO, createCleanup, createNetwork, createService, docker, serviceImages, serviceOnOwnNetwork, uniqueName } from '../support/testbed.js'

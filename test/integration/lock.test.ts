@@ -3,10 +3,12 @@ import { afterAll, describe, expect, it, jest } from '@jest/globals'
 import type Docker from 'dockerode'
 import { MemoryLog } from '../../src/log.js'
 import { SwarmApi } from '../../src/targets/swarm-api.js'
-import { lockName, LOCK_OF_LABEL, LOCK_RECORD_LABEL } from '../../src/targets/swarm-lock.js'
+import { parseLockLabel } from '../../src/rollout/lock-decision.js'
+import { realClock } from '../../src/rollout/clock.js'
+import { lockName, LOCK_OF_LABEL, LOCK_RECORD_LABEL, SwarmLock } from '../../src/targets/swarm-lock.js'
 import { digestOf } from '../../src/targets/swarm-tasks.js'
 import { runDeploy } from '../support/deploy-harness.js'
-import { APP_REPO, createCleanup, docker, serviceImages, serviceOnOwnNetwork } from '../support/testbed.js'
+import { APP_REPO, createCleanup, docker, serviceImages, serviceOnOwnNetwork, sleep, uniqueName } from '../support/testbed.js'
 
 jest.setTimeout(240_000)
 const cleanup = createCleanup()
@@ -68,5 +70,22 @@ describe('deploy lock', () => {
     const forced = await runDeploy({ image: `${APP_REPO}:v3`, service, 'force-unlock': 'true' })
     expect(forced.reason ?? forced.result).toBe('succeeded')
     expect(await unlocked(service)).toBe(true)
+  })
+
+  it('records when the lock was taken, not when the run began to wait for it', async () => {
+    // The lock is a Swarm config named after the service: no service is needed to hold it.
+    const service = uniqueName('lock-at')
+    await lockAs(service, 'a run about to finish', new Date(Date.now() + 3_600_000))
+    const lock = new SwarmLock(api, service, realClock, new MemoryLog())
+    cleanup.add(() => lock.release())
+    const waiting = lock.acquire({ owner: 'the run that waited', timeoutMs: 30_000, force: false })
+    await sleep(2500)
+    const releasedAt = Date.now()
+    const held = await api.findConfig(lockName(service))
+    if (held) await api.removeConfig(held.ID)
+    expect(await waiting).toBe(false)
+    const record = parseLockLabel((await api.findConfig(lockName(service)))?.Spec?.Labels?.[LOCK_RECORD_LABEL])
+    expect(record?.owner).toBe('the run that waited')
+    expect(Date.parse(record?.at ?? '')).toBeGreaterThanOrEqual(releasedAt)
   })
 })

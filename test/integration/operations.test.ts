@@ -57,6 +57,7 @@ describe('a canary paused at a pause step', () => {
     const aborted = await runDeploy({ operation: 'abort', image: '', service })
     expect(aborted.result).toBe('rolled-back')
     expect(aborted.reason).toBe('the canary was aborted (operation abort)')
+    expect(aborted.report.steps.map((s) => [s.name, s.outcome])).toEqual([[`abort: remove ${companionName(service, 'canary')}`, 'passed']])
     expect(await find(companionName(service, 'canary'))).toBeUndefined()
     expect((await find(service))?.Version?.Index).toBe(before?.Version?.Index)
   })

@@ -5,7 +5,7 @@ import type Docker from 'dockerode'
 import { runDeploy } from '../support/deploy-harness.js'
 import { APP_REPO, createCleanup, createNetwork, createService, docker, serviceImages, uniqueName } from '../support/testbed.js'
 import { startProxy } from '../support/proxy.js'
-import { ROLLOUT_LABEL } from '../../src/targets/swarm-target.js'
+import { ROLLOUT_LABEL } from '../../src/targets/swarm-specs.js'
 import { digestOf } from '../../src/targets/swarm-tasks.js'
 
 jest.setTimeout(180_000)
