@@ -8,7 +8,7 @@ import { startProxy } from '../support/proxy.js'
 import { SSH_PORT, TLS_PORT, sshInputs, startRelay, tlsInputs } from '../support/remote.js'
 import { APP_REPO, createCleanup, docker, serviceImages, serviceOnOwnNetwork, waitFor } from '../support/testbed.js'
 import { digestOf } from '../../src/targets/swarm-tasks.js'
-import { ROLLOUT_LABEL } from '../../src/targets/swarm-target.js'
+import { ROLLOUT_LABEL } from '../../src/targets/swarm-specs.js'
 
 jest.setTimeout(240_000)
 
