@@ -6,10 +6,15 @@ import type { Log } from '../log.js'
 import type { BatchStep } from '../rollout/plan.js'
 import type { ReplicaObservation } from '../rollout/observation.js'
 import type { HealthCheckSettings } from '../rollout/health-timing.js'
+import type { ConfigChange } from '../config/types.js'
+import { imageOf, onRelease } from '../release/release-ref.js'
 import type { Capture, RolloutTarget } from './target.js'
-import { PREVIOUS_LABEL } from './release-labels.js'
+import { PREVIOUS_CONFIG_LABEL, PREVIOUS_LABEL } from './release-labels.js'
+import { changeFromSpecs, containerSpec, setRelease } from './release-spec.js'
 import type { SwarmApi } from './swarm-api.js'
-import { observeTasks, sameRelease, type SwarmTask } from './swarm-tasks.js'
+import { observeTasks, type SwarmTask } from './swarm-tasks.js'
+
+export { containerSpec } from './release-spec.js'
 
 export interface SwarmCapture extends Capture {
   spec: Docker.ServiceSpec
@@ -32,8 +37,15 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
   constructor(
     private readonly api: SwarmApi,
     private readonly serviceName: string,
-    private readonly log: Log
+    private readonly log: Log,
+    /** The env/labels edits of the release being rolled out, written with its first batch. */
+    readonly change?: ConfigChange
   ) {}
+
+  /** The same service, rolled out with `change` (a config release); undefined keeps it image-only. */
+  withChange(change: ConfigChange | undefined): SwarmTarget {
+    return new SwarmTarget(this.api, this.serviceName, this.log, change)
+  }
 
   /**
    * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
@@ -105,7 +117,7 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
     if (step.index === 1) {
       // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
       const spec = structuredClone(capture.spec)
-      setImage(spec, release)
+      setRelease(spec, release, this.change)
       spec.UpdateConfig = {
         Parallelism: batchSize,
         Delay: HOLD_NS,
@@ -133,17 +145,21 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
   async complete(capture: SwarmCapture, release: string, previous: string): Promise<void> {
     const current = await this.inspect()
     const spec = structuredClone(current.Spec ?? {})
-    setImage(spec, release)
+    setRelease(spec, release, this.change)
     restoreUpdateConfig(spec, capture.spec)
-    // What operation rollback goes back to, recorded where the next run can read it.
-    spec.Labels = { ...withoutMarker(spec.Labels), [PREVIOUS_LABEL]: previous }
+    // What operation rollback goes back to, recorded where the next run can read it: the image, and
+    // the env/labels edits that undo this release's (none for an image-only release).
+    const undo = changeFromSpecs(spec, capture.spec)
+    const { [PREVIOUS_CONFIG_LABEL]: _config, ...labels } = withoutMarker(spec.Labels)
+    spec.Labels = { ...labels, [PREVIOUS_LABEL]: imageOf(previous) }
+    if (undo) spec.Labels[PREVIOUS_CONFIG_LABEL] = JSON.stringify(undo)
     await this.write(spec, current.Version?.Index ?? 0, 'completion')
   }
 
   async restore(capture: SwarmCapture, previous: string): Promise<void> {
     const current = await this.inspect()
     const spec = structuredClone(capture.spec)
-    setImage(spec, previous)
+    setRelease(spec, previous)
     // Everything at once, new tasks first: the fastest way back that never drops below the count.
     // Where tasks must stop first (host-mode ports), one at a time, so that the others keep serving.
     const parallelism = capture.order === 'start-first' ? 0 : 1
@@ -155,7 +171,7 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
   async settle(capture: SwarmCapture, previous: string): Promise<void> {
     const current = await this.inspect()
     const spec = structuredClone(capture.spec)
-    setImage(spec, previous)
+    setRelease(spec, previous)
     await this.write(spec, current.Version?.Index ?? 0, 'restore settings')
   }
 
@@ -184,7 +200,7 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
 /** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
 export async function failedTaskLogs(api: SwarmApi, tasks: SwarmTask[], release: string, since: number): Promise<string[]> {
   const bad = tasks
-    .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
+    .filter((t) => onRelease(t.Spec?.ContainerSpec?.Image, t.Spec?.ContainerSpec?.Labels, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
     .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
     .slice(0, 3)
   const lines: string[] = []
@@ -199,15 +215,6 @@ export async function failedTaskLogs(api: SwarmApi, tasks: SwarmTask[], release:
 /** The health check the service's spec sets (it overrides the image's), if any. */
 export function specHealthCheck(spec: Docker.ServiceSpec): HealthCheckSettings | undefined {
   return containerSpec(spec)?.HealthCheck as HealthCheckSettings | undefined
-}
-
-export function containerSpec(spec: Docker.ServiceSpec): Docker.ContainerSpec | undefined {
-  return (spec.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.ContainerSpec
-}
-
-export function setImage(spec: Docker.ServiceSpec, image: string): void {
-  const template = spec.TaskTemplate as Docker.ContainerTaskSpec | undefined
-  spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } }
 }
 
 function restoreUpdateConfig(spec: Docker.ServiceSpec, original: Docker.ServiceSpec): void {
