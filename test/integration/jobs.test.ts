@@ -6,7 +6,10 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RELEASE_LABEL } from '../../src/release/release-ref.js'
-import { JOB_OF_LABEL } from '../../src/targets/swarm-job.js'
+import { MemoryLog } from '../../src/log.js'
+import { SwarmApi } from '../../src/targets/swarm-api.js'
+import { JOB_OF_LABEL, jobSpec } from '../../src/targets/swarm-job.js'
+import { lockName, LOCK_OF_LABEL, LOCK_RECORD_LABEL } from '../../src/targets/swarm-lock.js'
 import { runDeploy } from '../support/deploy-harness.js'
 import { APP_REPO, createCleanup, createNetwork, createService, docker, removeService, serviceTasks, uniqueName } from '../support/testbed.js'
 
@@ -98,6 +101,13 @@ describe('pre-deploy and post-deploy on Swarm', () => {
     const before = await inspect(service)
     const previous = container(before.Spec)?.Image
 
+    // A dry run names the jobs it would run, and runs none.
+    const planned = await runDeploy({ image: `${APP_REPO}:v2`, service, 'dry-run': 'true', 'pre-deploy': './migrate up', 'post-deploy': '["./migrate", "contract"]' })
+    expect(planned.result).toBe('planned')
+    expect(planned.report.jobs).toEqual({ 'pre-deploy': 'skipped', 'post-deploy': 'skipped' })
+    expect(planned.log.lines).toContain('  before the first replica: pre-deploy job from the new release: ./migrate up')
+    expect(planned.log.lines).toContain('  after success: post-deploy job from the new release: ["./migrate","contract"]')
+
     const failed = await runDeploy({
       image: `${APP_REPO}:v2`, service, env: 'MODE=expanded',
       'pre-deploy': 'echo starting; echo "boom: column exists" >&2; exit 3', 'post-deploy': 'echo never'
@@ -108,8 +118,21 @@ describe('pre-deploy and post-deploy on Swarm', () => {
     expect(failed.report.steps.map((s) => s.name)).toEqual(['pre-deploy'])
     expect(failed.report.jobs).toEqual({ 'pre-deploy': 'failed', 'post-deploy': 'skipped' })
 
+    // A job left running by a run that died while holding the deploy lock: the next run takes the
+    // stale lock over and removes it before its own job.
+    const dead = jobSpec(before.Spec ?? {}, service, 'pre-deploy', { kind: 'shell', script: 'sleep 300' }, 'a-run-that-died')
+    await docker().createService(undefined as unknown as Docker.AuthConfig, dead)
+    const record = { owner: 'a runner that died', token: 'a-run-that-died', at: new Date().toISOString(), expires: new Date(Date.now() - 1000).toISOString() }
+    const api = new SwarmApi(docker(), new MemoryLog())
+    await api.createConfig(lockName(service), { [LOCK_OF_LABEL]: service, [LOCK_RECORD_LABEL]: JSON.stringify(record) }, 'held by a test\n')
+    cleanup.add(async () => {
+      const left = await api.findConfig(lockName(service))
+      if (left) await api.removeConfig(left.ID)
+    })
+
     // A command that is not in the image: the job cannot start.
     const missing = await runDeploy({ image: `${APP_REPO}:v2`, service, 'pre-deploy': '["/no/such/migrate", "up"]', 'pre-deploy-timeout': '30s' })
+    expect(missing.log.lines).toContain(`warning: Removing the pre-deploy job ${dead.Name} of ${service}, left by an interrupted run`)
     expect(missing.result).toBe('failed')
     expect(missing.reason).toMatch(/^pre-deploy job \S+ failed: task (failed|rejected): .*no such file or directory.*; it logged nothing\. Nothing was rolled out/)
 
