@@ -102321,10 +102321,12 @@ function parseChange(inputs, operation) {
     const labels = parseEditLines('labels', inputs.labels);
     return env.length || labels.length ? { env, labels } : undefined;
 }
-// Where each job may run: pre-deploy before a release goes out; post-deploy after one succeeded.
+// Where a job cannot run: pre-deploy runs before a release goes out, so never for promote or abort.
+// post-deploy is accepted everywhere (one promote workflow serves promote and abort); after abort, or
+// any run that does not succeed, it is skipped.
 const JOB_OPERATIONS = {
     'pre-deploy': { promote: 'it ran before the canary started', abort: 'nothing is deployed' },
-    'post-deploy': { abort: 'nothing is deployed' }
+    'post-deploy': {}
 };
 function parseJob(inputs, name, operation) {
     const timeoutMs = parseDuration(`${name}-timeout`, inputs[`${name}-timeout`]);

@@ -197,7 +197,7 @@ const bad: BadRow[] = [
   ['labels with rollback', { operation: 'rollback', image: '', labels: 'team=web' }, ENV, `Invalid input 'labels': 1 line. Expected empty for operation rollback (it restores the env and labels recorded by the last rollout).`],
   ['env and a build without image', { env: 'A=1', image: '', context: '.' }, ENV, `Invalid input 'image': (empty). Expected ${IMAGE_FORM}.`],
   ['pre-deploy with promote', { operation: 'promote', image: '', 'pre-deploy': './migrate' }, ENV, `Invalid input 'pre-deploy': "./migrate". Expected empty for operation promote (it ran before the canary started).`],
-  ['post-deploy with abort', { operation: 'abort', image: '', 'post-deploy': './contract' }, ENV, `Invalid input 'post-deploy': "./contract". Expected empty for operation abort (nothing is deployed).`],
+  ['pre-deploy with abort', { operation: 'abort', image: '', 'pre-deploy': './migrate' }, ENV, `Invalid input 'pre-deploy': "./migrate". Expected empty for operation abort (nothing is deployed).`],
   ['pre-deploy empty JSON array', { 'pre-deploy': '[]' }, ENV, `Invalid input 'pre-deploy': "[]". Expected a JSON array that starts with the program to run, such as ["./migrate", "up"].`],
   ['pre-deploy array of an empty program', { 'pre-deploy': '["", "up"]' }, ENV, `Invalid input 'pre-deploy': "[\\"\\", \\"up\\"]". Expected a JSON array that starts with the program to run, such as ["./migrate", "up"].`],
   ['post-deploy array of numbers', { 'post-deploy': '["./contract", 2]' }, ENV, `Invalid input 'post-deploy': "[\\"./contract\\", 2]". Expected ${JOB_FORM}, every element a string.`],
@@ -309,6 +309,7 @@ const good: GoodRow[] = [
     { preDeploy: { command: { kind: 'shell', script: './migrate up && echo done' }, timeoutMs: 90_000 }, postDeploy: { command: { kind: 'exec', argv: ['./migrate', 'contract', '--to', '42'] }, timeoutMs: 600_000 } }
   ],
   ['post-deploy with promote', { operation: 'promote', image: '', 'post-deploy': './contract' }, ENV, { operation: 'promote', image: undefined, postDeploy: { command: { kind: 'shell', script: './contract' }, timeoutMs: 600_000 } }],
+  ['post-deploy with abort (skipped then)', { operation: 'abort', image: '', 'post-deploy': './contract' }, ENV, { operation: 'abort', image: undefined, postDeploy: { command: { kind: 'shell', script: './contract' }, timeoutMs: 600_000 } }],
   ['pre-deploy with rollback', { operation: 'rollback', image: '', 'pre-deploy': './migrate down' }, ENV, { operation: 'rollback', image: undefined, preDeploy: { command: { kind: 'shell', script: './migrate down' }, timeoutMs: 600_000 } }],
   ['blue-green', { strategy: 'blue-green', 'preview-url': 'http://127.0.0.1:8081/health', 'scale-down-delay': '0' }, ENV, { strategy: 'blue-green', previewUrl: new URL('http://127.0.0.1:8081/health'), scaleDownDelayMs: 0 }],
   [
