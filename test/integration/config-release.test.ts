@@ -29,6 +29,13 @@ async function runningEnv(service: string): Promise<string[][]> {
   return tasks.map((t) => (t.Spec?.ContainerSpec as Docker.ContainerSpec | undefined)?.Env ?? [])
 }
 
+let shared: Promise<string> | undefined
+/** One single-replica service for the rolling tests (CI time); each compares only with what it found. */
+function rollingBed(): Promise<string> {
+  shared ??= serviceOnOwnNetwork(cleanup, 'toggle', 1).then((bed) => bed.service)
+  return shared
+}
+
 describe('config-only releases on Swarm', () => {
   it('reverts a canary of a toggle that raises the error ratio; the service and its env stay as they were', async () => {
     const { service, network } = await serviceOnOwnNetwork(cleanup, 'toggle', 1)
@@ -59,7 +66,7 @@ describe('config-only releases on Swarm', () => {
   })
 
   it('reverts a rolling config-only release whose replicas never get healthy, and puts the env back', async () => {
-    const { service } = await serviceOnOwnNetwork(cleanup, 'toggle', 1)
+    const service = await rollingBed()
     const before = await inspect(service)
     // The fixture drops its /health file with this in its env: the Docker health check fails.
     const outcome = await runDeploy({ service, env: 'ZDD_FIXTURE_HEALTH=fail', deadline: '8s', 'post-deploy': 'echo never' })
@@ -74,11 +81,11 @@ describe('config-only releases on Swarm', () => {
   })
 
   it('rolls out a toggle with no new image, then operation rollback takes it back', async () => {
-    const { service } = await serviceOnOwnNetwork(cleanup, 'toggle', 2)
+    const service = await rollingBed()
     const before = await inspect(service)
-    const on = await runDeploy({ service, env: 'FEATURE_CHECKOUT_V2=on\nAPI_TOKEN=tok-123456', labels: 'com.example.toggle=checkout-v2', 'batch-size': '1' })
+    const on = await runDeploy({ service, env: 'FEATURE_CHECKOUT_V2=on\nAPI_TOKEN=tok-123456', labels: 'com.example.toggle=checkout-v2' })
     expect(on.reason ?? on.result).toBe('succeeded')
-    expect(on.report.steps.map((s) => s.name)).toEqual(['batch 1/2', 'batch 2/2'])
+    expect(on.report.steps.map((s) => s.name)).toEqual(['batch 1/1'])
     expect(on.report.config).toEqual({
       env: { added: [{ key: 'FEATURE_CHECKOUT_V2', value: 'on' }, { key: 'API_TOKEN', value: '***' }], changed: [], removed: [] },
       labels: { added: [{ key: 'com.example.toggle', value: 'checkout-v2' }], changed: [], removed: [] }
@@ -91,7 +98,7 @@ describe('config-only releases on Swarm', () => {
     expect(toggled.Spec?.Labels?.[PREVIOUS_CONFIG_LABEL]).toBe(JSON.stringify({ env: [{ key: 'FEATURE_CHECKOUT_V2' }, { key: 'API_TOKEN' }], labels: [{ key: 'com.example.toggle' }] }))
     expect((await runningEnv(service)).every((env) => env.includes('FEATURE_CHECKOUT_V2=on'))).toBe(true)
 
-    const back = await runDeploy({ operation: 'rollback', image: '', service, 'batch-size': '2' })
+    const back = await runDeploy({ operation: 'rollback', image: '', service })
     expect(back.reason ?? back.result).toBe('succeeded')
     const after = await inspect(service)
     expect(container(after).Image).toBe(container(before).Image)

@@ -5,7 +5,7 @@ import type Docker from 'dockerode'
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { RELEASE_LABEL } from '../../src/release/release-ref.js'
+import { formatRelease, RELEASE_LABEL } from '../../src/release/release-ref.js'
 import { MemoryLog } from '../../src/log.js'
 import { SwarmApi } from '../../src/targets/swarm-api.js'
 import { JOB_OF_LABEL, jobSpec } from '../../src/targets/swarm-job.js'
@@ -17,8 +17,17 @@ jest.setTimeout(180_000)
 const cleanup = createCleanup()
 afterAll(() => cleanup.run())
 
-/** A one-replica service of v1 on its own network, with a host folder mounted at /www/data (served as /data/). */
-async function bed(): Promise<{ service: string; folder: string }> {
+let shared: Promise<{ service: string; folder: string }> | undefined
+/**
+ * A one-replica service of v1 on its own network, with a host folder mounted at /www/data (served as
+ * /data/). Made once and used by both tests (CI time): each compares only with what it found.
+ */
+function bed(): Promise<{ service: string; folder: string }> {
+  shared ??= makeBed()
+  return shared
+}
+
+async function makeBed(): Promise<{ service: string; folder: string }> {
   const folder = await mkdtemp(join(tmpdir(), 'zdd-jobs-'))
   await chmod(folder, 0o777)
   cleanup.add(() => rm(folder, { recursive: true, force: true }))
@@ -99,17 +108,18 @@ describe('pre-deploy and post-deploy on Swarm', () => {
   it('stops the release on a failing pre-deploy, leaving the service exactly as it was and no job behind', async () => {
     const { service } = await bed()
     const before = await inspect(service)
-    const previous = container(before.Spec)?.Image
+    // The release it runs: its image and, after the first test's env change, its identity.
+    const previous = formatRelease(container(before.Spec)?.Image ?? '', container(before.Spec)?.Labels?.[RELEASE_LABEL])
 
     // A dry run names the jobs it would run, and runs none.
-    const planned = await runDeploy({ image: `${APP_REPO}:v2`, service, 'dry-run': 'true', 'pre-deploy': './migrate up', 'post-deploy': '["./migrate", "contract"]' })
+    const planned = await runDeploy({ image: `${APP_REPO}:v3`, service, 'dry-run': 'true', 'pre-deploy': './migrate up', 'post-deploy': '["./migrate", "contract"]' })
     expect(planned.result).toBe('planned')
     expect(planned.report.jobs).toEqual({ 'pre-deploy': 'skipped', 'post-deploy': 'skipped' })
     expect(planned.log.lines).toContain('  before the first replica: pre-deploy job from the new release: ./migrate up')
     expect(planned.log.lines).toContain('  after success: post-deploy job from the new release: ["./migrate","contract"]')
 
     const failed = await runDeploy({
-      image: `${APP_REPO}:v2`, service, env: 'MODE=expanded',
+      image: `${APP_REPO}:v3`, service, env: 'MODE=contracted',
       'pre-deploy': 'echo starting; echo "boom: column exists" >&2; exit 3', 'post-deploy': 'echo never'
     })
     expect(failed.result).toBe('failed')
@@ -131,13 +141,13 @@ describe('pre-deploy and post-deploy on Swarm', () => {
     })
 
     // A command that is not in the image: the job cannot start.
-    const missing = await runDeploy({ image: `${APP_REPO}:v2`, service, 'pre-deploy': '["/no/such/migrate", "up"]', 'pre-deploy-timeout': '30s' })
+    const missing = await runDeploy({ image: `${APP_REPO}:v3`, service, 'pre-deploy': '["/no/such/migrate", "up"]', 'pre-deploy-timeout': '30s' })
     expect(missing.log.lines).toContain(`warning: Removing the pre-deploy job ${dead.Name} of ${service}, left by an interrupted run`)
     expect(missing.result).toBe('failed')
     expect(missing.reason).toMatch(/^pre-deploy job \S+ failed: task (failed|rejected): .*no such file or directory.*; it logged nothing\. Nothing was rolled out/)
 
     // A job that outlives pre-deploy-timeout is stopped and removed.
-    const slow = await runDeploy({ image: `${APP_REPO}:v2`, service, 'pre-deploy': 'echo waiting; sleep 60', 'pre-deploy-timeout': '3s' })
+    const slow = await runDeploy({ image: `${APP_REPO}:v3`, service, 'pre-deploy': 'echo waiting; sleep 60', 'pre-deploy-timeout': '3s' })
     expect(slow.result).toBe('failed')
     expect(slow.reason).toMatch(/^pre-deploy job \S+ did not finish within 3s \(pre-deploy-timeout\); it was still (running|\S+)/)
 
