@@ -76761,7 +76761,15 @@ async function preDeploy(config, stableSpec, release, parts, runToken) {
 async function postDeploy(config, service, parts, runToken) {
     if (!config.postDeploy)
         return { ok: true };
-    const spec = (await parts.api.inspect(service)).Spec ?? {};
+    let spec;
+    try {
+        spec = (await parts.api.inspect(service)).Spec ?? {};
+    }
+    catch (error) {
+        // The release is out: a fault here is post-deploy's failure, not the rollout's.
+        parts.recorder.report.jobs = { ...parts.recorder.report.jobs, 'post-deploy': 'failed' };
+        return { ok: false, reason: `post-deploy job could not be run: ${error.message}` };
+    }
     return runConfiguredJob('post-deploy', config.postDeploy, () => runner(parts, spec, runToken), jobDeps(parts, spec));
 }
 function runner(parts, spec, runToken) {

@@ -18,7 +18,14 @@ export async function preDeploy(config: Config, stableSpec: Docker.ServiceSpec, 
 /** After the rollout succeeded: the job from the service as it now runs. */
 export async function postDeploy(config: Config, service: string, parts: ContextParts, runToken: string): Promise<{ ok: boolean; reason?: string }> {
   if (!config.postDeploy) return { ok: true }
-  const spec = (await parts.api.inspect(service)).Spec ?? {}
+  let spec: Docker.ServiceSpec
+  try {
+    spec = (await parts.api.inspect(service)).Spec ?? {}
+  } catch (error) {
+    // The release is out: a fault here is post-deploy's failure, not the rollout's.
+    parts.recorder.report.jobs = { ...parts.recorder.report.jobs, 'post-deploy': 'failed' }
+    return { ok: false, reason: `post-deploy job could not be run: ${(error as Error).message}` }
+  }
   return runConfiguredJob('post-deploy', config.postDeploy, () => runner(parts, spec, runToken), jobDeps(parts, spec))
 }
 
