@@ -4,19 +4,23 @@ import type Docker from 'dockerode'
 import { InputError } from './config/input-error.js'
 import type { Config } from './config/types.js'
 import { describeAnyPlan } from './rollout/plans.js'
-import { planFor, rollOut, withDeployLock } from './rollout/roll-out.js'
+import { afterRollout, planFor, rollOut, withDeployLock } from './rollout/roll-out.js'
 import type { MetricsReaders } from './gates/analysis-gate.js'
 import type { RunState } from './run-state.js'
 import type { DeploymentTracker } from './github/deployments.js'
 import { SwarmApi } from './targets/swarm-api.js'
-import { rollbackImage } from './targets/release-labels.js'
+import { rollbackChange, rollbackImage } from './targets/release-labels.js'
+import { containerConfig, releaseAgainst, type ReleaseSpecChange } from './targets/release-spec.js'
+import { describeDiff, maskDiff, secretEditValues, secretEnvValues, secretValues } from './release/config-change.js'
+import { imageOf } from './release/release-ref.js'
+import { describeJobCommand } from './config/job-command.js'
 import { pausedCanary, resumeCanary } from './rollout/canary-resume.js'
 import { SwarmCompanion } from './targets/swarm-companion.js'
 import { buildImage } from './docker/build.js'
 import { describeDockerHost } from './docker/client.js'
 import { withReconnect } from './docker/reconnect.js'
 import { checkConnection } from './docker/connect-check.js'
-import { formatImageRef, withDigest } from './docker/image-ref.js'
+import { formatImageRef, parseImageRef, withDigest } from './docker/image-ref.js'
 import { pushImage } from './docker/push.js'
 import { registryAuthHeader } from './docker/registry-auth.js'
 import { localRepoDigest, resolveDigest } from './docker/resolve-digest.js'
@@ -66,10 +70,15 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
           `(longest wait ${(drops.longestMs / 1000).toFixed(1)}s)`
       )
     }
+    // A configured job that did not run (dry-run, a failed or reverted rollout, a paused canary) was skipped.
+    for (const [phase, job] of [['pre-deploy', config.preDeploy], ['post-deploy', config.postDeploy]] as const) {
+      if (job && !report.jobs?.[phase]) report.jobs = { ...report.jobs, [phase]: 'skipped' }
+    }
     recorder.finish(result, extra.reason)
     return { result, image: report.image, digest: report.digest, previousImage: report.previousImage, ...extra, report }
   }
   const authHeader = config.registryAuth ? registryAuthHeader(config.registryAuth, log) : undefined
+  for (const secret of secretEditValues(config.change)) log.setSecret(secret)
   log.info(`Docker host: ${describeDockerHost(config.dockerHost)}`)
   if (config.dockerHost.kind === 'ssh' && config.dockerHost.knownHosts === undefined) {
     const warning = `The SSH host key of ${config.dockerHost.host} is NOT checked (ssh-insecure-skip-host-key-check): ` +
@@ -87,6 +96,8 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   let previous: string | undefined
   if (target && config.service) {
     capture = await captureService(target, config.service, true)
+    // A job or a diff may show the service's env: what looks secret in it is masked from here on.
+    for (const secret of secretEnvValues(containerConfig(capture.spec).env)) log.setSecret(secret)
     previous = await pinPrevious(capture.image, config, deps)
     report.previousImage = previous
     report.target = { kind: 'swarm', name: capture.name, facts: capture.facts }
@@ -99,22 +110,30 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   if (target && capture && previous && (config.operation === 'promote' || config.operation === 'abort')) {
     const operation = config.operation
     const parts = { api, stable: target, deps, recorder, startedAt }
-    const outcome = await withDeployLock(config, parts, async () => resumeCanary(operation, await captureService(target, capture.name), config, parts))
-    if (outcome.release) report.image = outcome.release
+    const outcome = await withDeployLock(config, parts, async (lockToken) => {
+      const resumed = await resumeCanary(operation, await captureService(target, capture.name), config, parts)
+      // After promote, the release runs everywhere: the contract step, as after a deploy.
+      if (operation === 'promote' && resumed.result === 'succeeded') await afterRollout(config, capture.name, parts, lockToken)
+      return resumed
+    })
+    if (outcome.release) report.image = imageOf(outcome.release)
     return done(outcome.result, outcome.reason ? { reason: outcome.reason } : {})
   }
-  const image = config.operation === 'rollback' && capture ? rollbackImage(capture.spec, capture.name, config) : config.image
+  // A config-only release (env/labels, no image) is the image the service runs, with the change.
+  const image = config.operation === 'rollback' && capture ? rollbackImage(capture.spec, capture.name, config) : (config.image ?? (config.change && previous ? parseImageRef(previous) : undefined))
   if (!image) throw new InputError('image', '', 'an image reference, since operation is deploy')
-  if (config.operation === 'rollback') log.info(`Rolling ${config.service} back to ${formatImageRef(image)}`)
+  const change = config.operation === 'rollback' && capture ? rollbackChange(capture.spec, config) : config.change
+  if (config.operation === 'rollback') log.info(`Rolling ${config.service} back to ${formatImageRef(image)}${change ? ' with the env/labels it had' : ''}`)
 
   const tag = image.tag
   const reference = formatImageRef(image)
   if (config.dryRun) {
     if (capture && previous) {
       const to = image.digest ? withDigest(image.repository, image.digest) : `${reference} (digest resolved after the push)`
-      const plan = planFor(config, capture, previous, to)
+      const refs = describeChange(releaseAgainst(capture.spec, previous, to, change), report, log)
+      const plan = planFor(config, capture, refs.previous, refs.release)
       report.plan = plan
-      for (const line of describeAnyPlan(plan)) log.info(line)
+      for (const line of [...describeAnyPlan(plan), ...describeJobs(config)]) log.info(line)
     }
     if (config.context) log.info(`Would build ${config.context} (${config.dockerfile}) as ${reference}${config.push ? ' and push it' : ''}`)
     log.info('dry-run: nothing was built, pushed or changed')
@@ -150,9 +169,10 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   }
 
   // The service spec keeps the tag for people and the digest for Swarm, as `docker service update` does.
-  const release = tag ? `${image.repository}:${tag}@${digest}` : withDigest(image.repository, digest)
-  if (digestOf(previous) === digest) {
-    log.info(`${capture.name} already runs ${digest}: nothing to roll out`)
+  const pinned = tag ? `${image.repository}:${tag}@${digest}` : withDigest(image.repository, digest)
+  let refs = describeChange(releaseAgainst(capture.spec, previous, pinned, change), report, log)
+  if (digestOf(previous) === digest && !refs.change) {
+    log.info(`${capture.name} already runs ${digest}${change ? ' with this env and these labels' : ''}: nothing to roll out`)
     return done('succeeded', { reason: 'already on this release' })
   }
   const check = specHealthCheck(capture.spec) ?? (await imageHealthCheck(docker, withDigest(image.repository, digest)))
@@ -168,11 +188,36 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
       previous = await pinPrevious(fresh.image, config, deps)
       report.previousImage = previous
       log.warning(`${capture.name} changed while this run waited for the lock; it now runs ${previous}`)
-      if (digestOf(previous) === digest) return { result: 'succeeded' as const, reason: 'already on this release' }
     }
-    return rollOut(config, fresh, previous as string, release, { api, stable: target, deps, recorder, startedAt }, lockToken)
+    if (fresh.version !== capture.version) {
+      refs = describeChange(releaseAgainst(fresh.spec, previous as string, pinned, change), report, log)
+      if (digestOf(previous) === digest && !refs.change) return { result: 'succeeded' as const, reason: 'already on this release' }
+    }
+    const parts = { api, stable: target.withChange(refs.change), deps, recorder, startedAt }
+    return rollOut(config, fresh, refs.previous, refs.release, parts, lockToken)
   })
   return done(outcome.result, { reason: outcome.reason })
+}
+
+/** Logs the release's env/labels change (secret values masked, and masked in the log from here on) and puts it in the report. */
+function describeChange(refs: ReleaseSpecChange, report: Report, log: Log): ReleaseSpecChange {
+  if (!refs.diff) {
+    delete report.config
+    return refs
+  }
+  for (const secret of secretValues(refs.diff)) log.setSecret(secret)
+  report.config = maskDiff(refs.diff)
+  log.info(`Config change of this release (${refs.release}):`)
+  for (const line of describeDiff(refs.diff)) log.info(`  ${line}`)
+  return refs
+}
+
+/** The jobs a run would start, for the dry-run. */
+function describeJobs(config: Config): string[] {
+  const lines: string[] = []
+  if (config.preDeploy) lines.push(`  before the first replica: pre-deploy job from the new release: ${describeJobCommand(config.preDeploy.command)}`)
+  if (config.postDeploy) lines.push(`  after success: post-deploy job from the new release: ${describeJobCommand(config.postDeploy.command)}`)
+  return lines
 }
 
 async function preflight(config: Config, capture: SwarmCapture, api: SwarmApi, target: SwarmTarget, log: Log): Promise<void> {

@@ -53,6 +53,7 @@ export async function runAction(
   if (outcome.image) io.setOutput('image', outcome.image)
   if (outcome.digest) io.setOutput('digest', outcome.digest)
   if (outcome.previousImage) io.setOutput('previous-image', outcome.previousImage)
+  for (const [phase, result] of Object.entries(outcome.report.jobs ?? {})) io.setOutput(phase, result)
   await io.writeSummary(renderSummary(outcome.report))
   if (outcome.result === 'paused') io.log.warning(`The canary is paused: ${outcome.reason}. Run operation promote to go on, or abort.`)
   if (outcome.result === 'rolled-back') io.setFailed(`Rolled back to ${outcome.previousImage}: ${outcome.reason}`)

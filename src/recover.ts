@@ -16,7 +16,8 @@ import { lockName, LOCK_RECORD_LABEL } from './targets/swarm-lock.js'
 import { parseLockLabel } from './rollout/lock-decision.js'
 import { containerSpec, ROLLOUT_LABEL } from './targets/swarm-specs.js'
 import { SwarmTarget } from './targets/swarm-target.js'
-import { sameRelease } from './targets/swarm-tasks.js'
+import { onRelease } from './release/release-ref.js'
+import { removeLeftoverJobs } from './targets/swarm-job.js'
 
 export interface RecoverDeps {
   docker: Docker
@@ -32,6 +33,8 @@ export type Recovery = 'nothing to do' | 'recovered' | 'not recovered'
  * target is recovered like a post step would, then dropped.
  */
 export async function recoverLeftovers(api: SwarmApi, service: string, deps: RecoverDeps): Promise<void> {
+  // Any job of the service is a dead run's now that this run holds the lock (it may have no record yet).
+  await removeLeftoverJobs(api, service, deps.log)
   for (const record of await leftoverRunRecords(api, service)) {
     if (record.state && record.state.phase !== 'finished') {
       deps.log.warning(`A run that held the deploy lock of ${service} stopped mid-rollout (to ${record.state.release}): recovering ${service} first`)
@@ -45,7 +48,8 @@ export async function recoverLeftovers(api: SwarmApi, service: string, deps: Rec
 export async function recoverInterrupted(state: RunState, deps: RecoverDeps): Promise<Recovery> {
   const { log } = deps
   const api = new SwarmApi(deps.docker, log)
-  let changed = false
+  // A pre-deploy or post-deploy job the run was waiting for: it must not go on, nor be left.
+  let changed = (await removeLeftoverJobs(api, state.service, log, state.lockToken)) > 0
   if (state.companion) {
     const companion = await api.find(state.companion)
     const labels = companion?.Spec?.Labels ?? {}
@@ -63,11 +67,12 @@ export async function recoverInterrupted(state: RunState, deps: RecoverDeps): Pr
     return changed ? 'recovered' : 'nothing to do'
   }
   const image = containerSpec(service.Spec)?.Image
+  const labels = containerSpec(service.Spec)?.Labels
   const marked = service.Spec.Labels?.[ROLLOUT_LABEL] !== undefined
-  if (!marked && (sameRelease(image, state.previous) || sameRelease(image, state.release))) {
+  if (!marked && (onRelease(image, labels, state.previous) || onRelease(image, labels, state.release))) {
     // Not mid-rollout (a completed rollout is on the new release, settings restored): only the
     // interrupted run's deploy lock may be left, which would make the next run wait for it to expire.
-    if (sameRelease(image, state.release)) log.info(`${state.service} already runs the new release ${state.release}; nothing to undo`)
+    if (onRelease(image, labels, state.release)) log.info(`${state.service} already runs the new release ${state.release}; nothing to undo`)
     return (await releaseLock(api, state, log)) || changed ? 'recovered' : 'nothing to do'
   }
 

@@ -72417,7 +72417,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1198);
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7549);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8789);
 // The CLI's entry (bin `zdd`): the same deploy engine as the action, from a terminal. See src/cli/.
 
 
@@ -72436,7 +72436,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7549:
+/***/ 8789:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72471,6 +72471,8 @@ const INPUT_DEFAULTS = {
     push: 'true',
     'registry-username': '',
     'registry-password': '',
+    env: '',
+    labels: '',
     service: '',
     operation: 'deploy',
     strategy: 'rolling',
@@ -72487,6 +72489,10 @@ const INPUT_DEFAULTS = {
     monitor: '10s',
     deadline: '120s',
     timeout: '15m',
+    'pre-deploy': '',
+    'pre-deploy-timeout': '10m',
+    'post-deploy': '',
+    'post-deploy-timeout': '10m',
     'prometheus-url': '',
     'metrics-query': '',
     'metrics-url': '',
@@ -72546,8 +72552,10 @@ class InputError extends Error {
     input;
     value;
     expected;
-    constructor(input, value, expected) {
-        super(`Invalid input '${input}': ${showValue(input, value)}. Expected ${expected}.`);
+    constructor(input, value, expected, 
+    /** How to show the value instead, e.g. `line 3` for a line that may hold a secret. */
+    shown) {
+        super(`Invalid input '${input}': ${shown ?? showValue(input, value)}. Expected ${expected}.`);
         this.input = input;
         this.value = value;
         this.expected = expected;
@@ -72644,6 +72652,98 @@ function statusMatches(ranges, code) {
 /** `200-399,404`: the ranges as they would be written in the input. */
 function formatStatusRanges(ranges) {
     return ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
+}
+
+;// CONCATENATED MODULE: ./lib/config/edit-lines.js
+// The env and labels inputs: one edit per line, `KEY=VALUE` sets, `KEY=` or `-KEY` removes. Pure.
+// A bad line is named by its number only: a value, or a line of a pasted multi-line secret, is never
+// printed in an error.
+
+const KEY = {
+    env: /^[A-Za-z_][A-Za-z0-9_.]*$/,
+    labels: /^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$/
+};
+const KEY_FORM = {
+    env: 'KEY is a letter or _ followed by letters, digits, _ or .',
+    labels: 'KEY is letters, digits, ., _, - or /, starting and ending with a letter or digit'
+};
+// Labels of these prefixes are ours (the release identity, bookkeeping) or Docker's.
+const RESERVED_LABEL = /^(zdd\.|com\.docker\.)/;
+function editForm(input) {
+    return `KEY=VALUE, KEY= or -KEY on each line (the last two remove KEY), where ${KEY_FORM[input]}`;
+}
+/** The edits of one input, in order; blank lines and lines starting with # are skipped. */
+function parseEditLines(input, text) {
+    const edits = [];
+    const seen = new Map();
+    text.split('\n').forEach((raw, index) => {
+        const number = index + 1;
+        const line = raw.replace(/\r$/, '').trimStart();
+        if (line.trim() === '' || line.startsWith('#'))
+            return;
+        const eq = line.indexOf('=');
+        let edit;
+        if (line.startsWith('-') && eq < 0)
+            edit = { key: line.slice(1).trimEnd() };
+        else if (eq < 0)
+            throw new InputError(input, line, editForm(input), `line ${number}`);
+        else {
+            const value = line.slice(eq + 1);
+            edit = value === '' ? { key: line.slice(0, eq).trimEnd() } : { key: line.slice(0, eq).trimEnd(), value };
+        }
+        const shown = `${JSON.stringify(edit.key)} (line ${number})`;
+        if (!KEY[input].test(edit.key))
+            throw new InputError(input, edit.key, editForm(input), shown);
+        if (input === 'labels' && RESERVED_LABEL.test(edit.key)) {
+            throw new InputError(input, edit.key, 'a label key that does not start with zdd. or com.docker. (reserved for zero-downtime-deploy and Docker)', shown);
+        }
+        const first = seen.get(edit.key);
+        if (first !== undefined)
+            throw new InputError(input, edit.key, `each KEY only once (${edit.key} is already on line ${first})`, shown);
+        seen.set(edit.key, number);
+        edits.push(edit);
+    });
+    return edits;
+}
+/** How a whole env/labels value is shown in an error: its size only, since it may hold secrets. */
+function shownLines(text) {
+    const count = text.split('\n').filter((line) => line.trim() !== '').length;
+    return `${count} line${count === 1 ? '' : 's'}`;
+}
+
+;// CONCATENATED MODULE: ./lib/config/job-command.js
+// pre-deploy / post-deploy commands: a shell string, run with /bin/sh -c, or a JSON exec array as in a
+// Dockerfile (["./migrate", "up"]), run as is. Either replaces the image's ENTRYPOINT and CMD. Pure.
+
+const JOB_COMMAND_FORM = 'a shell command (run with /bin/sh -c) or a JSON array of strings such as ["./migrate", "up"]';
+function parseJobCommand(input, text) {
+    const value = text.trim();
+    if (value === '')
+        return undefined;
+    if (!value.startsWith('['))
+        return { kind: 'shell', script: value };
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch (error) {
+        throw new InputError(input, value, `${JOB_COMMAND_FORM} (the array is not valid JSON: ${error.message})`);
+    }
+    if (!Array.isArray(parsed) || !parsed.every((part) => typeof part === 'string')) {
+        throw new InputError(input, value, `${JOB_COMMAND_FORM}, every element a string`);
+    }
+    if (parsed.length === 0 || parsed[0].trim() === '') {
+        throw new InputError(input, value, 'a JSON array that starts with the program to run, such as ["./migrate", "up"]');
+    }
+    return { kind: 'exec', argv: parsed };
+}
+/** The argv the container runs. */
+function jobArgv(command) {
+    return command.kind === 'shell' ? ['/bin/sh', '-c', command.script] : [...command.argv];
+}
+/** The command as a person reads it in the log and report. */
+function describeJobCommand(command) {
+    return command.kind === 'shell' ? command.script : JSON.stringify(command.argv);
 }
 
 ;// CONCATENATED MODULE: ./lib/analysis/scrape-window.js
@@ -73740,6 +73840,8 @@ function registryHost(repository) {
 
 
 
+
+
 const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 const DOCKER_HOST_FORM = 'unix:///path/to/docker.sock, tcp://host[:port] or ssh://user@host[:port]';
 const IMAGE_FORM = 'an image reference such as ghcr.io/owner/app, app:1.0 or 127.0.0.1:5000/app@sha256:<64 hex> (lowercase repository)';
@@ -73748,8 +73850,11 @@ function parseConfig(inputs, env) {
     const dockerHost = parseDockerHost(inputs, env);
     const context = inputs.context.trim() || undefined;
     const operation = parseOperation(inputs);
-    // Only a deploy needs an image: rollback finds it on the service, promote and abort on the canary.
-    const image = operation === 'deploy' || inputs.image.trim() !== '' ? parseImage(inputs, env, context) : undefined;
+    const change = parseChange(inputs, operation);
+    // Only a deploy needs an image: rollback finds it on the service, promote and abort on the canary,
+    // and a config-only release (env/labels, nothing built) keeps the image the service runs.
+    const configOnly = operation === 'deploy' && change !== undefined && inputs.image.trim() === '' && context === undefined;
+    const image = (operation === 'deploy' && !configOnly) || inputs.image.trim() !== '' ? parseImage(inputs, env, context) : undefined;
     const tags = parseTags(inputs.tags);
     const dockerfile = parseDockerfile(inputs.dockerfile);
     const buildArgs = parseBuildArgs(inputs['build-args']);
@@ -73766,6 +73871,8 @@ function parseConfig(inputs, env) {
     const lockTimeoutMs = parseDuration('lock-timeout', inputs['lock-timeout'], { allowZero: true });
     const forceUnlock = parseBoolean('force-unlock', inputs['force-unlock']);
     const dryRun = parseBoolean('dry-run', inputs['dry-run']);
+    const preDeploy = parseJob(inputs, 'pre-deploy', operation);
+    const postDeploy = parseJob(inputs, 'post-deploy', operation);
     const config = {
         dockerHost, operation, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
         monitorMs, deadlineMs, timeoutMs, autoRollback, lockTimeoutMs, forceUnlock, dryRun
@@ -73780,7 +73887,46 @@ function parseConfig(inputs, env) {
         config.service = service;
     if (health !== undefined)
         config.health = health;
+    if (change !== undefined)
+        config.change = change;
+    if (preDeploy !== undefined)
+        config.preDeploy = preDeploy;
+    if (postDeploy !== undefined)
+        config.postDeploy = postDeploy;
+    if ((change || preDeploy || postDeploy) && service === undefined) {
+        const name = change ? (inputs.env.trim() ? 'env' : 'labels') : preDeploy ? 'pre-deploy' : 'post-deploy';
+        throw new InputError('service', '', `the name of the Swarm service to change, since ${name} is set`);
+    }
     return config;
+}
+// ── release: env/labels changes and the one-off jobs around the rollout ────────────────────────
+function parseChange(inputs, operation) {
+    for (const name of ['env', 'labels']) {
+        if (operation !== 'deploy' && inputs[name].trim() !== '') {
+            const why = operation === 'rollback' ? 'it restores the env and labels recorded by the last rollout' : `the canary's own release is used`;
+            throw new InputError(name, inputs[name], `empty for operation ${operation} (${why})`, shownLines(inputs[name]));
+        }
+    }
+    const env = parseEditLines('env', inputs.env);
+    const labels = parseEditLines('labels', inputs.labels);
+    return env.length || labels.length ? { env, labels } : undefined;
+}
+// Where a job cannot run: pre-deploy runs before a release goes out, so never for promote or abort.
+// post-deploy is accepted everywhere (one promote workflow serves promote and abort); after abort, or
+// any run that does not succeed, it is skipped.
+const JOB_OPERATIONS = {
+    'pre-deploy': { promote: 'it ran before the canary started', abort: 'nothing is deployed' },
+    'post-deploy': {}
+};
+function parseJob(inputs, name, operation) {
+    const timeoutMs = parseDuration(`${name}-timeout`, inputs[`${name}-timeout`]);
+    const command = parseJobCommand(name, inputs[name]);
+    if (command === undefined)
+        return undefined;
+    const refused = JOB_OPERATIONS[name][operation];
+    if (refused)
+        throw new InputError(name, inputs[name], `empty for operation ${operation} (${refused})`);
+    return { command, timeoutMs };
 }
 // ── where ──────────────────────────────────────────────────────────────────────────────────────
 const parse_config_HOST = '((?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\])';
@@ -74124,6 +74270,8 @@ function describeAnyPlan(plan) {
 
 /** On the service after a successful rollout: the release it ran before, pinned by digest. */
 const PREVIOUS_LABEL = 'zdd.previous-image';
+/** Beside it, when that rollout changed env or labels: the edits that undo it (JSON, see parseRecordedChange). */
+const PREVIOUS_CONFIG_LABEL = 'zdd.previous-config';
 /** On a canary paused at a `pause` step: where it stopped, the plan to resume and the release to revert to. */
 const CANARY_PAUSED_LABEL = 'zdd.canary-paused';
 const CANARY_STEPS_LABEL = 'zdd.canary-steps';
@@ -74141,8 +74289,279 @@ function rollbackImage(spec, service, config) {
     }
     return ref;
 }
+/**
+ * operation rollback to the recorded release: the env/labels edits recorded with it (undoing the last
+ * rollout's), or undefined when that rollout changed none, or when `image` names the release instead.
+ */
+function rollbackChange(spec, config) {
+    const recorded = spec.Labels?.[PREVIOUS_CONFIG_LABEL];
+    if (config.image || !recorded)
+        return undefined;
+    const change = parseRecordedChange(recorded);
+    if (!change)
+        throw new Error(`The label ${PREVIOUS_CONFIG_LABEL} on the service is not what a rollout records; remove it, or roll back with image set to a digest`);
+    return change.env.length || change.labels.length ? change : undefined;
+}
+/** The recorded edits: JSON `{"env": [{"key": "A", "value": "1"}, {"key": "B"}], "labels": […]}`. */
+function parseRecordedChange(text) {
+    const isEdits = (value) => Array.isArray(value) && value.every((e) => typeof e?.key === 'string' && (e.value === undefined || typeof e.value === 'string'));
+    try {
+        const parsed = JSON.parse(text);
+        if (!isEdits(parsed.env) || !isEdits(parsed.labels))
+            return undefined;
+        return { env: parsed.env.map(({ key, value }) => (value === undefined ? { key } : { key, value })), labels: parsed.labels.map(({ key, value }) => (value === undefined ? { key } : { key, value })) };
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: ./lib/release/release-ref.js
+// What a release is, as the engine passes it around: a string naming the image (`repo:tag@sha256:…`)
+// and, when the release is told apart by more than its image, its identity: `<image> (config <id>)`.
+// Two releases of one image (a config-only release: env or labels changed) differ in the identity,
+// which is written into the container labels as zdd.release=<id>; a replica belongs to a release when
+// its image has the release's digest AND its zdd.release label is the release's id (both absent: equal).
+// An image-only rollout keeps whatever identity the service had, so it behaves as before. Pure.
+
+/** Container label holding the release identity (a short hash of digest, env and labels). */
+const RELEASE_LABEL = 'zdd.release';
+const WITH_ID = /^(\S+) \(config ([0-9a-f]{6,64})\)$/;
+function formatRelease(image, id) {
+    return id ? `${image} (config ${id})` : image;
+}
+function parseRelease(ref) {
+    const match = WITH_ID.exec(ref);
+    return match ? { image: match[1], id: match[2] } : { image: ref };
+}
+/** The image of a release, for outputs, specs and recorded labels. */
+function imageOf(ref) {
+    return parseRelease(ref).image;
+}
+/** The identity of a release: digest, env (in order) and container labels (sorted, ours left out). */
+function releaseId(digest, env, labels) {
+    const sorted = Object.keys(labels)
+        .filter((key) => key !== RELEASE_LABEL)
+        .sort()
+        .map((key) => [key, labels[key]]);
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(JSON.stringify([digest, env, sorted])).digest('hex').slice(0, 12);
+}
+/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
+function digestOf(image) {
+    const at = image?.lastIndexOf('@') ?? -1;
+    return image && at >= 0 ? image.slice(at + 1) : undefined;
+}
+/** Two image references are the same image when their digests match, or, unpinned, their text does. */
+function sameRelease(a, b) {
+    if (!a)
+        return false;
+    const da = digestOf(a);
+    const db = digestOf(imageOf(b));
+    return da && db ? da === db : a === imageOf(b);
+}
+/** Whether a replica (its image and container labels) runs the release `ref`. */
+function onRelease(image, labels, ref) {
+    return sameRelease(image, ref) && labels?.[RELEASE_LABEL] === parseRelease(ref).id;
+}
+
+;// CONCATENATED MODULE: ./lib/release/config-change.js
+
+/** Values of keys that look like secrets are masked in the report and summary, and in the log. */
+const SECRET_KEY = /PASSWORD|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE/i;
+const MASK = '***';
+function isSecretKey(key) {
+    return SECRET_KEY.test(key);
+}
+// Shorter values are not masked in logs: masking "1" or "on" everywhere would blank the log.
+const MIN_MASKED = 4;
+/** The values of secret-looking keys in a Docker env list, for log.setSecret. */
+function secretEnvValues(env) {
+    return [...envMap(env)].filter(([key, value]) => value.length >= MIN_MASKED && isSecretKey(key)).map(([, value]) => value);
+}
+function envKey(entry) {
+    const eq = entry.indexOf('=');
+    return eq < 0 ? entry : entry.slice(0, eq);
+}
+function envMap(env) {
+    const map = new Map();
+    for (const entry of env) {
+        const eq = entry.indexOf('=');
+        map.set(envKey(entry), eq < 0 ? '' : entry.slice(eq + 1));
+    }
+    return map;
+}
+/** The env after the edits: a set key keeps its place (or is appended), a removed one goes. */
+function applyEnvEdits(env, edits) {
+    const out = [...(env ?? [])];
+    for (const edit of edits) {
+        const at = out.findIndex((entry) => envKey(entry) === edit.key);
+        if (edit.value === undefined) {
+            if (at >= 0)
+                out.splice(at, 1);
+        }
+        else if (at >= 0)
+            out[at] = `${edit.key}=${edit.value}`;
+        else
+            out.push(`${edit.key}=${edit.value}`);
+    }
+    return out;
+}
+function applyLabelEdits(labels, edits) {
+    const out = { ...labels };
+    for (const edit of edits) {
+        if (edit.value === undefined)
+            delete out[edit.key];
+        else
+            out[edit.key] = edit.value;
+    }
+    return out;
+}
+function applyChange(config, change) {
+    return { env: applyEnvEdits(config.env, change.env), labels: applyLabelEdits(config.labels, change.labels) };
+}
+function diffMaps(before, after) {
+    const diff = { added: [], changed: [], removed: [] };
+    for (const [key, to] of after) {
+        const from = before.get(key);
+        if (from === undefined)
+            diff.added.push({ key, value: to });
+        else if (from !== to)
+            diff.changed.push({ key, from, to });
+    }
+    for (const [key, value] of before)
+        if (!after.has(key))
+            diff.removed.push({ key, value });
+    return diff;
+}
+function labelMap(labels) {
+    return new Map(Object.entries(labels).filter(([key]) => key !== RELEASE_LABEL));
+}
+/** What changes from `before` to `after`; our own release label is not part of it. */
+function diffConfig(before, after) {
+    return { env: diffMaps(envMap(before.env), envMap(after.env)), labels: diffMaps(labelMap(before.labels), labelMap(after.labels)) };
+}
+function isEmptyDiff(diff) {
+    return [diff.env, diff.labels].every((d) => !d.added.length && !d.changed.length && !d.removed.length);
+}
+/** The edits that turn `before` into `after` (used to carry a canary's config to the service, and back). */
+function changeBetween(before, after) {
+    const diff = diffConfig(before, after);
+    const edits = (d) => [
+        ...d.added.map(({ key, value }) => ({ key, value })),
+        ...d.changed.map(({ key, to }) => ({ key, value: to })),
+        ...d.removed.map(({ key }) => ({ key }))
+    ];
+    return { env: edits(diff.env), labels: edits(diff.labels) };
+}
+/** The diff with every value of a secret-looking key replaced by ***. */
+function maskDiff(diff) {
+    const mask = (key, value) => (isSecretKey(key) ? MASK : value);
+    const one = (d) => ({
+        added: d.added.map(({ key, value }) => ({ key, value: mask(key, value) })),
+        changed: d.changed.map(({ key, from, to }) => ({ key, from: mask(key, from), to: mask(key, to) })),
+        removed: d.removed.map(({ key, value }) => ({ key, value: mask(key, value) }))
+    });
+    return { env: one(diff.env), labels: one(diff.labels) };
+}
+/** The values the env/labels inputs set for secret-looking keys, for log.setSecret. */
+function secretEditValues(change) {
+    return [...(change?.env ?? []), ...(change?.labels ?? [])].flatMap((e) => (e.value !== undefined && e.value.length >= MIN_MASKED && isSecretKey(e.key) ? [e.value] : []));
+}
+/** The values a log must mask: those of secret-looking keys, before and after. */
+function secretValues(diff) {
+    const values = [];
+    for (const d of [diff.env, diff.labels]) {
+        for (const { key, value } of [...d.added, ...d.removed])
+            if (isSecretKey(key))
+                values.push(value);
+        for (const { key, from, to } of d.changed)
+            if (isSecretKey(key))
+                values.push(from, to);
+    }
+    return values.filter((v) => v.length >= MIN_MASKED);
+}
+/** One line per changed key, values masked: `env + FEATURE_X=on`, `env ~ LEVEL: info → debug`, `env - OLD`. */
+function describeDiff(diff) {
+    const masked = maskDiff(diff);
+    const lines = [];
+    for (const kind of ['env', 'labels']) {
+        const d = masked[kind];
+        for (const { key, value } of d.added)
+            lines.push(`${kind} + ${key}=${value}`);
+        for (const { key, from, to } of d.changed)
+            lines.push(`${kind} ~ ${key}: ${from} → ${to}`);
+        for (const { key } of d.removed)
+            lines.push(`${kind} - ${key}`);
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/release-spec.js
+
+
+function containerSpec(spec) {
+    return spec.TaskTemplate?.ContainerSpec;
+}
+/** The container's env and labels as the spec has them. */
+function containerConfig(spec) {
+    const container = containerSpec(spec);
+    return { env: [...(container?.Env ?? [])], labels: { ...container?.Labels } };
+}
+/**
+ * Puts `ref` into the spec: its image, the edits of `change` (when given), and its identity label
+ * (removed when the release has none). Nothing else changes: an image-only release touches the image only.
+ */
+function setRelease(spec, ref, change) {
+    const template = spec.TaskTemplate;
+    const container = { ...template?.ContainerSpec, Image: imageOf(ref) };
+    if (change?.env.length)
+        container.Env = applyEnvEdits(container.Env, change.env);
+    const labels = change?.labels.length ? applyLabelEdits(container.Labels, change.labels) : { ...container.Labels };
+    const id = parseRelease(ref).id;
+    if (id)
+        labels[RELEASE_LABEL] = id;
+    else
+        delete labels[RELEASE_LABEL];
+    if (Object.keys(labels).length || container.Labels)
+        container.Labels = labels;
+    spec.TaskTemplate = { ...template, ContainerSpec: container };
+}
+/**
+ * The release refs of a rollout of `image` (pinned) with the optional `change`, from the captured
+ * spec whose image pinned is `previousImage`. Without an effective change the release keeps the
+ * identity the service has (an image-only rollout, as before); with one, it gets a new identity.
+ */
+function releaseAgainst(spec, previousImage, image, change) {
+    const before = containerConfig(spec);
+    const captured = before.labels[RELEASE_LABEL];
+    const previous = formatRelease(previousImage, captured);
+    if (!change)
+        return { release: formatRelease(image, captured), previous };
+    const probe = structuredClone(spec);
+    setRelease(probe, image, change);
+    const after = containerConfig(probe);
+    const diff = diffConfig(before, after);
+    if (isEmptyDiff(diff))
+        return { release: formatRelease(image, captured), previous };
+    return { release: formatRelease(image, releaseId(digestOf(image) ?? image, after.env, after.labels)), previous, change, diff };
+}
+/** The edits that make the container of `from` look like that of `to` (e.g. the stable like its canary). */
+function changeFromSpecs(from, to) {
+    const change = changeBetween(containerConfig(from), containerConfig(to));
+    return change.env.length || change.labels.length ? change : undefined;
+}
+/** The release a spec describes: its image and identity label. */
+function specRelease(spec) {
+    const container = containerSpec(spec);
+    return formatRelease(container?.Image ?? '', container?.Labels?.[RELEASE_LABEL]);
+}
 
 ;// CONCATENATED MODULE: ./lib/targets/swarm-specs.js
+
+
+
 
 /** Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting". */
 const ROLLOUT_LABEL = 'zdd.rollout';
@@ -74159,29 +74578,35 @@ function rolloutOrder(spec) {
     return hostModePorts(spec).length ? 'stop-first' : 'start-first';
 }
 /**
- * Batch `step`: the first batch puts the release and our held update settings on the captured spec;
+ * Batch `step`: the first batch puts the release (its image, and its env/labels `change` for a config
+ * release) and our held update settings on the captured spec;
  * a later one only changes the marker on the current spec, since any change restarts Swarm's updater,
  * which then replaces the next batch of stale tasks.
  */
-function stepSpec(base, step, release, batchSize, order) {
+function stepSpec(base, step, release, batchSize, order, change) {
     const spec = structuredClone(base);
     if (step.index === 1) {
-        setImage(spec, release);
+        setRelease(spec, release, change);
         spec.UpdateConfig = { Parallelism: batchSize, Delay: HOLD_NS, FailureAction: 'pause', Monitor: SWARM_MONITOR_NS, MaxFailureRatio: 0, Order: order };
     }
     spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: `${step.index}/${step.of}` };
     return spec;
 }
 /** After every batch passed: the current spec on `release`, the service's own update settings back, `previous` recorded. */
-function completionSpec(current, captured, release, previous) {
+function completionSpec(current, captured, release, previous, change) {
     const spec = structuredClone(current);
-    setImage(spec, release);
+    setRelease(spec, release, change);
     if (captured.UpdateConfig)
         spec.UpdateConfig = structuredClone(captured.UpdateConfig);
     else
         delete spec.UpdateConfig;
-    // What operation rollback goes back to, recorded where the next run can read it.
-    spec.Labels = { ...withoutMarker(spec.Labels), [PREVIOUS_LABEL]: previous };
+    // What operation rollback goes back to, recorded where the next run can read it: the image, and the
+    // env/labels edits that undo this release's (none for an image-only release).
+    const undo = changeFromSpecs(spec, captured);
+    const { [PREVIOUS_CONFIG_LABEL]: _config, ...labels } = withoutMarker(spec.Labels);
+    spec.Labels = { ...labels, [PREVIOUS_LABEL]: imageOf(previous) };
+    if (undo)
+        spec.Labels[PREVIOUS_CONFIG_LABEL] = JSON.stringify(undo);
     return spec;
 }
 /**
@@ -74192,7 +74617,7 @@ function completionSpec(current, captured, release, previous) {
  */
 function settleSpec(capture, previous) {
     const spec = structuredClone(capture.spec);
-    setImage(spec, previous);
+    setRelease(spec, previous);
     if (spec.Labels && ROLLOUT_LABEL in spec.Labels)
         spec.Labels = withoutMarker(spec.Labels);
     return spec;
@@ -74209,13 +74634,6 @@ function restoreSpec(capture, previous) {
     spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' };
     return spec;
 }
-function containerSpec(spec) {
-    return spec.TaskTemplate?.ContainerSpec;
-}
-function setImage(spec, image) {
-    const template = spec.TaskTemplate;
-    spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } };
-}
 function withoutMarker(labels) {
     const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
     return rest;
@@ -74225,20 +74643,22 @@ function withoutMarker(labels) {
 
 
 
+
 /** On a companion: the service it belongs to. A service of that name without it is not ours to touch. */
 const COMPANION_OF_LABEL = 'zdd.companion-of';
 const ROLE_LABEL = 'zdd.role';
 function companionName(service, role) {
     return `${service}-${role}`;
 }
-function companionSpec(stable, service, role, release, replicas) {
+function companionSpec(stable, service, role, release, replicas, change) {
     const spec = structuredClone(stable);
     spec.Name = companionName(service, role);
     spec.Labels = { ...withoutMarker(stable.Labels), [COMPANION_OF_LABEL]: service, [ROLE_LABEL]: role };
     // The service's own bookkeeping stays on the service: the batch marker, the release it ran before.
-    for (const label of [ROLLOUT_LABEL, PREVIOUS_LABEL])
+    for (const label of [ROLLOUT_LABEL, PREVIOUS_LABEL, PREVIOUS_CONFIG_LABEL])
         delete spec.Labels[label];
-    setImage(spec, release);
+    // The release's env/labels change goes with it: a config-only canary is the toggle under test.
+    setRelease(spec, release, change);
     spec.Mode = { Replicated: { Replicas: replicas } };
     // Published ports belong to the stable service (two services cannot publish one port); the
     // companion is reached through the networks it shares, by alias or by its own name.
@@ -74403,8 +74823,6 @@ async function revert(capture, previous, settings, deps) {
     });
 }
 
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: ./lib/run-state.js
 const RUN_STATE_KEY = 'zdd-run';
 const IS_POST_KEY = 'isPost';
@@ -74537,6 +74955,20 @@ class SwarmApi {
             }
             throw new Error(`Swarm refused the ${what} update of '${name}': ${message}`);
         }
+    }
+    /** Services carrying the label `label=value` (e.g. the jobs of a service). */
+    async servicesLabelled(label, value) {
+        return (await this.docker.listServices({ filters: JSON.stringify({ label: [`${label}=${value}`] }) }));
+    }
+    /**
+     * A task's log lines since `since` (seconds.nanoseconds), each `<timestamp> <text>`. Read through the
+     * manager, so it works for a task on any node whose log driver can be read back (json-file, local, journald).
+     */
+    async taskLogs(taskId, since, timeoutMs = 15_000) {
+        // dockerode's Task has logs(); its types do not say so.
+        const task = this.docker.getTask(taskId);
+        const raw = await task.logs({ stdout: true, stderr: true, timestamps: true, since, abortSignal: AbortSignal.timeout(timeoutMs) });
+        return demux(raw);
     }
     /** Removes the service; already gone is fine. */
     async remove(name) {
@@ -74770,31 +75202,20 @@ class SwarmLock {
 }
 
 ;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
+// Pure reading of a Swarm service's task list into a ReplicaObservation.
+
 const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
 // A replica task of a long-running service that ends in one of these did not survive.
 const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
 const WANTED = new Set(['running', 'ready', 'accepted']);
-/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
-function digestOf(image) {
-    const at = image?.lastIndexOf('@') ?? -1;
-    return image && at >= 0 ? image.slice(at + 1) : undefined;
-}
-/** Two references name the same release when their digests match, or, unpinned, their text does. */
-function sameRelease(a, b) {
-    if (!a)
-        return false;
-    const da = digestOf(a);
-    const db = digestOf(b);
-    return da && db ? da === db : a === b;
-}
+
 function observeTasks(tasks, release, desired, since, update) {
     const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
     const failures = [];
     for (const task of tasks) {
         const state = task.Status?.State ?? 'unknown';
         const wanted = WANTED.has(task.DesiredState ?? '');
-        const onRelease = sameRelease(task.Spec?.ContainerSpec?.Image, release);
-        if (!onRelease) {
+        if (!onRelease(task.Spec?.ContainerSpec?.Image, task.Spec?.ContainerSpec?.Labels, release)) {
             if (wanted && (state === 'running' || STARTING.has(state)))
                 o.others++;
             continue;
@@ -74826,15 +75247,26 @@ function describeFailure(task, state) {
 ;// CONCATENATED MODULE: ./lib/targets/swarm-target.js
 
 
+
+
+
 const IN_FLIGHT = new Set(['updating', 'rollback_started']);
 class SwarmTarget {
     api;
     serviceName;
     log;
-    constructor(api, serviceName, log) {
+    change;
+    constructor(api, serviceName, log, 
+    /** The env/labels edits of the release being rolled out, written with its first batch. */
+    change) {
         this.api = api;
         this.serviceName = serviceName;
         this.log = log;
+        this.change = change;
+    }
+    /** The same service, rolled out with `change` (a config release); undefined keeps it image-only. */
+    withChange(change) {
+        return new SwarmTarget(this.api, this.serviceName, this.log, change);
     }
     /**
      * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
@@ -74899,7 +75331,7 @@ class SwarmTarget {
         const what = `batch ${step.index}/${step.of}`;
         if (step.index === 1) {
             // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
-            await this.write(stepSpec(capture.spec, step, release, batchSize, capture.order), capture.version, what);
+            await this.write(stepSpec(capture.spec, step, release, batchSize, capture.order, this.change), capture.version, what);
             return;
         }
         const current = await this.inspect();
@@ -74911,7 +75343,7 @@ class SwarmTarget {
     }
     async complete(capture, release, previous) {
         const current = await this.inspect();
-        await this.write(completionSpec(current.Spec ?? {}, capture.spec, release, previous), current.Version?.Index ?? 0, 'completion');
+        await this.write(completionSpec(current.Spec ?? {}, capture.spec, release, previous, this.change), current.Version?.Index ?? 0, 'completion');
     }
     async restore(capture, previous) {
         const current = await this.inspect();
@@ -74941,7 +75373,7 @@ class SwarmTarget {
 /** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
 async function failedTaskLogs(api, tasks, release, since) {
     const bad = tasks
-        .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
+        .filter((t) => onRelease(t.Spec?.ContainerSpec?.Image, t.Spec?.ContainerSpec?.Labels, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
         .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
         .slice(0, 3);
     const lines = [];
@@ -74958,7 +75390,213 @@ function specHealthCheck(spec) {
     return containerSpec(spec)?.HealthCheck;
 }
 
+;// CONCATENATED MODULE: ./lib/targets/log-cursor.js
+// Following a task's log by polling. Each read asks for the lines since a little before the newest
+// timestamp seen: the Engine does not always return stdout and stderr in time order, and a line of
+// one stream can arrive after a later line of the other. The cursor sorts each read by time and drops
+// the lines it has passed on already. Lines are `<RFC 3339 nano timestamp> <text>`, as the Engine sends
+// them with timestamps=1. Pure.
+const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z (.*)$/s;
+// How far back each read reaches before the newest line seen.
+const OVERLAP_NS = 2000000000n;
+/** Nanoseconds since the epoch of an RFC 3339 UTC timestamp, or undefined. */
+function timestampNs(date, fraction = '') {
+    const ms = Date.parse(`${date}Z`);
+    if (Number.isNaN(ms))
+        return undefined;
+    return BigInt(ms) * 1000000n + BigInt(fraction.padEnd(9, '0') || '0');
+}
+class LogCursor {
+    latest = -1n;
+    /** Lines passed on within the overlap window, by their raw text (timestamp included). */
+    seen = new Map();
+    /** The Engine's `since` for the next read, as seconds.nanoseconds; 0 before any line. */
+    since() {
+        if (this.latest < 0n)
+            return '0';
+        const from = this.latest > OVERLAP_NS ? this.latest - OVERLAP_NS : 0n;
+        return `${from / 1000000000n}.${(from % 1000000000n).toString().padStart(9, '0')}`;
+    }
+    /** The text of the lines not passed on before, in time order. */
+    take(lines) {
+        let last = this.latest;
+        const read = lines.map((raw, index) => {
+            const match = LINE.exec(raw);
+            const at = match ? timestampNs(match[1], match[2]) : undefined;
+            // A line without a timestamp keeps its place after the line before it.
+            if (at !== undefined)
+                last = at;
+            return { raw, text: match && at !== undefined ? match[3] : raw, at, sortAt: last, index };
+        });
+        read.sort((a, b) => (a.sortAt === b.sortAt ? a.index - b.index : a.sortAt < b.sortAt ? -1 : 1));
+        const fresh = [];
+        for (const line of read) {
+            if (line.at === undefined) {
+                fresh.push(line.text);
+                continue;
+            }
+            if (this.seen.has(line.raw) || line.at < this.latest - OVERLAP_NS)
+                continue;
+            this.seen.set(line.raw, line.at);
+            if (line.at > this.latest)
+                this.latest = line.at;
+            fresh.push(line.text);
+        }
+        for (const [raw, at] of this.seen)
+            if (at < this.latest - OVERLAP_NS)
+                this.seen.delete(raw);
+        return fresh;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-job.js
+// pre-deploy / post-deploy on Swarm: a one-off `replicated-job` service (one task, no restart) cloned
+// from the service's task template (env, secrets, configs, mounts, networks, user, working dir,
+// placement, resources) with the release's image and the command in place of ENTRYPOINT and CMD.
+// It is labelled with the service and the run, so that a leftover of a dead run can be found and
+// removed (recover.ts), and it is always removed when it ends, fails or times out.
+
+
+
+
+/** On a job: the service it runs for, its phase, and the deploy-lock token of the run that made it. */
+const JOB_OF_LABEL = 'zdd.job-of';
+const JOB_LABEL = 'zdd.job';
+const JOB_RUN_LABEL = 'zdd.job-run';
+const swarm_job_POLL_MS = 1000;
+/** `<service>-<phase>-<6 hex of the run>`, within Swarm's 63 characters. */
+function jobName(service, phase, runToken) {
+    const suffix = `-${phase}-${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(runToken).digest('hex').slice(0, 6)}`;
+    return `${service.slice(0, 63 - suffix.length)}${suffix}`;
+}
+/**
+ * The job's spec, from the spec of the release it runs (the service's spec with the new image and
+ * env/labels). Not kept: the service's labels (a proxy that routes by them must not see the job),
+ * network aliases (traffic for the service must not reach it), published ports, update settings and
+ * the health check (a migration answers no probe, and an unhealthy task would be killed). Pure.
+ */
+function jobSpec(release, service, phase, command, runToken) {
+    const template = structuredClone(release.TaskTemplate ?? {});
+    const { Args: _args, ...container } = template.ContainerSpec ?? {};
+    template.ContainerSpec = { ...container, Command: jobArgv(command), HealthCheck: { Test: ['NONE'] } };
+    template.RestartPolicy = { Condition: 'none', MaxAttempts: 0 };
+    delete template.ForceUpdate;
+    const unaliased = (networks) => networks.map(({ Aliases: _aliases, ...n }) => n);
+    if (template.Networks)
+        template.Networks = unaliased(template.Networks);
+    return {
+        Name: jobName(service, phase, runToken),
+        Labels: { [JOB_OF_LABEL]: service, [JOB_LABEL]: phase, [JOB_RUN_LABEL]: runToken },
+        TaskTemplate: template,
+        Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+        ...(release.Networks ? { Networks: unaliased(release.Networks) } : {}),
+        EndpointSpec: { Mode: 'dnsrr' }
+    };
+}
+const ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+const HAS_CONTAINER = new Set(['starting', 'running', 'complete', 'failed', 'shutdown']);
+/** Where the job's task is. Pure. */
+function jobTaskState(task) {
+    const state = task?.Status?.State;
+    if (!task || !state)
+        return { phase: 'waiting', detail: 'no task yet' };
+    const why = task.Status?.Err || task.Status?.Message;
+    if (state === 'running')
+        return { phase: 'running' };
+    if (!ENDED.has(state))
+        return { phase: 'waiting', detail: `${state}${why ? ` (${why})` : ''}` };
+    const code = task.Status?.ContainerStatus?.ExitCode;
+    if (state === 'complete')
+        return { phase: 'done', ok: true, exitCode: code ?? 0 };
+    // Only an exit of the command has a code; a task that never started has the Engine's reason.
+    const exited = /non-zero exit \((\d+)\)/.exec(task.Status?.Err ?? '');
+    if (exited)
+        return { phase: 'done', ok: false, exitCode: Number(exited[1]) };
+    return { phase: 'done', ok: false, error: `task ${state}: ${why ?? 'no reason given'}` };
+}
+/** The newest task of the job (there is one; a task that could not be placed may be replaced). */
+function newest(tasks) {
+    return [...tasks].sort((a, b) => (Date.parse(b.CreatedAt ?? '') || 0) - (Date.parse(a.CreatedAt ?? '') || 0))[0];
+}
+class SwarmJobRunner {
+    api;
+    service;
+    release;
+    runToken;
+    clock;
+    log;
+    constructor(api, service, 
+    /** The spec of the release the job runs from. */
+    release, runToken, clock, log) {
+        this.api = api;
+        this.service = service;
+        this.release = release;
+        this.runToken = runToken;
+        this.clock = clock;
+        this.log = log;
+    }
+    async run(job) {
+        const spec = jobSpec(this.release, this.service, job.phase, job.command, this.runToken);
+        const name = spec.Name ?? '';
+        const image = containerSpec(spec)?.Image ?? '';
+        // A job of the same name is this run's own, left by an earlier attempt: it must not run twice at once.
+        await this.api.remove(name);
+        const id = await this.api.create(spec);
+        this.log.info(`  ${job.phase} job ${name} started from ${image}`);
+        try {
+            return { name, image, ...(await this.follow(id, job)) };
+        }
+        finally {
+            await this.api.remove(name).catch((error) => this.log.warning(`Could not remove the ${job.phase} job ${name}: ${error.message}; remove it by hand`));
+        }
+    }
+    async follow(id, job) {
+        const deadline = this.clock.now() + job.timeoutMs;
+        const cursor = new LogCursor();
+        const read = async (task) => {
+            if (!task || !HAS_CONTAINER.has(task.Status?.State ?? ''))
+                return;
+            try {
+                for (const line of cursor.take(await this.api.taskLogs(task.ID, cursor.since())))
+                    job.onLine(line);
+            }
+            catch (error) {
+                this.log.debug(`reading the ${job.phase} job's log: ${error.message}`);
+            }
+        };
+        for (;;) {
+            const task = newest(await this.api.tasks(id));
+            const state = jobTaskState(task);
+            // Read after the state: once it is done, this read has the job's last lines.
+            await read(task);
+            if (state.phase === 'done') {
+                const { phase: _phase, ok, ...rest } = state;
+                return { status: ok ? 'succeeded' : 'failed', ...rest };
+            }
+            if (job.signal?.aborted)
+                return { status: 'cancelled' };
+            if (this.clock.now() >= deadline)
+                return { status: 'timed-out', error: state.phase === 'running' ? 'still running' : `still ${state.detail}` };
+            await this.clock.sleep(Math.min(swarm_job_POLL_MS, Math.max(0, deadline - this.clock.now())), job.signal);
+        }
+    }
+}
+/** Removes the jobs of `service` (only those of the run `runToken`, when given); returns how many. */
+async function removeLeftoverJobs(api, service, log, runToken) {
+    let removed = 0;
+    for (const job of await api.servicesLabelled(JOB_OF_LABEL, service)) {
+        const labels = job.Spec?.Labels ?? {};
+        if (runToken !== undefined && labels[JOB_RUN_LABEL] !== runToken)
+            continue;
+        log.warning(`Removing the ${labels[JOB_LABEL] ?? ''} job ${job.Spec?.Name ?? job.ID} of ${service}, left by an interrupted run`);
+        await api.remove(job.ID);
+        removed++;
+    }
+    return removed;
+}
+
 ;// CONCATENATED MODULE: ./lib/recover.js
+
 
 
 
@@ -74975,6 +75613,8 @@ function specHealthCheck(spec) {
  * target is recovered like a post step would, then dropped.
  */
 async function recoverLeftovers(api, service, deps) {
+    // Any job of the service is a dead run's now that this run holds the lock (it may have no record yet).
+    await removeLeftoverJobs(api, service, deps.log);
     for (const record of await leftoverRunRecords(api, service)) {
         if (record.state && record.state.phase !== 'finished') {
             deps.log.warning(`A run that held the deploy lock of ${service} stopped mid-rollout (to ${record.state.release}): recovering ${service} first`);
@@ -74988,7 +75628,8 @@ async function recoverLeftovers(api, service, deps) {
 async function recoverInterrupted(state, deps) {
     const { log } = deps;
     const api = new SwarmApi(deps.docker, log);
-    let changed = false;
+    // A pre-deploy or post-deploy job the run was waiting for: it must not go on, nor be left.
+    let changed = (await removeLeftoverJobs(api, state.service, log, state.lockToken)) > 0;
     if (state.companion) {
         const companion = await api.find(state.companion);
         const labels = companion?.Spec?.Labels ?? {};
@@ -75005,11 +75646,12 @@ async function recoverInterrupted(state, deps) {
         return changed ? 'recovered' : 'nothing to do';
     }
     const image = containerSpec(service.Spec)?.Image;
+    const labels = containerSpec(service.Spec)?.Labels;
     const marked = service.Spec.Labels?.[ROLLOUT_LABEL] !== undefined;
-    if (!marked && (sameRelease(image, state.previous) || sameRelease(image, state.release))) {
+    if (!marked && (onRelease(image, labels, state.previous) || onRelease(image, labels, state.release))) {
         // Not mid-rollout (a completed rollout is on the new release, settings restored): only the
         // interrupted run's deploy lock may be left, which would make the next run wait for it to expire.
-        if (sameRelease(image, state.release))
+        if (onRelease(image, labels, state.release))
             log.info(`${state.service} already runs the new release ${state.release}; nothing to undo`);
         return (await releaseLock(api, state, log)) || changed ? 'recovered' : 'nothing to do';
     }
@@ -75592,10 +76234,10 @@ class SwarmCompanion {
         const existing = await this.leftover();
         if (step.index === 1) {
             if (existing) {
-                this.log.warning(`Removing ${this.name}, left over from an interrupted run (it ran ${imageOf(existing)})`);
+                this.log.warning(`Removing ${this.name}, left over from an interrupted run (it ran ${swarm_companion_imageOf(existing)})`);
                 await this.removeAndWait();
             }
-            await this.api.create(companionSpec(capture.spec, this.service, this.role, release, step.newReplicas));
+            await this.api.create(companionSpec(capture.spec, this.service, this.role, release, step.newReplicas, this.stable.change));
             return;
         }
         if (!existing)
@@ -75657,7 +76299,7 @@ class SwarmCompanion {
         }
     }
 }
-function imageOf(service) {
+function swarm_companion_imageOf(service) {
     return service.Spec?.TaskTemplate?.ContainerSpec?.Image ?? 'an unknown image';
 }
 
@@ -76070,9 +76712,136 @@ async function removeCompanion(companion, { log, recorder }, stepName = `remove 
     }
 }
 
+;// CONCATENATED MODULE: ./lib/jobs/job.js
+
+// The report and the failure reason keep the last lines of the job's log.
+const TAIL_LINES = 20;
+const REASON_LINES = 5;
+/** Runs one job as a report step; resolves with the reason when it did not succeed. */
+async function runJob(runner, phase, config, deps) {
+    const { log, recorder, clock } = deps;
+    const command = describeJobCommand(config.command);
+    const record = recorder.startStep(phase);
+    const started = clock.now();
+    const tail = [];
+    return log.group(`${phase}: ${command}`, async () => {
+        let outcome;
+        try {
+            outcome = await runner.run({
+                phase,
+                command: config.command,
+                timeoutMs: config.timeoutMs,
+                ...(deps.signal ? { signal: deps.signal } : {}),
+                onLine: (line) => {
+                    log.info(`  | ${line}`);
+                    tail.push(maskText(line, deps.secrets));
+                    if (tail.length > TAIL_LINES)
+                        tail.shift();
+                }
+            });
+        }
+        catch (error) {
+            const reason = `${phase} job could not be run: ${error.message ?? error}`;
+            recorder.endStep(record, 'failed', reason);
+            log.error(reason);
+            return { ok: false, reason };
+        }
+        record.job = { ...outcome, command, durationMs: clock.now() - started, logTail: tail };
+        const reason = outcome.status === 'succeeded' ? undefined : jobFailureReason(phase, outcome, config.timeoutMs, tail);
+        recorder.endStep(record, reason ? 'failed' : 'passed', reason);
+        if (reason)
+            log.error(reason);
+        else
+            log.info(`  ${phase} job ${outcome.name} exited with code 0 (${((clock.now() - started) / 1000).toFixed(1)}s)`);
+        return reason ? { ok: false, reason } : { ok: true };
+    });
+}
+/** Names the job, how it ended and its last log lines. Pure. */
+function jobFailureReason(phase, outcome, timeoutMs, tail) {
+    const job = `${phase} job ${outcome.name}`;
+    let how;
+    if (outcome.status === 'timed-out')
+        how = `${job} did not finish within ${formatMs(timeoutMs)} (${phase}-timeout)${outcome.error ? `; it was ${outcome.error}` : ''}`;
+    else if (outcome.status === 'cancelled')
+        how = `${job} was stopped: the run was cancelled`;
+    else if (outcome.exitCode !== undefined && outcome.exitCode !== 0)
+        how = `${job} exited with code ${outcome.exitCode}`;
+    else
+        how = `${job} failed: ${outcome.error ?? 'no reason given'}`;
+    const last = tail.slice(-REASON_LINES).map((line) => line.trim()).filter(Boolean);
+    return last.length ? `${how}; last log lines: ${last.join(' | ')}` : `${how}; it logged nothing`;
+}
+function formatMs(ms) {
+    if (ms % 60_000 === 0)
+        return `${ms / 60_000}m`;
+    if (ms % 1000 === 0)
+        return `${ms / 1000}s`;
+    return `${ms}ms`;
+}
+/** Replaces every secret value in a line with ***. */
+function maskText(text, secrets) {
+    let out = text;
+    for (const secret of secrets)
+        if (secret.length >= 3)
+            out = out.split(secret).join('***');
+    return out;
+}
+/**
+ * Runs the configured job of `phase`, if any (ok when none is), and records its result in the report;
+ * `durationMs` is the time it took, which the rollout's own timeout does not count.
+ */
+async function runConfiguredJob(phase, config, runner, deps) {
+    if (!config)
+        return { ok: true, durationMs: 0 };
+    const started = deps.clock.now();
+    const result = await runJob(runner(), phase, config, deps);
+    deps.recorder.report.jobs = { ...deps.recorder.report.jobs, [phase]: result.ok ? 'succeeded' : 'failed' };
+    return { ...result, durationMs: deps.clock.now() - started };
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/release-jobs.js
+
+
+
+
+/** Before any replica is replaced: the job from the release about to go out. */
+async function preDeploy(config, stableSpec, release, parts, runToken) {
+    const spec = structuredClone(stableSpec);
+    setRelease(spec, release, parts.stable.change);
+    return runConfiguredJob('pre-deploy', config.preDeploy, () => runner(parts, spec, runToken), jobDeps(parts, spec));
+}
+/** After the rollout succeeded: the job from the service as it now runs. */
+async function postDeploy(config, service, parts, runToken) {
+    if (!config.postDeploy)
+        return { ok: true };
+    let spec;
+    try {
+        spec = (await parts.api.inspect(service)).Spec ?? {};
+    }
+    catch (error) {
+        // The release is out: a fault here is post-deploy's failure, not the rollout's.
+        parts.recorder.report.jobs = { ...parts.recorder.report.jobs, 'post-deploy': 'failed' };
+        return { ok: false, reason: `post-deploy job could not be run: ${error.message}` };
+    }
+    return runConfiguredJob('post-deploy', config.postDeploy, () => runner(parts, spec, runToken), jobDeps(parts, spec));
+}
+function runner(parts, spec, runToken) {
+    const { deps } = parts;
+    return new SwarmJobRunner(parts.api, spec.Name ?? '', spec, runToken, deps.clock, deps.log);
+}
+function jobDeps(parts, spec) {
+    const { deps } = parts;
+    // The job may print its own env: what looks secret in it is masked in the report's log tail too.
+    const secrets = secretEnvValues(containerConfig(spec).env);
+    return { log: deps.log, recorder: parts.recorder, clock: deps.clock, secrets, ...(deps.signal ? { signal: deps.signal } : {}) };
+}
+
 ;// CONCATENATED MODULE: ./lib/rollout/roll-out.js
 // The part of a deploy that changes the service, run under the deploy lock: plan, save the run's state
-// for the post step, open the GitHub Deployment, run the strategy, and close both whatever happens.
+// for the post step, open the GitHub Deployment, run pre-deploy, the strategy and (after a success)
+// post-deploy, and close both whatever happens.
+
+
 
 
 
@@ -76117,28 +76886,55 @@ async function rollOut(config, capture, previous, release, parts, lockToken) {
     recorder.report.plan = plan;
     for (const line of describeAnyPlan(plan))
         deps.log.info(line);
-    const ctx = strategyContext(config, capture, previous, release, parts);
     const companion = plan.strategy === 'rolling' ? undefined : companionName(capture.name, plan.strategy === 'canary' ? 'canary' : 'preview');
     const state = { phase: 'started', service: capture.name, previous, release, spec: capture.spec, lockToken, ...(companion ? { companion } : {}) };
     deps.checkpoint?.(state);
     await saveRunRecord(parts.api, state);
-    await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: release, previous, strategy: plan.strategy });
+    await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: imageOf(release), previous: imageOf(previous), strategy: plan.strategy });
     let outcome = { result: 'failed', reason: 'the rollout stopped on an error' };
+    let finished = `${capture.name} runs ${release}`;
     try {
+        // Before any replica is replaced; a failure stops the run with nothing to revert.
+        const pre = await preDeploy(config, capture.spec, release, parts, lockToken);
+        if (!pre.ok) {
+            outcome = { result: 'failed', reason: `${pre.reason}. Nothing was rolled out: ${capture.name} still runs ${previous}` };
+            return outcome;
+        }
+        // The job's time is its own (pre-deploy-timeout): the rollout keeps its whole timeout.
+        const ctx = strategyContext(config, capture, previous, release, { ...parts, startedAt: parts.startedAt + pre.durationMs });
         if (plan.strategy === 'canary')
             outcome = await runCanary(plan, ctx);
         else if (plan.strategy === 'blue-green')
             outcome = await runBlueGreen(plan, ctx);
         else
             outcome = await runRolling(plan, ctx);
+        if (outcome.result === 'succeeded') {
+            const post = await afterRollout(config, capture.name, parts, lockToken);
+            if (post)
+                finished += `; ${post}`;
+        }
     }
     finally {
         deps.checkpoint?.({ ...state, phase: 'finished' });
         await dropRunRecord(parts.api, capture.name, lockToken).catch((error) => deps.log.warning(`Could not remove this run's record on the target: ${error.message}`));
         if (outcome.result !== 'paused')
-            await deps.deployments?.finish(outcome.result, outcome.reason ?? `${capture.name} runs ${release}`);
+            await deps.deployments?.finish(outcome.result, outcome.reason ?? finished);
     }
     return outcome;
+}
+/**
+ * post-deploy, once the release passed its gates and runs everywhere. Its failure does not revert the
+ * release (its gates passed, and a contract step may have half run): it is a warning, the report says
+ * so and the output post-deploy is failed. Returns that warning, if any.
+ */
+async function afterRollout(config, service, parts, lockToken) {
+    const post = await postDeploy(config, service, parts, lockToken);
+    if (post.ok)
+        return undefined;
+    const warning = `post-deploy failed: ${post.reason}. The release stays: it passed its gates and is not reverted; fix what post-deploy should have done by hand or in the next release`;
+    parts.deps.log.warning(warning);
+    parts.recorder.report.warnings.push(warning);
+    return warning;
 }
 function safeUser() {
     try {
@@ -76150,6 +76946,9 @@ function safeUser() {
 }
 
 ;// CONCATENATED MODULE: ./lib/rollout/canary-resume.js
+
+
+
 
 
 
@@ -76180,7 +76979,8 @@ async function resumeCanary(operation, capture, config, ctx) {
     const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', log);
     const service = await pausedCanary(operation, capture.name, companion);
     const labels = service.Spec?.Labels ?? {};
-    const release = service.Spec ? containerSpec(service.Spec)?.Image : undefined;
+    // The canary's release: its image and identity; its env/labels change is what it differs in from the service.
+    const release = service.Spec && containerSpec(service.Spec)?.Image ? specRelease(service.Spec) : undefined;
     if (operation === 'abort') {
         const aborted = release ? { release } : {};
         const failed = await removeCompanion(companion, { log, recorder: ctx.recorder }, `abort: remove ${name}`);
@@ -76197,10 +76997,20 @@ async function resumeCanary(operation, capture, config, ctx) {
     const steps = parseCanarySteps(labels[CANARY_STEPS_LABEL] ?? '');
     const plan = planCanary({ target: capture.name, canary: name, from: previous, to: release, stable: capture.replicas, steps });
     ctx.recorder.report.plan = plan;
-    ctx.recorder.report.previousImage = previous;
+    ctx.recorder.report.previousImage = imageOf(previous);
     log.info(`Resuming the canary of ${capture.name} after step ${paused}/${plan.steps.length}: ${release}`);
+    const change = changeFromSpecs(capture.spec, service.Spec ?? {});
+    if (change) {
+        const diff = diffConfig(containerConfig(capture.spec), containerConfig(service.Spec ?? {}));
+        for (const secret of secretValues(diff))
+            log.setSecret(secret);
+        ctx.recorder.report.config = maskDiff(diff);
+        for (const line of describeDiff(diff))
+            log.info(`  ${line}`);
+    }
     const remaining = { ...plan, steps: plan.steps.filter((s) => s.index > paused) };
-    const outcome = await runCanary(remaining, strategyContext({ ...config, canarySteps: steps }, capture, previous, release, ctx));
+    const parts = { ...ctx, stable: ctx.stable.withChange(change) };
+    const outcome = await runCanary(remaining, strategyContext({ ...config, canarySteps: steps }, capture, previous, release, parts));
     return { ...outcome, release };
 }
 
@@ -76503,7 +77313,7 @@ function daemonMessage(err) {
 
 
 /** Log lines kept to explain a failed build. */
-const TAIL_LINES = 10;
+const build_TAIL_LINES = 10;
 async function buildImage(docker, opts, log) {
     if (opts.tags.length === 0)
         throw new Error('buildImage needs at least one tag');
@@ -76516,7 +77326,7 @@ async function buildImage(docker, opts, log) {
         const say = (line) => {
             log.info(line);
             tail.push(line);
-            if (tail.length > TAIL_LINES)
+            if (tail.length > build_TAIL_LINES)
                 tail.shift();
         };
         const failure = (message) => new Error(`Build of ${firstTag} failed: ${message}` + (tail.length ? `\nLast build output:\n${tail.join('\n')}` : ''));
@@ -76940,6 +77750,10 @@ function monitorWindowWarning(check, monitorMs) {
 
 
 
+
+
+
+
 async function deploy(config, deps, startedAt = deps.clock.now()) {
     const { docker, log, clock } = deps;
     const recorder = new ReportRecorder(() => clock.now());
@@ -76950,10 +77764,17 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
             report.warnings.push(`The connection to the Docker engine dropped ${drops.count} time(s) during the run; the calls were retried until it came back ` +
                 `(longest wait ${(drops.longestMs / 1000).toFixed(1)}s)`);
         }
+        // A configured job that did not run (dry-run, a failed or reverted rollout, a paused canary) was skipped.
+        for (const [phase, job] of [['pre-deploy', config.preDeploy], ['post-deploy', config.postDeploy]]) {
+            if (job && !report.jobs?.[phase])
+                report.jobs = { ...report.jobs, [phase]: 'skipped' };
+        }
         recorder.finish(result, extra.reason);
         return { result, image: report.image, digest: report.digest, previousImage: report.previousImage, ...extra, report };
     };
     const authHeader = config.registryAuth ? registryAuthHeader(config.registryAuth, log) : undefined;
+    for (const secret of secretEditValues(config.change))
+        log.setSecret(secret);
     log.info(`Docker host: ${describeDockerHost(config.dockerHost)}`);
     if (config.dockerHost.kind === 'ssh' && config.dockerHost.knownHosts === undefined) {
         const warning = `The SSH host key of ${config.dockerHost.host} is NOT checked (ssh-insecure-skip-host-key-check): ` +
@@ -76969,6 +77790,9 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     let previous;
     if (target && config.service) {
         capture = await captureService(target, config.service, true);
+        // A job or a diff may show the service's env: what looks secret in it is masked from here on.
+        for (const secret of secretEnvValues(containerConfig(capture.spec).env))
+            log.setSecret(secret);
         previous = await pinPrevious(capture.image, config, deps);
         report.previousImage = previous;
         report.target = { kind: 'swarm', name: capture.name, facts: capture.facts };
@@ -76981,24 +77805,33 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     if (target && capture && previous && (config.operation === 'promote' || config.operation === 'abort')) {
         const operation = config.operation;
         const parts = { api, stable: target, deps, recorder, startedAt };
-        const outcome = await withDeployLock(config, parts, async () => resumeCanary(operation, await captureService(target, capture.name), config, parts));
+        const outcome = await withDeployLock(config, parts, async (lockToken) => {
+            const resumed = await resumeCanary(operation, await captureService(target, capture.name), config, parts);
+            // After promote, the release runs everywhere: the contract step, as after a deploy.
+            if (operation === 'promote' && resumed.result === 'succeeded')
+                await afterRollout(config, capture.name, parts, lockToken);
+            return resumed;
+        });
         if (outcome.release)
-            report.image = outcome.release;
+            report.image = imageOf(outcome.release);
         return done(outcome.result, outcome.reason ? { reason: outcome.reason } : {});
     }
-    const image = config.operation === 'rollback' && capture ? rollbackImage(capture.spec, capture.name, config) : config.image;
+    // A config-only release (env/labels, no image) is the image the service runs, with the change.
+    const image = config.operation === 'rollback' && capture ? rollbackImage(capture.spec, capture.name, config) : (config.image ?? (config.change && previous ? parseImageRef(previous) : undefined));
     if (!image)
         throw new InputError('image', '', 'an image reference, since operation is deploy');
+    const change = config.operation === 'rollback' && capture ? rollbackChange(capture.spec, config) : config.change;
     if (config.operation === 'rollback')
-        log.info(`Rolling ${config.service} back to ${formatImageRef(image)}`);
+        log.info(`Rolling ${config.service} back to ${formatImageRef(image)}${change ? ' with the env/labels it had' : ''}`);
     const tag = image.tag;
     const reference = formatImageRef(image);
     if (config.dryRun) {
         if (capture && previous) {
             const to = image.digest ? withDigest(image.repository, image.digest) : `${reference} (digest resolved after the push)`;
-            const plan = planFor(config, capture, previous, to);
+            const refs = describeChange(releaseAgainst(capture.spec, previous, to, change), report, log);
+            const plan = planFor(config, capture, refs.previous, refs.release);
             report.plan = plan;
-            for (const line of describeAnyPlan(plan))
+            for (const line of [...describeAnyPlan(plan), ...describeJobs(config)])
                 log.info(line);
         }
         if (config.context)
@@ -77038,9 +77871,10 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         throw new InputError('push', 'false', `true, or an image that is already in a registry: a Swarm service must be given a digest its nodes can pull`);
     }
     // The service spec keeps the tag for people and the digest for Swarm, as `docker service update` does.
-    const release = tag ? `${image.repository}:${tag}@${digest}` : withDigest(image.repository, digest);
-    if (digestOf(previous) === digest) {
-        log.info(`${capture.name} already runs ${digest}: nothing to roll out`);
+    const pinned = tag ? `${image.repository}:${tag}@${digest}` : withDigest(image.repository, digest);
+    let refs = describeChange(releaseAgainst(capture.spec, previous, pinned, change), report, log);
+    if (digestOf(previous) === digest && !refs.change) {
+        log.info(`${capture.name} already runs ${digest}${change ? ' with this env and these labels' : ''}: nothing to roll out`);
         return done('succeeded', { reason: 'already on this release' });
     }
     const check = specHealthCheck(capture.spec) ?? (await imageHealthCheck(docker, withDigest(image.repository, digest)));
@@ -77056,12 +77890,39 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
             previous = await pinPrevious(fresh.image, config, deps);
             report.previousImage = previous;
             log.warning(`${capture.name} changed while this run waited for the lock; it now runs ${previous}`);
-            if (digestOf(previous) === digest)
+        }
+        if (fresh.version !== capture.version) {
+            refs = describeChange(releaseAgainst(fresh.spec, previous, pinned, change), report, log);
+            if (digestOf(previous) === digest && !refs.change)
                 return { result: 'succeeded', reason: 'already on this release' };
         }
-        return rollOut(config, fresh, previous, release, { api, stable: target, deps, recorder, startedAt }, lockToken);
+        const parts = { api, stable: target.withChange(refs.change), deps, recorder, startedAt };
+        return rollOut(config, fresh, refs.previous, refs.release, parts, lockToken);
     });
     return done(outcome.result, { reason: outcome.reason });
+}
+/** Logs the release's env/labels change (secret values masked, and masked in the log from here on) and puts it in the report. */
+function describeChange(refs, report, log) {
+    if (!refs.diff) {
+        delete report.config;
+        return refs;
+    }
+    for (const secret of secretValues(refs.diff))
+        log.setSecret(secret);
+    report.config = maskDiff(refs.diff);
+    log.info(`Config change of this release (${refs.release}):`);
+    for (const line of describeDiff(refs.diff))
+        log.info(`  ${line}`);
+    return refs;
+}
+/** The jobs a run would start, for the dry-run. */
+function describeJobs(config) {
+    const lines = [];
+    if (config.preDeploy)
+        lines.push(`  before the first replica: pre-deploy job from the new release: ${describeJobCommand(config.preDeploy.command)}`);
+    if (config.postDeploy)
+        lines.push(`  after success: post-deploy job from the new release: ${describeJobCommand(config.postDeploy.command)}`);
+    return lines;
 }
 async function preflight(config, capture, api, target, log) {
     if (config.operation === 'promote' || config.operation === 'abort') {
@@ -77491,6 +78352,8 @@ const OPTION_HELP = {
     push: 'Push the built image and its tags',
     'registry-username': 'User name for the image registry (with registry-password)',
     'registry-password': 'Password or token for the image registry',
+    env: 'Container env change: KEY=VALUE sets, KEY= or -KEY removes (repeat the option for more); without image, a config-only release',
+    labels: 'Container labels change, same syntax as env (repeat the option for more)',
     service: 'Swarm service to update; empty means build (and push) only',
     operation: 'deploy, rollback (to the release recorded on the service, or --image with a digest), promote or abort (a paused canary)',
     strategy: 'Rollout strategy: rolling, canary or blue-green',
@@ -77506,7 +78369,11 @@ const OPTION_HELP = {
     'health-successes': 'Consecutive successful probes for a batch to pass',
     monitor: 'How long each batch must stay healthy (0 skips the wait)',
     deadline: 'Longest time one batch may take to become healthy',
-    timeout: 'Longest time the whole run may take',
+    timeout: 'Longest time the whole run may take (pre-deploy and post-deploy not counted)',
+    'pre-deploy': 'Command run once from the new release before any replica is replaced: a shell string or a JSON array such as ["./migrate","up"]',
+    'pre-deploy-timeout': 'Longest time pre-deploy may run',
+    'post-deploy': 'Command run once from the new release after the rollout succeeded (same forms as pre-deploy)',
+    'post-deploy-timeout': 'Longest time post-deploy may run',
     'prometheus-url': 'Prometheus server whose HTTP API answers metrics-query',
     'metrics-query': 'PromQL query judged by success-condition ({{canary}} and {{stable}} are service names)',
     'metrics-url': 'Prometheus text endpoint scraped directly; success-condition measures it over the window',
@@ -77530,12 +78397,13 @@ const OPTION_HELP = {
 /** Inputs that also work as bare flags: `--dry-run`, `--no-auto-rollback`. */
 const BOOLEAN_INPUTS = ['ssh-insecure-skip-host-key-check', 'push', 'auto-rollback', 'force-unlock', 'dry-run'];
 /** Inputs whose repeated options are joined with new lines instead of the last one winning. */
-const LIST_INPUTS = ['tags', 'build-args'];
+const LIST_INPUTS = ['tags', 'build-args', 'env', 'labels'];
 const EXIT_CODES = [
     [0, 'succeeded (deploy), planned (plan) or paused (a canary at a pause step)'],
     [1, 'failed (and left as it is, or an error such as an unreachable Docker engine)'],
     [2, 'rolled back to the previous release'],
-    [3, 'bad input: unknown option, invalid value or missing service; nothing was changed']
+    [3, 'bad input: unknown option, invalid value or missing service; nothing was changed'],
+    [4, 'succeeded, but post-deploy failed (the release stays: it passed its gates)']
 ];
 function helpText() {
     const width = Math.max(...INPUT_NAMES.map((name) => optionLabel(name).length)) + 2;
@@ -77746,7 +78614,7 @@ function fitText(text, reserved, columns) {
 
 
 const INDENT = '  ';
-const MASK = '***';
+const terminal_log_MASK = '***';
 const STYLES = {
     heading: ['\x1b[1m', '\x1b[22m'],
     warning: ['\x1b[33m', '\x1b[39m'],
@@ -77816,7 +78684,7 @@ class TerminalLog {
     mask(text) {
         let masked = text;
         for (const secret of this.secrets)
-            masked = masked.split(secret).join(MASK);
+            masked = masked.split(secret).join(terminal_log_MASK);
         return masked;
     }
     /** Prints a message (masked, every line indented to the current group depth), optionally styled. */
@@ -77862,7 +78730,7 @@ class TerminalLog {
 
 
 
-const EXIT = { ok: 0, failed: 1, rolledBack: 2, badInput: 3 };
+const EXIT = { ok: 0, failed: 1, rolledBack: 2, badInput: 3, postDeployFailed: 4 };
 const EXIT_BY_RESULT = { succeeded: EXIT.ok, planned: EXIT.ok, paused: EXIT.ok, failed: EXIT.failed, 'rolled-back': EXIT.rolledBack };
 const STYLE_BY_RESULT = { succeeded: 'good', planned: 'good', paused: 'warning', failed: 'error', 'rolled-back': 'warning' };
 async function runCli(argv, env, io, signal) {
@@ -77907,6 +78775,8 @@ async function runCli(argv, env, io, signal) {
         ['reason', outcome.reason],
         ['image', outcome.image],
         ['previous image', outcome.previousImage],
+        ['pre-deploy', outcome.report.jobs?.['pre-deploy']],
+        ['post-deploy', outcome.report.jobs?.['post-deploy']],
         ['report', reportLine]
     ];
     log.info('');
@@ -77916,6 +78786,9 @@ async function runCli(argv, env, io, signal) {
         const shown = label === 'result' ? log.paint(value, STYLE_BY_RESULT[outcome.result]) : value;
         log.info(`${`${label}:`.padEnd(16)}${shown}`);
     }
+    // The release stays on a failed post-deploy (it passed its gates), but a script should notice.
+    if (outcome.result === 'succeeded' && outcome.report.jobs?.['post-deploy'] === 'failed')
+        return EXIT.postDeployFailed;
     return EXIT_BY_RESULT[outcome.result];
 }
 

@@ -20,6 +20,8 @@ export const OPTION_HELP: Readonly<Record<InputName, string>> = {
   push: 'Push the built image and its tags',
   'registry-username': 'User name for the image registry (with registry-password)',
   'registry-password': 'Password or token for the image registry',
+  env: 'Container env change: KEY=VALUE sets, KEY= or -KEY removes (repeat the option for more); without image, a config-only release',
+  labels: 'Container labels change, same syntax as env (repeat the option for more)',
   service: 'Swarm service to update; empty means build (and push) only',
   operation: 'deploy, rollback (to the release recorded on the service, or --image with a digest), promote or abort (a paused canary)',
   strategy: 'Rollout strategy: rolling, canary or blue-green',
@@ -35,7 +37,11 @@ export const OPTION_HELP: Readonly<Record<InputName, string>> = {
   'health-successes': 'Consecutive successful probes for a batch to pass',
   monitor: 'How long each batch must stay healthy (0 skips the wait)',
   deadline: 'Longest time one batch may take to become healthy',
-  timeout: 'Longest time the whole run may take',
+  timeout: 'Longest time the whole run may take (pre-deploy and post-deploy not counted)',
+  'pre-deploy': 'Command run once from the new release before any replica is replaced: a shell string or a JSON array such as ["./migrate","up"]',
+  'pre-deploy-timeout': 'Longest time pre-deploy may run',
+  'post-deploy': 'Command run once from the new release after the rollout succeeded (same forms as pre-deploy)',
+  'post-deploy-timeout': 'Longest time post-deploy may run',
   'prometheus-url': 'Prometheus server whose HTTP API answers metrics-query',
   'metrics-query': 'PromQL query judged by success-condition ({{canary}} and {{stable}} are service names)',
   'metrics-url': 'Prometheus text endpoint scraped directly; success-condition measures it over the window',
@@ -61,13 +67,14 @@ export const OPTION_HELP: Readonly<Record<InputName, string>> = {
 export const BOOLEAN_INPUTS: readonly InputName[] = ['ssh-insecure-skip-host-key-check', 'push', 'auto-rollback', 'force-unlock', 'dry-run']
 
 /** Inputs whose repeated options are joined with new lines instead of the last one winning. */
-export const LIST_INPUTS: readonly InputName[] = ['tags', 'build-args']
+export const LIST_INPUTS: readonly InputName[] = ['tags', 'build-args', 'env', 'labels']
 
 export const EXIT_CODES = [
   [0, 'succeeded (deploy), planned (plan) or paused (a canary at a pause step)'],
   [1, 'failed (and left as it is, or an error such as an unreachable Docker engine)'],
   [2, 'rolled back to the previous release'],
-  [3, 'bad input: unknown option, invalid value or missing service; nothing was changed']
+  [3, 'bad input: unknown option, invalid value or missing service; nothing was changed'],
+  [4, 'succeeded, but post-deploy failed (the release stays: it passed its gates)']
 ] as const
 
 export function helpText(): string {

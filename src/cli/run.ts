@@ -8,7 +8,7 @@ import { parseArgs } from './args.js'
 import { helpText } from './options.js'
 import { TerminalLog, useColor, type Style } from './terminal-log.js'
 
-export const EXIT = { ok: 0, failed: 1, rolledBack: 2, badInput: 3 } as const
+export const EXIT = { ok: 0, failed: 1, rolledBack: 2, badInput: 3, postDeployFailed: 4 } as const
 
 const EXIT_BY_RESULT: Record<Result, number> = { succeeded: EXIT.ok, planned: EXIT.ok, paused: EXIT.ok, failed: EXIT.failed, 'rolled-back': EXIT.rolledBack }
 const STYLE_BY_RESULT: Record<Result, Style> = { succeeded: 'good', planned: 'good', paused: 'warning', failed: 'error', 'rolled-back': 'warning' }
@@ -61,6 +61,8 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
     ['reason', outcome.reason],
     ['image', outcome.image],
     ['previous image', outcome.previousImage],
+    ['pre-deploy', outcome.report.jobs?.['pre-deploy']],
+    ['post-deploy', outcome.report.jobs?.['post-deploy']],
     ['report', reportLine]
   ]
   log.info('')
@@ -69,5 +71,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
     const shown = label === 'result' ? log.paint(value, STYLE_BY_RESULT[outcome.result]) : value
     log.info(`${`${label}:`.padEnd(16)}${shown}`)
   }
+  // The release stays on a failed post-deploy (it passed its gates), but a script should notice.
+  if (outcome.result === 'succeeded' && outcome.report.jobs?.['post-deploy'] === 'failed') return EXIT.postDeployFailed
   return EXIT_BY_RESULT[outcome.result]
 }

@@ -11,9 +11,11 @@ export class InputError extends Error {
   constructor(
     readonly input: string,
     readonly value: string,
-    readonly expected: string
+    readonly expected: string,
+    /** How to show the value instead, e.g. `line 3` for a line that may hold a secret. */
+    shown?: string
   ) {
-    super(`Invalid input '${input}': ${showValue(input, value)}. Expected ${expected}.`)
+    super(`Invalid input '${input}': ${shown ?? showValue(input, value)}. Expected ${expected}.`)
     this.name = 'InputError'
   }
 }

@@ -18,6 +18,8 @@ export interface Inputs {
   push: string
   'registry-username': string
   'registry-password': string
+  env: string
+  labels: string
   service: string
   operation: string
   strategy: string
@@ -34,6 +36,10 @@ export interface Inputs {
   monitor: string
   deadline: string
   timeout: string
+  'pre-deploy': string
+  'pre-deploy-timeout': string
+  'post-deploy': string
+  'post-deploy-timeout': string
   'prometheus-url': string
   'metrics-query': string
   'metrics-url': string
@@ -78,6 +84,8 @@ export const INPUT_DEFAULTS: Readonly<Inputs> = {
   push: 'true',
   'registry-username': '',
   'registry-password': '',
+  env: '',
+  labels: '',
   service: '',
   operation: 'deploy',
   strategy: 'rolling',
@@ -94,6 +102,10 @@ export const INPUT_DEFAULTS: Readonly<Inputs> = {
   monitor: '10s',
   deadline: '120s',
   timeout: '15m',
+  'pre-deploy': '',
+  'pre-deploy-timeout': '10m',
+  'post-deploy': '',
+  'post-deploy-timeout': '10m',
   'prometheus-url': '',
   'metrics-query': '',
   'metrics-url': '',

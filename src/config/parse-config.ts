@@ -1,11 +1,13 @@
 // Inputs (raw strings) → Config (typed, checked). Pure: reads only its arguments, and throws an
 // InputError for the first bad input, before anything touches the target.
 import { posix } from 'node:path'
-import type { BatchSize, Config, DockerHost, HealthGateConfig, ImageRef, Operation, RegistryAuth, TlsFiles } from './types.js'
+import type { BatchSize, Config, ConfigChange, DockerHost, HealthGateConfig, ImageRef, JobConfig, Operation, RegistryAuth, TlsFiles } from './types.js'
 import type { Inputs } from './inputs.js'
 import { InputError } from './input-error.js'
 import { parseDuration } from './durations.js'
 import { parseStatusRanges } from './status-ranges.js'
+import { parseEditLines, shownLines } from './edit-lines.js'
+import { parseJobCommand } from './job-command.js'
 import { parseHttpUrl, parseStrategyInputs } from './parse-strategy.js'
 import { isValidTag, parseImageRef, registryHost } from '../docker/image-ref.js'
 
@@ -19,8 +21,11 @@ export function parseConfig(inputs: Inputs, env: NodeJS.ProcessEnv): Config {
   const dockerHost = parseDockerHost(inputs, env)
   const context = inputs.context.trim() || undefined
   const operation = parseOperation(inputs)
-  // Only a deploy needs an image: rollback finds it on the service, promote and abort on the canary.
-  const image = operation === 'deploy' || inputs.image.trim() !== '' ? parseImage(inputs, env, context) : undefined
+  const change = parseChange(inputs, operation)
+  // Only a deploy needs an image: rollback finds it on the service, promote and abort on the canary,
+  // and a config-only release (env/labels, nothing built) keeps the image the service runs.
+  const configOnly = operation === 'deploy' && change !== undefined && inputs.image.trim() === '' && context === undefined
+  const image = (operation === 'deploy' && !configOnly) || inputs.image.trim() !== '' ? parseImage(inputs, env, context) : undefined
   const tags = parseTags(inputs.tags)
   const dockerfile = parseDockerfile(inputs.dockerfile)
   const buildArgs = parseBuildArgs(inputs['build-args'])
@@ -37,6 +42,8 @@ export function parseConfig(inputs: Inputs, env: NodeJS.ProcessEnv): Config {
   const lockTimeoutMs = parseDuration('lock-timeout', inputs['lock-timeout'], { allowZero: true })
   const forceUnlock = parseBoolean('force-unlock', inputs['force-unlock'])
   const dryRun = parseBoolean('dry-run', inputs['dry-run'])
+  const preDeploy = parseJob(inputs, 'pre-deploy', operation)
+  const postDeploy = parseJob(inputs, 'post-deploy', operation)
 
   const config: Config = {
     dockerHost, operation, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
@@ -47,7 +54,45 @@ export function parseConfig(inputs: Inputs, env: NodeJS.ProcessEnv): Config {
   if (registryAuth !== undefined) config.registryAuth = registryAuth
   if (service !== undefined) config.service = service
   if (health !== undefined) config.health = health
+  if (change !== undefined) config.change = change
+  if (preDeploy !== undefined) config.preDeploy = preDeploy
+  if (postDeploy !== undefined) config.postDeploy = postDeploy
+  if ((change || preDeploy || postDeploy) && service === undefined) {
+    const name = change ? (inputs.env.trim() ? 'env' : 'labels') : preDeploy ? 'pre-deploy' : 'post-deploy'
+    throw new InputError('service', '', `the name of the Swarm service to change, since ${name} is set`)
+  }
   return config
+}
+
+// ── release: env/labels changes and the one-off jobs around the rollout ────────────────────────
+
+function parseChange(inputs: Inputs, operation: Operation): ConfigChange | undefined {
+  for (const name of ['env', 'labels'] as const) {
+    if (operation !== 'deploy' && inputs[name].trim() !== '') {
+      const why = operation === 'rollback' ? 'it restores the env and labels recorded by the last rollout' : `the canary's own release is used`
+      throw new InputError(name, inputs[name], `empty for operation ${operation} (${why})`, shownLines(inputs[name]))
+    }
+  }
+  const env = parseEditLines('env', inputs.env)
+  const labels = parseEditLines('labels', inputs.labels)
+  return env.length || labels.length ? { env, labels } : undefined
+}
+
+// Where a job cannot run: pre-deploy runs before a release goes out, so never for promote or abort.
+// post-deploy is accepted everywhere (one promote workflow serves promote and abort); after abort, or
+// any run that does not succeed, it is skipped.
+const JOB_OPERATIONS: Record<'pre-deploy' | 'post-deploy', Partial<Record<Operation, string>>> = {
+  'pre-deploy': { promote: 'it ran before the canary started', abort: 'nothing is deployed' },
+  'post-deploy': {}
+}
+
+function parseJob(inputs: Inputs, name: 'pre-deploy' | 'post-deploy', operation: Operation): JobConfig | undefined {
+  const timeoutMs = parseDuration(`${name}-timeout`, inputs[`${name}-timeout`])
+  const command = parseJobCommand(name, inputs[name])
+  if (command === undefined) return undefined
+  const refused = JOB_OPERATIONS[name][operation]
+  if (refused) throw new InputError(name, inputs[name], `empty for operation ${operation} (${refused})`)
+  return { command, timeoutMs }
 }
 
 // ── where ──────────────────────────────────────────────────────────────────────────────────────

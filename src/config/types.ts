@@ -82,6 +82,27 @@ export interface AnalysisConfig {
 
 export type Operation = 'deploy' | 'rollback' | 'promote' | 'abort'
 
+/** One line of the env or labels input: set `key` to `value`, or remove it (value undefined). */
+export interface ConfigEdit {
+  key: string
+  value?: string
+}
+
+/** A release's change to the container's env and labels (each edit in input order). */
+export interface ConfigChange {
+  env: ConfigEdit[]
+  labels: ConfigEdit[]
+}
+
+/** A one-off command: a shell string (run with /bin/sh -c) or an exec array. */
+export type JobCommand = { kind: 'shell'; script: string } | { kind: 'exec'; argv: string[] }
+
+/** pre-deploy / post-deploy: the command and how long it may run. */
+export interface JobConfig {
+  command: JobCommand
+  timeoutMs: number
+}
+
 export interface Config {
   dockerHost: DockerHost
   operation: Operation
@@ -116,4 +137,10 @@ export interface Config {
   /** Take the deploy lock even if another run holds it. */
   forceUnlock: boolean
   dryRun: boolean
+  /** env / labels edits; undefined when both inputs are empty. Without image, a config-only release. */
+  change?: ConfigChange
+  /** Run once from the new release before any replica is replaced (e.g. an expand migration). */
+  preDeploy?: JobConfig
+  /** Run once from the new release after the rollout succeeded (e.g. a contract migration). */
+  postDeploy?: JobConfig
 }

@@ -1,6 +1,7 @@
 // The report of one run: every step with timestamps, the replicas it saw and every measured value.
 // The job summary, the outputs and the CLI output are views of it; it is also written as JSON.
 import type { MeasurementPhase } from '../analysis/types.js'
+import type { ConfigDiff } from '../release/config-change.js'
 import type { AnyPlan } from '../rollout/plans.js'
 
 export type Result = 'succeeded' | 'rolled-back' | 'failed' | 'planned' | 'paused'
@@ -33,7 +34,26 @@ export interface StepRecord {
   measurements: MeasurementRecord[]
   /** Notable changes seen while the step ran (phases, replica counts), with times. */
   events: Array<{ at: string; message: string }>
+  /** A pre-deploy or post-deploy step: the one-off job that ran. */
+  job?: JobRecord
 }
+
+export interface JobRecord {
+  /** The job's name on the target (a Swarm replicated-job service), removed afterwards. */
+  name: string
+  image: string
+  command: string
+  status: 'succeeded' | 'failed' | 'timed-out' | 'cancelled'
+  exitCode?: number
+  /** Why it did not run to an exit code (image pull, no such command, the state it was stuck in). */
+  error?: string
+  durationMs: number
+  /** Its last log lines (values of secret-looking env keys masked). */
+  logTail: string[]
+}
+
+/** What happened to a configured pre-deploy or post-deploy job: ran and passed or failed, or never ran. */
+export type JobResult = 'succeeded' | 'failed' | 'skipped'
 
 export interface Report {
   tool: 'zero-downtime-deploy'
@@ -47,6 +67,10 @@ export interface Report {
   previousImage?: string
   plan?: AnyPlan
   build?: { tags: string[]; imageId?: string; pushed: boolean; durationMs: number }
+  /** The env/labels change of the release (secret values masked), when it has one. */
+  config?: ConfigDiff
+  /** The outcome of each configured job (pre-deploy, post-deploy). */
+  jobs?: { 'pre-deploy'?: JobResult; 'post-deploy'?: JobResult }
   steps: StepRecord[]
   /** Last lines of the failing replicas' logs and task errors, when something failed. */
   failureLogs: string[]

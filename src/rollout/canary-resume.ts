@@ -8,6 +8,9 @@ import { COMPANION_OF_LABEL, companionName } from '../targets/companion-spec.js'
 import { CANARY_PAUSED_LABEL, CANARY_PREVIOUS_LABEL, CANARY_STEPS_LABEL } from '../targets/release-labels.js'
 import { containerSpec } from '../targets/swarm-specs.js'
 import type { SwarmCapture } from '../targets/swarm-target.js'
+import { changeFromSpecs, containerConfig, specRelease } from '../targets/release-spec.js'
+import { describeDiff, diffConfig, maskDiff, secretValues } from '../release/config-change.js'
+import { imageOf } from '../release/release-ref.js'
 import { SwarmCompanion } from '../targets/swarm-companion.js'
 import { parseCanarySteps, planCanary } from './canary-plan.js'
 import type { RolloutOutcome } from './engine.js'
@@ -42,7 +45,8 @@ export async function resumeCanary(
   const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', log)
   const service = await pausedCanary(operation, capture.name, companion)
   const labels = service.Spec?.Labels ?? {}
-  const release = service.Spec ? containerSpec(service.Spec)?.Image : undefined
+  // The canary's release: its image and identity; its env/labels change is what it differs in from the service.
+  const release = service.Spec && containerSpec(service.Spec)?.Image ? specRelease(service.Spec) : undefined
   if (operation === 'abort') {
     const aborted = release ? { release } : {}
     const failed = await removeCompanion(companion, { log, recorder: ctx.recorder }, `abort: remove ${name}`)
@@ -58,9 +62,17 @@ export async function resumeCanary(
   const steps = parseCanarySteps(labels[CANARY_STEPS_LABEL] ?? '')
   const plan = planCanary({ target: capture.name, canary: name, from: previous, to: release, stable: capture.replicas, steps })
   ctx.recorder.report.plan = plan
-  ctx.recorder.report.previousImage = previous
+  ctx.recorder.report.previousImage = imageOf(previous)
   log.info(`Resuming the canary of ${capture.name} after step ${paused}/${plan.steps.length}: ${release}`)
+  const change = changeFromSpecs(capture.spec, service.Spec ?? {})
+  if (change) {
+    const diff = diffConfig(containerConfig(capture.spec), containerConfig(service.Spec ?? {}))
+    for (const secret of secretValues(diff)) log.setSecret(secret)
+    ctx.recorder.report.config = maskDiff(diff)
+    for (const line of describeDiff(diff)) log.info(`  ${line}`)
+  }
   const remaining = { ...plan, steps: plan.steps.filter((s) => s.index > paused) }
-  const outcome = await runCanary(remaining, strategyContext({ ...config, canarySteps: steps }, capture, previous, release, ctx))
+  const parts = { ...ctx, stable: ctx.stable.withChange(change) }
+  const outcome = await runCanary(remaining, strategyContext({ ...config, canarySteps: steps }, capture, previous, release, parts))
   return { ...outcome, release }
 }

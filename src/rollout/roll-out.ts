@@ -1,5 +1,6 @@
 // The part of a deploy that changes the service, run under the deploy lock: plan, save the run's state
-// for the post step, open the GitHub Deployment, run the strategy, and close both whatever happens.
+// for the post step, open the GitHub Deployment, run pre-deploy, the strategy and (after a success)
+// post-deploy, and close both whatever happens.
 import { userInfo, hostname } from 'node:os'
 import type { Config } from '../config/types.js'
 import type { RunState } from '../run-state.js'
@@ -14,6 +15,8 @@ import type { RolloutOutcome } from './engine.js'
 import { planRolling } from './plan.js'
 import { describeAnyPlan, type AnyPlan } from './plans.js'
 import { runBlueGreen, runCanary, runRolling, strategyContext, type ContextParts } from './progressive.js'
+import { postDeploy, preDeploy } from './release-jobs.js'
+import { imageOf } from '../release/release-ref.js'
 
 export function planFor(config: Config, capture: SwarmCapture, from: string, to: string): AnyPlan {
   const target = capture.name
@@ -55,23 +58,49 @@ export async function rollOut(
   recorder.report.plan = plan
   for (const line of describeAnyPlan(plan)) deps.log.info(line)
 
-  const ctx = strategyContext(config, capture, previous, release, parts)
   const companion = plan.strategy === 'rolling' ? undefined : companionName(capture.name, plan.strategy === 'canary' ? 'canary' : 'preview')
   const state: RunState = { phase: 'started', service: capture.name, previous, release, spec: capture.spec, lockToken, ...(companion ? { companion } : {}) }
   deps.checkpoint?.(state)
   await saveRunRecord(parts.api, state)
-  await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: release, previous, strategy: plan.strategy })
+  await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: imageOf(release), previous: imageOf(previous), strategy: plan.strategy })
   let outcome: RolloutOutcome = { result: 'failed', reason: 'the rollout stopped on an error' }
+  let finished = `${capture.name} runs ${release}`
   try {
+    // Before any replica is replaced; a failure stops the run with nothing to revert.
+    const pre = await preDeploy(config, capture.spec, release, parts, lockToken)
+    if (!pre.ok) {
+      outcome = { result: 'failed', reason: `${pre.reason}. Nothing was rolled out: ${capture.name} still runs ${previous}` }
+      return outcome
+    }
+    // The job's time is its own (pre-deploy-timeout): the rollout keeps its whole timeout.
+    const ctx = strategyContext(config, capture, previous, release, { ...parts, startedAt: parts.startedAt + pre.durationMs })
     if (plan.strategy === 'canary') outcome = await runCanary(plan, ctx)
     else if (plan.strategy === 'blue-green') outcome = await runBlueGreen(plan, ctx)
     else outcome = await runRolling(plan, ctx)
+    if (outcome.result === 'succeeded') {
+      const post = await afterRollout(config, capture.name, parts, lockToken)
+      if (post) finished += `; ${post}`
+    }
   } finally {
     deps.checkpoint?.({ ...state, phase: 'finished' })
     await dropRunRecord(parts.api, capture.name, lockToken).catch((error: unknown) => deps.log.warning(`Could not remove this run's record on the target: ${(error as Error).message}`))
-    if (outcome.result !== 'paused') await deps.deployments?.finish(outcome.result, outcome.reason ?? `${capture.name} runs ${release}`)
+    if (outcome.result !== 'paused') await deps.deployments?.finish(outcome.result, outcome.reason ?? finished)
   }
   return outcome
+}
+
+/**
+ * post-deploy, once the release passed its gates and runs everywhere. Its failure does not revert the
+ * release (its gates passed, and a contract step may have half run): it is a warning, the report says
+ * so and the output post-deploy is failed. Returns that warning, if any.
+ */
+export async function afterRollout(config: Config, service: string, parts: ContextParts, lockToken: string): Promise<string | undefined> {
+  const post = await postDeploy(config, service, parts, lockToken)
+  if (post.ok) return undefined
+  const warning = `post-deploy failed: ${post.reason}. The release stays: it passed its gates and is not reverted; fix what post-deploy should have done by hand or in the next release`
+  parts.deps.log.warning(warning)
+  parts.recorder.report.warnings.push(warning)
+  return warning
 }
 
 function safeUser(): string {

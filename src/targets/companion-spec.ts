@@ -1,9 +1,12 @@
 // The spec of a companion service (canary or preview), cloned from the service it stands beside:
-// same networks, env, mounts, labels, health check and resources, with the new release. Pure.
+// same networks, env, mounts, labels, health check and resources, with the new release (its image and
+// its env/labels change). Pure.
 import type Docker from 'dockerode'
 import { previewAliases } from '../rollout/blue-green-plan.js'
-import { PREVIOUS_LABEL } from './release-labels.js'
-import { ROLLOUT_LABEL, setImage, withoutMarker } from './swarm-specs.js'
+import type { ConfigChange } from '../config/types.js'
+import { PREVIOUS_CONFIG_LABEL, PREVIOUS_LABEL } from './release-labels.js'
+import { setRelease } from './release-spec.js'
+import { ROLLOUT_LABEL, withoutMarker } from './swarm-specs.js'
 
 export type CompanionRole = 'canary' | 'preview'
 
@@ -15,13 +18,21 @@ export function companionName(service: string, role: CompanionRole): string {
   return `${service}-${role}`
 }
 
-export function companionSpec(stable: Docker.ServiceSpec, service: string, role: CompanionRole, release: string, replicas: number): Docker.ServiceSpec {
+export function companionSpec(
+  stable: Docker.ServiceSpec,
+  service: string,
+  role: CompanionRole,
+  release: string,
+  replicas: number,
+  change?: ConfigChange
+): Docker.ServiceSpec {
   const spec = structuredClone(stable)
   spec.Name = companionName(service, role)
   spec.Labels = { ...withoutMarker(stable.Labels), [COMPANION_OF_LABEL]: service, [ROLE_LABEL]: role }
   // The service's own bookkeeping stays on the service: the batch marker, the release it ran before.
-  for (const label of [ROLLOUT_LABEL, PREVIOUS_LABEL]) delete spec.Labels[label]
-  setImage(spec, release)
+  for (const label of [ROLLOUT_LABEL, PREVIOUS_LABEL, PREVIOUS_CONFIG_LABEL]) delete spec.Labels[label]
+  // The release's env/labels change goes with it: a config-only canary is the toggle under test.
+  setRelease(spec, release, change)
   spec.Mode = { Replicated: { Replicas: replicas } }
   // Published ports belong to the stable service (two services cannot publish one port); the
   // companion is reached through the networks it shares, by alias or by its own name.

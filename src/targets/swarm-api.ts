@@ -80,6 +80,22 @@ export class SwarmApi {
     }
   }
 
+  /** Services carrying the label `label=value` (e.g. the jobs of a service). */
+  async servicesLabelled(label: string, value: string): Promise<Docker.Service[]> {
+    return (await this.docker.listServices({ filters: JSON.stringify({ label: [`${label}=${value}`] }) })) as Docker.Service[]
+  }
+
+  /**
+   * A task's log lines since `since` (seconds.nanoseconds), each `<timestamp> <text>`. Read through the
+   * manager, so it works for a task on any node whose log driver can be read back (json-file, local, journald).
+   */
+  async taskLogs(taskId: string, since: string, timeoutMs = 15_000): Promise<string[]> {
+    // dockerode's Task has logs(); its types do not say so.
+    const task = this.docker.getTask(taskId) as unknown as { logs(opts: Record<string, unknown>): Promise<Buffer | string> }
+    const raw = await task.logs({ stdout: true, stderr: true, timestamps: true, since, abortSignal: AbortSignal.timeout(timeoutMs) })
+    return demux(raw)
+  }
+
   /** Removes the service; already gone is fine. */
   async remove(name: string): Promise<void> {
     await unlessMissing(this.docker.getService(name).remove(), undefined)

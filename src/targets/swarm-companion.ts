@@ -51,7 +51,7 @@ export class SwarmCompanion implements RolloutTarget<SwarmCapture> {
         this.log.warning(`Removing ${this.name}, left over from an interrupted run (it ran ${imageOf(existing)})`)
         await this.removeAndWait()
       }
-      await this.api.create(companionSpec(capture.spec, this.service, this.role, release, step.newReplicas))
+      await this.api.create(companionSpec(capture.spec, this.service, this.role, release, step.newReplicas, this.stable.change))
       return
     }
     if (!existing) throw new Error(`Service '${this.name}' disappeared during the rollout`)

@@ -2,8 +2,13 @@
 // the revert and the settings put back after it. SwarmTarget reads the service and writes what these
 // return; keeping them pure lets the revert be checked on generated specs (test/unit/revert-properties).
 import type Docker from 'dockerode'
+import type { ConfigChange } from '../config/types.js'
+import { imageOf } from '../release/release-ref.js'
 import type { BatchStep } from '../rollout/plan.js'
-import { PREVIOUS_LABEL } from './release-labels.js'
+import { PREVIOUS_CONFIG_LABEL, PREVIOUS_LABEL } from './release-labels.js'
+import { changeFromSpecs, setRelease } from './release-spec.js'
+
+export { containerSpec } from './release-spec.js'
 
 /** Our marker on the service while a rollout is in progress: "<batch>/<batches>" or "reverting". */
 export const ROLLOUT_LABEL = 'zdd.rollout'
@@ -32,14 +37,15 @@ export function rolloutOrder(spec: Docker.ServiceSpec): UpdateOrder {
 }
 
 /**
- * Batch `step`: the first batch puts the release and our held update settings on the captured spec;
+ * Batch `step`: the first batch puts the release (its image, and its env/labels `change` for a config
+ * release) and our held update settings on the captured spec;
  * a later one only changes the marker on the current spec, since any change restarts Swarm's updater,
  * which then replaces the next batch of stale tasks.
  */
-export function stepSpec(base: Docker.ServiceSpec, step: BatchStep, release: string, batchSize: number, order: UpdateOrder): Docker.ServiceSpec {
+export function stepSpec(base: Docker.ServiceSpec, step: BatchStep, release: string, batchSize: number, order: UpdateOrder, change?: ConfigChange): Docker.ServiceSpec {
   const spec = structuredClone(base)
   if (step.index === 1) {
-    setImage(spec, release)
+    setRelease(spec, release, change)
     spec.UpdateConfig = { Parallelism: batchSize, Delay: HOLD_NS, FailureAction: 'pause', Monitor: SWARM_MONITOR_NS, MaxFailureRatio: 0, Order: order }
   }
   spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: `${step.index}/${step.of}` }
@@ -47,13 +53,19 @@ export function stepSpec(base: Docker.ServiceSpec, step: BatchStep, release: str
 }
 
 /** After every batch passed: the current spec on `release`, the service's own update settings back, `previous` recorded. */
-export function completionSpec(current: Docker.ServiceSpec, captured: Docker.ServiceSpec, release: string, previous: string): Docker.ServiceSpec {
+export function completionSpec(
+  current: Docker.ServiceSpec, captured: Docker.ServiceSpec, release: string, previous: string, change?: ConfigChange
+): Docker.ServiceSpec {
   const spec = structuredClone(current)
-  setImage(spec, release)
+  setRelease(spec, release, change)
   if (captured.UpdateConfig) spec.UpdateConfig = structuredClone(captured.UpdateConfig)
   else delete spec.UpdateConfig
-  // What operation rollback goes back to, recorded where the next run can read it.
-  spec.Labels = { ...withoutMarker(spec.Labels), [PREVIOUS_LABEL]: previous }
+  // What operation rollback goes back to, recorded where the next run can read it: the image, and the
+  // env/labels edits that undo this release's (none for an image-only release).
+  const undo = changeFromSpecs(spec, captured)
+  const { [PREVIOUS_CONFIG_LABEL]: _config, ...labels } = withoutMarker(spec.Labels)
+  spec.Labels = { ...labels, [PREVIOUS_LABEL]: imageOf(previous) }
+  if (undo) spec.Labels[PREVIOUS_CONFIG_LABEL] = JSON.stringify(undo)
   return spec
 }
 
@@ -65,7 +77,7 @@ export function completionSpec(current: Docker.ServiceSpec, captured: Docker.Ser
  */
 export function settleSpec(capture: CapturedSpec, previous: string): Docker.ServiceSpec {
   const spec = structuredClone(capture.spec)
-  setImage(spec, previous)
+  setRelease(spec, previous)
   if (spec.Labels && ROLLOUT_LABEL in spec.Labels) spec.Labels = withoutMarker(spec.Labels)
   return spec
 }
@@ -81,15 +93,6 @@ export function restoreSpec(capture: CapturedSpec, previous: string): Docker.Ser
   spec.UpdateConfig = { Parallelism: parallelism, Delay: 0, FailureAction: 'continue', Monitor: 0, MaxFailureRatio: 0, Order: capture.order }
   spec.Labels = { ...spec.Labels, [ROLLOUT_LABEL]: 'reverting' }
   return spec
-}
-
-export function containerSpec(spec: Docker.ServiceSpec): Docker.ContainerSpec | undefined {
-  return (spec.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.ContainerSpec
-}
-
-export function setImage(spec: Docker.ServiceSpec, image: string): void {
-  const template = spec.TaskTemplate as Docker.ContainerTaskSpec | undefined
-  spec.TaskTemplate = { ...template, ContainerSpec: { ...template?.ContainerSpec, Image: image } }
 }
 
 export function withoutMarker(labels: Record<string, string> | undefined): Record<string, string> {

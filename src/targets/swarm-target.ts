@@ -6,10 +6,16 @@ import type { Log } from '../log.js'
 import type { BatchStep } from '../rollout/plan.js'
 import type { ReplicaObservation } from '../rollout/observation.js'
 import type { HealthCheckSettings } from '../rollout/health-timing.js'
+import type { ConfigChange } from '../config/types.js'
+import { imageOf, onRelease } from '../release/release-ref.js'
 import type { Capture, RolloutTarget } from './target.js'
+import { PREVIOUS_CONFIG_LABEL } from './release-labels.js'
+import { containerSpec } from './release-spec.js'
 import type { SwarmApi } from './swarm-api.js'
-import { completionSpec, containerSpec, hostModePorts, restoreSpec, rolloutOrder, ROLLOUT_LABEL, settleSpec, stepSpec, type CapturedSpec } from './swarm-specs.js'
-import { observeTasks, sameRelease, type SwarmTask } from './swarm-tasks.js'
+import { completionSpec, hostModePorts, restoreSpec, rolloutOrder, ROLLOUT_LABEL, settleSpec, stepSpec, type CapturedSpec } from './swarm-specs.js'
+import { observeTasks, type SwarmTask } from './swarm-tasks.js'
+
+export { containerSpec } from './release-spec.js'
 
 export interface SwarmCapture extends Capture, CapturedSpec {
   version: number
@@ -22,8 +28,15 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
   constructor(
     private readonly api: SwarmApi,
     private readonly serviceName: string,
-    private readonly log: Log
+    private readonly log: Log,
+    /** The env/labels edits of the release being rolled out, written with its first batch. */
+    readonly change?: ConfigChange
   ) {}
+
+  /** The same service, rolled out with `change` (a config release); undefined keeps it image-only. */
+  withChange(change: ConfigChange | undefined): SwarmTarget {
+    return new SwarmTarget(this.api, this.serviceName, this.log, change)
+  }
 
   /**
    * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
@@ -94,7 +107,7 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
     const what = `batch ${step.index}/${step.of}`
     if (step.index === 1) {
       // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
-      await this.write(stepSpec(capture.spec, step, release, batchSize, capture.order), capture.version, what)
+      await this.write(stepSpec(capture.spec, step, release, batchSize, capture.order, this.change), capture.version, what)
       return
     }
     const current = await this.inspect()
@@ -108,7 +121,7 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
 
   async complete(capture: SwarmCapture, release: string, previous: string): Promise<void> {
     const current = await this.inspect()
-    await this.write(completionSpec(current.Spec ?? {}, capture.spec, release, previous), current.Version?.Index ?? 0, 'completion')
+    await this.write(completionSpec(current.Spec ?? {}, capture.spec, release, previous, this.change), current.Version?.Index ?? 0, 'completion')
   }
 
   async restore(capture: SwarmCapture, previous: string): Promise<void> {
@@ -146,7 +159,7 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
 /** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
 export async function failedTaskLogs(api: SwarmApi, tasks: SwarmTask[], release: string, since: number): Promise<string[]> {
   const bad = tasks
-    .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
+    .filter((t) => onRelease(t.Spec?.ContainerSpec?.Image, t.Spec?.ContainerSpec?.Labels, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
     .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
     .slice(0, 3)
   const lines: string[] = []

@@ -1,4 +1,5 @@
 // Pure reading of a Swarm service's task list into a ReplicaObservation.
+import { onRelease } from '../release/release-ref.js'
 import type { ReplicaObservation } from '../rollout/observation.js'
 
 /** The fields of a Swarm task this project reads (GET /tasks). */
@@ -8,7 +9,7 @@ export interface SwarmTask {
   NodeID?: string
   CreatedAt?: string
   DesiredState?: string
-  Spec?: { ContainerSpec?: { Image?: string } }
+  Spec?: { ContainerSpec?: { Image?: string; Labels?: Record<string, string> } }
   Status?: { State?: string; Err?: string; Message?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number } }
 }
 
@@ -17,19 +18,7 @@ const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted',
 const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete'])
 const WANTED = new Set(['running', 'ready', 'accepted'])
 
-/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
-export function digestOf(image: string | undefined): string | undefined {
-  const at = image?.lastIndexOf('@') ?? -1
-  return image && at >= 0 ? image.slice(at + 1) : undefined
-}
-
-/** Two references name the same release when their digests match, or, unpinned, their text does. */
-export function sameRelease(a: string | undefined, b: string): boolean {
-  if (!a) return false
-  const da = digestOf(a)
-  const db = digestOf(b)
-  return da && db ? da === db : a === b
-}
+export { digestOf, sameRelease } from '../release/release-ref.js'
 
 export function observeTasks(
   tasks: SwarmTask[],
@@ -43,8 +32,7 @@ export function observeTasks(
   for (const task of tasks) {
     const state = task.Status?.State ?? 'unknown'
     const wanted = WANTED.has(task.DesiredState ?? '')
-    const onRelease = sameRelease(task.Spec?.ContainerSpec?.Image, release)
-    if (!onRelease) {
+    if (!onRelease(task.Spec?.ContainerSpec?.Image, task.Spec?.ContainerSpec?.Labels, release)) {
       if (wanted && (state === 'running' || STARTING.has(state))) o.others++
       continue
     }

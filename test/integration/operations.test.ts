@@ -26,19 +26,23 @@ describe('a canary paused at a pause step', () => {
   it('waits with the canary running, is promoted by a later run, and a rollback then brings back the release before', async () => {
     const service = await bed(2)
     const v1 = digestOf((await serviceImages(service))[0])
-    const paused = await runDeploy({ image: `${APP_REPO}:v2`, service, strategy: 'canary', 'canary-steps': '10%,pause,50%' })
+    const paused = await runDeploy({ image: `${APP_REPO}:v2`, service, strategy: 'canary', 'canary-steps': '10%,pause,50%', 'post-deploy': 'echo contract' })
     expect(paused.reason ?? paused.result).toBe('paused after canary step 1/2')
     expect(paused.result).toBe('paused')
+    // The release is not out yet: post-deploy waits for promote.
+    expect(paused.report.jobs).toEqual({ 'post-deploy': 'skipped' })
     const canary = await find(companionName(service, 'canary'))
     expect(canary?.Spec?.Labels?.[CANARY_PAUSED_LABEL]).toBe('1')
     expect(canary?.Spec?.Mode?.Replicated?.Replicas).toBe(1)
     expect(await onDigest(service, v1)).toBe(true)
 
-    const promoted = await runDeploy({ operation: 'promote', image: '', service, strategy: 'canary' })
+    const promoted = await runDeploy({ operation: 'promote', image: '', service, strategy: 'canary', 'post-deploy': '["/bin/echo", "contract"]' })
     expect(promoted.reason ?? promoted.result).toBe('succeeded')
     expect(promoted.report.steps.map((s) => s.name)).toEqual([
-      'canary 2/2: 50% → 2 replica(s) = 50.0% of traffic', 'batch 1/2', 'batch 2/2', `remove ${companionName(service, 'canary')}`
+      'canary 2/2: 50% → 2 replica(s) = 50.0% of traffic', 'batch 1/2', 'batch 2/2', `remove ${companionName(service, 'canary')}`, 'post-deploy'
     ])
+    expect(promoted.report.steps.at(-1)?.job?.logTail).toEqual(['contract'])
+    expect(promoted.report.jobs).toEqual({ 'post-deploy': 'succeeded' })
     expect(await find(companionName(service, 'canary'))).toBeUndefined()
     expect(await onDigest(service, paused.digest)).toBe(true)
     const recorded = (await find(service))?.Spec?.Labels?.[PREVIOUS_LABEL]

@@ -209,6 +209,8 @@ export interface CreateServiceOptions {
   /** Sent as X-Registry-Auth (and used to resolve the digest), e.g. REGISTRY_AUTH for AUTH_REGISTRY. */
   auth?: Docker.AuthConfig
   env?: string[]
+  /** Mounts of the container, e.g. a bind mount of a host folder: [{ Type: 'bind', Source, Target }]. */
+  mounts?: Docker.MountSettings[]
   /** Docker's stop grace period, in ms (Swarm's default is 10 s). */
   stopGracePeriodMs?: number
   /** Wait until `replicas` tasks are running (and healthy); default true. Use false for e.g. 'crash'. */
@@ -235,6 +237,7 @@ export async function createService(opts: CreateServiceOptions): Promise<Created
         Image: image,
         Labels: { ...TEST_LABELS },
         ...(opts.env ? { Env: opts.env } : {}),
+        ...(opts.mounts ? { Mounts: opts.mounts } : {}),
         ...(opts.stopGracePeriodMs !== undefined ? { StopGracePeriod: opts.stopGracePeriodMs * 1_000_000 } : {})
       },
       Networks: [{ Target: opts.network }],

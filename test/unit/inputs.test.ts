@@ -1,5 +1,6 @@
 import { describe, it, expect } from '@jest/globals'
 import { readFileSync } from 'node:fs'
+import { load } from 'js-yaml'
 import { INPUT_DEFAULTS, INPUT_NAMES, inputEnvName, inputsFromEnv, readInputs } from '../../src/config/inputs.js'
 
 /**
@@ -58,7 +59,7 @@ describe('action.yml', () => {
 
   it('runs dist/index.js on node24 and declares the outputs', () => {
     expect(text).toMatch(/^runs:\n {2}using: node24\n {2}main: dist\/index\.js$/m)
-    for (const output of ['image', 'digest', 'previous-image', 'result', 'report']) {
+    for (const output of ['image', 'digest', 'previous-image', 'result', 'report', 'pre-deploy', 'post-deploy']) {
       expect(text).toMatch(new RegExp(`^outputs:[\\s\\S]*^ {2}${output}:\\n {4}description: \\S`, 'm'))
     }
   })
@@ -71,6 +72,25 @@ describe('README', () => {
     const rows = [...readme.matchAll(/^\| `([\w-]+)` \| (?:`([^`]*)`)? \|/gm)].map((m) => [m[1], m[2] ?? ''])
     const inputs = rows.filter(([name]) => (INPUT_NAMES as readonly string[]).includes(name)).slice(0, INPUT_NAMES.length)
     expect(inputs).toEqual(INPUT_NAMES.map((name) => [name, INPUT_DEFAULTS[name]]))
+  })
+
+  it('gives the action only real inputs, and reads only real outputs, in its YAML examples', () => {
+    const outputs = Object.keys((load(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as { outputs: object }).outputs)
+    const steps: Array<{ uses?: string; with?: Record<string, unknown> }> = []
+    const collect = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(collect)
+      else if (node && typeof node === 'object') {
+        const step = node as { uses?: unknown; with?: Record<string, unknown> }
+        if (typeof step.uses === 'string' && /^your-org\/zero-downtime-deploy@/.test(step.uses)) steps.push(step as { uses: string })
+        Object.values(node).forEach(collect)
+      }
+    }
+    for (const block of readme.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)) collect(load(block[1]))
+    expect(steps.length).toBeGreaterThanOrEqual(5)
+    for (const step of steps) expect(Object.keys(step.with ?? {}).filter((name) => !(INPUT_NAMES as readonly string[]).includes(name))).toEqual([])
+    const read = [...readme.matchAll(/steps\.\w+\.outputs\.([\w-]+)/g)].map((m) => m[1])
+    expect(read.length).toBeGreaterThan(0)
+    expect(read.filter((name) => !outputs.includes(name))).toEqual([])
   })
 })
 

@@ -56,6 +56,20 @@ const URL_FORM = 'an http:// or https:// URL such as http://127.0.0.1:8080/healt
 const SSH = { 'docker-host': 'ssh://deploy@example.com', 'ssh-private-key': KEY }
 const TLS = { 'docker-host': 'tcp://docker.example.com', 'tls-ca': CA, 'tls-cert': CERT, 'tls-key': TLS_KEY }
 
+const ENV_FORM = 'KEY=VALUE, KEY= or -KEY on each line (the last two remove KEY), where KEY is a letter or _ followed by letters, digits, _ or .'
+const LABELS_FORM = 'KEY=VALUE, KEY= or -KEY on each line (the last two remove KEY), where KEY is letters, digits, ., _, - or /, starting and ending with a letter or digit'
+const JOB_FORM = 'a shell command (run with /bin/sh -c) or a JSON array of strings such as ["./migrate", "up"]'
+
+/** JSON.parse's own words for a text it refuses (they are the runtime's, quoted in the message). */
+function jsonError(text: string): string {
+  try {
+    JSON.parse(text)
+  } catch (error) {
+    return (error as Error).message
+  }
+  throw new Error(`${text} is valid JSON`)
+}
+
 type BadRow = [string, Partial<Inputs>, NodeJS.ProcessEnv, string]
 
 const bad: BadRow[] = [
@@ -162,7 +176,35 @@ const bad: BadRow[] = [
   ['deadline 0', { deadline: '0' }, ENV, `Invalid input 'deadline': "0". Expected ${POSITIVE_DURATION}.`],
   ['timeout empty-ish', { timeout: 'm' }, ENV, `Invalid input 'timeout': "m". Expected ${DURATION}.`],
   ['auto-rollback on', { 'auto-rollback': 'on' }, ENV, `Invalid input 'auto-rollback': "on". Expected true or false.`],
-  ['dry-run y', { 'dry-run': 'y' }, ENV, `Invalid input 'dry-run': "y". Expected true or false.`]
+  ['dry-run y', { 'dry-run': 'y' }, ENV, `Invalid input 'dry-run': "y". Expected true or false.`],
+  // release: env, labels, pre-deploy, post-deploy
+  ['env line without =', { env: 'FEATURE=on\nDEBUG' }, ENV, `Invalid input 'env': line 2. Expected ${ENV_FORM}.`],
+  ['env line of a pasted secret', { env: 'TLS_KEY=-----BEGIN KEY-----\nMIIEsecret\n-----END KEY-----' }, ENV, `Invalid input 'env': line 2. Expected ${ENV_FORM}.`],
+  ['env key with a dash', { env: 'MY-VAR=1' }, ENV, `Invalid input 'env': "MY-VAR" (line 1). Expected ${ENV_FORM}.`],
+  ['env key starting with a digit', { env: '# toggles\n1ST=x' }, ENV, `Invalid input 'env': "1ST" (line 2). Expected ${ENV_FORM}.`],
+  ['env empty key', { env: '=value' }, ENV, `Invalid input 'env': "" (line 1). Expected ${ENV_FORM}.`],
+  ['env removal of a bad key', { env: '-MY VAR' }, ENV, `Invalid input 'env': "MY VAR" (line 1). Expected ${ENV_FORM}.`],
+  ['env duplicate key', { env: 'A=1\n\nB=2\n-A' }, ENV, `Invalid input 'env': "A" (line 4). Expected each KEY only once (A is already on line 1).`],
+  ['labels line without =', { labels: 'traefik.enable' }, ENV, `Invalid input 'labels': line 1. Expected ${LABELS_FORM}.`],
+  ['labels key ending in a dot', { labels: 'com.example.=x' }, ENV, `Invalid input 'labels': "com.example." (line 1). Expected ${LABELS_FORM}.`],
+  ['labels duplicate key', { labels: 'team=web\nteam=api' }, ENV, `Invalid input 'labels': "team" (line 2). Expected each KEY only once (team is already on line 1).`],
+  ['labels reserved for us', { labels: 'zdd.release=abc' }, ENV, `Invalid input 'labels': "zdd.release" (line 1). Expected a label key that does not start with zdd. or com.docker. (reserved for zero-downtime-deploy and Docker).`],
+  ['labels reserved for Docker', { labels: 'com.docker.stack.namespace=x' }, ENV, `Invalid input 'labels': "com.docker.stack.namespace" (line 1). Expected a label key that does not start with zdd. or com.docker. (reserved for zero-downtime-deploy and Docker).`],
+  ['env without service', { env: 'A=1', service: '' }, ENV, `Invalid input 'service': (empty). Expected the name of the Swarm service to change, since env is set.`],
+  ['config-only without service', { env: 'A=1', image: '', service: '' }, ENV, `Invalid input 'service': (empty). Expected the name of the Swarm service to change, since env is set.`],
+  ['pre-deploy without service', { 'pre-deploy': './migrate', service: '' }, ENV, `Invalid input 'service': (empty). Expected the name of the Swarm service to change, since pre-deploy is set.`],
+  ['env with promote', { operation: 'promote', image: '', env: 'A=1\nB=secret' }, ENV, `Invalid input 'env': 2 lines. Expected empty for operation promote (the canary's own release is used).`],
+  ['labels with rollback', { operation: 'rollback', image: '', labels: 'team=web' }, ENV, `Invalid input 'labels': 1 line. Expected empty for operation rollback (it restores the env and labels recorded by the last rollout).`],
+  ['env and a build without image', { env: 'A=1', image: '', context: '.' }, ENV, `Invalid input 'image': (empty). Expected ${IMAGE_FORM}.`],
+  ['pre-deploy with promote', { operation: 'promote', image: '', 'pre-deploy': './migrate' }, ENV, `Invalid input 'pre-deploy': "./migrate". Expected empty for operation promote (it ran before the canary started).`],
+  ['pre-deploy with abort', { operation: 'abort', image: '', 'pre-deploy': './migrate' }, ENV, `Invalid input 'pre-deploy': "./migrate". Expected empty for operation abort (nothing is deployed).`],
+  ['pre-deploy empty JSON array', { 'pre-deploy': '[]' }, ENV, `Invalid input 'pre-deploy': "[]". Expected a JSON array that starts with the program to run, such as ["./migrate", "up"].`],
+  ['pre-deploy array of an empty program', { 'pre-deploy': '["", "up"]' }, ENV, `Invalid input 'pre-deploy': "[\\"\\", \\"up\\"]". Expected a JSON array that starts with the program to run, such as ["./migrate", "up"].`],
+  ['post-deploy array of numbers', { 'post-deploy': '["./contract", 2]' }, ENV, `Invalid input 'post-deploy': "[\\"./contract\\", 2]". Expected ${JOB_FORM}, every element a string.`],
+  ['pre-deploy broken JSON', { 'pre-deploy': '["./migrate", "up"' }, ENV, `Invalid input 'pre-deploy': "[\\"./migrate\\", \\"up\\"". Expected ${JOB_FORM} (the array is not valid JSON: ${jsonError('["./migrate", "up"')}).`],
+  ['pre-deploy-timeout 0', { 'pre-deploy-timeout': '0' }, ENV, `Invalid input 'pre-deploy-timeout': "0". Expected ${POSITIVE_DURATION}.`],
+  ['pre-deploy-timeout ten', { 'pre-deploy': './migrate', 'pre-deploy-timeout': 'ten minutes' }, ENV, `Invalid input 'pre-deploy-timeout': "ten minutes". Expected ${DURATION}.`],
+  ['post-deploy-timeout 5x', { 'post-deploy-timeout': '5x' }, ENV, `Invalid input 'post-deploy-timeout': "5x". Expected ${DURATION}.`]
 ]
 
 describe('parseConfig rejects bad inputs with one exact message', () => {
@@ -180,6 +222,11 @@ describe('parseConfig rejects bad inputs with one exact message', () => {
   it('never shows a secret', () => {
     const secret = 'hunter2-very-secret'
     for (const overrides of [
+      { env: `DB_PASSWORD ${secret}` },
+      { env: `DB-PASSWORD=${secret}` },
+      { env: `A=1\nA=${secret}` },
+      { labels: `zdd.x=${secret}` },
+      { operation: 'promote', image: '', env: `DB_PASSWORD=${secret}` },
       { 'registry-password': secret },
       { 'ssh-private-key': secret },
       { ...SSH, 'ssh-private-key': secret },
@@ -241,6 +288,29 @@ const good: GoodRow[] = [
   ['rollback to the recorded release', { operation: 'rollback', image: '' }, ENV, { operation: 'rollback', image: undefined, registryAuth: undefined }],
   ['rollback to a digest', { operation: 'rollback', image: `app@${DIGEST}` }, ENV, { operation: 'rollback', image: { repository: 'app', digest: DIGEST } }],
   ['promote', { operation: 'promote', image: '' }, ENV, { operation: 'promote', image: undefined }],
+  [
+    'env and labels with an image',
+    { env: '# the toggle\nFEATURE_CHECKOUT_V2=on\r\n  URL=http://x/?a=b=c \nOLD=\n-LEGACY\n', labels: 'com.example.team=web\n-traefik.enable' },
+    ENV,
+    {
+      change: {
+        env: [{ key: 'FEATURE_CHECKOUT_V2', value: 'on' }, { key: 'URL', value: 'http://x/?a=b=c ' }, { key: 'OLD' }, { key: 'LEGACY' }],
+        labels: [{ key: 'com.example.team', value: 'web' }, { key: 'traefik.enable' }]
+      }
+    }
+  ],
+  ['a config-only release', { image: '', env: 'FEATURE_CHECKOUT_V2=on' }, ENV, { image: undefined, change: { env: [{ key: 'FEATURE_CHECKOUT_V2', value: 'on' }], labels: [] } }],
+  ['a config-only release of labels, without GITHUB_SHA', { image: '', labels: 'com.example.toggle=v2' }, {}, { image: undefined, change: { env: [], labels: [{ key: 'com.example.toggle', value: 'v2' }] } }],
+  ['env of comments only', { env: '# nothing yet\n\n' }, ENV, {}],
+  [
+    'pre-deploy as a shell string, post-deploy as an exec array',
+    { 'pre-deploy': './migrate up && echo done', 'post-deploy': ' ["./migrate", "contract", "--to", "42"] ', 'pre-deploy-timeout': '90s' },
+    ENV,
+    { preDeploy: { command: { kind: 'shell', script: './migrate up && echo done' }, timeoutMs: 90_000 }, postDeploy: { command: { kind: 'exec', argv: ['./migrate', 'contract', '--to', '42'] }, timeoutMs: 600_000 } }
+  ],
+  ['post-deploy with promote', { operation: 'promote', image: '', 'post-deploy': './contract' }, ENV, { operation: 'promote', image: undefined, postDeploy: { command: { kind: 'shell', script: './contract' }, timeoutMs: 600_000 } }],
+  ['post-deploy with abort (skipped then)', { operation: 'abort', image: '', 'post-deploy': './contract' }, ENV, { operation: 'abort', image: undefined, postDeploy: { command: { kind: 'shell', script: './contract' }, timeoutMs: 600_000 } }],
+  ['pre-deploy with rollback', { operation: 'rollback', image: '', 'pre-deploy': './migrate down' }, ENV, { operation: 'rollback', image: undefined, preDeploy: { command: { kind: 'shell', script: './migrate down' }, timeoutMs: 600_000 } }],
   ['blue-green', { strategy: 'blue-green', 'preview-url': 'http://127.0.0.1:8081/health', 'scale-down-delay': '0' }, ENV, { strategy: 'blue-green', previewUrl: new URL('http://127.0.0.1:8081/health'), scaleDownDelayMs: 0 }],
   [
     'Prometheus analysis',

@@ -110,3 +110,71 @@ describe('renderSummary of a canary', () => {
     )
   })
 })
+
+describe('renderSummary of a release with jobs and an env change', () => {
+  it('shows the env/labels diff as the report has it (secrets masked), the jobs and their last log lines', () => {
+    const md = renderSummary({
+      ...base,
+      result: 'succeeded',
+      config: {
+        env: { added: [{ key: 'FEATURE_CHECKOUT_V2', value: 'on' }], changed: [{ key: 'DB_PASSWORD', from: '***', to: '***' }], removed: [{ key: 'LEGACY', value: 'a|b' }] },
+        labels: { added: [{ key: 'com.example.toggle', value: '' }], changed: [], removed: [] }
+      },
+      jobs: { 'pre-deploy': 'succeeded', 'post-deploy': 'failed' },
+      steps: [
+        {
+          name: 'pre-deploy', startedAt: '2026-11-25T10:00:01.000Z', endedAt: '2026-11-25T10:00:04.500Z', outcome: 'passed', probes: [], measurements: [], events: [],
+          job: { name: 'api-pre-deploy-1a2b3c', image: 'reg/app@sha256:bbb', command: './migrate up', status: 'succeeded', exitCode: 0, durationMs: 3500, logTail: ['migrated 2 tables'] }
+        },
+        { name: 'batch 1/1', startedAt: '2026-11-25T10:00:05.000Z', endedAt: '2026-11-25T10:00:12.000Z', outcome: 'passed', replicas: '1/1 ready', probes: [], measurements: [], events: [] },
+        {
+          name: 'post-deploy', startedAt: '2026-11-25T10:00:13.000Z', endedAt: '2026-11-25T10:00:14.000Z', outcome: 'failed', reason: 'post-deploy job api-post-deploy-1a2b3c exited with code 1; last log lines: no', probes: [], measurements: [], events: [],
+          job: { name: 'api-post-deploy-1a2b3c', image: 'reg/app@sha256:bbb', command: '["./migrate","contract"]', status: 'failed', exitCode: 1, durationMs: 1000, logTail: ['no'] }
+        }
+      ],
+      warnings: ['post-deploy failed: …']
+    })
+    expect(md.split('\n')).toEqual([
+      '### ✅ Deployed api → `reg/app@sha256:bbb`',
+      '',
+      '| | |',
+      '|---|---|',
+      '| Release | `reg/app@sha256:bbb` |',
+      '| Previous release | `reg/app:1@sha256:aaa` |',
+      '| Jobs | pre-deploy succeeded, post-deploy failed |',
+      '| Duration | 42.5s |',
+      '',
+      '| Config change | Key | Before | After |',
+      '|---|---|---|---|',
+      '| env | `FEATURE_CHECKOUT_V2` | – | `on` |',
+      '| env | `DB_PASSWORD` | `***` | `***` |',
+      '| env | `LEGACY` | `a\\|b` | removed |',
+      '| labels | `com.example.toggle` | – | (empty) |',
+      '',
+      '| Step | Started | Took | Replicas | Health probes | Outcome |',
+      '|---|---|---|---|---|---|',
+      '| pre-deploy | 10:00:01 | 3.5s | – | – | passed (exit 0) |',
+      '| batch 1/1 | 10:00:05 | 7.0s | 1/1 ready | – | passed |',
+      '| post-deploy | 10:00:13 | 1.0s | – | – | failed (exit 1): post-deploy job api-post-deploy-1a2b3c exited with code 1; last log lines: no |',
+      '',
+      '<details><summary>pre-deploy job api-pre-deploy-1a2b3c: exit code 0, 3.5s, last log lines</summary>',
+      '',
+      '```',
+      '$ ./migrate up',
+      'migrated 2 tables',
+      '```',
+      '</details>',
+      '',
+      '<details><summary>post-deploy job api-post-deploy-1a2b3c: exit code 1, 1.0s, last log lines</summary>',
+      '',
+      '```',
+      '$ ["./migrate","contract"]',
+      'no',
+      '```',
+      '</details>',
+      '',
+      '> ⚠️ post-deploy failed: …',
+      ''
+    ])
+  })
+})

@@ -128,14 +128,15 @@ const CONTRACTS: Record<string, Contract> = {
     job: 'deploy',
     operation: 'deploy',
     inputs: [
-      'image', 'context', 'dockerfile', 'build-args', 'tags', 'push', 'registry-username', 'service', 'docker-host',
+      'image', 'context', 'dockerfile', 'build-args', 'tags', 'env', 'labels', 'push', 'registry-username', 'service', 'docker-host',
       'strategy', 'batch-size', 'canary-steps', 'preview-url', 'scale-down-delay', 'health-url', 'health-status',
-      'health-body', 'monitor', 'deadline', 'timeout', 'prometheus-url', 'metrics-query', 'metrics-url',
+      'health-body', 'monitor', 'deadline', 'timeout', 'pre-deploy', 'pre-deploy-timeout', 'post-deploy', 'post-deploy-timeout',
+      'prometheus-url', 'metrics-query', 'metrics-url',
       'success-condition', 'analysis-interval', 'analysis-duration', 'failure-limit', 'no-data', 'compare',
       'auto-rollback', ...GITHUB
     ],
     required: ['image'],
-    outputs: ['image', 'digest', 'result', 'previous-image', 'report']
+    outputs: ['image', 'digest', 'result', 'previous-image', 'report', 'pre-deploy', 'post-deploy']
   },
   'rollback.yml': {
     job: 'rollback',
@@ -147,7 +148,7 @@ const CONTRACTS: Record<string, Contract> = {
   'promote.yml': {
     job: 'promote',
     operation: '${{ inputs.decision }}',
-    inputs: ['decision', 'service', 'docker-host', ...HEALTH_GATES, ...METRIC_GATES, 'compare', ...GITHUB],
+    inputs: ['decision', 'service', 'docker-host', ...HEALTH_GATES, ...METRIC_GATES, 'compare', 'post-deploy', 'post-deploy-timeout', ...GITHUB],
     required: ['decision', 'service'],
     outputs: ['result', 'image']
   }
