@@ -1,11 +1,10 @@
 // dist/index.js run the way a GitHub runner runs it (see test/support/runner.ts).
 import { afterAll, describe, expect, it, jest } from '@jest/globals'
-import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import {
-  APP_REPO, AUTH_REGISTRY, REGISTRY_PASSWORD, REGISTRY_USER, REPO_ROOT, createCleanup, serviceImages, serviceOnOwnNetwork, uniqueName
+  APP_REPO, AUTH_REGISTRY, REGISTRY_PASSWORD, REGISTRY_USER, createCleanup, serviceImages, serviceOnOwnNetwork, uniqueName
 } from '../support/testbed.js'
-import { SSH_PASSPHRASE, SSH_PORT, sshInputs } from '../support/remote.js'
+import { SSH_PASSPHRASE, SSH_PORT, sshFile, sshInputs } from '../support/remote.js'
 import { secretParts } from '../../src/log.js'
 import { startProxy } from '../support/proxy.js'
 import { runAction } from '../support/runner.js'
@@ -75,7 +74,7 @@ describe('dist/index.js as a runner runs it', () => {
     const { service, network } = await serviceOnOwnNetwork(cleanup, 'e2e-ssh', 2)
     const proxy = await startProxy({ service, network })
     cleanup.proxy(proxy)
-    const key = readFileSync(`${REPO_ROOT}.testbed/ssh/client_enc_ed25519`, 'utf8')
+    const key = sshFile('client_enc_ed25519')
     const run = await runAction({
       ...sshInputs(),
       'ssh-private-key': key,

@@ -1,18 +1,20 @@
-// The test bed's remote ways into its dockerd (made by test/testbed/remote-access.sh): TLS on
+// The test bed's remote ways into its dockerd (made by test/testbed/remote-access.sh, in $ZDD_TEST_REMOTE_DIR): TLS on
 // 127.0.0.1:2376 with a client certificate, SSH on 127.0.0.1:2222 with a key, and a relay in front of
 // sshd whose connections a test can cut, as a network outage or a dropped session would.
 import { readFileSync } from 'node:fs'
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { REPO_ROOT } from './testbed.js'
 
 export const TLS_PORT = Number(process.env.ZDD_TEST_TLS_PORT ?? 2376)
 export const SSH_PORT = Number(process.env.ZDD_TEST_SSH_PORT ?? 2222)
 /** Same variable and default as test/testbed/env.sh: the passphrase of .testbed/ssh/client_enc_ed25519. */
 export const SSH_PASSPHRASE = process.env.ZDD_TEST_SSH_PASSPHRASE ?? 'zdd-test-passphrase-4c1e'
 
-const tlsFile = (name: string): string => readFileSync(`${REPO_ROOT}.testbed/tls/${name}.pem`, 'utf8')
-const sshFile = (name: string): string => readFileSync(`${REPO_ROOT}.testbed/ssh/${name}`, 'utf8')
+/** Same variable and default as test/testbed/env.sh: where the test bed keeps its certificates and keys. */
+export const REMOTE_DIR = process.env.ZDD_TEST_REMOTE_DIR ?? '/var/tmp/zdd-testbed-remote'
+const tlsFile = (name: string): string => readFileSync(`${REMOTE_DIR}/tls/${name}.pem`, 'utf8')
+/** A file of the test bed's SSH material (keys, known_hosts). */
+export const sshFile = (name: string): string => readFileSync(`${REMOTE_DIR}/ssh/${name}`, 'utf8')
 
 /** tls-* inputs for the test bed's TLS listener; `rogue` gives a client certificate from another CA. */
 export function tlsInputs(rogue = false): Record<string, string> {

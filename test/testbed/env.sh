@@ -10,3 +10,4 @@ export PROMETHEUS_URL="${PROMETHEUS_URL:-http://127.0.0.1:9090}"                
 export ZDD_TEST_TLS_PORT="${ZDD_TEST_TLS_PORT:-2376}"    # dockerd's TLS listener on 127.0.0.1 (client certs in .testbed/tls)
 export ZDD_TEST_SSH_PORT="${ZDD_TEST_SSH_PORT:-2222}"    # the test bed's sshd on 127.0.0.1 (keys in .testbed/ssh)
 export ZDD_TEST_SSH_PASSPHRASE="${ZDD_TEST_SSH_PASSPHRASE:-zdd-test-passphrase-4c1e}"  # of .testbed/ssh/client_enc_ed25519
+export ZDD_TEST_REMOTE_DIR="${ZDD_TEST_REMOTE_DIR:-/var/tmp/zdd-testbed-remote}"  # TLS certs and SSH keys of the machine's test bed

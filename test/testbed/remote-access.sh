@@ -1,13 +1,15 @@
 # Remote access to the test bed's dockerd, sourced by up.sh (needs its log/die/STATE):
-#   - TLS: a CA, a server certificate for 127.0.0.1 and a client certificate in .testbed/tls/, plus a
+#   - TLS: a CA, a server certificate for 127.0.0.1 and a client certificate in $ZDD_TEST_REMOTE_DIR/tls/, plus a
 #     second CA with a client certificate of its own (a "wrong" client cert, which dockerd must refuse).
 #     dockerd listens on tcp://127.0.0.1:$ZDD_TEST_TLS_PORT with --tlsverify (see dockerd_tls_args).
 #   - SSH: an sshd of our own on 127.0.0.1:$ZDD_TEST_SSH_PORT with its own host key and one authorized
-#     client key (and an encrypted one), in .testbed/ssh/; known_hosts (right) and known_hosts.wrong (another host key).
+#     client key (and an encrypted one), in $ZDD_TEST_REMOTE_DIR/ssh/; known_hosts (right) and known_hosts.wrong (another host key).
 # Every key and certificate is made here, on the machine, the first time; none is committed.
 
-TLS_DIR="$STATE/tls"
-SSH_DIR="$STATE/ssh"
+# Kept per machine, not per checkout: dockerd and sshd are the machine's, so a second checkout's test bed
+# (or a clean clone run beside this one) must use the same certificates and keys.
+TLS_DIR="$ZDD_TEST_REMOTE_DIR/tls"
+SSH_DIR="$ZDD_TEST_REMOTE_DIR/ssh"
 
 # make_cert NAME CA_NAME SUBJECT_CN EXTFILE_CONTENT: key + certificate signed by CA_NAME (both in TLS_DIR).
 make_cert() {
@@ -31,7 +33,7 @@ make_tls_certs() {
     [ -s "$TLS_DIR/$f.pem" ] || complete=0
   done
   [ "$complete" = 1 ] && return 0
-  log "making TLS certificates for dockerd on 127.0.0.1:$ZDD_TEST_TLS_PORT (.testbed/tls/)"
+  log "making TLS certificates for dockerd on 127.0.0.1:$ZDD_TEST_TLS_PORT ($TLS_DIR)"
   rm -rf "$TLS_DIR" && mkdir -p "$TLS_DIR" && chmod 700 "$TLS_DIR"
   make_ca ca "zdd test CA"
   make_cert server ca 127.0.0.1 "subjectAltName = IP:127.0.0.1,DNS:localhost
@@ -88,12 +90,12 @@ CONF
   mv "$SSH_DIR/sshd_config.new" "$SSH_DIR/sshd_config"
   [ "$(id -u)" = 0 ] || die "sshd for the SSH tests must be started as root (it logs in as root)"
   mkdir -p /run/sshd
-  log "starting sshd on 127.0.0.1:$ZDD_TEST_SSH_PORT (log: .testbed/ssh/sshd.log)"
-  /usr/sbin/sshd -f "$SSH_DIR/sshd_config" -E "$SSH_DIR/sshd.log" || die "sshd did not start (see .testbed/ssh/sshd.log)"
+  log "starting sshd on 127.0.0.1:$ZDD_TEST_SSH_PORT (log: $SSH_DIR/sshd.log)"
+  /usr/sbin/sshd -f "$SSH_DIR/sshd_config" -E "$SSH_DIR/sshd.log" || die "sshd did not start (see $SSH_DIR/sshd.log)"
   for _ in $(seq 1 50); do
     ssh -q -p "$ZDD_TEST_SSH_PORT" -i "$SSH_DIR/client_ed25519" -o BatchMode=yes -o UserKnownHostsFile="$SSH_DIR/known_hosts" \
       -o StrictHostKeyChecking=yes root@127.0.0.1 'docker version --format "{{.Server.Version}}"' >/dev/null 2>&1 && return 0
     sleep 0.2
   done
-  die "sshd on 127.0.0.1:$ZDD_TEST_SSH_PORT does not let the test key run docker (see .testbed/ssh/sshd.log)"
+  die "sshd on 127.0.0.1:$ZDD_TEST_SSH_PORT does not let the test key run docker (see $SSH_DIR/sshd.log)"
 }
