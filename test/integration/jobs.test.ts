@@ -120,7 +120,8 @@ describe('pre-deploy and post-deploy on Swarm', () => {
 
     const failed = await runDeploy({
       image: `${APP_REPO}:v3`, service, env: 'MODE=contracted',
-      'pre-deploy': 'echo starting; echo "boom: column exists" >&2; exit 3', 'post-deploy': 'echo never'
+      // Both lines on one stream: Docker keeps the order within stdout or stderr, not between the two.
+      'pre-deploy': 'echo starting >&2; echo "boom: column exists" >&2; exit 3', 'post-deploy': 'echo never'
     })
     expect(failed.result).toBe('failed')
     const job = failed.report.steps[0].job
