@@ -77426,6 +77426,8 @@ function packContext(context, dockerfile) {
 const RECONNECT_BUDGET_MS = 90_000;
 /** A read that gets no answer in this time is treated as a lost connection (reads only; streams never). */
 const READ_TIMEOUT_MS = 30_000;
+/** A write that gets no answer in this time fails (it is not sent again). */
+const WRITE_TIMEOUT_MS = 60_000;
 /** Errors that mean the request never reached the daemon: always safe to send again. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EADDRNOTAVAIL']);
 const NOT_SENT_MESSAGE = /timed out while waiting for handshake|connection lost before handshake|not connected|channel open failure|connect ECONNREFUSED/i;
@@ -77473,8 +77475,10 @@ function withReconnect(docker, log, clock, budgetMs = RECONNECT_BUDGET_MS) {
     const once = (options) => new Promise((resolve, reject) => {
         // dial() edits its argument (path prefix, authconfig): each attempt gets a fresh copy.
         const copy = { ...options, ...(options.options ? { options: { ...options.options } } : {}) };
-        if (copy.method === 'GET' && !copy.isStream && !copy.hijack && !copy.abortSignal)
-            copy.abortSignal = AbortSignal.timeout(READ_TIMEOUT_MS);
+        // No call but a stream may hang on a dead link: a read is given up (and retried) after 30 s, a
+        // write after 60 s (and not retried: the step fails and reverts).
+        if (!copy.isStream && !copy.hijack && !copy.abortSignal)
+            copy.abortSignal = AbortSignal.timeout(copy.method === 'GET' ? READ_TIMEOUT_MS : WRITE_TIMEOUT_MS);
         dial(copy, (error, data) => (error ? reject(error) : resolve(data)));
     });
     modem.dial = (options, callback) => {
