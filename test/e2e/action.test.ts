@@ -96,7 +96,8 @@ describe('dist/index.js as a runner runs it', () => {
     const everything = [printed, run.summary, JSON.stringify(run.outputs), await readFile(run.outputs.report ?? '', 'utf8')].join('\n')
     for (const secret of [SSH_PASSPHRASE, ...secretParts(key)]) expect(everything).not.toContain(secret)
     expect(printed).toContain(`Docker host: ssh://root@127.0.0.1:${SSH_PORT} (host key checked against ssh-known-hosts)`)
-    for (const image of await serviceImages(service)) expect(image).toBe(run.outputs.image)
+    // The service keeps the tag for people beside the digest (repo:v2@sha256:…); the output is repo@sha256:….
+    for (const image of await serviceImages(service)) expect(image).toBe(`${APP_REPO}:v2@${run.outputs.digest}`)
   })
 
   it('runs under act: no GitHub token needed, Deployments skipped with a notice', async () => {
