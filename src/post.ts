@@ -8,11 +8,10 @@ import { parseConfig } from './config/parse-config.js'
 import { createDockerClient } from './docker/client.js'
 import { createHttpProbe } from './gates/http-probe.js'
 import type { Log } from './log.js'
-import { recoverInterrupted, type Recovery } from './recover.js'
 import { realClock } from './rollout/clock.js'
 import { decodeRunState, RUN_STATE_KEY } from './run-state.js'
-import { dropRunRecord } from './targets/run-record.js'
-import { SwarmApi } from './targets/swarm-api.js'
+import type { Recovery } from './targets/platform.js'
+import { platformForState } from './targets/platforms.js'
 
 export async function post(): Promise<void> {
   const log = actionLog()
@@ -26,9 +25,9 @@ export async function runPost(inputs: ReturnType<typeof readInputs>, env: NodeJS
   try {
     const config = parseConfig(inputs, env)
     log.warning(`The rollout of ${state.service} did not finish (the job was cancelled or the step was killed): checking the service`)
-    const docker = createDockerClient(config.dockerHost)
-    const recovery = await recoverInterrupted(state, { docker, probe: createHttpProbe(), clock: realClock, log })
-    if (recovery !== 'not recovered') await dropRunRecord(new SwarmApi(docker, log), state.service, state.lockToken)
+    const platform = platformForState(state, config, { docker: createDockerClient(config.dockerHost), log, clock: realClock })
+    const recovery = await platform.recoverInterrupted(state, { probe: createHttpProbe(), clock: realClock, log })
+    if (recovery !== 'not recovered') await platform.dropRunRecord(state.service, state.lockToken)
     log.info(`Post step: ${recovery}`)
     return recovery
   } catch (error) {

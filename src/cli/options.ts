@@ -20,10 +20,18 @@ export const OPTION_HELP: Readonly<Record<InputName, string>> = {
   push: 'Push the built image and its tags',
   'registry-username': 'User name for the image registry (with registry-password)',
   'registry-password': 'Password or token for the image registry',
-  service: 'Swarm service to update; empty means build (and push) only',
+  service: 'Swarm service, or the zdd.service label of plain containers; empty means build (and push) only',
+  platform: 'auto (swarm when service is a Swarm service, else docker), swarm or docker',
+  network: 'docker: user-defined network of the first containers (created with --subnet)',
+  alias: 'docker: network alias the containers share (default: the service name)',
+  replicas: 'docker: containers a first deploy starts',
+  env: 'docker: KEY=VALUE for the first containers (repeat the option for more)',
+  'env-file': 'docker: file of KEY=VALUE lines for the first containers',
   operation: 'deploy, rollback (to the release recorded on the service, or --image with a digest), promote or abort (a paused canary)',
   strategy: 'Rollout strategy: rolling, canary or blue-green',
   'batch-size': 'Replicas per batch: a count or a percentage such as 50%',
+  drain: 'docker: how long an old container keeps serving out of the alias before it is stopped',
+  'pre-stop': 'docker: command run in each old container before it is stopped (shell, or a JSON array)',
   'canary-steps': 'Canary traffic shares, such as 10%,50% (canary replicas beside the stable ones)',
   'preview-url': 'blue-green: HTTP(S) URL of the preview probed before the switch',
   'scale-down-delay': 'blue-green: how long the last wave of the switch is watched before the preview is removed',
@@ -61,7 +69,7 @@ export const OPTION_HELP: Readonly<Record<InputName, string>> = {
 export const BOOLEAN_INPUTS: readonly InputName[] = ['ssh-insecure-skip-host-key-check', 'push', 'auto-rollback', 'force-unlock', 'dry-run']
 
 /** Inputs whose repeated options are joined with new lines instead of the last one winning. */
-export const LIST_INPUTS: readonly InputName[] = ['tags', 'build-args']
+export const LIST_INPUTS: readonly InputName[] = ['tags', 'build-args', 'env']
 
 export const EXIT_CODES = [
   [0, 'succeeded (deploy), planned (plan) or paused (a canary at a pause step)'],

@@ -19,9 +19,17 @@ export interface Inputs {
   'registry-username': string
   'registry-password': string
   service: string
+  platform: string
+  network: string
+  alias: string
+  replicas: string
+  env: string
+  'env-file': string
   operation: string
   strategy: string
   'batch-size': string
+  drain: string
+  'pre-stop': string
   'canary-steps': string
   'preview-url': string
   'scale-down-delay': string
@@ -79,9 +87,17 @@ export const INPUT_DEFAULTS: Readonly<Inputs> = {
   'registry-username': '',
   'registry-password': '',
   service: '',
+  platform: 'auto',
+  network: '',
+  alias: '',
+  replicas: '1',
+  env: '',
+  'env-file': '',
   operation: 'deploy',
   strategy: 'rolling',
   'batch-size': '1',
+  drain: '10s',
+  'pre-stop': '',
   'canary-steps': '10%,50%',
   'preview-url': '',
   'scale-down-delay': '30s',

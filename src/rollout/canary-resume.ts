@@ -1,13 +1,11 @@
 // operation promote / abort: act on a canary that an earlier run left paused at a `pause` step. What
-// that run knew is on the canary service itself (its release, the plan, where it stopped, the release to
-// go back to), so this needs nothing from that run but the service name.
-import type Docker from 'dockerode'
+// that run knew is recorded with the canary itself (its release, the plan, where it stopped, the release
+// to go back to), so this needs nothing from that run but the service name.
 import { InputError } from '../config/input-error.js'
 import type { Config } from '../config/types.js'
-import { COMPANION_OF_LABEL, companionName } from '../targets/companion-spec.js'
-import { CANARY_PAUSED_LABEL, CANARY_PREVIOUS_LABEL, CANARY_STEPS_LABEL } from '../targets/release-labels.js'
-import { containerSpec, type SwarmCapture } from '../targets/swarm-target.js'
-import { SwarmCompanion } from '../targets/swarm-companion.js'
+import { companionName } from '../targets/companion-spec.js'
+import type { CompanionTarget, PausedCanary } from '../targets/platform.js'
+import type { Capture } from '../targets/target.js'
 import { parseCanarySteps, planCanary } from './canary-plan.js'
 import type { RolloutOutcome } from './engine.js'
 import { runCanary, strategyContext, type ContextParts } from './progressive.js'
@@ -16,32 +14,29 @@ import { runCanary, strategyContext, type ContextParts } from './progressive.js'
  * The canary an operation promote/abort acts on, checked before anything is locked or changed: it must
  * exist and be ours, and for promote it must be paused at a pause step.
  */
-export async function pausedCanary(operation: 'promote' | 'abort', service: string, companion: SwarmCompanion): Promise<Docker.Service> {
+export async function pausedCanary(operation: 'promote' | 'abort', service: string, companion: CompanionTarget): Promise<PausedCanary> {
   const name = companionName(service, 'canary')
-  const found = await companion.leftover()
-  if (!found || found.Spec?.Labels?.[COMPANION_OF_LABEL] !== service) {
+  const found = await companion.paused()
+  if (!found) {
     throw new InputError('operation', operation, `a paused canary to ${operation}, but service '${name}' does not exist`)
   }
-  const labels = found.Spec?.Labels ?? {}
-  const paused = Number(labels[CANARY_PAUSED_LABEL])
-  if (operation === 'promote' && (!labels[CANARY_PREVIOUS_LABEL] || !Number.isInteger(paused) || paused < 1)) {
+  if (operation === 'promote' && (!found.previous || found.index === undefined)) {
     throw new InputError('operation', operation, `a canary paused at a pause step, but '${name}' is not paused (left by an interrupted run?): run deploy again, or abort`)
   }
   return found
 }
 
-export async function resumeCanary(
+export async function resumeCanary<C extends Capture>(
   operation: 'promote' | 'abort',
-  capture: SwarmCapture,
+  capture: C,
   config: Config,
-  ctx: ContextParts
+  ctx: ContextParts<C>
 ): Promise<RolloutOutcome & { release?: string }> {
   const { log } = ctx.deps
   const name = companionName(capture.name, 'canary')
-  const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', log)
-  const service = await pausedCanary(operation, capture.name, companion)
-  const labels = service.Spec?.Labels ?? {}
-  const release = service.Spec ? containerSpec(service.Spec)?.Image : undefined
+  const companion = ctx.platform.companion('canary')
+  const found = await pausedCanary(operation, capture.name, companion)
+  const release = found.release
   if (operation === 'abort') {
     const record = ctx.recorder.startStep(`abort: remove ${name}`)
     await companion.remove()
@@ -50,11 +45,11 @@ export async function resumeCanary(
     return { result: 'rolled-back', reason: 'the canary was aborted (operation abort)', ...(release ? { release } : {}) }
   }
 
-  const paused = Number(labels[CANARY_PAUSED_LABEL])
-  const previous = labels[CANARY_PREVIOUS_LABEL] ?? ''
-  if (!release) throw new Error(`'${name}' has no image in its spec`)
+  const paused = found.index ?? 0
+  const previous = found.previous ?? ''
+  if (!release) throw new Error(`'${name}' has no image`)
   // The plan the paused run was given, not this run's canary-steps: promote goes on where it stopped.
-  const steps = parseCanarySteps(labels[CANARY_STEPS_LABEL] ?? '')
+  const steps = parseCanarySteps(found.steps ?? '')
   const plan = planCanary({ target: capture.name, canary: name, from: previous, to: release, stable: capture.replicas, steps })
   ctx.recorder.report.plan = plan
   ctx.recorder.report.previousImage = previous

@@ -1,6 +1,6 @@
-// Canary and blue-green on Swarm, as phases of the one engine: first the companion service (canary or
-// preview) is scaled and gated step by step; only when it passed is the stable service touched,
-// by the same gated rolling update as `strategy: rolling`. The companion is removed in every case.
+// Canary and blue-green, as phases of the one engine: first the companion (canary or preview) is
+// scaled and gated step by step; only when it passed is the workload itself touched, by the same gated
+// rolling update as `strategy: rolling` (or the platform's switch). The companion is removed in every case.
 import type { ServiceNames } from '../analysis/placeholders.js'
 import type { AnalysisConfig, Config } from '../config/types.js'
 import type { DeployDeps } from '../deploy.js'
@@ -8,38 +8,34 @@ import { createAnalysisGate, type AnalysisGate, type MetricsReaders } from '../g
 import { createMetricsScraper } from '../gates/metrics-scrape.js'
 import { createPrometheusClient } from '../gates/prometheus.js'
 import type { ReportRecorder } from '../report/report.js'
-import { canaryReachWarning } from '../targets/companion-spec.js'
-import { SwarmCompanion } from '../targets/swarm-companion.js'
-import type { SwarmApi } from '../targets/swarm-api.js'
-import type { SwarmCapture, SwarmTarget } from '../targets/swarm-target.js'
+import type { CompanionTarget, Platform } from '../targets/platform.js'
+import type { Capture } from '../targets/target.js'
 import type { BlueGreenPlan } from './blue-green-plan.js'
 import { formatCanarySteps, type CanaryPlan } from './canary-plan.js'
 import { runRollout, type EngineDeps, type RolloutOutcome, type RolloutSettings } from './engine.js'
 import { planRolling, type RolloutPlan } from './plan.js'
 
-export interface ContextParts {
-  api: SwarmApi
-  stable: SwarmTarget
+export interface ContextParts<C extends Capture = Capture> {
+  platform: Platform<C>
   deps: DeployDeps
   recorder: ReportRecorder
   startedAt: number
 }
 
-export interface StrategyContext {
-  capture: SwarmCapture
+export interface StrategyContext<C extends Capture = Capture> {
+  capture: C
   previous: string
   release: string
   config: Config
   settings: RolloutSettings
-  api: SwarmApi
-  stable: SwarmTarget
-  engine: Omit<EngineDeps<SwarmCapture>, 'target' | 'analysis'>
+  platform: Platform<C>
+  engine: Omit<EngineDeps<C>, 'target' | 'analysis'>
   /** The metric gate for these service names, when metrics are configured. */
   gateFor(names: ServiceNames): AnalysisGate | undefined
 }
 
 /** The settings, engine parts and metric gate factory every strategy runs with, from the config. */
-export function strategyContext(config: Config, capture: SwarmCapture, previous: string, release: string, parts: ContextParts): StrategyContext {
+export function strategyContext<C extends Capture>(config: Config, capture: C, previous: string, release: string, parts: ContextParts<C>): StrategyContext<C> {
   const { deps, recorder } = parts
   const settings: RolloutSettings = {
     health: config.health,
@@ -53,7 +49,7 @@ export function strategyContext(config: Config, capture: SwarmCapture, previous:
   const readers = analysis ? deps.metrics ?? defaultReaders(analysis) : undefined
   const engine = { probe: deps.probe, clock: deps.clock, log: deps.log, recorder, ...(deps.signal ? { signal: deps.signal } : {}) }
   return {
-    capture, previous, release, config, settings, api: parts.api, stable: parts.stable, engine,
+    capture, previous, release, config, settings, platform: parts.platform, engine,
     gateFor: (names) => (analysis && readers ? createAnalysisGate(analysis, names, readers) : undefined)
   }
 }
@@ -63,22 +59,21 @@ function defaultReaders(analysis: AnalysisConfig): MetricsReaders {
   return { prometheus: createPrometheusClient(url), scraper: createMetricsScraper() }
 }
 
-export async function runRolling(plan: RolloutPlan, ctx: StrategyContext): Promise<RolloutOutcome> {
+export async function runRolling<C extends Capture>(plan: RolloutPlan, ctx: StrategyContext<C>): Promise<RolloutOutcome> {
   const gate = ctx.gateFor({ canary: ctx.capture.name, stable: ctx.capture.name })
-  return runRollout(plan, ctx.capture, ctx.previous, ctx.settings, { ...ctx.engine, target: ctx.stable, ...(gate ? { analysis: gate } : {}) })
+  return runRollout(plan, ctx.capture, ctx.previous, ctx.settings, { ...ctx.engine, target: ctx.platform.stable, ...(gate ? { analysis: gate } : {}) })
 }
 
 /**
  * Canary steps up to the first pause (or all of them), then promotion. At a pause the run ends with
  * `paused`: the canary keeps running, labelled with what operation promote needs to go on.
  */
-export async function runCanary(plan: CanaryPlan, ctx: StrategyContext): Promise<RolloutOutcome> {
+export async function runCanary<C extends Capture>(plan: CanaryPlan, ctx: StrategyContext<C>): Promise<RolloutOutcome> {
   const { capture, engine } = ctx
-  const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', engine.log)
-  const reach = canaryReachWarning(capture.spec, capture.name)
-  if (reach) {
-    engine.log.warning(reach)
-    engine.recorder.report.warnings.push(reach)
+  const companion = ctx.platform.companion('canary')
+  for (const warning of ctx.platform.warnings(capture, 'canary')) {
+    engine.log.warning(warning)
+    engine.recorder.report.warnings.push(warning)
   }
   const pauseAt = plan.steps.findIndex((s) => s.pauseAfter)
   const now = pauseAt < 0 ? plan.steps : plan.steps.slice(0, pauseAt + 1)
@@ -121,9 +116,9 @@ export async function runCanary(plan: CanaryPlan, ctx: StrategyContext): Promise
   }
 }
 
-export async function runBlueGreen(plan: BlueGreenPlan, ctx: StrategyContext): Promise<RolloutOutcome> {
+export async function runBlueGreen<C extends Capture>(plan: BlueGreenPlan, ctx: StrategyContext<C>): Promise<RolloutOutcome> {
   const { capture, engine, config } = ctx
-  const preview = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'preview', engine.log)
+  const preview = ctx.platform.companion('preview')
   const start: RolloutPlan = {
     strategy: 'rolling',
     target: preview.name,
@@ -145,36 +140,20 @@ export async function runBlueGreen(plan: BlueGreenPlan, ctx: StrategyContext): P
     keep = gated.result === 'failed' && !ctx.settings.autoRollback
     if (gated.result !== 'succeeded') return gated
     engine.log.info(`Preview passed its gates: switching ${capture.name} to ${ctx.release}`)
-    return await promote(ctx, switchPlan(plan), ctx.settings.monitorMs)
+    return await promote(ctx, ctx.platform.switchPlan(plan), ctx.settings.monitorMs)
   } finally {
     await cleanUp(preview, ctx, keep)
   }
 }
 
-/**
- * The switch: Swarm stops each old task the moment its replacement runs, and a proxy that finds tasks
- * through DNS learns of the new ones only at its next resolve. Replacing every task at once would leave
- * such a proxy with nothing to send to for that moment, so the verified release goes in as two waves
- * (half, then the rest), each start-first; the last wave is watched for scale-down-delay.
- */
-export function switchPlan(plan: BlueGreenPlan): RolloutPlan {
-  const waves = planRolling({ target: plan.target, from: plan.from, to: plan.to, total: plan.replicas, batch: { kind: 'percent', value: 50 } })
-  waves.steps = waves.steps.map((step) => ({
-    ...step,
-    name: `switch ${step.index}/${step.of}`,
-    ...(step.index === step.of ? { monitorMs: plan.scaleDownDelayMs } : {})
-  }))
-  return waves
-}
-
 /** The stable service's own rolling update, gated by health only (the metrics judged the companion). */
-async function promote(ctx: StrategyContext, plan: RolloutPlan, monitorMs: number): Promise<RolloutOutcome> {
+async function promote<C extends Capture>(ctx: StrategyContext<C>, plan: RolloutPlan, monitorMs: number): Promise<RolloutOutcome> {
   const { analysis: _analysis, ...settings } = ctx.settings
-  return runRollout(plan, ctx.capture, ctx.previous, { ...settings, monitorMs }, { ...ctx.engine, target: ctx.stable })
+  return runRollout(plan, ctx.capture, ctx.previous, { ...settings, monitorMs }, { ...ctx.engine, target: ctx.platform.stable })
 }
 
 /** Removes the companion, unless a failed one is kept for inspection (auto-rollback off). */
-async function cleanUp(companion: SwarmCompanion, ctx: StrategyContext, keep: boolean): Promise<void> {
+async function cleanUp<C extends Capture>(companion: CompanionTarget<C>, ctx: StrategyContext<C>, keep: boolean): Promise<void> {
   const { log, recorder } = ctx.engine
   if (keep) {
     log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`)

@@ -1,6 +1,5 @@
 // What the action records on the target, so that a later run (rollback, promote, abort, recovery)
 // can act without the state of the run that wrote it. Labels on the service spec change no task.
-import type Docker from 'dockerode'
 import { InputError } from '../config/input-error.js'
 import type { Config, ImageRef } from '../config/types.js'
 import { parseImageRef } from '../docker/image-ref.js'
@@ -13,10 +12,9 @@ export const CANARY_STEPS_LABEL = 'zdd.canary-steps'
 export const CANARY_PREVIOUS_LABEL = 'zdd.canary-previous'
 
 /** operation rollback: `image` when it names a digest, else the release recorded by the last rollout. */
-export function rollbackImage(spec: Docker.ServiceSpec, service: string, config: Config): ImageRef {
+export function rollbackImage(recorded: string | undefined, service: string, config: Config): ImageRef {
   if (config.image?.digest) return config.image
   if (config.image) throw new InputError('image', `${config.image.repository}${config.image.tag ? `:${config.image.tag}` : ''}`, 'an image with a digest (repo@sha256:…) for operation rollback, or empty for the release recorded on the service')
-  const recorded = spec.Labels?.[PREVIOUS_LABEL]
   const ref = recorded ? parseImageRef(recorded) : undefined
   if (!ref?.digest) {
     throw new InputError(

@@ -2,11 +2,13 @@
 // it between batches with a long update delay and release it by touching the spec, so every batch
 // is gated by us before the next starts. A revert writes the captured spec back (pinned to its digest).
 import type Docker from 'dockerode'
+import { InputError } from '../config/input-error.js'
 import type { Log } from '../log.js'
 import type { BatchStep } from '../rollout/plan.js'
 import type { ReplicaObservation } from '../rollout/observation.js'
 import type { HealthCheckSettings } from '../rollout/health-timing.js'
-import type { Capture, RolloutTarget } from './target.js'
+import type { StableTarget } from './platform.js'
+import type { Capture } from './target.js'
 import { PREVIOUS_LABEL } from './release-labels.js'
 import type { SwarmApi } from './swarm-api.js'
 import { observeTasks, sameRelease, type SwarmTask } from './swarm-tasks.js'
@@ -28,7 +30,7 @@ export const ROLLOUT_LABEL = 'zdd.rollout'
 
 const IN_FLIGHT = new Set(['updating', 'rollback_started'])
 
-export class SwarmTarget implements RolloutTarget<SwarmCapture> {
+export class SwarmTarget implements StableTarget<SwarmCapture> {
   constructor(
     private readonly api: SwarmApi,
     private readonly serviceName: string,
@@ -41,7 +43,12 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
    * waited for, or a dead one whose leftover is recovered once the lock is taken over.
    */
   async capture(tolerateOurs = false): Promise<SwarmCapture> {
-    const service = await this.inspect()
+    const service = await this.inspect().catch((error: unknown) => {
+      if (error instanceof Error && /was not found on the Swarm/.test(error.message)) {
+        throw new InputError('service', this.serviceName, 'the name of an existing Swarm service')
+      }
+      throw error
+    })
     const spec = service.Spec ?? {}
     const image = containerSpec(spec)?.Image
     if (!image) throw new Error(`Service '${this.serviceName}' has no container image in its spec`)
@@ -54,7 +61,11 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
           (marker ? '. A run of ours that died is recovered by the next run once its deploy lock goes stale, or at once with force-unlock' : '')
       )
     }
-    return this.describe(service, spec, image, true)
+    const capture = await this.describe(service, spec, image, true)
+    if (capture.replicas < 1) {
+      throw new InputError('service', this.serviceName, 'a service with at least 1 running replica (scale it up before rolling it out)')
+    }
+    return capture
   }
 
   /**
@@ -81,11 +92,15 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
           'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile'
       )
     }
+    const recordedPrevious = spec.Labels?.[PREVIOUS_LABEL]
+    const healthCheck = specHealthCheck(spec)
     return {
       id: service.ID,
       name: this.serviceName,
       image,
       replicas,
+      ...(recordedPrevious ? { recordedPrevious } : {}),
+      ...(healthCheck ? { healthCheck } : {}),
       spec,
       version: service.Version?.Index ?? 0,
       mode,
