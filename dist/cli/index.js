@@ -75638,12 +75638,12 @@ async function runCanary(plan, ctx) {
     let keep = false;
     try {
         const canary = await runRollout(steps, capture, ctx.previous, ctx.settings, { ...engine, target: companion, ...(gate ? { analysis: gate } : {}) });
-        keep = canary.result === 'failed' && !ctx.settings.autoRollback;
+        keep = canary.result === 'failed' && !ctx.settings.autoRollback ? 'failed' : false;
         if (canary.result !== 'succeeded')
             return canary;
         const paused = now.at(-1);
         if (paused?.pauseAfter) {
-            keep = true;
+            keep = 'paused';
             await companion.markPaused(paused.index, formatCanarySteps(ctx.config.canarySteps), ctx.previous);
             engine.log.info(`Paused after canary step ${paused.index}/${paused.of}: ${companion.name} keeps running; run operation promote to go on, or abort`);
             return { result: 'paused', reason: `paused after canary step ${paused.index}/${paused.of}` };
@@ -75676,7 +75676,7 @@ async function runBlueGreen(plan, ctx) {
     let keep = false;
     try {
         const gated = await runRollout(start, capture, ctx.previous, previewSettings, { ...engine, target: preview, ...(gate ? { analysis: gate } : {}) });
-        keep = gated.result === 'failed' && !ctx.settings.autoRollback;
+        keep = gated.result === 'failed' && !ctx.settings.autoRollback ? 'failed' : false;
         if (gated.result !== 'succeeded')
             return gated;
         engine.log.info(`Preview passed its gates: switching ${capture.name} to ${ctx.release}`);
@@ -75686,15 +75686,16 @@ async function runBlueGreen(plan, ctx) {
         await cleanUp(preview, ctx, keep);
     }
 }
-/** The stable service's own rolling update, gated by health only (the metrics judged the companion). */
 async function promote(ctx, plan, monitorMs) {
     const { analysis: _analysis, ...settings } = ctx.settings;
     return runRollout(plan, ctx.capture, ctx.previous, { ...settings, monitorMs }, { ...ctx.engine, target: ctx.platform.stable });
 }
-/** Removes the companion, unless a failed one is kept for inspection (auto-rollback off). */
+/** Removes the companion, unless a failed one is kept for inspection (auto-rollback off) or a canary paused. */
 async function cleanUp(companion, ctx, keep) {
     const { log, recorder } = ctx.engine;
-    if (keep) {
+    if (keep === 'paused')
+        return;
+    if (keep === 'failed') {
         log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`);
         return;
     }
@@ -76518,7 +76519,9 @@ class DockerApi {
         const info = await docker_api_unlessMissing(this.docker.getNetwork(name).inspect(), undefined);
         if (!info)
             return undefined;
-        const subnets = (info.IPAM?.Config ?? []).map((c) => c.Subnet ?? '').filter((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s));
+        const subnets = (info.IPAM?.Config ?? [])
+            .filter((c) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(c.Subnet ?? ''))
+            .map((c) => ({ subnet: c.Subnet, ...(c.Gateway ? { gateway: c.Gateway } : {}) }));
         return { id: info.Id, name: info.Name, driver: info.Driver, subnets };
     }
     /** Creates a container; undefined when the name is taken (a name is an atomic test-and-set). */
@@ -76682,6 +76685,9 @@ function isServing(c, alias) {
 function docker_workload_describeFailure(c) {
     if (c.health === 'unhealthy' && c.state === 'running')
         return `container ${c.name} unhealthy${c.healthLog ? `: ${c.healthLog}` : ''}`;
+    // Started again by its restart policy: running now, but it did exit.
+    if (c.state === 'running' && c.restartCount > 0)
+        return `container ${c.name} exited and was restarted ${c.restartCount} time(s)`;
     const restarts = c.restartCount > 0 ? `, restarted ${c.restartCount} time(s)` : '';
     const code = c.exitCode !== 0 ? ` (exit ${c.exitCode}${restarts})` : restarts ? ` (${restarts.slice(2)})` : '';
     return `container ${c.name} ${c.state}${code}${c.error ? `: ${c.error}` : ''}`;
@@ -76795,6 +76801,9 @@ class DockerCompanion {
         return lines;
     }
     async probeUrls(capture, release, url) {
+        // Once removed, how the service answers is its own containers' business.
+        if (this.restored)
+            return this.stable.servingUrls(capture, url);
         const members = await this.members(capture, await this.stable.releaseId(release));
         return members.filter((c) => isReady(c) && c.ip).map((c) => urlAt(url, c.ip));
     }
@@ -77066,7 +77075,10 @@ class Fleet {
     }
     async probeAddresses(network, image) {
         const info = await this.api.network(network.id);
-        const candidate = info?.subnets.map(lastHost).find((ip) => ip !== undefined);
+        // A subnet shown without a gateway was given by the user: no need to ask.
+        if (info?.subnets.some((s) => !s.gateway))
+            return true;
+        const candidate = info?.subnets.map((s) => lastHost(s.subnet)).find((ip) => ip !== undefined);
         let refusal = 'it has no IPv4 subnet';
         if (candidate) {
             const name = `zdd-probe-${(0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')}`;
@@ -77784,9 +77796,15 @@ class DockerTarget {
         const old = (await this.views(capture)).filter(isOld);
         if (old.length < capture.containers.length)
             fleet.log.warning(`${capture.containers.length - old.length} of the previous containers are gone; bringing back the other ${old.length}`);
-        await fleet.restart(old, capture.network);
+        const stopped = old.filter((c) => !isRunning(c));
+        await fleet.restart(stopped, capture.network);
+        if (stopped.length)
+            fleet.log.info(`  started again: ${stopped.map((c) => c.name).join(', ')}`);
         const ready = await fleet.waitReady(async () => (await this.views(capture)).filter(isOld), `The previous containers of ${this.service}`);
-        await fleet.setAliases(ready.filter((c) => !sameAliases(c.aliases, capture.aliases)), capture.network, capture.aliases);
+        const back = ready.filter((c) => !sameAliases(c.aliases, capture.aliases));
+        await fleet.setAliases(back, capture.network, capture.aliases);
+        if (back.length)
+            fleet.log.info(`  back in service under ${capture.alias}: ${back.map((c) => `${c.name} (${c.ip})`).join(', ')}`);
         const others = (await this.views(capture)).filter((c) => !isOld(c));
         await fleet.discard(others, capture.network, capture.alias, keep);
     }
@@ -77803,6 +77821,10 @@ class DockerTarget {
         const views = await this.views(capture);
         const ofRelease = release === this.backTo ? views.filter((c) => capture.containers.includes(c.id)) : views.filter((c) => this.isNew(capture, c, this.releaseIds.get(release) ?? ''));
         return ofRelease.filter((c) => isReady(c) && c.ip).map((c) => urlAt(url, c.ip));
+    }
+    /** The health URL at each ready container serving under the alias. */
+    async servingUrls(capture, url) {
+        return (await this.views(capture)).filter((c) => isReady(c) && isServing(c, capture.alias) && c.ip).map((c) => urlAt(url, c.ip));
     }
     /** The labels of every container made for the service. */
     labels(capture) {

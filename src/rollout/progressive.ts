@@ -97,14 +97,14 @@ export async function runCanary<C extends Capture>(plan: CanaryPlan, ctx: Strate
   // Before anything changes: a service that holds the companion's name and is not ours stops the run.
   await companion.leftover()
   const gate = ctx.gateFor({ canary: companion.name, stable: capture.name })
-  let keep = false
+  let keep: Keep = false
   try {
     const canary = await runRollout(steps, capture, ctx.previous, ctx.settings, { ...engine, target: companion, ...(gate ? { analysis: gate } : {}) })
-    keep = canary.result === 'failed' && !ctx.settings.autoRollback
+    keep = canary.result === 'failed' && !ctx.settings.autoRollback ? 'failed' : false
     if (canary.result !== 'succeeded') return canary
     const paused = now.at(-1)
     if (paused?.pauseAfter) {
-      keep = true
+      keep = 'paused'
       await companion.markPaused(paused.index, formatCanarySteps(ctx.config.canarySteps), ctx.previous)
       engine.log.info(`Paused after canary step ${paused.index}/${paused.of}: ${companion.name} keeps running; run operation promote to go on, or abort`)
       return { result: 'paused', reason: `paused after canary step ${paused.index}/${paused.of}` }
@@ -134,10 +134,10 @@ export async function runBlueGreen<C extends Capture>(plan: BlueGreenPlan, ctx: 
   const previewSettings: RolloutSettings = previewHealth ? { ...withoutHealth, health: previewHealth } : withoutHealth
   await preview.leftover()
   const gate = ctx.gateFor({ canary: preview.name, stable: capture.name })
-  let keep = false
+  let keep: Keep = false
   try {
     const gated = await runRollout(start, capture, ctx.previous, previewSettings, { ...engine, target: preview, ...(gate ? { analysis: gate } : {}) })
-    keep = gated.result === 'failed' && !ctx.settings.autoRollback
+    keep = gated.result === 'failed' && !ctx.settings.autoRollback ? 'failed' : false
     if (gated.result !== 'succeeded') return gated
     engine.log.info(`Preview passed its gates: switching ${capture.name} to ${ctx.release}`)
     return await promote(ctx, ctx.platform.switchPlan(plan), ctx.settings.monitorMs)
@@ -147,15 +147,19 @@ export async function runBlueGreen<C extends Capture>(plan: BlueGreenPlan, ctx: 
 }
 
 /** The stable service's own rolling update, gated by health only (the metrics judged the companion). */
+/** Why a companion is not removed at the end of its phase. */
+type Keep = false | 'failed' | 'paused'
+
 async function promote<C extends Capture>(ctx: StrategyContext<C>, plan: RolloutPlan, monitorMs: number): Promise<RolloutOutcome> {
   const { analysis: _analysis, ...settings } = ctx.settings
   return runRollout(plan, ctx.capture, ctx.previous, { ...settings, monitorMs }, { ...ctx.engine, target: ctx.platform.stable })
 }
 
-/** Removes the companion, unless a failed one is kept for inspection (auto-rollback off). */
-async function cleanUp<C extends Capture>(companion: CompanionTarget<C>, ctx: StrategyContext<C>, keep: boolean): Promise<void> {
+/** Removes the companion, unless a failed one is kept for inspection (auto-rollback off) or a canary paused. */
+async function cleanUp<C extends Capture>(companion: CompanionTarget<C>, ctx: StrategyContext<C>, keep: Keep): Promise<void> {
   const { log, recorder } = ctx.engine
-  if (keep) {
+  if (keep === 'paused') return
+  if (keep === 'failed') {
     log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`)
     return
   }

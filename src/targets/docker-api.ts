@@ -34,8 +34,11 @@ export interface NetworkInfo {
   id: string
   name: string
   driver: string
-  /** The IPv4 subnets of the network (user-configured or not: the Engine does not tell them apart). */
-  subnets: string[]
+  /**
+   * Its IPv4 subnets. The Engine shows an automatic subnet with its gateway; a user-configured one shows a
+   * gateway only when the user gave one, so only a subnet without one is known to be user-configured.
+   */
+  subnets: Array<{ subnet: string; gateway?: string }>
 }
 
 export class DockerApi {
@@ -91,11 +94,13 @@ export class DockerApi {
 
   async network(name: string): Promise<NetworkInfo | undefined> {
     const info = await unlessMissing(
-      this.docker.getNetwork(name).inspect() as Promise<{ Id: string; Name: string; Driver: string; IPAM?: { Config?: Array<{ Subnet?: string }> | null } }>,
+      this.docker.getNetwork(name).inspect() as Promise<{ Id: string; Name: string; Driver: string; IPAM?: { Config?: Array<{ Subnet?: string; Gateway?: string }> | null } }>,
       undefined
     )
     if (!info) return undefined
-    const subnets = (info.IPAM?.Config ?? []).map((c) => c.Subnet ?? '').filter((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s))
+    const subnets = (info.IPAM?.Config ?? [])
+      .filter((c) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(c.Subnet ?? ''))
+      .map((c) => ({ subnet: c.Subnet as string, ...(c.Gateway ? { gateway: c.Gateway } : {}) }))
     return { id: info.Id, name: info.Name, driver: info.Driver, subnets }
   }
 

@@ -96,6 +96,8 @@ abstract class DockerCompanion implements CompanionTarget<DockerCapture> {
   }
 
   async probeUrls(capture: DockerCapture, release: string, url: URL): Promise<URL[]> {
+    // Once removed, how the service answers is its own containers' business.
+    if (this.restored) return this.stable.servingUrls(capture, url)
     const members = await this.members(capture, await this.stable.releaseId(release))
     return members.filter((c) => isReady(c) && c.ip).map((c) => urlAt(url, c.ip as string))
   }

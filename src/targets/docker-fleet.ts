@@ -67,7 +67,9 @@ export class Fleet {
 
   private async probeAddresses(network: ServiceNetwork, image: string): Promise<boolean> {
     const info = await this.api.network(network.id)
-    const candidate = info?.subnets.map(lastHost).find((ip) => ip !== undefined)
+    // A subnet shown without a gateway was given by the user: no need to ask.
+    if (info?.subnets.some((s) => !s.gateway)) return true
+    const candidate = info?.subnets.map((s) => lastHost(s.subnet)).find((ip) => ip !== undefined)
     let refusal = 'it has no IPv4 subnet'
     if (candidate) {
       const name = `zdd-probe-${randomBytes(6).toString('hex')}`

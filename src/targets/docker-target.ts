@@ -221,9 +221,13 @@ export class DockerTarget implements StableTarget<DockerCapture> {
     const isOld = (c: ContainerView): boolean => capture.containers.includes(c.id)
     const old = (await this.views(capture)).filter(isOld)
     if (old.length < capture.containers.length) fleet.log.warning(`${capture.containers.length - old.length} of the previous containers are gone; bringing back the other ${old.length}`)
-    await fleet.restart(old, capture.network)
+    const stopped = old.filter((c) => !isRunning(c))
+    await fleet.restart(stopped, capture.network)
+    if (stopped.length) fleet.log.info(`  started again: ${stopped.map((c) => c.name).join(', ')}`)
     const ready = await fleet.waitReady(async () => (await this.views(capture)).filter(isOld), `The previous containers of ${this.service}`)
-    await fleet.setAliases(ready.filter((c) => !sameAliases(c.aliases, capture.aliases)), capture.network, capture.aliases)
+    const back = ready.filter((c) => !sameAliases(c.aliases, capture.aliases))
+    await fleet.setAliases(back, capture.network, capture.aliases)
+    if (back.length) fleet.log.info(`  back in service under ${capture.alias}: ${back.map((c) => `${c.name} (${c.ip})`).join(', ')}`)
     const others = (await this.views(capture)).filter((c) => !isOld(c))
     await fleet.discard(others, capture.network, capture.alias, keep)
   }
@@ -242,6 +246,11 @@ export class DockerTarget implements StableTarget<DockerCapture> {
     const views = await this.views(capture)
     const ofRelease = release === this.backTo ? views.filter((c) => capture.containers.includes(c.id)) : views.filter((c) => this.isNew(capture, c, this.releaseIds.get(release) ?? ''))
     return ofRelease.filter((c) => isReady(c) && c.ip).map((c) => urlAt(url, c.ip as string))
+  }
+
+  /** The health URL at each ready container serving under the alias. */
+  async servingUrls(capture: DockerCapture, url: URL): Promise<URL[]> {
+    return (await this.views(capture)).filter((c) => isReady(c) && isServing(c, capture.alias) && c.ip).map((c) => urlAt(url, c.ip as string))
   }
 
   /** The labels of every container made for the service. */

@@ -81,6 +81,8 @@ export function isServing(c: ContainerView, alias: string): boolean {
 
 export function describeFailure(c: ContainerView): string {
   if (c.health === 'unhealthy' && c.state === 'running') return `container ${c.name} unhealthy${c.healthLog ? `: ${c.healthLog}` : ''}`
+  // Started again by its restart policy: running now, but it did exit.
+  if (c.state === 'running' && c.restartCount > 0) return `container ${c.name} exited and was restarted ${c.restartCount} time(s)`
   const restarts = c.restartCount > 0 ? `, restarted ${c.restartCount} time(s)` : ''
   const code = c.exitCode !== 0 ? ` (exit ${c.exitCode}${restarts})` : restarts ? ` (${restarts.slice(2)})` : ''
   return `container ${c.name} ${c.state}${code}${c.error ? `: ${c.error}` : ''}`

@@ -5,13 +5,19 @@ import { afterAll, describe, expect, it, jest } from '@jest/globals'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Docker from 'dockerode'
+import { INPUT_DEFAULTS, type Inputs } from '../../src/config/inputs.js'
+import { parseConfig } from '../../src/config/parse-config.js'
+import { deploy } from '../../src/deploy.js'
+import { createHttpProbe } from '../../src/gates/http-probe.js'
 import { MemoryLog } from '../../src/log.js'
 import { realClock } from '../../src/rollout/clock.js'
 import { DockerApi } from '../../src/targets/docker-api.js'
 import { Fleet } from '../../src/targets/docker-fleet.js'
 import { viewOf } from '../../src/targets/docker-workload.js'
 import { digestOf } from '../../src/targets/swarm-tasks.js'
-import { runDeploy } from '../support/deploy-harness.js'
+import { FAST_GATES, runDeploy } from '../support/deploy-harness.js'
+import { startDockerRecorder } from '../support/docker-recorder.js'
 import { cleanUpPlainService, createBridgeNetwork, ofService, resolve, runHandMade, waitHealthy, type ContainerFacts } from '../support/plain-host.js'
 import { withServer } from '../support/sockets.js'
 import { APP_REPO, createCleanup, docker, httpGet, TEST_LABELS, uniqueName } from '../support/testbed.js'
@@ -23,7 +29,7 @@ afterAll(() => cleanup.run())
 // The host part of the URL is replaced by each container's address; port and path are kept.
 const HEALTH = { 'health-url': 'http://app/health', drain: '1s', monitor: '1s' }
 
-async function bed(opts: { subnet?: boolean } = {}): Promise<{ service: string; network: string }> {
+async function bed(opts: { subnet?: boolean; gateway?: boolean } = {}): Promise<{ service: string; network: string }> {
   const service = uniqueName('plain')
   const network = uniqueName('pnet')
   await createBridgeNetwork(network, opts)
@@ -107,7 +113,8 @@ describe('platform docker: rolling', () => {
     const cases: Array<[string, Record<string, string>, RegExp]> = [
       // Unhealthy once its checks failed 3 times; on a busy machine the checks may time out first.
       ['bad-health', {}, /^Batch 1\/2: (1 replica\(s\) of the new release failed: container \S+ unhealthy|deadline: 0 of 1 replica\(s\) ready on the new release \(1 starting, 2 on the old\))/],
-      ['crash', {}, /^Batch 1\/2: 1 replica\(s\) of the new release failed: container \S+ (exited|restarting) \(exit 1/],
+      // Exited, or already started again by its restart policy (cloned: unless-stopped).
+      ['crash', {}, /^Batch 1\/2: 1 replica\(s\) of the new release failed: container \S+ ((exited|restarting) \(exit 1|exited and was restarted \d+ time\(s\))/],
       ['bad-gate', { deadline: '6s' }, /^Batch 1\/2: deadline: the health gate had 0 of 2 consecutive successes after 6s; last probe \d+\.\d+\.\d+\.\d+: 404 in \d+ ms/]
     ]
     for (const [tag, extra, reason] of cases) {
@@ -157,7 +164,56 @@ describe('platform docker: rolling', () => {
   })
 })
 
+describe('bad input found on a plain host', () => {
+  it('is refused with one exact message, and no call that changes anything was made', async () => {
+    const recorder = await startDockerRecorder()
+    cleanup.add(() => recorder.close())
+    const { service, network } = await bed()
+    // Containers of the service that are not under the alias the run looks for.
+    const other = uniqueName('plain')
+    await runHandMade({ service: other, network, alias: 'elsewhere' })
+    await waitHealthy(other, network, 1)
+    cleanUpPlainService(cleanup, other, network)
+    const rows: Array<[Partial<Inputs>, string]> = [
+      [{ service }, `Invalid input 'service': "${service}". Expected the name of a Swarm service, or of containers labelled zdd.service=${service} on this Docker host; for their first deploy, set network.`],
+      [{ service, platform: 'docker' }, `Invalid input 'network': (empty). Expected the user-defined network of ${service}'s alias, since no container is labelled zdd.service=${service} yet.`],
+      [{ service, platform: 'docker', network: 'zdd-no-such-network' }, `Invalid input 'network': "zdd-no-such-network". Expected an existing user-defined network (docker network create --subnet <cidr> <name>).`],
+      [{ service, platform: 'docker', network, 'env-file': '/nonexistent/app.env' }, `Invalid input 'env-file': "/nonexistent/app.env". Expected a readable file of KEY=VALUE lines (ENOENT).`],
+      [{ service, platform: 'docker', network, operation: 'rollback', image: '' }, `Invalid input 'service': "${service}". Expected a service that runs at least one replica (operation rollback needs a release to act on).`],
+      [{ service: other, platform: 'docker' }, `Invalid input 'alias': "${other}". Expected an alias the running containers of ${other} have on network ${network} (they have elsewhere).`]
+    ]
+    for (const [inputs, message] of rows) {
+      recorder.calls.length = 0
+      const config = parseConfig({ ...INPUT_DEFAULTS, ...FAST_GATES, image: `${APP_REPO}:v2`, ...inputs }, { GITHUB_SHA: 'f'.repeat(40) })
+      const error = await deploy(config, { docker: new Docker({ socketPath: recorder.socketPath }), probe: createHttpProbe(), clock: realClock, log: new MemoryLog() }).then(
+        (r) => `no error: ${r.result}`,
+        (e: Error) => e.message
+      )
+      expect(error).toBe(message)
+      expect(recorder.changes()).toEqual([])
+    }
+  })
+})
+
 describe('draining a plain container', () => {
+  it('finds out which networks can keep a container\'s address', async () => {
+    const log = new MemoryLog()
+    const fleet = new Fleet(new DockerApi(docker(), log), { drainMs: 0, deadlineMs: 30_000, clock: realClock, log })
+    const kinds: Array<[string, { subnet?: boolean; gateway?: boolean }, boolean]> = [
+      ['a subnet', {}, true],
+      ['a subnet and a gateway', { gateway: true }, true],
+      ['no subnet of its own', { subnet: false }, false]
+    ]
+    for (const [kind, opts, keeps] of kinds) {
+      const { network } = await bed(opts)
+      const net = { id: (await docker().getNetwork(network).inspect()).Id as string, name: network }
+      expect([kind, await fleet.canKeepAddresses(net, `${APP_REPO}:v1`)]).toEqual([kind, keeps])
+      // The throwaway container that asked is gone.
+      expect(await docker().listContainers({ all: true, filters: JSON.stringify({ label: ['zdd.probe'], network: [net.id] }) })).toEqual([])
+    }
+    expect(log.lines.filter((l) => l.startsWith('warning: '))).toHaveLength(1)
+  })
+
   it('takes it out of the alias: DNS no longer returns it, but its address still answers until it stops', async () => {
     const { service, network } = await bed()
     const oldId = await runHandMade({ service, network })

@@ -7,17 +7,21 @@ import type Docker from 'dockerode'
 import { randomInt } from 'node:crypto'
 import { APP_REPO, TEST_LABELS, docker, removeNetwork, statusCode, waitFor, type Cleanup } from './testbed.js'
 
-/** Creates a bridge network; with `subnet` (default), a random free 10.x.y.0/24 of its own. Returns its subnet or ''. */
-export async function createBridgeNetwork(name: string, opts: { subnet?: boolean } = {}): Promise<string> {
+/**
+ * Creates a bridge network; with `subnet` (default), a random free 10.x.y.0/24 of its own (and with
+ * `gateway`, its .1 given as the gateway too). Returns its subnet or ''.
+ */
+export async function createBridgeNetwork(name: string, opts: { subnet?: boolean; gateway?: boolean } = {}): Promise<string> {
   for (let attempt = 0; ; attempt++) {
-    const subnet = opts.subnet === false ? '' : `10.${randomInt(160, 250)}.${randomInt(0, 255)}.0/24`
+    const prefix = `10.${randomInt(160, 250)}.${randomInt(0, 255)}`
+    const subnet = opts.subnet === false ? '' : `${prefix}.0/24`
     try {
       await docker().createNetwork({
         Name: name,
         Driver: 'bridge',
         CheckDuplicate: true,
         Labels: { ...TEST_LABELS },
-        ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } } : {})
+        ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet, ...(opts.gateway ? { Gateway: `${prefix}.1` } : {}) }] } } : {})
       })
       return subnet
     } catch (err) {

@@ -35,7 +35,8 @@ describe('one container', () => {
     [c('api-1', { state: 'exited', exitCode: 1 }), 'container api-1 exited (exit 1)'],
     [c('api-1', { state: 'restarting', exitCode: 1, restartCount: 3 }), 'container api-1 restarting (exit 1, restarted 3 time(s))'],
     [c('api-1', { health: 'unhealthy', healthLog: 'wget: server returned error: HTTP/1.0 404 Not Found' }), 'container api-1 unhealthy: wget: server returned error: HTTP/1.0 404 Not Found'],
-    [c('api-1', { state: 'dead', error: 'OCI runtime create failed' }), 'container api-1 dead: OCI runtime create failed']
+    [c('api-1', { state: 'dead', error: 'OCI runtime create failed' }), 'container api-1 dead: OCI runtime create failed'],
+    [c('api-1', { restartCount: 1 }), 'container api-1 exited and was restarted 1 time(s)']
   ])('says why %#', (view, text) => {
     expect(describeFailure(view)).toBe(text)
   })
