@@ -81,7 +81,7 @@ export const EXIT_CODES = [
 export function helpText(): string {
   const width = Math.max(...INPUT_NAMES.map((name) => optionLabel(name).length)) + 2
   const lines = [
-    'zdd: build, push and roll out a Docker image to a Swarm service with health gates and automatic revert',
+    'zdd: build, push and roll out a Docker image to a Swarm service or plain containers, with health gates and automatic revert',
     '',
     'Usage:',
     '  zdd deploy [options]   build/push the image and roll it out',

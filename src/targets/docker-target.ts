@@ -60,11 +60,19 @@ export class DockerTarget implements StableTarget<DockerCapture> {
     const views = infos.map((info) => viewOf(info, network))
     const running = views.filter(isRunning)
     const live = running.filter((c) => c.aliases.includes(alias))
-    if (running.length && !live.length) {
-      const seen = [...new Set(running.flatMap((c) => c.aliases))]
-      throw new InputError('alias', alias, `an alias the running containers of ${this.service} have on network ${network.name} (they have ${seen.length ? seen.join(', ') : 'none'})`)
+    if (!live.length) {
+      // Containers made by hand (without our labels) that do not serve under the alias are not ours to
+      // replace from the inputs; ours out of service are an interrupted first deploy's, removed as leftovers.
+      const handMade = views.filter((c) => c.labels[ALIAS_LABEL] === undefined)
+      const seen = [...new Set(handMade.filter(isRunning).flatMap((c) => c.aliases))]
+      if (handMade.some(isRunning)) {
+        throw new InputError('alias', alias, `an alias the running containers of ${this.service} have on network ${network.name} (they have ${seen.length ? seen.join(', ') : 'none'})`)
+      }
+      if (handMade.length) {
+        throw new InputError('service', this.service, `a service with running containers (${handMade.map((c) => c.name).join(', ')} ${handMade.length > 1 ? 'are' : 'is'} stopped: start ${handMade.length > 1 ? 'them' : 'it'}, or remove ${handMade.length > 1 ? 'them' : 'it'} for a first deploy from the inputs)`)
+      }
+      return this.firstCapture(network, alias)
     }
-    if (!live.length) return this.firstCapture(network, alias)
 
     // The release most of them run; the newest of those is the one cloned.
     const byImage = new Map<string, ContainerView[]>()
@@ -74,7 +82,7 @@ export class DockerTarget implements StableTarget<DockerCapture> {
     checkCloneable(source, this.service)
     const oldImage = await api.image(source.Image)
     const image = pinned(source.Config.Image, oldImage?.RepoDigests)
-    const aliases = [alias, ...source.NetworkSettings.Networks[network.name]?.Aliases?.filter((a: string) => a !== alias && !a.startsWith(source.Id.slice(0, 12))) ?? []]
+    const aliases = [alias, ...(majority.at(-1)?.aliases ?? []).filter((a) => a !== alias)]
     const ports = live.flatMap((c) => publishedHostPorts(infos.find((i) => i.Id === c.id) as ContainerInfo))
     if (ports.length && beforeLock) {
       log.warning(`Containers of ${this.service} publish host port(s) ${[...new Set(ports)].join(', ')}: their replacements are created without them ` +
@@ -132,8 +140,9 @@ export class DockerTarget implements StableTarget<DockerCapture> {
     const input = this.options.plainHost.network
     let name = labelOf(infos, NETWORK_LABEL)
     if (!name) {
+      // The networks of the running containers; when none runs, of the stopped ones.
       const running = infos.filter((i) => i.State.Running)
-      const onNetworks = [...new Set(running.flatMap((i) => Object.keys(i.NetworkSettings?.Networks ?? {})))].filter((n) => !['bridge', 'host', 'none'].includes(n))
+      const onNetworks = [...new Set((running.length ? running : infos).flatMap((i) => Object.keys(i.NetworkSettings?.Networks ?? {})))].filter((n) => !['bridge', 'host', 'none'].includes(n))
       if (input) name = input
       else if (onNetworks.length === 1) name = onNetworks[0]
       else if (onNetworks.length > 1) throw new InputError('network', '', `the network of the alias: the containers of ${this.service} are on ${onNetworks.join(', ')}`)

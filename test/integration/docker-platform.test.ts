@@ -18,7 +18,7 @@ import { viewOf } from '../../src/targets/docker-workload.js'
 import { digestOf } from '../../src/targets/swarm-tasks.js'
 import { FAST_GATES, runDeploy } from '../support/deploy-harness.js'
 import { startDockerRecorder } from '../support/docker-recorder.js'
-import { cleanUpPlainService, createBridgeNetwork, ofService, resolve, runHandMade, waitHealthy, type ContainerFacts } from '../support/plain-host.js'
+import { cleanUpPlainContainers, cleanUpPlainService, containersLabelled, createBridgeNetwork, ofService, resolve, runHandMade, waitHealthy, type ContainerFacts } from '../support/plain-host.js'
 import { withServer } from '../support/sockets.js'
 import { APP_REPO, createCleanup, docker, httpGet, TEST_LABELS, uniqueName } from '../support/testbed.js'
 
@@ -151,6 +151,24 @@ describe('platform docker: rolling', () => {
     for (const c of after) expect(await version(c)).toBe('v1')
   })
 
+  it('lets one of two runs at once go first; the other waits for the deploy lock, then rolls out from there', async () => {
+    const { service, network } = await bed()
+    await runHandMade({ service, network })
+    await waitHealthy(service, network, 1)
+    const [a, b] = await Promise.all([
+      runDeploy({ image: `${APP_REPO}:v2`, service, platform: 'docker', ...HEALTH }),
+      runDeploy({ image: `${APP_REPO}:v3`, service, platform: 'docker', ...HEALTH })
+    ])
+    expect([a.reason ?? a.result, b.reason ?? b.result]).toEqual(['succeeded', 'succeeded'])
+    const waited = [a, b].filter((r) => r.log.lines.some((l) => l.startsWith('Waiting for ') && l.includes(`to finish its rollout of ${service} (locked since `)))
+    expect(waited).toHaveLength(1)
+    const first = waited[0] === a ? b : a
+    // The one that waited saw what the first left, and went second.
+    expect(waited[0].previousImage).toBe(`${APP_REPO}:${first === a ? 'v2' : 'v3'}@${first.digest}`)
+    expect((await ofService(service, network)).map((c) => digestOf(c.image))).toEqual([waited[0].digest])
+    expect([...(await containersLabelled({ 'zdd.lock-of': service }, network)), ...(await containersLabelled({ 'zdd.run-of': service }, network))]).toEqual([])
+  })
+
   it('on a network without a user-configured subnet, says it cannot drain and stops in the best order left', async () => {
     const { service, network } = await bed({ subnet: false })
     await runHandMade({ service, network })
@@ -173,14 +191,20 @@ describe('bad input found on a plain host', () => {
     const other = uniqueName('plain')
     await runHandMade({ service: other, network, alias: 'elsewhere' })
     await waitHealthy(other, network, 1)
-    cleanUpPlainService(cleanup, other, network)
+    cleanUpPlainContainers(cleanup, other)
+    // A service whose only container was stopped by hand.
+    const down = uniqueName('plain')
+    cleanUpPlainContainers(cleanup, down)
+    await docker().getContainer(await runHandMade({ service: down, network })).stop()
+    const [stopped] = await ofService(down, network)
     const rows: Array<[Partial<Inputs>, string]> = [
       [{ service }, `Invalid input 'service': "${service}". Expected the name of a Swarm service, or of containers labelled zdd.service=${service} on this Docker host; for their first deploy, set network.`],
       [{ service, platform: 'docker' }, `Invalid input 'network': (empty). Expected the user-defined network of ${service}'s alias, since no container is labelled zdd.service=${service} yet.`],
       [{ service, platform: 'docker', network: 'zdd-no-such-network' }, `Invalid input 'network': "zdd-no-such-network". Expected an existing user-defined network (docker network create --subnet <cidr> <name>).`],
       [{ service, platform: 'docker', network, 'env-file': '/nonexistent/app.env' }, `Invalid input 'env-file': "/nonexistent/app.env". Expected a readable file of KEY=VALUE lines (ENOENT).`],
       [{ service, platform: 'docker', network, operation: 'rollback', image: '' }, `Invalid input 'service': "${service}". Expected a service that runs at least one replica (operation rollback needs a release to act on).`],
-      [{ service: other, platform: 'docker' }, `Invalid input 'alias': "${other}". Expected an alias the running containers of ${other} have on network ${network} (they have elsewhere).`]
+      [{ service: other, platform: 'docker' }, `Invalid input 'alias': "${other}". Expected an alias the running containers of ${other} have on network ${network} (they have elsewhere).`],
+      [{ service: down, platform: 'docker' }, `Invalid input 'service': "${down}". Expected a service with running containers (${stopped.name} is stopped: start it, or remove it for a first deploy from the inputs).`]
     ]
     for (const [inputs, message] of rows) {
       recorder.calls.length = 0

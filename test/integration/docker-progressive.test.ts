@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it, jest } from '@jest/globals'
 import { digestOf } from '../../src/targets/swarm-tasks.js'
 import { runDeploy } from '../support/deploy-harness.js'
 import { cleanUpPlainService, containersLabelled, createBridgeNetwork, ofService, resolve, runHandMade, waitHealthy } from '../support/plain-host.js'
-import { APP_REPO, createCleanup, httpGet, uniqueName } from '../support/testbed.js'
+import { startProxy } from '../support/proxy.js'
+import { APP_REPO, createCleanup, httpGet, uniqueName, waitFor } from '../support/testbed.js'
 
 jest.setTimeout(180_000)
 const cleanup = createCleanup()
@@ -63,6 +64,10 @@ describe('platform docker: canary', () => {
 describe('platform docker: blue-green', () => {
   it('gates the full new set under <alias>-preview, then moves the alias to it in one step', async () => {
     const { service, network, before } = await twoOnV1()
+    // A proxy that resolves the alias through Docker's DNS, as a user's would.
+    const proxy = await startProxy({ service, network, alias: service })
+    cleanup.proxy(proxy)
+    expect((await httpGet(`${proxy.url}/version`)).body.trim()).toBe('v1')
     const outcome = await runDeploy({ image: `${APP_REPO}:v2`, service, strategy: 'blue-green', 'preview-url': 'http://preview/health', 'scale-down-delay': '2s', ...GATES })
     expect(outcome.reason ?? outcome.result).toBe('succeeded')
     expect(outcome.report.steps.map((s) => [s.name, s.outcome])).toEqual([[`preview: 2 replica(s) as ${service}-preview`, 'passed'], ['switch 1/1', 'passed'], [`remove ${service}-preview`, 'passed']])
@@ -76,5 +81,10 @@ describe('platform docker: blue-green', () => {
       expect([c.state, digestOf(c.image), c.aliases]).toEqual(['running', outcome.digest, [service]])
       expect((await httpGet(`http://${c.ip}/version`)).body.trim()).toBe('v2')
     }
+    // The proxy follows the alias: every answer is v2 once it re-resolved (a second or two).
+    await waitFor('the proxy to answer v2 only', async () => {
+      const bodies = await Promise.all([1, 2, 3, 4].map(async () => (await httpGet(`${proxy.url}/version`)).body.trim()))
+      return bodies.every((b) => b === 'v2')
+    }, { timeoutMs: 20_000, intervalMs: 500 })
   })
 })

@@ -122,6 +122,11 @@ export async function resolve(container: string, name: string): Promise<string[]
 /** Registers the removal of everything a rollout of `service` on `network` may leave, then of the network. */
 export function cleanUpPlainService(cleanup: Cleanup, service: string, network: string): void {
   cleanup.network(network)
+  cleanUpPlainContainers(cleanup, service)
+}
+
+/** Registers the removal of the containers a rollout of `service` may leave (its network is someone else's). */
+export function cleanUpPlainContainers(cleanup: Cleanup, service: string): void {
   cleanup.add(async () => {
     const d = docker()
     const selectors = [`zdd.service=${service}`, `zdd.companion-of=${service}`, `zdd.run-of=${service}`, `zdd.lock-of=${service}`]
