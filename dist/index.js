@@ -102899,10 +102899,12 @@ function daemonMessage(err) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   OW: () => (/* binding */ sameRelease),
 /* harmony export */   Q: () => (/* binding */ parseImageRef),
 /* harmony export */   U$: () => (/* binding */ registryHost),
 /* harmony export */   hQ: () => (/* binding */ withDigest),
 /* harmony export */   kL: () => (/* binding */ formatImageRef),
+/* harmony export */   ol: () => (/* binding */ digestOf),
 /* harmony export */   r_: () => (/* binding */ isValidTag)
 /* harmony export */ });
 /* unused harmony export isValidDigest */
@@ -102985,6 +102987,19 @@ function withDigest(repository, digest) {
 /** The registry host to authenticate against: the domain, or `docker.io` for Docker Hub names. */
 function registryHost(repository) {
     return hasDomain(repository) ? repository.slice(0, repository.indexOf('/')) : 'docker.io';
+}
+/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
+function digestOf(image) {
+    const at = image?.lastIndexOf('@') ?? -1;
+    return image && at >= 0 ? image.slice(at + 1) : undefined;
+}
+/** Two references name the same release when their digests match, or, unpinned, their text does. */
+function sameRelease(a, b) {
+    if (!a)
+        return false;
+    const da = digestOf(a);
+    const db = digestOf(b);
+    return da && db ? da === db : a === b;
 }
 
 
@@ -104547,10 +104562,7 @@ function monitorWindowWarning(check, monitorMs) {
 
 // EXTERNAL MODULE: ./lib/targets/platforms.js + 18 modules
 var platforms = __nccwpck_require__(2228);
-// EXTERNAL MODULE: ./lib/targets/swarm-tasks.js
-var swarm_tasks = __nccwpck_require__(2789);
 ;// CONCATENATED MODULE: ./lib/deploy.js
-
 
 
 
@@ -104615,9 +104627,9 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     const tag = image.tag;
     const reference = (0,image_ref/* formatImageRef */.kL)(image);
     if (config.dryRun) {
-        if (capture && previous !== undefined) {
+        if (platform && capture && previous !== undefined) {
             const to = image.digest ? (0,image_ref/* withDigest */.hQ)(image.repository, image.digest) : `${reference} (digest resolved after the push)`;
-            const plan = planFor(config, capture, previous, to, platform?.kind ?? 'swarm');
+            const plan = planFor(config, capture, previous, to, platform.kind);
             report.plan = plan;
             for (const line of describeAnyPlan(plan))
                 log.info(line);
@@ -104656,11 +104668,11 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     if (!platform || !capture || previous === undefined)
         return done('succeeded');
     if (!digest) {
-        throw new input_error/* InputError */.d('push', 'false', `true, or an image that is already in a registry: the release is rolled out by digest, which the ${platform.kind === 'swarm' ? 'Swarm nodes' : 'Docker host'} must be able to pull`);
+        throw new input_error/* InputError */.d('push', 'false', 'true, or an image that is already in a registry: the release is rolled out by digest, which the Docker hosts must be able to pull');
     }
-    // The service spec keeps the tag for people and the digest for Swarm, as `docker service update` does.
+    // The release keeps the tag for people and the digest for the engine, as `docker service update` does.
     const release = tag ? `${image.repository}:${tag}@${digest}` : (0,image_ref/* withDigest */.hQ)(image.repository, digest);
-    if ((0,swarm_tasks/* digestOf */.ol)(previous) === digest) {
+    if ((0,image_ref/* digestOf */.ol)(previous) === digest) {
         log.info(`${capture.name} already runs ${digest}: nothing to roll out`);
         return done('succeeded', { reason: 'already on this release' });
     }
@@ -104680,7 +104692,7 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
             if (previous)
                 report.previousImage = previous;
             log.warning(`${capture.name} changed while this run waited for the lock; it now runs ${previous || 'nothing'}`);
-            if ((0,swarm_tasks/* digestOf */.ol)(previous) === digest)
+            if ((0,image_ref/* digestOf */.ol)(previous) === digest)
                 return { result: 'succeeded', reason: 'already on this release' };
         }
         return rollOut(config, fresh, previous, release, parts, lockToken);
@@ -104717,7 +104729,7 @@ async function imageHealthCheck(docker, image) {
 }
 /** The previous release as `repo:tag@sha256:…`, so a revert brings back exactly it even if its tag moved. */
 async function pinPrevious(image, config, deps) {
-    if ((0,swarm_tasks/* digestOf */.ol)(image))
+    if ((0,image_ref/* digestOf */.ol)(image))
         return image;
     try {
         return `${image}@${await resolveDigest(deps.docker, image, config.registryAuth, deps.log)}`;
@@ -106523,10 +106535,11 @@ function containerConfig(template, args) {
         NetworkingConfig: { EndpointsConfig: { [template.network]: { Aliases: args.aliases } } }
     };
 }
-/** Host ports a container publishes (a replacement cannot bind them while it runs). */
+/** Host ports a container publishes (a replacement cannot bind them while it runs): as bound, or as asked. */
 function publishedHostPorts(source) {
-    const bindings = source.HostConfig?.PortBindings;
-    const ports = Object.values(bindings ?? {}).flatMap((b) => (b ?? []).map((p) => p.HostPort ?? '')).filter((p) => p !== '');
+    const bound = source.NetworkSettings.Ports;
+    const asked = source.HostConfig?.PortBindings;
+    const ports = Object.entries(asked ?? {}).flatMap(([port, bindings]) => (bindings ?? []).map((b, i) => b.HostPort || bound?.[port]?.[i]?.HostPort || `a random port for ${port}`));
     if (source.HostConfig?.PublishAllPorts)
         ports.push('all exposed ports (-P)');
     return [...new Set(ports)];
@@ -107047,8 +107060,8 @@ var promises_ = __nccwpck_require__(1455);
 var input_error = __nccwpck_require__(8261);
 // EXTERNAL MODULE: ./lib/config/env-lines.js
 var env_lines = __nccwpck_require__(2639);
-// EXTERNAL MODULE: ./lib/targets/swarm-tasks.js
-var swarm_tasks = __nccwpck_require__(2789);
+// EXTERNAL MODULE: ./lib/docker/image-ref.js
+var image_ref = __nccwpck_require__(2089);
 ;// CONCATENATED MODULE: ./lib/targets/docker-target.js
 // Plain containers on one Docker host as a rollout target: the workload is every container labelled
 // zdd.service=<service>, serving under a shared alias on a user-defined network. A batch starts new
@@ -107208,7 +107221,7 @@ class DockerTarget {
         await this.fleet.create(capture.template, {
             count: missing,
             image: release,
-            namePrefix: `${this.service}-${((0,swarm_tasks/* digestOf */.ol)(release) ?? release).replace(/^sha256:/, '').slice(0, 8)}`,
+            namePrefix: `${this.service}-${((0,image_ref/* digestOf */.ol)(release) ?? release).replace(/^sha256:/, '').slice(0, 8)}`,
             labels: this.labels(capture),
             // Off the alias until verified, where they can join it later without a new address.
             aliases: keep ? [] : capture.aliases
@@ -107327,7 +107340,7 @@ function sameAliases(a, b) {
 }
 /** `repo:tag@sha256:…` from the image's repo digests, when the container was given a tag only. */
 function pinned(image, repoDigests) {
-    if ((0,swarm_tasks/* digestOf */.ol)(image))
+    if ((0,image_ref/* digestOf */.ol)(image))
         return image;
     const repository = image.replace(/:[^:/]+$/, '');
     const digest = repoDigests?.find((d) => d.startsWith(`${repository}@`))?.split('@')[1];
@@ -107495,6 +107508,8 @@ async function leftoverRunRecords(api, service) {
 
 // EXTERNAL MODULE: ./lib/targets/swarm-target.js
 var swarm_target = __nccwpck_require__(4498);
+// EXTERNAL MODULE: ./lib/targets/swarm-tasks.js
+var swarm_tasks = __nccwpck_require__(2789);
 ;// CONCATENATED MODULE: ./lib/targets/swarm-companion.js
 
 
@@ -108159,33 +108174,24 @@ function withoutMarker(labels) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $S: () => (/* binding */ observeTasks),
-/* harmony export */   OW: () => (/* binding */ sameRelease),
-/* harmony export */   ol: () => (/* binding */ digestOf)
+/* harmony export */   OW: () => (/* reexport safe */ _docker_image_ref_js__WEBPACK_IMPORTED_MODULE_0__.OW)
 /* harmony export */ });
+/* harmony import */ var _docker_image_ref_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2089);
+// Pure reading of a Swarm service's task list into a ReplicaObservation.
+
 const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
 // A replica task of a long-running service that ends in one of these did not survive.
 const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
 const WANTED = new Set(['running', 'ready', 'accepted']);
-/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
-function digestOf(image) {
-    const at = image?.lastIndexOf('@') ?? -1;
-    return image && at >= 0 ? image.slice(at + 1) : undefined;
-}
-/** Two references name the same release when their digests match, or, unpinned, their text does. */
-function sameRelease(a, b) {
-    if (!a)
-        return false;
-    const da = digestOf(a);
-    const db = digestOf(b);
-    return da && db ? da === db : a === b;
-}
+// Where releases are compared; kept here too for the modules that read it from here.
+
 function observeTasks(tasks, release, desired, since, update) {
     const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
     const failures = [];
     for (const task of tasks) {
         const state = task.Status?.State ?? 'unknown';
         const wanted = WANTED.has(task.DesiredState ?? '');
-        const onRelease = sameRelease(task.Spec?.ContainerSpec?.Image, release);
+        const onRelease = (0,_docker_image_ref_js__WEBPACK_IMPORTED_MODULE_0__/* .sameRelease */ .OW)(task.Spec?.ContainerSpec?.Image, release);
         if (!onRelease) {
             if (wanted && (state === 'running' || STARTING.has(state)))
                 o.others++;

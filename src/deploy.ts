@@ -12,7 +12,7 @@ import { rollbackImage } from './targets/release-labels.js'
 import { pausedCanary, resumeCanary } from './rollout/canary-resume.js'
 import { buildImage } from './docker/build.js'
 import { describeDockerHost } from './docker/client.js'
-import { formatImageRef, withDigest } from './docker/image-ref.js'
+import { digestOf, formatImageRef, withDigest } from './docker/image-ref.js'
 import { pushImage } from './docker/push.js'
 import { registryAuthHeader } from './docker/registry-auth.js'
 import { localRepoDigest, resolveDigest } from './docker/resolve-digest.js'
@@ -24,7 +24,6 @@ import { monitorWindowWarning, type HealthCheckSettings } from './rollout/health
 import type { Platform } from './targets/platform.js'
 import { openPlatform } from './targets/platforms.js'
 import type { Capture } from './targets/target.js'
-import { digestOf } from './targets/swarm-tasks.js'
 
 export interface DeployDeps {
   docker: Docker
@@ -99,9 +98,9 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   const tag = image.tag
   const reference = formatImageRef(image)
   if (config.dryRun) {
-    if (capture && previous !== undefined) {
+    if (platform && capture && previous !== undefined) {
       const to = image.digest ? withDigest(image.repository, image.digest) : `${reference} (digest resolved after the push)`
-      const plan = planFor(config, capture, previous, to, platform?.kind ?? 'swarm')
+      const plan = planFor(config, capture, previous, to, platform.kind)
       report.plan = plan
       for (const line of describeAnyPlan(plan)) log.info(line)
     }
@@ -135,10 +134,10 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   }
   if (!platform || !capture || previous === undefined) return done('succeeded')
   if (!digest) {
-    throw new InputError('push', 'false', `true, or an image that is already in a registry: the release is rolled out by digest, which the ${platform.kind === 'swarm' ? 'Swarm nodes' : 'Docker host'} must be able to pull`)
+    throw new InputError('push', 'false', 'true, or an image that is already in a registry: the release is rolled out by digest, which the Docker hosts must be able to pull')
   }
 
-  // The service spec keeps the tag for people and the digest for Swarm, as `docker service update` does.
+  // The release keeps the tag for people and the digest for the engine, as `docker service update` does.
   const release = tag ? `${image.repository}:${tag}@${digest}` : withDigest(image.repository, digest)
   if (digestOf(previous) === digest) {
     log.info(`${capture.name} already runs ${digest}: nothing to roll out`)

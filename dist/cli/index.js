@@ -73893,6 +73893,19 @@ function withDigest(repository, digest) {
 function registryHost(repository) {
     return hasDomain(repository) ? repository.slice(0, repository.indexOf('/')) : 'docker.io';
 }
+/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
+function digestOf(image) {
+    const at = image?.lastIndexOf('@') ?? -1;
+    return image && at >= 0 ? image.slice(at + 1) : undefined;
+}
+/** Two references name the same release when their digests match, or, unpinned, their text does. */
+function sameRelease(a, b) {
+    if (!a)
+        return false;
+    const da = digestOf(a);
+    const db = digestOf(b);
+    return da && db ? da === db : a === b;
+}
 
 ;// CONCATENATED MODULE: ./lib/config/parse-config.js
 // Inputs (raw strings) → Config (typed, checked). Pure: reads only its arguments, and throws an
@@ -74343,23 +74356,14 @@ function rollbackImage(recorded, service, config) {
 }
 
 ;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
+// Pure reading of a Swarm service's task list into a ReplicaObservation.
+
 const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
 // A replica task of a long-running service that ends in one of these did not survive.
 const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
 const WANTED = new Set(['running', 'ready', 'accepted']);
-/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
-function digestOf(image) {
-    const at = image?.lastIndexOf('@') ?? -1;
-    return image && at >= 0 ? image.slice(at + 1) : undefined;
-}
-/** Two references name the same release when their digests match, or, unpinned, their text does. */
-function sameRelease(a, b) {
-    if (!a)
-        return false;
-    const da = digestOf(a);
-    const db = digestOf(b);
-    return da && db ? da === db : a === b;
-}
+// Where releases are compared; kept here too for the modules that read it from here.
+
 function observeTasks(tasks, release, desired, since, update) {
     const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
     const failures = [];
@@ -77016,10 +77020,11 @@ function containerConfig(template, args) {
         NetworkingConfig: { EndpointsConfig: { [template.network]: { Aliases: args.aliases } } }
     };
 }
-/** Host ports a container publishes (a replacement cannot bind them while it runs). */
+/** Host ports a container publishes (a replacement cannot bind them while it runs): as bound, or as asked. */
 function publishedHostPorts(source) {
-    const bindings = source.HostConfig?.PortBindings;
-    const ports = Object.values(bindings ?? {}).flatMap((b) => (b ?? []).map((p) => p.HostPort ?? '')).filter((p) => p !== '');
+    const bound = source.NetworkSettings.Ports;
+    const asked = source.HostConfig?.PortBindings;
+    const ports = Object.entries(asked ?? {}).flatMap(([port, bindings]) => (bindings ?? []).map((b, i) => b.HostPort || bound?.[port]?.[i]?.HostPort || `a random port for ${port}`));
     if (source.HostConfig?.PublishAllPorts)
         ports.push('all exposed ports (-P)');
     return [...new Set(ports)];
@@ -78456,7 +78461,6 @@ async function swarmFacts(docker, service) {
 
 
 
-
 async function deploy(config, deps, startedAt = deps.clock.now()) {
     const { docker, log, clock } = deps;
     const recorder = new ReportRecorder(() => clock.now());
@@ -78507,9 +78511,9 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     const tag = image.tag;
     const reference = formatImageRef(image);
     if (config.dryRun) {
-        if (capture && previous !== undefined) {
+        if (platform && capture && previous !== undefined) {
             const to = image.digest ? withDigest(image.repository, image.digest) : `${reference} (digest resolved after the push)`;
-            const plan = planFor(config, capture, previous, to, platform?.kind ?? 'swarm');
+            const plan = planFor(config, capture, previous, to, platform.kind);
             report.plan = plan;
             for (const line of describeAnyPlan(plan))
                 log.info(line);
@@ -78548,9 +78552,9 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     if (!platform || !capture || previous === undefined)
         return done('succeeded');
     if (!digest) {
-        throw new InputError('push', 'false', `true, or an image that is already in a registry: the release is rolled out by digest, which the ${platform.kind === 'swarm' ? 'Swarm nodes' : 'Docker host'} must be able to pull`);
+        throw new InputError('push', 'false', 'true, or an image that is already in a registry: the release is rolled out by digest, which the Docker hosts must be able to pull');
     }
-    // The service spec keeps the tag for people and the digest for Swarm, as `docker service update` does.
+    // The release keeps the tag for people and the digest for the engine, as `docker service update` does.
     const release = tag ? `${image.repository}:${tag}@${digest}` : withDigest(image.repository, digest);
     if (digestOf(previous) === digest) {
         log.info(`${capture.name} already runs ${digest}: nothing to roll out`);

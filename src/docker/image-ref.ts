@@ -88,3 +88,17 @@ export function withDigest(repository: string, digest: string): string {
 export function registryHost(repository: string): string {
   return hasDomain(repository) ? repository.slice(0, repository.indexOf('/')) : 'docker.io'
 }
+
+/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
+export function digestOf(image: string | undefined): string | undefined {
+  const at = image?.lastIndexOf('@') ?? -1
+  return image && at >= 0 ? image.slice(at + 1) : undefined
+}
+
+/** Two references name the same release when their digests match, or, unpinned, their text does. */
+export function sameRelease(a: string | undefined, b: string): boolean {
+  if (!a) return false
+  const da = digestOf(a)
+  const db = digestOf(b)
+  return da && db ? da === db : a === b
+}

@@ -90,10 +90,13 @@ export function containerConfig(
   }
 }
 
-/** Host ports a container publishes (a replacement cannot bind them while it runs). */
+/** Host ports a container publishes (a replacement cannot bind them while it runs): as bound, or as asked. */
 export function publishedHostPorts(source: ContainerInfo): string[] {
-  const bindings = source.HostConfig?.PortBindings as Record<string, Array<{ HostPort?: string }> | null> | undefined
-  const ports = Object.values(bindings ?? {}).flatMap((b) => (b ?? []).map((p) => p.HostPort ?? '')).filter((p) => p !== '')
+  const bound = (source.NetworkSettings as { Ports?: Record<string, Array<{ HostPort?: string }> | null> }).Ports
+  const asked = source.HostConfig?.PortBindings as Record<string, Array<{ HostPort?: string }> | null> | undefined
+  const ports = Object.entries(asked ?? {}).flatMap(([port, bindings]) =>
+    (bindings ?? []).map((b, i) => b.HostPort || bound?.[port]?.[i]?.HostPort || `a random port for ${port}`)
+  )
   if (source.HostConfig?.PublishAllPorts) ports.push('all exposed ports (-P)')
   return [...new Set(ports)]
 }

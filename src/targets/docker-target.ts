@@ -19,7 +19,7 @@ import {
 } from './docker-workload.js'
 import type { StableTarget } from './platform.js'
 import { PREVIOUS_LABEL } from './release-labels.js'
-import { digestOf } from './swarm-tasks.js'
+import { digestOf } from '../docker/image-ref.js'
 import type { Capture } from './target.js'
 
 export interface DockerCapture extends Capture {

@@ -1,4 +1,5 @@
 // Pure reading of a Swarm service's task list into a ReplicaObservation.
+import { sameRelease } from '../docker/image-ref.js'
 import type { ReplicaObservation } from '../rollout/observation.js'
 
 /** The fields of a Swarm task this project reads (GET /tasks). */
@@ -17,19 +18,8 @@ const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted',
 const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete'])
 const WANTED = new Set(['running', 'ready', 'accepted'])
 
-/** The digest in `repo:tag@sha256:…`, or undefined for an unpinned reference. */
-export function digestOf(image: string | undefined): string | undefined {
-  const at = image?.lastIndexOf('@') ?? -1
-  return image && at >= 0 ? image.slice(at + 1) : undefined
-}
-
-/** Two references name the same release when their digests match, or, unpinned, their text does. */
-export function sameRelease(a: string | undefined, b: string): boolean {
-  if (!a) return false
-  const da = digestOf(a)
-  const db = digestOf(b)
-  return da && db ? da === db : a === b
-}
+// Where releases are compared; kept here too for the modules that read it from here.
+export { digestOf, sameRelease } from '../docker/image-ref.js'
 
 export function observeTasks(
   tasks: SwarmTask[],

@@ -72,6 +72,12 @@ describe('platform docker: blue-green', () => {
     expect(outcome.reason ?? outcome.result).toBe('succeeded')
     expect(outcome.report.steps.map((s) => [s.name, s.outcome])).toEqual([[`preview: 2 replica(s) as ${service}-preview`, 'passed'], ['switch 1/1', 'passed'], [`remove ${service}-preview`, 'passed']])
     expect(outcome.log.lines.some((l) => new RegExp(`^ {2}${service}-preview in service under ${service}-preview: `).test(l))).toBe(true)
+    // The old set was stopped at the switch and removed only after scale-down-delay, watched by the probes between.
+    const lines = outcome.log.lines
+    const stoppedAt = lines.findIndex((l) => l.startsWith(`  stopped ${before[0].name}`) || (l.startsWith('  stopped ') && l.includes(before[0].name)))
+    const removedAt = lines.findIndex((l) => l.startsWith('  removed ') && l.includes(before[0].name))
+    expect(stoppedAt).toBeGreaterThan(0)
+    expect(lines.slice(stoppedAt, removedAt).filter((l) => l.startsWith('  health ok: ')).length).toBeGreaterThan(0)
     // The preview was probed at its own containers with preview-url's path, before the switch.
     expect(outcome.report.steps[0].probes.filter((p) => p.ok).length).toBeGreaterThanOrEqual(2)
     const after = await ofService(service, network)

@@ -154,9 +154,15 @@ describe('containerConfig', () => {
 })
 
 describe('publishedHostPorts', () => {
+  it('names the port a random binding got once the container runs', () => {
+    const running = source({ HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } })
+    ;(running.NetworkSettings as unknown as { Ports: unknown }).Ports = { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '32768' }] }
+    expect(publishedHostPorts(running)).toEqual(['32768'])
+  })
+
   it.each([
     ['a bound port', { PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] } }, ['8080']],
-    ['an exposed port without a host port', { PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] } }, []],
+    ['a random host port, before it runs', { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } }, ['a random port for 80/tcp']],
     ['none', { PortBindings: {} }, []],
     ['-P', { PortBindings: {}, PublishAllPorts: true }, ['all exposed ports (-P)']]
   ] as Array<[string, Docker.HostConfig, string[]]>)('%s', (_name, host, ports) => {
