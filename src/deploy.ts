@@ -8,14 +8,12 @@ import { afterRollout, planFor, rollOut, withDeployLock } from './rollout/roll-o
 import type { MetricsReaders } from './gates/analysis-gate.js'
 import type { RunState } from './run-state.js'
 import type { DeploymentTracker } from './github/deployments.js'
-import { SwarmApi } from './targets/swarm-api.js'
 import { rollbackChange, rollbackImage } from './targets/release-labels.js'
-import { containerConfig, releaseAgainst, type ReleaseSpecChange } from './targets/release-spec.js'
+import { releaseAgainst, type ReleaseSpecChange } from './targets/release-spec.js'
 import { describeDiff, maskDiff, secretEditValues, secretEnvValues, secretValues } from './release/config-change.js'
-import { imageOf } from './release/release-ref.js'
+import { digestOf, imageOf } from './release/release-ref.js'
 import { describeJobCommand } from './config/job-command.js'
 import { pausedCanary, resumeCanary } from './rollout/canary-resume.js'
-import { SwarmCompanion } from './targets/swarm-companion.js'
 import { buildImage } from './docker/build.js'
 import { describeDockerHost } from './docker/client.js'
 import { withReconnect } from './docker/reconnect.js'
@@ -29,8 +27,9 @@ import type { Log } from './log.js'
 import { ReportRecorder, type Report, type Result } from './report/report.js'
 import type { Clock } from './rollout/clock.js'
 import { monitorWindowWarning, type HealthCheckSettings } from './rollout/health-timing.js'
-import { SwarmTarget, specHealthCheck, type SwarmCapture } from './targets/swarm-target.js'
-import { digestOf } from './targets/swarm-tasks.js'
+import type { Platform } from './targets/platform.js'
+import { openPlatform } from './targets/platforms.js'
+import type { Capture } from './targets/target.js'
 
 export interface DeployDeps {
   docker: Docker
@@ -90,48 +89,48 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   await checkConnection(docker, config.dockerHost)
 
   // Read the target first: a missing service or an update in flight stops the run before anything is built.
-  const api = new SwarmApi(docker, log, authHeader)
-  const target = config.service ? new SwarmTarget(api, config.service, log) : undefined
-  let capture: SwarmCapture | undefined
+  const platform = config.service ? await openPlatform(config, { docker, log, clock }, authHeader) : undefined
+  let capture: Capture | undefined
   let previous: string | undefined
-  if (target && config.service) {
-    capture = await captureService(target, config.service, true)
-    // A job or a diff may show the service's env: what looks secret in it is masked from here on.
-    for (const secret of secretEnvValues(containerConfig(capture.spec).env)) log.setSecret(secret)
-    previous = await pinPrevious(capture.image, config, deps)
-    report.previousImage = previous
-    report.target = { kind: 'swarm', name: capture.name, facts: capture.facts }
-    log.info(`Service ${capture.name}: ${Object.entries(capture.facts).map(([k, v]) => `${k} ${v}`).join(', ')}`)
-    log.info(`Current release: ${previous}`)
+  if (platform && config.service) {
+    capture = await captureService(platform, config, true)
+    // A job or a diff may show the workload's env: what looks secret in it is masked from here on.
+    for (const secret of secretEnvValues(capture.config.env)) log.setSecret(secret)
+    previous = capture.image ? await pinPrevious(capture.image, config, deps) : ''
+    if (previous) report.previousImage = previous
+    report.target = { kind: platform.kind, name: capture.name, facts: capture.facts }
+    log.info(`${capture.name} (${platform.kind}): ${Object.entries(capture.facts).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+    log.info(`Current release: ${previous || 'none (nothing runs yet: a first deploy)'}`)
+    if (capture.replicas === 0 && config.strategy !== 'rolling') log.info(`A first deploy has nothing to run a ${config.strategy} beside: it is rolled out in batches`)
   }
 
   // Checked before anything is built, locked or changed: the names a companion needs, a paused canary.
-  if (target && capture) await preflight(config, capture, api, target, log)
-  if (target && capture && previous && (config.operation === 'promote' || config.operation === 'abort')) {
+  if (platform && capture) await preflight(config, capture, platform)
+  if (platform && capture && previous !== undefined && (config.operation === 'promote' || config.operation === 'abort')) {
     const operation = config.operation
-    const parts = { api, stable: target, deps, recorder, startedAt }
+    const parts = { platform, deps, recorder, startedAt }
     const outcome = await withDeployLock(config, parts, async (lockToken) => {
-      const resumed = await resumeCanary(operation, await captureService(target, capture.name), config, parts)
+      const resumed = await resumeCanary(operation, await captureService(platform, config), config, parts)
       // After promote, the release runs everywhere: the contract step, as after a deploy.
-      if (operation === 'promote' && resumed.result === 'succeeded') await afterRollout(config, capture.name, parts, lockToken)
+      if (operation === 'promote' && resumed.result === 'succeeded') await afterRollout(config, parts, lockToken)
       return resumed
     })
     if (outcome.release) report.image = imageOf(outcome.release)
     return done(outcome.result, outcome.reason ? { reason: outcome.reason } : {})
   }
   // A config-only release (env/labels, no image) is the image the service runs, with the change.
-  const image = config.operation === 'rollback' && capture ? rollbackImage(capture.spec, capture.name, config) : (config.image ?? (config.change && previous ? parseImageRef(previous) : undefined))
+  const image = config.operation === 'rollback' && capture ? rollbackImage(capture.recordedPrevious, capture.name, config) : (config.image ?? (config.change && previous ? parseImageRef(previous) : undefined))
   if (!image) throw new InputError('image', '', 'an image reference, since operation is deploy')
-  const change = config.operation === 'rollback' && capture ? rollbackChange(capture.spec, config) : config.change
+  const change = config.operation === 'rollback' && capture ? rollbackChange(capture.recordedChange, config) : config.change
   if (config.operation === 'rollback') log.info(`Rolling ${config.service} back to ${formatImageRef(image)}${change ? ' with the env/labels it had' : ''}`)
 
   const tag = image.tag
   const reference = formatImageRef(image)
   if (config.dryRun) {
-    if (capture && previous) {
+    if (platform && capture && previous !== undefined) {
       const to = image.digest ? withDigest(image.repository, image.digest) : `${reference} (digest resolved after the push)`
-      const refs = describeChange(releaseAgainst(capture.spec, previous, to, change), report, log)
-      const plan = planFor(config, capture, refs.previous, refs.release)
+      const refs = describeChange(releaseAgainst(capture.config, previous, to, change), report, log)
+      const plan = planFor(config, capture, refs.previous, refs.release, platform.kind)
       report.plan = plan
       for (const line of [...describeAnyPlan(plan), ...describeJobs(config)]) log.info(line)
     }
@@ -163,38 +162,40 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
     report.image = withDigest(image.repository, digest)
     log.info(`Release: ${report.image}`)
   }
-  if (!target || !capture || previous === undefined) return done('succeeded')
+  if (!platform || !capture || previous === undefined) return done('succeeded')
   if (!digest) {
-    throw new InputError('push', 'false', `true, or an image that is already in a registry: a Swarm service must be given a digest its nodes can pull`)
+    throw new InputError('push', 'false', 'true, or an image that is already in a registry: the release is rolled out by digest, which the Docker hosts must be able to pull')
   }
 
-  // The service spec keeps the tag for people and the digest for Swarm, as `docker service update` does.
+  // The release keeps the tag for people and the digest for the engine, as `docker service update` does.
   const pinned = tag ? `${image.repository}:${tag}@${digest}` : withDigest(image.repository, digest)
-  let refs = describeChange(releaseAgainst(capture.spec, previous, pinned, change), report, log)
+  let refs = describeChange(releaseAgainst(capture.config, previous, pinned, change), report, log)
   if (digestOf(previous) === digest && !refs.change) {
     log.info(`${capture.name} already runs ${digest}${change ? ' with this env and these labels' : ''}: nothing to roll out`)
     return done('succeeded', { reason: 'already on this release' })
   }
-  const check = specHealthCheck(capture.spec) ?? (await imageHealthCheck(docker, withDigest(image.repository, digest)))
+  await platform.prepare?.(pinned)
+  const check = capture.healthCheck ?? (await imageHealthCheck(docker, withDigest(image.repository, digest)))
   const timing = monitorWindowWarning(check, config.monitorMs)
   if (timing) {
     log.warning(timing)
     report.warnings.push(timing)
   }
-  const outcome = await withDeployLock(config, { api, stable: target, deps, recorder, startedAt }, async (lockToken) => {
+  const parts = { platform, deps, recorder, startedAt }
+  const outcome = await withDeployLock(config, parts, async (lockToken) => {
     // Re-read under the lock: a run that held it may have changed the service while this one waited.
-    const fresh = await captureService(target, capture.name)
+    const fresh = await captureService(platform, config)
     if (fresh.image !== capture.image) {
-      previous = await pinPrevious(fresh.image, config, deps)
-      report.previousImage = previous
-      log.warning(`${capture.name} changed while this run waited for the lock; it now runs ${previous}`)
+      previous = fresh.image ? await pinPrevious(fresh.image, config, deps) : ''
+      if (previous) report.previousImage = previous
+      log.warning(`${capture.name} changed while this run waited for the lock; it now runs ${previous || 'nothing'}`)
     }
-    if (fresh.version !== capture.version) {
-      refs = describeChange(releaseAgainst(fresh.spec, previous as string, pinned, change), report, log)
+    // Changed env or labels change the release's identity and diff: both are worked out again.
+    if (fresh.image !== capture.image || JSON.stringify(fresh.config) !== JSON.stringify(capture.config)) {
+      refs = describeChange(releaseAgainst(fresh.config, previous as string, pinned, change), report, log)
       if (digestOf(previous) === digest && !refs.change) return { result: 'succeeded' as const, reason: 'already on this release' }
     }
-    const parts = { api, stable: target.withChange(refs.change), deps, recorder, startedAt }
-    return rollOut(config, fresh, refs.previous, refs.release, parts, lockToken)
+    return rollOut(config, fresh, refs.previous, refs.release, { ...parts, platform: platform.withChange(refs.change) }, lockToken)
   })
   return done(outcome.result, { reason: outcome.reason })
 }
@@ -220,31 +221,26 @@ function describeJobs(config: Config): string[] {
   return lines
 }
 
-async function preflight(config: Config, capture: SwarmCapture, api: SwarmApi, target: SwarmTarget, log: Log): Promise<void> {
+async function preflight(config: Config, capture: Capture, platform: Platform): Promise<void> {
   if (config.operation === 'promote' || config.operation === 'abort') {
-    await pausedCanary(config.operation, capture.name, new SwarmCompanion(api, target, capture.name, 'canary', log))
-  } else if (config.operation === 'deploy' && config.strategy !== 'rolling' && !config.dryRun) {
-    // Throws when a service of the companion's name exists and is not ours.
-    await new SwarmCompanion(api, target, capture.name, config.strategy === 'canary' ? 'canary' : 'preview', log).leftover()
+    await pausedCanary(config.operation, capture.name, platform.companion('canary'))
+  } else if (config.operation === 'deploy' && config.strategy !== 'rolling' && !config.dryRun && capture.replicas > 0) {
+    // Throws when something of the companion's name exists and is not ours.
+    await platform.companion(config.strategy === 'canary' ? 'canary' : 'preview').leftover()
   }
 }
 
-async function captureService(target: SwarmTarget, service: string, beforeLock = false): Promise<SwarmCapture> {
-  try {
-    const capture = await target.capture(beforeLock)
-    if (capture.replicas < 1) {
-      throw new InputError('service', service, 'a service with at least 1 running replica (scale it up before rolling it out)')
-    }
-    return capture
-  } catch (error) {
-    if (error instanceof Error && /was not found on the Swarm/.test(error.message)) {
-      throw new InputError('service', service, 'the name of an existing Swarm service')
-    }
-    throw error
+/** The workload as it runs now; the platform says clearly when there is none to roll out. */
+async function captureService(platform: Platform, config: Config, beforeLock = false): Promise<Capture> {
+  const capture = await platform.stable.capture(beforeLock)
+  // Nothing running is a first deploy, which only a deploy can be (on a plain host, from the inputs).
+  if (capture.replicas < 1 && config.operation !== 'deploy') {
+    throw new InputError('service', capture.name, `a service that runs at least one replica (operation ${config.operation} needs a release to act on)`)
   }
+  return capture
 }
 
-/** The image's own HEALTHCHECK, when the image is on this engine (it is after a build or pull). */
+/** The image's own HEALTHCHECK, when the image is on this engine (it is after a build, pull or prepare). */
 async function imageHealthCheck(docker: Docker, image: string): Promise<HealthCheckSettings | undefined> {
   try {
     const info = (await docker.getImage(image).inspect()) as { Config?: { Healthcheck?: HealthCheckSettings } }

@@ -9,11 +9,10 @@ import { createDockerClient } from './docker/client.js'
 import { withReconnect } from './docker/reconnect.js'
 import { createHttpProbe } from './gates/http-probe.js'
 import type { Log } from './log.js'
-import { recoverInterrupted, type Recovery } from './recover.js'
 import { realClock } from './rollout/clock.js'
 import { decodeRunState, RUN_STATE_KEY } from './run-state.js'
-import { dropRunRecord } from './targets/run-record.js'
-import { SwarmApi } from './targets/swarm-api.js'
+import type { Recovery } from './targets/platform.js'
+import { platformForState } from './targets/platforms.js'
 
 export async function post(): Promise<void> {
   const log = actionLog()
@@ -29,8 +28,9 @@ export async function runPost(inputs: ReturnType<typeof readInputs>, env: NodeJS
     log.warning(`The rollout of ${state.service} did not finish (the job was cancelled or the step was killed): checking the service`)
     const docker = createDockerClient(config.dockerHost)
     withReconnect(docker, log, realClock)
-    const recovery = await recoverInterrupted(state, { docker, probe: createHttpProbe(), clock: realClock, log })
-    if (recovery !== 'not recovered') await dropRunRecord(new SwarmApi(docker, log), state.service, state.lockToken)
+    const platform = platformForState(state, config, { docker, log, clock: realClock })
+    const recovery = await platform.recoverInterrupted(state, { probe: createHttpProbe(), clock: realClock, log })
+    if (recovery !== 'not recovered') await platform.dropRunRecord(state.service, state.lockToken)
     log.info(`Post step: ${recovery}`)
     return recovery
   } catch (error) {

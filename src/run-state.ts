@@ -5,20 +5,38 @@ import type Docker from 'dockerode'
 export const RUN_STATE_KEY = 'zdd-run'
 export const IS_POST_KEY = 'isPost'
 
-export interface RunState {
+/** What every platform's state has. */
+export interface RunStateBase {
   /** started: the service may be changing; finished: the run reached its own end (any result). */
   phase: 'started' | 'finished'
   service: string
-  /** The release to go back to, pinned by digest. */
+  /** The release to go back to, pinned by digest (empty for a first deploy on a plain host). */
   previous: string
   release: string
   /** The companion (canary or preview) this run may have created. */
   companion?: string
-  /** The service's spec as captured before any change: what a recovery writes back. */
-  spec: Docker.ServiceSpec
   /** The run's deploy lock, which a recovery lets go of. */
   lockToken?: string
 }
+
+export interface SwarmRunState extends RunStateBase {
+  /** Absent in states saved before plain hosts existed. */
+  platform?: 'swarm'
+  /** The service's spec as captured before any change: what a recovery writes back. */
+  spec: Docker.ServiceSpec
+}
+
+export interface DockerRunState extends RunStateBase {
+  platform: 'docker'
+  network: string
+  alias: string
+  /** Every alias the containers answered to on the network (the shared one first). */
+  aliases: string[]
+  /** IDs of the containers that served before the run: a recovery brings back exactly these. */
+  containers: string[]
+}
+
+export type RunState = SwarmRunState | DockerRunState
 
 export function encodeRunState(state: RunState): string {
   return JSON.stringify(state)
@@ -28,11 +46,15 @@ export function encodeRunState(state: RunState): string {
 export function decodeRunState(text: string | undefined): RunState | undefined {
   if (!text) return undefined
   try {
-    const value = JSON.parse(text) as Partial<RunState>
-    if ((value.phase !== 'started' && value.phase !== 'finished') || typeof value.service !== 'string' || typeof value.previous !== 'string' || typeof value.spec !== 'object') {
+    const value = JSON.parse(text) as Partial<SwarmRunState> | Partial<DockerRunState>
+    if ((value.phase !== 'started' && value.phase !== 'finished') || typeof value.service !== 'string' || typeof value.previous !== 'string') {
       return undefined
     }
-    return value as RunState
+    if (value.platform === 'docker') {
+      const ok = typeof value.network === 'string' && typeof value.alias === 'string' && Array.isArray(value.aliases) && Array.isArray(value.containers)
+      return ok ? (value as DockerRunState) : undefined
+    }
+    return typeof (value as Partial<SwarmRunState>).spec === 'object' ? (value as SwarmRunState) : undefined
   } catch {
     return undefined
   }

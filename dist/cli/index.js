@@ -72417,7 +72417,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1198);
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8789);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9454);
 // The CLI's entry (bin `zdd`): the same deploy engine as the action, from a terminal. See src/cli/.
 
 
@@ -72436,7 +72436,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8789:
+/***/ 9454:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72474,9 +72474,16 @@ const INPUT_DEFAULTS = {
     env: '',
     labels: '',
     service: '',
+    platform: 'auto',
+    network: '',
+    alias: '',
+    replicas: '1',
+    'env-file': '',
     operation: 'deploy',
     strategy: 'rolling',
     'batch-size': '1',
+    drain: '10s',
+    'pre-stop': '',
     'canary-steps': '10%,50%',
     'preview-url': '',
     'scale-down-delay': '30s',
@@ -73749,6 +73756,152 @@ function parseCount(input, value) {
     throw new InputError(input, value, 'a whole number, 0 or more');
 }
 
+;// CONCATENATED MODULE: ./lib/config/env-lines.js
+// Environment lines as the env-file input gives them: one KEY=VALUE per line, blank lines
+// and # comments skipped, the value taken literally (no quotes processed, as `docker run --env-file`).
+// Pure. Values can be secrets: errors name the line and its key, never the value.
+/** A line that is not KEY=VALUE; `shown` is safe to print (the key, never the value). */
+class EnvLineError extends Error {
+    line;
+    shown;
+    reason;
+    constructor(line, shown, reason) {
+        super(`line ${line} (${shown}): ${reason}`);
+        this.line = line;
+        this.shown = shown;
+        this.reason = reason;
+        this.name = 'EnvLineError';
+    }
+}
+const ENV_LINES_FORM = 'lines of KEY=VALUE, where KEY is a letter or _ followed by letters, digits, _, . or - (blank lines and lines starting with # are skipped)';
+const env_lines_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+function parseEnvLines(text) {
+    const lines = [];
+    const seen = new Set();
+    text.split('\n').forEach((raw, i) => {
+        const line = raw.replace(/\r$/, '');
+        const trimmed = line.trim();
+        if (trimmed === '' || trimmed.startsWith('#'))
+            return;
+        const eq = line.indexOf('=');
+        // Without '=', the line holds no value: it can be shown whole. With one, only the key is shown.
+        if (eq < 0)
+            throw new EnvLineError(i + 1, trimmed, 'there is no =');
+        const key = line.slice(0, eq).trim();
+        if (!env_lines_KEY.test(key))
+            throw new EnvLineError(i + 1, `${key}=…`, 'the key is not a letter or _ followed by letters, digits, _, . or -');
+        if (seen.has(key))
+            throw new EnvLineError(i + 1, `${key}=…`, `${key} is given twice`);
+        seen.add(key);
+        lines.push({ key, value: line.slice(eq + 1), line: i + 1 });
+    });
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./lib/config/parse-platform.js
+// The platform inputs: which kind of target (auto, swarm, docker) and, for plain Docker hosts, how
+// replicas are taken out of service (drain, pre-stop) and what a first deploy creates (network, alias,
+// replicas, env-file; the env input applies on top, as to any release). Pure like parse-config.ts: the
+// first bad input throws an InputError.
+
+
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const NETWORK_FORM = 'the name of a user-defined network: a letter or digit followed by letters, digits, _, . or -';
+// -preview and -canary are appended to the alias; a DNS label is at most 63 characters.
+const ALIAS_MAX = 55;
+const ALIAS_FORM = `a network alias: a letter or digit followed by letters, digits, _, . or -, at most ${ALIAS_MAX} characters (so that -preview and -canary still fit a DNS name)`;
+const PRE_STOP_FORM = 'a shell command (run with /bin/sh -c), or a JSON array of strings such as ["/app/drain", "--wait=5"]';
+function parsePlatformInputs(inputs) {
+    const platform = parsePlatform(inputs.platform);
+    const drainMs = parseDuration('drain', inputs.drain, { allowZero: true });
+    const preStop = parsePreStop(inputs['pre-stop']);
+    const plainHost = parsePlainHost(inputs);
+    const config = { platform, drainMs, plainHost };
+    if (preStop)
+        config.preStop = preStop;
+    if (platform === 'swarm')
+        checkSwarmInputs(plainHost);
+    return config;
+}
+function parsePlatform(value) {
+    const text = value.trim();
+    if (text === 'auto' || text === 'swarm' || text === 'docker')
+        return text;
+    throw new InputError('platform', value, 'auto, swarm or docker');
+}
+function parsePreStop(value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    if (!text.startsWith('['))
+        return ['/bin/sh', '-c', text];
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        throw new InputError('pre-stop', value, PRE_STOP_FORM);
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((p) => typeof p === 'string') || parsed[0] === '') {
+        throw new InputError('pre-stop', value, PRE_STOP_FORM);
+    }
+    return parsed;
+}
+function parsePlainHost(inputs) {
+    const network = inputs.network.trim();
+    if (network !== '') {
+        if (!NAME.test(network))
+            throw new InputError('network', inputs.network, NETWORK_FORM);
+        // Docker's DNS answers aliases only on user-defined networks.
+        if (['bridge', 'host', 'none'].includes(network)) {
+            throw new InputError('network', inputs.network, `a user-defined network, not Docker's ${network} network (aliases resolve only on user-defined networks)`);
+        }
+    }
+    const alias = inputs.alias.trim();
+    if (alias !== '' && (!NAME.test(alias) || alias.length > ALIAS_MAX))
+        throw new InputError('alias', inputs.alias, ALIAS_FORM);
+    const replicasText = inputs.replicas.trim();
+    if (!/^\d{1,4}$/.test(replicasText) || Number(replicasText) < 1)
+        throw new InputError('replicas', inputs.replicas, 'a whole number of containers, from 1 to 9999');
+    const config = { replicas: Number(replicasText) };
+    if (network !== '')
+        config.network = network;
+    if (alias !== '')
+        config.alias = alias;
+    const envFile = inputs['env-file'].trim();
+    if (envFile !== '')
+        config.envFile = envFile;
+    return config;
+}
+/** The lines of the env-file, or an InputError that names the line and key (a value may be a secret). */
+function parseEnvFile(text) {
+    try {
+        return parseEnvLines(text);
+    }
+    catch (error) {
+        if (!(error instanceof EnvLineError))
+            throw error;
+        throw new InputError('env-file', `line ${error.line}: ${error.shown}`, `${ENV_LINES_FORM}; ${error.reason}`);
+    }
+}
+/**
+ * The inputs that only a plain Docker host uses: on Swarm they would silently do nothing, so they are
+ * refused. Called at parse time for platform swarm, and once platform auto has found a Swarm service.
+ */
+function checkSwarmInputs(plainHost) {
+    const why = '(a Swarm service keeps its own networks, replicas and environment)';
+    const notOnSwarm = (input, value) => new InputError(input, value, `empty unless platform is docker ${why}`);
+    if (plainHost.network)
+        throw notOnSwarm('network', plainHost.network);
+    if (plainHost.alias)
+        throw notOnSwarm('alias', plainHost.alias);
+    if (plainHost.replicas !== 1)
+        throw new InputError('replicas', String(plainHost.replicas), `1 (the default) unless platform is docker ${why}`);
+    if (plainHost.envFile)
+        throw notOnSwarm('env-file', plainHost.envFile);
+}
+
 ;// CONCATENATED MODULE: ./lib/docker/image-ref.js
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const HOST = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])`;
@@ -73842,6 +73995,7 @@ function registryHost(repository) {
 
 
 
+
 const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 const DOCKER_HOST_FORM = 'unix:///path/to/docker.sock, tcp://host[:port] or ssh://user@host[:port]';
 const IMAGE_FORM = 'an image reference such as ghcr.io/owner/app, app:1.0 or 127.0.0.1:5000/app@sha256:<64 hex> (lowercase repository)';
@@ -73861,6 +74015,7 @@ function parseConfig(inputs, env) {
     const push = parseBoolean('push', inputs.push);
     const registryAuth = parseRegistryAuth(inputs, image);
     const service = parseService(inputs.service);
+    const platformConfig = parsePlatformInputs(inputs);
     const strategyConfig = parseStrategyInputs(inputs);
     const batchSize = parseBatchSize(inputs['batch-size']);
     const health = parseHealth(inputs);
@@ -73874,7 +74029,7 @@ function parseConfig(inputs, env) {
     const preDeploy = parseJob(inputs, 'pre-deploy', operation);
     const postDeploy = parseJob(inputs, 'post-deploy', operation);
     const config = {
-        dockerHost, operation, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
+        dockerHost, operation, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig, ...platformConfig,
         monitorMs, deadlineMs, timeoutMs, autoRollback, lockTimeoutMs, forceUnlock, dryRun
     };
     if (image !== undefined)
@@ -74124,7 +74279,7 @@ function parseOperation(inputs) {
     if (value !== 'deploy') {
         // These act on a service that exists; nothing is built.
         if (!inputs.service.trim())
-            throw new InputError('service', '', `the name of the Swarm service to ${value}`);
+            throw new InputError('service', '', `the name of the service to ${value}`);
         if (inputs.context.trim())
             throw new InputError('context', inputs.context, `empty for operation ${value} (nothing is built)`);
         if (value !== 'rollback' && inputs.image.trim())
@@ -74137,7 +74292,7 @@ function parseService(value) {
     if (name === '')
         return undefined;
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) || name.length > 63) {
-        throw new InputError('service', value, 'a Swarm service name: a letter or digit followed by letters, digits, _, . or -, at most 63 characters');
+        throw new InputError('service', value, 'a service name: a letter or digit followed by letters, digits, _, . or -, at most 63 characters');
     }
     return name;
 }
@@ -74186,29 +74341,6 @@ function parseWholeNumber(input, value) {
     throw new InputError(input, value, 'a whole number, 1 or more');
 }
 
-;// CONCATENATED MODULE: ./lib/rollout/blue-green-plan.js
-// Blue-green as data: the full new set beside the old one under a preview name, gated, then one switch.
-// Pure, like plan.ts: printed by dry-run, kept in the report.
-const PREVIEW_SUFFIX = '-preview';
-function planBlueGreen(args) {
-    return { strategy: 'blue-green', preview: `${args.target}${PREVIEW_SUFFIX}`, ...args };
-}
-/** A preview answers on its own names only: every alias of the service, suffixed. */
-function previewAliases(aliases) {
-    return (aliases ?? []).map((alias) => `${alias}${PREVIEW_SUFFIX}`);
-}
-function describeBlueGreenPlan(plan) {
-    const delay = plan.scaleDownDelayMs % 1000 === 0 ? `${plan.scaleDownDelayMs / 1000}s` : `${plan.scaleDownDelayMs} ms`;
-    return [
-        `Blue-green of ${plan.target}: ${plan.replicas} replica(s)`,
-        `  from ${plan.from}`,
-        `  to   ${plan.to}`,
-        `  1. start ${plan.replicas} replica(s) of the new release as ${plan.preview} (preview names only), then gate them`,
-        `  2. switch: replace the tasks of ${plan.target} with the verified release ${plan.replicas > 1 ? 'in two waves (half, then the rest)' : 'in one wave'}, start-first, then watch it for ${delay}`,
-        `  3. remove ${plan.preview}`
-    ];
-}
-
 ;// CONCATENATED MODULE: ./lib/rollout/plan.js
 /** Resolves a count or a percentage against the workload's size: at least 1, at most total. */
 function resolveBatchSize(batch, total) {
@@ -74252,6 +74384,63 @@ function describePlan(plan) {
     return lines;
 }
 
+;// CONCATENATED MODULE: ./lib/rollout/blue-green-plan.js
+// Blue-green as data: the full new set beside the old one under a preview name, gated, then one switch.
+// Pure, like plan.ts: printed by dry-run, kept in the report.
+
+const PREVIEW_SUFFIX = '-preview';
+function planBlueGreen(args) {
+    return { strategy: 'blue-green', preview: `${args.target}${PREVIEW_SUFFIX}`, ...args };
+}
+/** A preview answers on its own names only: every alias of the service, suffixed. */
+function previewAliases(aliases) {
+    return (aliases ?? []).map((alias) => `${alias}${PREVIEW_SUFFIX}`);
+}
+function describeBlueGreenPlan(plan) {
+    const delay = plan.scaleDownDelayMs % 1000 === 0 ? `${plan.scaleDownDelayMs / 1000}s` : `${plan.scaleDownDelayMs} ms`;
+    return [
+        `Blue-green of ${plan.target}: ${plan.replicas} replica(s)`,
+        `  from ${plan.from}`,
+        `  to   ${plan.to}`,
+        `  1. start ${plan.replicas} replica(s) of the new release as ${plan.preview} (preview names only), then gate them`,
+        plan.switchBy === 'alias'
+            ? `  2. switch: the preview's containers join the alias of ${plan.target} and the old ones are drained, in one step, then watched for ${delay} (the old ones kept stopped until then)`
+            : `  2. switch: replace the tasks of ${plan.target} with the verified release ${plan.replicas > 1 ? 'in two waves (half, then the rest)' : 'in one wave'}, start-first, then watch it for ${delay}`,
+        plan.switchBy === 'alias' ? `  3. remove the old containers` : `  3. remove ${plan.preview}`
+    ];
+}
+/**
+ * The switch on Swarm: Swarm stops each old task the moment its replacement runs, and a proxy that finds
+ * tasks through DNS learns of the new ones only at its next resolve. Replacing every task at once would
+ * leave such a proxy with nothing to send to for that moment, so the verified release goes in as two
+ * waves (half, then the rest), each start-first; the last wave is watched for scale-down-delay.
+ */
+function switchInWaves(plan) {
+    const waves = planRolling({ target: plan.target, from: plan.from, to: plan.to, total: plan.replicas, batch: { kind: 'percent', value: 50 } });
+    waves.steps = waves.steps.map((step) => ({
+        ...step,
+        name: `switch ${step.index}/${step.of}`,
+        ...(step.index === step.of ? { monitorMs: plan.scaleDownDelayMs } : {})
+    }));
+    return waves;
+}
+/**
+ * The switch where the preview's replicas become the service's (plain containers): one step that moves
+ * the main alias to the whole verified set while the old set is drained, watched for scale-down-delay.
+ */
+function switchInOneStep(plan) {
+    const n = plan.replicas;
+    return {
+        strategy: 'rolling',
+        target: plan.target,
+        from: plan.from,
+        to: plan.to,
+        total: n,
+        batchSize: n,
+        steps: [{ kind: 'batch', name: 'switch 1/1', index: 1, of: 1, size: n, newReplicas: n, total: n, monitorMs: plan.scaleDownDelayMs }]
+    };
+}
+
 ;// CONCATENATED MODULE: ./lib/rollout/plans.js
 // Any of the three plans, and how each is printed (dry-run, the log, the job summary).
 
@@ -74266,6 +74455,8 @@ function describeAnyPlan(plan) {
 }
 
 ;// CONCATENATED MODULE: ./lib/targets/release-labels.js
+// What the action records on the target, so that a later run (rollback, promote, abort, recovery)
+// can act without the state of the run that wrote it. Labels on the service spec change no task.
 
 
 /** On the service after a successful rollout: the release it ran before, pinned by digest. */
@@ -74277,12 +74468,11 @@ const CANARY_PAUSED_LABEL = 'zdd.canary-paused';
 const CANARY_STEPS_LABEL = 'zdd.canary-steps';
 const CANARY_PREVIOUS_LABEL = 'zdd.canary-previous';
 /** operation rollback: `image` when it names a digest, else the release recorded by the last rollout. */
-function rollbackImage(spec, service, config) {
+function rollbackImage(recorded, service, config) {
     if (config.image?.digest)
         return config.image;
     if (config.image)
         throw new InputError('image', `${config.image.repository}${config.image.tag ? `:${config.image.tag}` : ''}`, 'an image with a digest (repo@sha256:…) for operation rollback, or empty for the release recorded on the service');
-    const recorded = spec.Labels?.[PREVIOUS_LABEL];
     const ref = recorded ? parseImageRef(recorded) : undefined;
     if (!ref?.digest) {
         throw new InputError('operation', 'rollback', `an image with a digest to roll back to, since service '${service}' has no release recorded by an earlier rollout (label ${PREVIOUS_LABEL})`);
@@ -74293,8 +74483,7 @@ function rollbackImage(spec, service, config) {
  * operation rollback to the recorded release: the env/labels edits recorded with it (undoing the last
  * rollout's), or undefined when that rollout changed none, or when `image` names the release instead.
  */
-function rollbackChange(spec, config) {
-    const recorded = spec.Labels?.[PREVIOUS_CONFIG_LABEL];
+function rollbackChange(recorded, config) {
     if (config.image || !recorded)
         return undefined;
     const change = parseRecordedChange(recorded);
@@ -74516,36 +74705,39 @@ function containerConfig(spec) {
 function setRelease(spec, ref, change) {
     const template = spec.TaskTemplate;
     const container = { ...template?.ContainerSpec, Image: imageOf(ref) };
+    const config = releaseConfig(containerConfig(spec), ref, change);
     if (change?.env.length)
-        container.Env = applyEnvEdits(container.Env, change.env);
-    const labels = change?.labels.length ? applyLabelEdits(container.Labels, change.labels) : { ...container.Labels };
+        container.Env = config.env;
+    if (Object.keys(config.labels).length || container.Labels)
+        container.Labels = config.labels;
+    spec.TaskTemplate = { ...template, ContainerSpec: container };
+}
+/**
+ * The release refs of a rollout of `image` (pinned) with the optional `change`, from the workload's
+ * captured env and labels, whose image pinned is `previousImage`. Without an effective change the release
+ * keeps the identity the workload has (an image-only rollout, as before); with one, it gets a new identity.
+ */
+function releaseAgainst(before, previousImage, image, change) {
+    const captured = before.labels[RELEASE_LABEL];
+    const previous = formatRelease(previousImage, captured);
+    if (!change)
+        return { release: formatRelease(image, captured), previous };
+    const after = releaseConfig(before, image, change);
+    const diff = diffConfig(before, after);
+    if (isEmptyDiff(diff))
+        return { release: formatRelease(image, captured), previous };
+    return { release: formatRelease(image, releaseId(digestOf(image) ?? image, after.env, after.labels)), previous, change, diff };
+}
+/** The env and labels of `ref` made from `before`: the edits of `change` and `ref`'s identity label. */
+function releaseConfig(before, ref, change) {
+    const env = change?.env.length ? applyEnvEdits(before.env, change.env) : [...before.env];
+    const labels = change?.labels.length ? applyLabelEdits(before.labels, change.labels) : { ...before.labels };
     const id = parseRelease(ref).id;
     if (id)
         labels[RELEASE_LABEL] = id;
     else
         delete labels[RELEASE_LABEL];
-    if (Object.keys(labels).length || container.Labels)
-        container.Labels = labels;
-    spec.TaskTemplate = { ...template, ContainerSpec: container };
-}
-/**
- * The release refs of a rollout of `image` (pinned) with the optional `change`, from the captured
- * spec whose image pinned is `previousImage`. Without an effective change the release keeps the
- * identity the service has (an image-only rollout, as before); with one, it gets a new identity.
- */
-function releaseAgainst(spec, previousImage, image, change) {
-    const before = containerConfig(spec);
-    const captured = before.labels[RELEASE_LABEL];
-    const previous = formatRelease(previousImage, captured);
-    if (!change)
-        return { release: formatRelease(image, captured), previous };
-    const probe = structuredClone(spec);
-    setRelease(probe, image, change);
-    const after = containerConfig(probe);
-    const diff = diffConfig(before, after);
-    if (isEmptyDiff(diff))
-        return { release: formatRelease(image, captured), previous };
-    return { release: formatRelease(image, releaseId(digestOf(image) ?? image, after.env, after.labels)), previous, change, diff };
+    return { env, labels };
 }
 /** The edits that make the container of `from` look like that of `to` (e.g. the stable like its canary). */
 function changeFromSpecs(from, to) {
@@ -74688,995 +74880,6 @@ function canaryReachWarning(stable, service) {
         `Swarm routes a published port to one service only, so the canary gets traffic only from a proxy that also routes to ${companionName(service, 'canary')} (give the service a network alias to share it)`);
 }
 
-;// CONCATENATED MODULE: ./lib/report/report.js
-class ReportRecorder {
-    now;
-    report;
-    constructor(now) {
-        this.now = now;
-        this.report = { tool: 'zero-downtime-deploy', startedAt: iso(now()), steps: [], failureLogs: [], warnings: [] };
-    }
-    startStep(name) {
-        const step = { name, startedAt: iso(this.now()), probes: [], measurements: [], events: [] };
-        this.report.steps.push(step);
-        return step;
-    }
-    event(step, message) {
-        step.events.push({ at: iso(this.now()), message });
-    }
-    endStep(step, outcome, reason) {
-        step.endedAt = iso(this.now());
-        step.outcome = outcome;
-        if (reason)
-            step.reason = reason;
-    }
-    finish(result, reason) {
-        this.report.endedAt = iso(this.now());
-        this.report.result = result;
-        if (reason)
-            this.report.reason = reason;
-        return this.report;
-    }
-}
-function iso(ms) {
-    return new Date(ms).toISOString();
-}
-/** Milliseconds between two ISO times, or undefined while the second is missing. */
-function elapsedMs(from, to) {
-    return to ? Date.parse(to) - Date.parse(from) : undefined;
-}
-
-;// CONCATENATED MODULE: ./lib/gates/health-verdict.js
-// Pure judgement of one health probe reply against the expected status and body.
-
-function formatRanges(ranges) {
-    return ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
-}
-function judgeProbe(reply, expect) {
-    const took = `${Math.round(reply.durationMs)} ms`;
-    if (reply.status === undefined) {
-        return { ok: false, detail: `${reply.error ?? 'no reply'} after ${took}`, durationMs: reply.durationMs };
-    }
-    const base = { status: reply.status, durationMs: reply.durationMs };
-    if (!statusMatches(expect.statuses, reply.status)) {
-        return { ...base, ok: false, detail: `${reply.status} in ${took} (expected ${formatRanges(expect.statuses)})` };
-    }
-    if (expect.body && !expect.body.test(reply.body ?? '')) {
-        return { ...base, ok: false, detail: `${reply.status} in ${took}, body does not match /${expect.body.source}/: ${snippet(reply.body)}` };
-    }
-    return { ...base, ok: true, detail: `${reply.status} in ${took}` };
-}
-function snippet(body) {
-    const text = (body ?? '').replace(/\s+/g, ' ').trim();
-    return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/observation.js
-// What a target reports about its replicas at one moment, relative to one release.
-function describeObservation(o) {
-    const parts = [`${o.ready}/${o.desired} ready`];
-    if (o.starting)
-        parts.push(`${o.starting} starting`);
-    if (o.failed)
-        parts.push(`${o.failed} failed`);
-    if (o.others)
-        parts.push(`${o.others} on other releases`);
-    if (o.updateState)
-        parts.push(`update ${o.updateState}`);
-    return parts.join(', ');
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/revert.js
-// Putting the captured release back: write it, wait until every replica runs it again, then restore the
-// exact captured settings. A revert is never itself reverted; when it cannot converge, it says so loudly.
-
-
-
-// A revert gets at least this long to converge, even when the per-batch deadline is shorter.
-const MIN_REVERT_MS = 60_000;
-const POLL_MS = 1000;
-async function revert(capture, previous, settings, deps) {
-    const { target, clock, log, recorder } = deps;
-    const record = recorder.startStep('revert');
-    return log.group(`Revert to ${previous}`, async () => {
-        const started = clock.now();
-        const deadline = started + Math.max(settings.deadlineMs, MIN_REVERT_MS);
-        try {
-            await target.restore(capture, previous);
-            let lastSeen = '';
-            for (;;) {
-                const o = await target.observe(capture, previous, started);
-                const seen = describeObservation(o);
-                record.replicas = seen;
-                if (seen !== lastSeen) {
-                    log.info(`  ${seen}`);
-                    recorder.event(record, seen);
-                    lastSeen = seen;
-                }
-                if (o.ready >= o.desired && o.others === 0)
-                    break;
-                if (clock.now() >= deadline) {
-                    const reason = `the previous release did not come back within ${Math.round((deadline - started) / 1000)}s (${seen})`;
-                    recorder.endStep(record, 'not converged', reason);
-                    log.error(`Revert incomplete: ${reason}. ${capture.name} is NOT on a single known release.`);
-                    return { ok: false, reason };
-                }
-                await clock.sleep(POLL_MS);
-            }
-            await target.settle(capture, previous);
-        }
-        catch (error) {
-            const reason = error.message;
-            recorder.endStep(record, 'not converged', reason);
-            return { ok: false, reason };
-        }
-        const took = ((clock.now() - started) / 1000).toFixed(1);
-        log.info(`  every replica runs ${previous} again (${took}s)`);
-        if (settings.health) {
-            // Say how the restored release answers; a failing probe here is reported, not acted on.
-            const probe = judgeProbe(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health);
-            record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail });
-            log.info(`  health after revert: ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`);
-        }
-        recorder.endStep(record, 'converged');
-        return { ok: true };
-    });
-}
-
-;// CONCATENATED MODULE: ./lib/run-state.js
-const RUN_STATE_KEY = 'zdd-run';
-const IS_POST_KEY = 'isPost';
-function encodeRunState(state) {
-    return JSON.stringify(state);
-}
-/** The saved state, or undefined when there is none or it is not ours (then the post step does nothing). */
-function decodeRunState(text) {
-    if (!text)
-        return undefined;
-    try {
-        const value = JSON.parse(text);
-        if ((value.phase !== 'started' && value.phase !== 'finished') || typeof value.service !== 'string' || typeof value.previous !== 'string' || typeof value.spec !== 'object') {
-            return undefined;
-        }
-        return value;
-    }
-    catch {
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/targets/run-record.js
-// The state of a rollout in progress, kept on the target as a Swarm config while the run holds the
-// deploy lock. A run that takes over the lock from a dead holder finds it there and recovers the
-// service from it, the way the action's post step does from its saved state (see recover.ts).
-
-
-const RUN_OF_LABEL = 'zdd.run-of';
-function recordName(service, token) {
-    return `zdd-run-${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(`${service}\n${token}`).digest('hex').slice(0, 32)}`;
-}
-async function saveRunRecord(api, state) {
-    if (!state.lockToken)
-        return;
-    await api.createConfig(recordName(state.service, state.lockToken), { [RUN_OF_LABEL]: state.service }, encodeRunState(state));
-}
-async function dropRunRecord(api, service, token) {
-    if (!token)
-        return;
-    await api.removeConfig(recordName(service, token));
-}
-/** Records left by runs that did not reach their end, with the config each came from. */
-async function leftoverRunRecords(api, service) {
-    const found = [];
-    for (const listed of await api.configsLabelled(RUN_OF_LABEL, service)) {
-        const config = await api.findConfig(listed.ID);
-        const data = config?.Spec?.Data ? Buffer.from(config.Spec.Data, 'base64').toString('utf8') : undefined;
-        const state = decodeRunState(data);
-        found.push(state ? { id: listed.ID, state } : { id: listed.ID });
-    }
-    return found;
-}
-
-;// CONCATENATED MODULE: ./lib/targets/swarm-api.js
-class SwarmApi {
-    docker;
-    log;
-    registryAuth;
-    constructor(docker, log, 
-    /** X-Registry-Auth value so that nodes can pull from a private registry. */
-    registryAuth) {
-        this.docker = docker;
-        this.log = log;
-        this.registryAuth = registryAuth;
-    }
-    /** The service, or a clear error when it is missing or the host is not a Swarm manager. */
-    async inspect(name) {
-        try {
-            return (await this.docker.getService(name).inspect());
-        }
-        catch (error) {
-            const status = error.statusCode;
-            if (status === 404)
-                throw new Error(`Service '${name}' was not found on the Swarm`);
-            if (status === 503)
-                throw new Error(`The Docker host is not a Swarm manager, so service '${name}' cannot be updated`);
-            throw error;
-        }
-    }
-    /** The service, or undefined when there is none of that name. */
-    async find(name) {
-        return unlessMissing(this.docker.getService(name).inspect(), undefined);
-    }
-    /** The service's tasks; none once the service is gone (the task filter then answers 404). */
-    async tasks(serviceId) {
-        const tasks = await unlessMissing(this.docker.listTasks({ filters: { service: [serviceId] } }), []);
-        // The filter also matches by ID prefix and by name: keep this service's own tasks.
-        return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId);
-    }
-    /**
-     * IDs of the containers of a service's tasks on this engine, stopped ones too. They outlive the
-     * service for as long as they take to stop; those on other nodes cannot be seen from here.
-     */
-    async serviceContainers(serviceId) {
-        const containers = await this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.docker.swarm.service.id=${serviceId}`] }) });
-        return containers.map((c) => c.Id);
-    }
-    async create(spec) {
-        this.log.debug(`Swarm: creating ${spec.Name}`);
-        try {
-            const created = (await dial(this.docker, {
-                path: '/services/create?',
-                method: 'POST',
-                options: { _query: {}, _body: spec },
-                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
-                statusCodes: { 201: true, 400: 'bad parameter', 403: 'network is not eligible for services', 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
-            }));
-            return created.ID;
-        }
-        catch (error) {
-            throw new Error(`Swarm refused to create '${spec.Name}': ${apiMessage(error)}`);
-        }
-    }
-    async write(name, spec, version, what) {
-        this.log.debug(`Swarm: updating ${name} (${what}) at version ${version}`);
-        try {
-            await dial(this.docker, {
-                path: `/services/${encodeURIComponent(name)}/update?`,
-                method: 'POST',
-                options: { _query: { version }, _body: spec },
-                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
-                statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' }
-            });
-        }
-        catch (error) {
-            const message = apiMessage(error);
-            if (/out of sequence/i.test(message)) {
-                throw new Error(`Service '${name}' was changed by someone else during the rollout (${what}): ${message}`);
-            }
-            throw new Error(`Swarm refused the ${what} update of '${name}': ${message}`);
-        }
-    }
-    /** Services carrying the label `label=value` (e.g. the jobs of a service). */
-    async servicesLabelled(label, value) {
-        return (await this.docker.listServices({ filters: JSON.stringify({ label: [`${label}=${value}`] }) }));
-    }
-    /**
-     * A task's log lines since `since` (seconds.nanoseconds), each `<timestamp> <text>`. Read through the
-     * manager, so it works for a task on any node whose log driver can be read back (json-file, local, journald).
-     */
-    async taskLogs(taskId, since, timeoutMs = 15_000) {
-        // dockerode's Task has logs(); its types do not say so.
-        const task = this.docker.getTask(taskId);
-        const raw = await task.logs({ stdout: true, stderr: true, timestamps: true, since, abortSignal: AbortSignal.timeout(timeoutMs) });
-        return demux(raw);
-    }
-    /** Removes the service; already gone is fine. */
-    async remove(name) {
-        await unlessMissing(this.docker.getService(name).remove(), undefined);
-    }
-    // Swarm configs hold the deploy lock and the state of a run in progress: they can be created only
-    // once per name (so creating one is an atomic test-and-set), and their labels can be updated.
-    /** Creates a config; false when one of that name exists already. */
-    async createConfig(name, labels, data) {
-        try {
-            await dial(this.docker, {
-                path: '/configs/create?',
-                method: 'POST',
-                options: { _query: {}, _body: { Name: name, Labels: labels, Data: Buffer.from(data).toString('base64') } },
-                statusCodes: { 201: true, 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
-            });
-            return true;
-        }
-        catch (error) {
-            if (error.statusCode === 409)
-                return false;
-            throw new Error(`Swarm refused to create config '${name}': ${apiMessage(error)}`);
-        }
-    }
-    async findConfig(name) {
-        return unlessMissing(this.docker.getConfig(name).inspect(), undefined);
-    }
-    async configsLabelled(label, value) {
-        return (await this.docker.listConfigs({ filters: JSON.stringify({ label: [`${label}=${value}`] }) }));
-    }
-    /** Replaces a config's labels (the only part Swarm lets change). */
-    async relabelConfig(config, labels) {
-        await dial(this.docker, {
-            path: `/configs/${encodeURIComponent(config.ID)}/update?`,
-            method: 'POST',
-            options: { _query: { version: config.Version.Index }, _body: { ...config.Spec, Labels: labels } },
-            statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such config', 500: 'server error', 503: 'node is not part of a swarm' }
-        });
-    }
-    async removeConfig(id) {
-        await unlessMissing(this.docker.getConfig(id).remove(), undefined);
-    }
-    /** The last log lines of a task's container, each prefixed for the report; empty when unreadable. */
-    async containerTail(containerId, lines = 20) {
-        try {
-            const raw = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: lines, follow: false }));
-            return demux(raw).map((line) => `  | ${line}`);
-        }
-        catch {
-            // The container may live on another node, or be gone already: logs are a courtesy.
-            return [];
-        }
-    }
-}
-/** The call's result, or `fallback` when the Engine answers 404: what is looked for or removed is not there. */
-async function unlessMissing(call, fallback) {
-    try {
-        return await call;
-    }
-    catch (error) {
-        if (error.statusCode === 404)
-            return fallback;
-        throw error;
-    }
-}
-function apiMessage(error) {
-    return error.json?.message ?? error.message;
-}
-function dial(docker, options) {
-    return new Promise((resolve, reject) => {
-        docker.modem.dial(options, (error, data) => (error ? reject(error) : resolve(data)));
-    });
-}
-/** Splits Docker's multiplexed log stream (8-byte frame headers) into text lines. */
-function demux(raw) {
-    if (typeof raw === 'string')
-        return raw.split('\n').filter(Boolean);
-    const out = [];
-    let offset = 0;
-    while (offset + 8 <= raw.length && (raw[offset] === 1 || raw[offset] === 2) && raw[offset + 1] === 0) {
-        const size = raw.readUInt32BE(offset + 4);
-        out.push(raw.subarray(offset + 8, offset + 8 + size).toString('utf8'));
-        offset += 8 + size;
-    }
-    const text = offset === 0 ? raw.toString('utf8') : out.join('');
-    return text.split('\n').filter(Boolean);
-}
-
-;// CONCATENATED MODULE: ./lib/rollout/lock-decision.js
-// The deploy lock's rules, pure: who may roll a service out now. The lock itself is a label on the
-// service (see targets/swarm-lock.ts), written with the service's version so two writers cannot both win.
-function decideLock(existing, token, now, force) {
-    if (!existing)
-        return { action: 'take' };
-    if (existing.token === token)
-        return { action: 'mine' };
-    if (force)
-        return { action: 'take-over', why: `force-unlock is set; it was held by ${existing.owner} since ${existing.at}` };
-    const expires = Date.parse(existing.expires);
-    if (!Number.isFinite(expires))
-        return { action: 'take-over', why: `the lock label is unreadable (${JSON.stringify(existing).slice(0, 80)})` };
-    if (now >= expires)
-        return { action: 'take-over', why: `it was held by ${existing.owner} since ${existing.at} and expired at ${existing.expires}` };
-    return { action: 'wait', holder: existing };
-}
-/** The label's value, or undefined when there is none; anything unreadable becomes an expired record. */
-function parseLockLabel(value) {
-    if (value === undefined || value === '')
-        return undefined;
-    try {
-        const record = JSON.parse(value);
-        if (typeof record.owner === 'string' && typeof record.token === 'string' && typeof record.at === 'string' && typeof record.expires === 'string') {
-            return record;
-        }
-    }
-    catch {
-        // fall through: an unreadable lock must not block every deploy forever
-    }
-    return { owner: 'unknown', token: '', at: 'unknown', expires: 'invalid' };
-}
-/** Who this run is, as the lock shows it. */
-function lockOwner(env, fallback) {
-    if (env.GITHUB_RUN_ID) {
-        const run = `${env.GITHUB_REPOSITORY ?? 'a repository'} run ${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `.${env.GITHUB_RUN_ATTEMPT}` : ''}`;
-        return env.GITHUB_ACTOR ? `${run} by ${env.GITHUB_ACTOR}` : run;
-    }
-    return fallback;
-}
-
-;// CONCATENATED MODULE: ./lib/targets/swarm-lock.js
-// One rollout of a service at a time. The lock is a Swarm config named after the service: creating a
-// config whose name exists fails, so of two runs only one creates it. Its labels say who holds it and
-// until when; the holder renews that every HEARTBEAT_MS, so a lock whose holder died goes stale within
-// HOLD_MS and is taken over with a warning. Nothing is written on the service itself, where any change
-// would release a held batch. A second run waits up to lock-timeout, then fails naming the holder.
-
-
-const LOCK_OF_LABEL = 'zdd.lock-of';
-const LOCK_RECORD_LABEL = 'zdd.lock';
-// A live holder renews its lock this often; without renewal it goes stale after HOLD_MS.
-const HEARTBEAT_MS = 15_000;
-const HOLD_MS = 90_000;
-const swarm_lock_POLL_MS = 2000;
-/** The lock's config name: readable when the service name fits, a digest of it otherwise. */
-function lockName(service) {
-    const name = `zdd-lock-${service}`;
-    return name.length <= 64 ? name : `zdd-lock-${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(service).digest('hex').slice(0, 32)}`;
-}
-class SwarmLock {
-    api;
-    service;
-    clock;
-    log;
-    token = (0,external_node_crypto_namespaceObject.randomUUID)();
-    name;
-    heartbeat;
-    constructor(api, service, clock, log) {
-        this.api = api;
-        this.service = service;
-        this.clock = clock;
-        this.log = log;
-        this.name = lockName(service);
-    }
-    /** Takes the lock; resolves to true when it was taken over from a holder presumed dead. */
-    async acquire(opts, signal) {
-        const deadline = this.clock.now() + opts.timeoutMs;
-        let waitingFor = '';
-        let tookOver = false;
-        for (;;) {
-            // Swarm wants some data in a config: the holder, for whoever looks at it with docker config inspect.
-            const takenAt = new Date().toISOString();
-            if (await this.api.createConfig(this.name, this.labels(opts.owner, takenAt), `deploy lock of ${this.service}, held by ${opts.owner}\n`)) {
-                this.startHeartbeat(opts.owner, takenAt);
-                return tookOver;
-            }
-            const existing = await this.api.findConfig(this.name);
-            if (!existing)
-                continue; // let go between our create and our read: try again
-            const decision = decideLock(parseLockLabel(existing.Spec?.Labels?.[LOCK_RECORD_LABEL]), this.token, this.clock.now(), opts.force);
-            if (decision.action === 'mine')
-                return tookOver;
-            if (decision.action === 'take-over' || decision.action === 'take') {
-                this.log.warning(`Taking over the deploy lock of ${this.service}: ${decision.action === 'take' ? `Swarm config ${this.name} has no holder` : decision.why}`);
-                await this.api.removeConfig(existing.ID);
-                tookOver = true;
-                continue;
-            }
-            if (this.clock.now() >= deadline || signal?.aborted) {
-                throw new Error(`Service '${this.service}' is locked by ${decision.holder.owner} since ${decision.holder.at} (another rollout is running); ` +
-                    `waited ${Math.round(opts.timeoutMs / 1000)}s (lock-timeout). If that run is dead, set force-unlock: true, or remove the Swarm config ${this.name}`);
-            }
-            if (waitingFor !== decision.holder.token) {
-                this.log.info(`Waiting for ${decision.holder.owner} to finish its rollout of ${this.service} (locked since ${decision.holder.at})`);
-                waitingFor = decision.holder.token;
-            }
-            await this.clock.sleep(swarm_lock_POLL_MS, signal);
-        }
-    }
-    /** Lets go of the lock if it is still ours. Never throws: a lock left behind goes stale by itself. */
-    async release() {
-        if (this.heartbeat)
-            clearInterval(this.heartbeat);
-        this.heartbeat = undefined;
-        try {
-            const existing = await this.api.findConfig(this.name);
-            if (existing && parseLockLabel(existing.Spec?.Labels?.[LOCK_RECORD_LABEL])?.token === this.token)
-                await this.api.removeConfig(existing.ID);
-        }
-        catch (error) {
-            this.log.warning(`Could not release the deploy lock of ${this.service} (Swarm config ${this.name}): ${error.message}; it goes stale by itself`);
-        }
-    }
-    /** Who holds the lock since `takenAt` (kept by every renewal), and until when it is held without one. */
-    labels(owner, takenAt) {
-        const record = { owner, token: this.token, at: takenAt, expires: new Date(Date.now() + HOLD_MS).toISOString() };
-        return { [LOCK_OF_LABEL]: this.service, [LOCK_RECORD_LABEL]: JSON.stringify(record) };
-    }
-    startHeartbeat(owner, takenAt) {
-        this.heartbeat = setInterval(() => {
-            this.renew(owner, takenAt).catch((error) => this.log.debug(`renewing the deploy lock: ${error.message}`));
-        }, HEARTBEAT_MS);
-        // The lock must never keep the process alive on its own.
-        this.heartbeat.unref();
-    }
-    async renew(owner, takenAt) {
-        const existing = await this.api.findConfig(this.name);
-        if (!existing || parseLockLabel(existing.Spec?.Labels?.[LOCK_RECORD_LABEL])?.token !== this.token)
-            return;
-        await this.api.relabelConfig(existing, this.labels(owner, takenAt));
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
-// Pure reading of a Swarm service's task list into a ReplicaObservation.
-
-const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
-// A replica task of a long-running service that ends in one of these did not survive.
-const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
-const WANTED = new Set(['running', 'ready', 'accepted']);
-
-function observeTasks(tasks, release, desired, since, update) {
-    const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
-    const failures = [];
-    for (const task of tasks) {
-        const state = task.Status?.State ?? 'unknown';
-        const wanted = WANTED.has(task.DesiredState ?? '');
-        if (!onRelease(task.Spec?.ContainerSpec?.Image, task.Spec?.ContainerSpec?.Labels, release)) {
-            if (wanted && (state === 'running' || STARTING.has(state)))
-                o.others++;
-            continue;
-        }
-        if (FAILED.has(state)) {
-            const at = Date.parse(task.CreatedAt ?? '') || 0;
-            if (at >= since) {
-                o.failed++;
-                failures.push({ at, text: describeFailure(task, state) });
-            }
-        }
-        else if (wanted && state === 'running') {
-            o.ready++;
-        }
-        else if (wanted && STARTING.has(state)) {
-            o.starting++;
-        }
-    }
-    o.failures = failures.sort((x, y) => y.at - x.at).map((f) => f.text);
-    return o;
-}
-function describeFailure(task, state) {
-    const slot = task.Slot !== undefined ? `slot ${task.Slot}` : `task ${task.ID.slice(0, 12)}`;
-    const why = task.Status?.Err || task.Status?.Message || 'no reason given';
-    const code = task.Status?.ContainerStatus?.ExitCode;
-    return `${slot} ${state}${code !== undefined && code !== 0 ? ` (exit ${code})` : ''}: ${why}`;
-}
-
-;// CONCATENATED MODULE: ./lib/targets/swarm-target.js
-
-
-
-
-
-const IN_FLIGHT = new Set(['updating', 'rollback_started']);
-class SwarmTarget {
-    api;
-    serviceName;
-    log;
-    change;
-    constructor(api, serviceName, log, 
-    /** The env/labels edits of the release being rolled out, written with its first batch. */
-    change) {
-        this.api = api;
-        this.serviceName = serviceName;
-        this.log = log;
-        this.change = change;
-    }
-    /** The same service, rolled out with `change` (a config release); undefined keeps it image-only. */
-    withChange(change) {
-        return new SwarmTarget(this.api, this.serviceName, this.log, change);
-    }
-    /**
-     * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
-     * `tolerateOurs` is set: read before the deploy lock, it may be a run that holds the lock and is
-     * waited for, or a dead one whose leftover is recovered once the lock is taken over.
-     */
-    async capture(tolerateOurs = false) {
-        const service = await this.inspect();
-        const spec = service.Spec ?? {};
-        const image = containerSpec(spec)?.Image;
-        if (!image)
-            throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
-        const update = service.UpdateStatus;
-        const marker = spec.Labels?.[ROLLOUT_LABEL];
-        if (update?.State && IN_FLIGHT.has(update.State) && !(tolerateOurs && marker)) {
-            throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
-                ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish, or roll it back first (docker service rollback)` +
-                (marker ? '. A run of ours that died is recovered by the next run once its deploy lock goes stale, or at once with force-unlock' : ''));
-        }
-        return this.describe(service, spec, image, true);
-    }
-    /**
-     * The service as a run that was interrupted captured it (its saved spec), for a recovery: no check
-     * for an update in flight, since that is what is being recovered from.
-     */
-    async captureForRecovery(saved) {
-        const service = await this.inspect();
-        return this.describe(service, saved, containerSpec(saved)?.Image ?? '', false);
-    }
-    async describe(service, spec, image, warn) {
-        const mode = spec.Mode?.Global ? 'global' : 'replicated';
-        if (spec.Mode?.ReplicatedJob || spec.Mode?.GlobalJob) {
-            throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
-        }
-        const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
-        const hostPorts = hostModePorts(spec);
-        const order = rolloutOrder(spec);
-        if (hostPorts.length && warn) {
-            // A new task cannot bind the port while the old one on the same node holds it.
-            this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
-                'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile');
-        }
-        return {
-            id: service.ID,
-            name: this.serviceName,
-            image,
-            replicas,
-            spec,
-            version: service.Version?.Index ?? 0,
-            mode,
-            order,
-            facts: {
-                'rollout order': order,
-                mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
-                'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
-                'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
-                healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
-            }
-        };
-    }
-    async applyStep(capture, step, release, batchSize) {
-        const what = `batch ${step.index}/${step.of}`;
-        if (step.index === 1) {
-            // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
-            await this.write(stepSpec(capture.spec, step, release, batchSize, capture.order, this.change), capture.version, what);
-            return;
-        }
-        const current = await this.inspect();
-        await this.write(stepSpec(current.Spec ?? {}, step, release, batchSize, capture.order), current.Version?.Index ?? 0, what);
-    }
-    async observe(capture, release, since) {
-        const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
-        return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus);
-    }
-    async complete(capture, release, previous) {
-        const current = await this.inspect();
-        await this.write(completionSpec(current.Spec ?? {}, capture.spec, release, previous, this.change), current.Version?.Index ?? 0, 'completion');
-    }
-    async restore(capture, previous) {
-        const current = await this.inspect();
-        await this.write(restoreSpec(capture, previous), current.Version?.Index ?? 0, 'revert');
-    }
-    async settle(capture, previous) {
-        const current = await this.inspect();
-        await this.write(settleSpec(capture, previous), current.Version?.Index ?? 0, 'restore settings');
-    }
-    async failureLogs(capture, release, since) {
-        return failedTaskLogs(this.api, await this.tasks(capture.id), release, since);
-    }
-    inspect() {
-        return this.api.inspect(this.serviceName);
-    }
-    tasks(serviceId) {
-        return this.api.tasks(serviceId);
-    }
-    async countRunning(serviceId) {
-        const tasks = await this.tasks(serviceId);
-        return tasks.filter((t) => t.DesiredState === 'running').length;
-    }
-    write(spec, version, what) {
-        return this.api.write(this.serviceName, spec, version, what);
-    }
-}
-/** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
-async function failedTaskLogs(api, tasks, release, since) {
-    const bad = tasks
-        .filter((t) => onRelease(t.Spec?.ContainerSpec?.Image, t.Spec?.ContainerSpec?.Labels, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
-        .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
-        .slice(0, 3);
-    const lines = [];
-    for (const task of bad) {
-        lines.push(`task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
-        const containerId = task.Status?.ContainerStatus?.ContainerID;
-        if (containerId)
-            lines.push(...(await api.containerTail(containerId)));
-    }
-    return lines;
-}
-/** The health check the service's spec sets (it overrides the image's), if any. */
-function specHealthCheck(spec) {
-    return containerSpec(spec)?.HealthCheck;
-}
-
-;// CONCATENATED MODULE: ./lib/targets/log-cursor.js
-// Following a task's log by polling. Each read asks for the lines since a little before the newest
-// timestamp seen: the Engine does not always return stdout and stderr in time order, and a line of
-// one stream can arrive after a later line of the other. The cursor sorts each read by time and drops
-// the lines it has passed on already. Lines are `<RFC 3339 nano timestamp> <text>`, as the Engine sends
-// them with timestamps=1. Pure.
-const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z (.*)$/s;
-// How far back each read reaches before the newest line seen.
-const OVERLAP_NS = 2000000000n;
-/** Nanoseconds since the epoch of an RFC 3339 UTC timestamp, or undefined. */
-function timestampNs(date, fraction = '') {
-    const ms = Date.parse(`${date}Z`);
-    if (Number.isNaN(ms))
-        return undefined;
-    return BigInt(ms) * 1000000n + BigInt(fraction.padEnd(9, '0') || '0');
-}
-class LogCursor {
-    latest = -1n;
-    /** Lines passed on within the overlap window, by their raw text (timestamp included). */
-    seen = new Map();
-    /** The Engine's `since` for the next read, as seconds.nanoseconds; 0 before any line. */
-    since() {
-        if (this.latest < 0n)
-            return '0';
-        const from = this.latest > OVERLAP_NS ? this.latest - OVERLAP_NS : 0n;
-        return `${from / 1000000000n}.${(from % 1000000000n).toString().padStart(9, '0')}`;
-    }
-    /** The text of the lines not passed on before, in time order. */
-    take(lines) {
-        let last = this.latest;
-        const read = lines.map((raw, index) => {
-            const match = LINE.exec(raw);
-            const at = match ? timestampNs(match[1], match[2]) : undefined;
-            // A line without a timestamp keeps its place after the line before it.
-            if (at !== undefined)
-                last = at;
-            return { raw, text: match && at !== undefined ? match[3] : raw, at, sortAt: last, index };
-        });
-        read.sort((a, b) => (a.sortAt === b.sortAt ? a.index - b.index : a.sortAt < b.sortAt ? -1 : 1));
-        const fresh = [];
-        for (const line of read) {
-            if (line.at === undefined) {
-                fresh.push(line.text);
-                continue;
-            }
-            if (this.seen.has(line.raw) || line.at < this.latest - OVERLAP_NS)
-                continue;
-            this.seen.set(line.raw, line.at);
-            if (line.at > this.latest)
-                this.latest = line.at;
-            fresh.push(line.text);
-        }
-        for (const [raw, at] of this.seen)
-            if (at < this.latest - OVERLAP_NS)
-                this.seen.delete(raw);
-        return fresh;
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/targets/swarm-job.js
-// pre-deploy / post-deploy on Swarm: a one-off `replicated-job` service (one task, no restart) cloned
-// from the service's task template (env, secrets, configs, mounts, networks, user, working dir,
-// placement, resources) with the release's image and the command in place of ENTRYPOINT and CMD.
-// It is labelled with the service and the run, so that a leftover of a dead run can be found and
-// removed (recover.ts), and it is always removed when it ends, fails or times out.
-
-
-
-
-/** On a job: the service it runs for, its phase, and the deploy-lock token of the run that made it. */
-const JOB_OF_LABEL = 'zdd.job-of';
-const JOB_LABEL = 'zdd.job';
-const JOB_RUN_LABEL = 'zdd.job-run';
-const swarm_job_POLL_MS = 1000;
-/** `<service>-<phase>-<6 hex of the run>`, within Swarm's 63 characters. */
-function jobName(service, phase, runToken) {
-    const suffix = `-${phase}-${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(runToken).digest('hex').slice(0, 6)}`;
-    return `${service.slice(0, 63 - suffix.length)}${suffix}`;
-}
-/**
- * The job's spec, from the spec of the release it runs (the service's spec with the new image and
- * env/labels). Not kept: the service's labels (a proxy that routes by them must not see the job),
- * network aliases (traffic for the service must not reach it), published ports, update settings and
- * the health check (a migration answers no probe, and an unhealthy task would be killed). Pure.
- */
-function jobSpec(release, service, phase, command, runToken) {
-    const template = structuredClone(release.TaskTemplate ?? {});
-    const { Args: _args, ...container } = template.ContainerSpec ?? {};
-    template.ContainerSpec = { ...container, Command: jobArgv(command), HealthCheck: { Test: ['NONE'] } };
-    template.RestartPolicy = { Condition: 'none', MaxAttempts: 0 };
-    delete template.ForceUpdate;
-    const unaliased = (networks) => networks.map(({ Aliases: _aliases, ...n }) => n);
-    if (template.Networks)
-        template.Networks = unaliased(template.Networks);
-    return {
-        Name: jobName(service, phase, runToken),
-        Labels: { [JOB_OF_LABEL]: service, [JOB_LABEL]: phase, [JOB_RUN_LABEL]: runToken },
-        TaskTemplate: template,
-        Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
-        ...(release.Networks ? { Networks: unaliased(release.Networks) } : {}),
-        EndpointSpec: { Mode: 'dnsrr' }
-    };
-}
-const ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
-const HAS_CONTAINER = new Set(['starting', 'running', 'complete', 'failed', 'shutdown']);
-/** Where the job's task is. Pure. */
-function jobTaskState(task) {
-    const state = task?.Status?.State;
-    if (!task || !state)
-        return { phase: 'waiting', detail: 'no task yet' };
-    const why = task.Status?.Err || task.Status?.Message;
-    if (state === 'running')
-        return { phase: 'running' };
-    if (!ENDED.has(state))
-        return { phase: 'waiting', detail: `${state}${why ? ` (${why})` : ''}` };
-    const code = task.Status?.ContainerStatus?.ExitCode;
-    if (state === 'complete')
-        return { phase: 'done', ok: true, exitCode: code ?? 0 };
-    // Only an exit of the command has a code; a task that never started has the Engine's reason.
-    const exited = /non-zero exit \((\d+)\)/.exec(task.Status?.Err ?? '');
-    if (exited)
-        return { phase: 'done', ok: false, exitCode: Number(exited[1]) };
-    return { phase: 'done', ok: false, error: `task ${state}: ${why ?? 'no reason given'}` };
-}
-/** The newest task of the job (there is one; a task that could not be placed may be replaced). */
-function newest(tasks) {
-    return [...tasks].sort((a, b) => (Date.parse(b.CreatedAt ?? '') || 0) - (Date.parse(a.CreatedAt ?? '') || 0))[0];
-}
-class SwarmJobRunner {
-    api;
-    service;
-    release;
-    runToken;
-    clock;
-    log;
-    constructor(api, service, 
-    /** The spec of the release the job runs from. */
-    release, runToken, clock, log) {
-        this.api = api;
-        this.service = service;
-        this.release = release;
-        this.runToken = runToken;
-        this.clock = clock;
-        this.log = log;
-    }
-    async run(job) {
-        const spec = jobSpec(this.release, this.service, job.phase, job.command, this.runToken);
-        const name = spec.Name ?? '';
-        const image = containerSpec(spec)?.Image ?? '';
-        // A job of the same name is this run's own, left by an earlier attempt: it must not run twice at once.
-        await this.api.remove(name);
-        const id = await this.api.create(spec);
-        this.log.info(`  ${job.phase} job ${name} started from ${image}`);
-        try {
-            return { name, image, ...(await this.follow(id, job)) };
-        }
-        finally {
-            await this.api.remove(name).catch((error) => this.log.warning(`Could not remove the ${job.phase} job ${name}: ${error.message}; remove it by hand`));
-        }
-    }
-    async follow(id, job) {
-        const deadline = this.clock.now() + job.timeoutMs;
-        const cursor = new LogCursor();
-        const read = async (task) => {
-            if (!task || !HAS_CONTAINER.has(task.Status?.State ?? ''))
-                return;
-            try {
-                for (const line of cursor.take(await this.api.taskLogs(task.ID, cursor.since())))
-                    job.onLine(line);
-            }
-            catch (error) {
-                this.log.debug(`reading the ${job.phase} job's log: ${error.message}`);
-            }
-        };
-        for (;;) {
-            const task = newest(await this.api.tasks(id));
-            const state = jobTaskState(task);
-            // Read after the state: once it is done, this read has the job's last lines.
-            await read(task);
-            if (state.phase === 'done') {
-                const { phase: _phase, ok, ...rest } = state;
-                return { status: ok ? 'succeeded' : 'failed', ...rest };
-            }
-            if (job.signal?.aborted)
-                return { status: 'cancelled' };
-            if (this.clock.now() >= deadline)
-                return { status: 'timed-out', error: state.phase === 'running' ? 'still running' : `still ${state.detail}` };
-            await this.clock.sleep(Math.min(swarm_job_POLL_MS, Math.max(0, deadline - this.clock.now())), job.signal);
-        }
-    }
-}
-/** Removes the jobs of `service` (only those of the run `runToken`, when given); returns how many. */
-async function removeLeftoverJobs(api, service, log, runToken) {
-    let removed = 0;
-    for (const job of await api.servicesLabelled(JOB_OF_LABEL, service)) {
-        const labels = job.Spec?.Labels ?? {};
-        if (runToken !== undefined && labels[JOB_RUN_LABEL] !== runToken)
-            continue;
-        log.warning(`Removing the ${labels[JOB_LABEL] ?? ''} job ${job.Spec?.Name ?? job.ID} of ${service}, left by an interrupted run`);
-        await api.remove(job.ID);
-        removed++;
-    }
-    return removed;
-}
-
-;// CONCATENATED MODULE: ./lib/recover.js
-
-
-
-
-
-
-
-
-
-
-
-
-/**
- * After taking over the deploy lock from a holder presumed dead: every run record it left on the
- * target is recovered like a post step would, then dropped.
- */
-async function recoverLeftovers(api, service, deps) {
-    // Any job of the service is a dead run's now that this run holds the lock (it may have no record yet).
-    await removeLeftoverJobs(api, service, deps.log);
-    for (const record of await leftoverRunRecords(api, service)) {
-        if (record.state && record.state.phase !== 'finished') {
-            deps.log.warning(`A run that held the deploy lock of ${service} stopped mid-rollout (to ${record.state.release}): recovering ${service} first`);
-            const recovery = await recoverInterrupted(record.state, deps);
-            if (recovery === 'not recovered')
-                throw new Error(`${service} could not be brought back to ${record.state.previous} after an interrupted run; check it by hand`);
-        }
-        await api.removeConfig(record.id);
-    }
-}
-async function recoverInterrupted(state, deps) {
-    const { log } = deps;
-    const api = new SwarmApi(deps.docker, log);
-    // A pre-deploy or post-deploy job the run was waiting for: it must not go on, nor be left.
-    let changed = (await removeLeftoverJobs(api, state.service, log, state.lockToken)) > 0;
-    if (state.companion) {
-        const companion = await api.find(state.companion);
-        const labels = companion?.Spec?.Labels ?? {};
-        // A canary paused on purpose is left for promote or abort; one left mid-step is removed.
-        if (companion && labels[COMPANION_OF_LABEL] === state.service && !labels[CANARY_PAUSED_LABEL]) {
-            log.warning(`Removing ${state.companion}, left by the interrupted run`);
-            await api.remove(state.companion);
-            changed = true;
-        }
-    }
-    const service = await api.find(state.service);
-    if (!service?.Spec) {
-        log.warning(`Service '${state.service}' no longer exists: nothing to recover`);
-        return changed ? 'recovered' : 'nothing to do';
-    }
-    const image = containerSpec(service.Spec)?.Image;
-    const labels = containerSpec(service.Spec)?.Labels;
-    const marked = service.Spec.Labels?.[ROLLOUT_LABEL] !== undefined;
-    if (!marked && (onRelease(image, labels, state.previous) || onRelease(image, labels, state.release))) {
-        // Not mid-rollout (a completed rollout is on the new release, settings restored): only the
-        // interrupted run's deploy lock may be left, which would make the next run wait for it to expire.
-        if (onRelease(image, labels, state.release))
-            log.info(`${state.service} already runs the new release ${state.release}; nothing to undo`);
-        return (await releaseLock(api, state, log)) || changed ? 'recovered' : 'nothing to do';
-    }
-    log.warning(`${state.service} was left part-way through the rollout (${marked ? `marked ${service.Spec.Labels?.[ROLLOUT_LABEL]}` : image}); putting ${state.previous} back`);
-    const target = new SwarmTarget(api, state.service, log);
-    const capture = await target.captureForRecovery(state.spec);
-    const recorder = new ReportRecorder(() => deps.clock.now());
-    const settings = { monitorMs: 0, deadlineMs: 120_000, autoRollback: true, runDeadlineAt: deps.clock.now() + 600_000 };
-    const reverted = await revert(capture, state.previous, settings, { target, probe: deps.probe, clock: deps.clock, log, recorder });
-    if (!reverted.ok)
-        log.warning(`The recovery did not converge: ${reverted.reason}`);
-    else
-        await releaseLock(api, state, log);
-    return reverted.ok ? 'recovered' : 'not recovered';
-}
-/** Removes the interrupted run's deploy lock, when it is still that run's (else it goes stale by itself). */
-async function releaseLock(api, state, log) {
-    const lock = await api.findConfig(lockName(state.service));
-    if (!lock || !state.lockToken || parseLockLabel(lock.Spec?.Labels?.[LOCK_RECORD_LABEL])?.token !== state.lockToken)
-        return false;
-    await api.removeConfig(lock.ID);
-    log.info(`Released the deploy lock the interrupted run held on ${state.service}`);
-    return true;
-}
-
 ;// CONCATENATED MODULE: ./lib/analysis/assess.js
 /** A reading judged: no data becomes what the `no-data` input says, and the log says so. */
 function toMeasurement(evaluation, noData, at) {
@@ -75783,10 +74986,10 @@ async function fetchText(url, headers, timeoutMs) {
         return { kind: 'reply', status: response.status, body: await response.text() };
     }
     catch (error) {
-        return metrics_error_describeFailure(error);
+        return describeFailure(error);
     }
 }
-function metrics_error_describeFailure(error) {
+function describeFailure(error) {
     const e = (error ?? {});
     // fetch wraps the real reason in `cause`; a timeout may come either way.
     if ([e.name, e.cause?.name].includes('TimeoutError'))
@@ -76196,111 +75399,42 @@ function combine(evaluations) {
     };
 }
 
-;// CONCATENATED MODULE: ./lib/targets/swarm-companion.js
-
-
-
-
-const GONE_POLL_MS = 500;
-const GONE_TIMEOUT_MS = 30_000;
-class SwarmCompanion {
-    api;
-    stable;
-    service;
-    role;
-    log;
-    name;
-    constructor(api, stable, service, role, log) {
-        this.api = api;
-        this.stable = stable;
-        this.service = service;
-        this.role = role;
-        this.log = log;
-        this.name = companionName(service, role);
+;// CONCATENATED MODULE: ./lib/report/report.js
+class ReportRecorder {
+    now;
+    report;
+    constructor(now) {
+        this.now = now;
+        this.report = { tool: 'zero-downtime-deploy', startedAt: iso(now()), steps: [], failureLogs: [], warnings: [] };
     }
-    capture() {
-        return this.stable.capture();
+    startStep(name) {
+        const step = { name, startedAt: iso(this.now()), probes: [], measurements: [], events: [] };
+        this.report.steps.push(step);
+        return step;
     }
-    /** A companion left by an interrupted run (ours), or an error when the name belongs to someone else. */
-    async leftover() {
-        const existing = await this.api.find(this.name);
-        if (existing && existing.Spec?.Labels?.[COMPANION_OF_LABEL] !== this.service) {
-            throw new Error(`A service named '${this.name}' already exists and was not made by zero-downtime-deploy for '${this.service}'; ` +
-                `the ${this.role} needs that name: rename or remove that service`);
-        }
-        return existing;
+    event(step, message) {
+        step.events.push({ at: iso(this.now()), message });
     }
-    async applyStep(capture, step, release) {
-        const existing = await this.leftover();
-        if (step.index === 1) {
-            if (existing) {
-                this.log.warning(`Removing ${this.name}, left over from an interrupted run (it ran ${swarm_companion_imageOf(existing)})`);
-                await this.removeAndWait();
-            }
-            await this.api.create(companionSpec(capture.spec, this.service, this.role, release, step.newReplicas, this.stable.change));
-            return;
-        }
-        if (!existing)
-            throw new Error(`Service '${this.name}' disappeared during the rollout`);
-        const spec = structuredClone(existing.Spec ?? {});
-        spec.Mode = { Replicated: { Replicas: step.newReplicas } };
-        await this.api.write(this.name, spec, existing.Version?.Index ?? 0, `scale to ${step.newReplicas}`);
+    endStep(step, outcome, reason) {
+        step.endedAt = iso(this.now());
+        step.outcome = outcome;
+        if (reason)
+            step.reason = reason;
     }
-    async observe(_capture, release, since) {
-        const service = await this.api.find(this.name);
-        if (!service)
-            return { desired: 0, ready: 0, starting: 0, failed: 0, others: 0, failures: [] };
-        const tasks = await this.api.tasks(service.ID);
-        return observeTasks(tasks, release, specReplicas(service.Spec), since, service.UpdateStatus);
-    }
-    /** The companion's work is done by then; it is removed by whoever runs the next phase. */
-    async complete() { }
-    async restore() {
-        await this.remove();
-    }
-    async settle() { }
-    async failureLogs(_capture, release, since) {
-        const service = await this.api.find(this.name);
-        return service ? failedTaskLogs(this.api, await this.api.tasks(service.ID), release, since) : [];
-    }
-    /** Labels a canary paused at step `index` with what operation promote needs; its tasks keep running. */
-    async markPaused(index, steps, previous) {
-        const service = await this.api.inspect(this.name);
-        const spec = structuredClone(service.Spec ?? {});
-        spec.Labels = { ...spec.Labels, [CANARY_PAUSED_LABEL]: String(index), [CANARY_STEPS_LABEL]: steps, [CANARY_PREVIOUS_LABEL]: previous };
-        await this.api.write(this.name, spec, service.Version?.Index ?? 0, 'pause');
-    }
-    /** Removes the companion; a service of that name that is not ours is never touched. */
-    async remove() {
-        if (!(await this.leftover()))
-            return;
-        this.log.info(`Removing ${this.name}`);
-        await this.api.remove(this.name);
-    }
-    /**
-     * Removes the service and waits until its containers are gone, so that a new one does not double it.
-     * Its tasks cannot be waited for: they leave the API with the service, while their containers still stop.
-     */
-    async removeAndWait() {
-        const existing = await this.leftover();
-        if (!existing)
-            return;
-        await this.api.remove(this.name);
-        const deadline = Date.now() + GONE_TIMEOUT_MS;
-        for (;;) {
-            const left = await this.api.serviceContainers(existing.ID);
-            if (!left.length)
-                return;
-            if (Date.now() >= deadline) {
-                this.log.warning(`${left.length} container(s) of the removed ${this.name} were still there after ${GONE_TIMEOUT_MS / 1000}s; going on beside them`);
-                return;
-            }
-            await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
-        }
+    finish(result, reason) {
+        this.report.endedAt = iso(this.now());
+        this.report.result = result;
+        if (reason)
+            this.report.reason = reason;
+        return this.report;
     }
 }
-function swarm_companion_imageOf(service) {
-    return service.Spec?.TaskTemplate?.ContainerSpec?.Image ?? 'an unknown image';
+function iso(ms) {
+    return new Date(ms).toISOString();
+}
+/** Milliseconds between two ISO times, or undefined while the second is missing. */
+function elapsedMs(from, to) {
+    return to ? Date.parse(to) - Date.parse(from) : undefined;
 }
 
 ;// CONCATENATED MODULE: ./lib/rollout/decide.js
@@ -76336,7 +75470,7 @@ function decide(goal, rules, progress, tick) {
 }
 function converge(goal, rules, progress, tick, revert) {
     const o = tick.observation;
-    const converged = o.ready >= goal.newReplicas && o.others <= goal.total - goal.newReplicas;
+    const converged = o.ready >= goal.newReplicas && o.others <= goal.total - goal.newReplicas + (goal.replacedLater ?? 0);
     if (converged)
         return enter(rules.hasHealthGate ? 'verifying' : 'monitoring', goal, rules, progress, tick);
     if (tick.now - progress.stepStartedAt >= rules.deadlineMs) {
@@ -76396,6 +75530,122 @@ function seconds(ms) {
     return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`;
 }
 
+;// CONCATENATED MODULE: ./lib/rollout/observation.js
+// What a target reports about its replicas at one moment, relative to one release.
+function describeObservation(o) {
+    const parts = [`${o.ready}/${o.desired} ready`];
+    if (o.starting)
+        parts.push(`${o.starting} starting`);
+    if (o.failed)
+        parts.push(`${o.failed} failed`);
+    if (o.others)
+        parts.push(`${o.others} on other releases`);
+    if (o.updateState)
+        parts.push(`update ${o.updateState}`);
+    return parts.join(', ');
+}
+
+;// CONCATENATED MODULE: ./lib/gates/health-verdict.js
+// Pure judgement of one health probe reply against the expected status and body.
+
+function formatRanges(ranges) {
+    return ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
+}
+function judgeProbe(reply, expect) {
+    const took = `${Math.round(reply.durationMs)} ms`;
+    if (reply.status === undefined) {
+        return { ok: false, detail: `${reply.error ?? 'no reply'} after ${took}`, durationMs: reply.durationMs };
+    }
+    const base = { status: reply.status, durationMs: reply.durationMs };
+    if (!statusMatches(expect.statuses, reply.status)) {
+        return { ...base, ok: false, detail: `${reply.status} in ${took} (expected ${formatRanges(expect.statuses)})` };
+    }
+    if (expect.body && !expect.body.test(reply.body ?? '')) {
+        return { ...base, ok: false, detail: `${reply.status} in ${took}, body does not match /${expect.body.source}/: ${snippet(reply.body)}` };
+    }
+    return { ...base, ok: true, detail: `${reply.status} in ${took}` };
+}
+function snippet(body) {
+    const text = (body ?? '').replace(/\s+/g, ' ').trim();
+    return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/probe-replicas.js
+
+async function probeHealth(target, capture, release, health, probe) {
+    const urls = target.probeUrls ? await target.probeUrls(capture, release, health.url) : [health.url];
+    if (urls.length === 0)
+        return { ok: false, detail: 'no ready replica of the release to probe', durationMs: 0 };
+    const verdicts = await Promise.all(urls.map(async (url) => judgeProbe(await probe.get(url, health.timeoutMs), health)));
+    return combineVerdicts(urls, verdicts, target.probeUrls !== undefined);
+}
+/** One verdict for one tick: the first failure, or every success, each named by its host when there are several. */
+function combineVerdicts(urls, verdicts, perReplica) {
+    const named = (i) => (perReplica ? `${urls[i].host}: ${verdicts[i].detail}` : verdicts[i].detail);
+    const failed = verdicts.findIndex((v) => !v.ok);
+    if (failed >= 0)
+        return { ...verdicts[failed], detail: named(failed) };
+    const slowest = verdicts.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
+    return { ...slowest, ok: true, detail: verdicts.map((_, i) => named(i)).join('; ') };
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/revert.js
+// Putting the captured release back: write it, wait until every replica runs it again, then restore the
+// exact captured settings. A revert is never itself reverted; when it cannot converge, it says so loudly.
+
+
+
+// A revert gets at least this long to converge, even when the per-batch deadline is shorter.
+const MIN_REVERT_MS = 60_000;
+const POLL_MS = 1000;
+async function revert(capture, previous, settings, deps) {
+    const { target, clock, log, recorder } = deps;
+    const record = recorder.startStep('revert');
+    return log.group(`Revert to ${previous}`, async () => {
+        const started = clock.now();
+        const deadline = started + Math.max(settings.deadlineMs, MIN_REVERT_MS);
+        try {
+            await target.restore(capture, previous);
+            let lastSeen = '';
+            for (;;) {
+                const o = await target.observe(capture, previous, started);
+                const seen = describeObservation(o);
+                record.replicas = seen;
+                if (seen !== lastSeen) {
+                    log.info(`  ${seen}`);
+                    recorder.event(record, seen);
+                    lastSeen = seen;
+                }
+                if (o.ready >= o.desired && o.others === 0)
+                    break;
+                if (clock.now() >= deadline) {
+                    const reason = `the previous release did not come back within ${Math.round((deadline - started) / 1000)}s (${seen})`;
+                    recorder.endStep(record, 'not converged', reason);
+                    log.error(`Revert incomplete: ${reason}. ${capture.name} is NOT on a single known release.`);
+                    return { ok: false, reason };
+                }
+                await clock.sleep(POLL_MS);
+            }
+            await target.settle(capture, previous);
+        }
+        catch (error) {
+            const reason = error.message;
+            recorder.endStep(record, 'not converged', reason);
+            return { ok: false, reason };
+        }
+        const took = ((clock.now() - started) / 1000).toFixed(1);
+        log.info(`  every replica runs ${previous} again (${took}s)`);
+        if (settings.health && capture.replicas > 0) {
+            // Say how the restored release answers; a failing probe here is reported, not acted on.
+            const probe = await probeHealth(target, capture, previous, settings.health, deps.probe);
+            record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail });
+            log.info(`  health after revert: ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`);
+        }
+        recorder.endStep(record, 'converged');
+        return { ok: true };
+    });
+}
+
 ;// CONCATENATED MODULE: ./lib/rollout/engine.js
 // The engine: for each step of the plan, act through the target, then observe until the step is done,
 // a gate fails or a deadline passes. The rules live in decide(); this file only does the I/O and records.
@@ -76448,13 +75698,15 @@ async function runRollout(plan, capture, previous, settings, deps) {
 }
 async function runStep(step, plan, capture, rules, settings, since, record, deps) {
     const { target, clock, log, recorder } = deps;
-    const goal = { newReplicas: step.newReplicas, total: step.total };
+    // A target that takes the replaced replicas out itself (cutOver) still runs them while the new ones are verified.
+    const goal = { newReplicas: step.newReplicas, total: step.total, replacedLater: target.cutOver ? step.size : 0 };
     if (step.monitorMs !== undefined)
         rules = { ...rules, monitorMs: Math.max(step.monitorMs, rules.hasAnalysis ? rules.monitorMs : 0) };
     let progress = startStep(clock.now());
     await target.applyStep(capture, step, plan.to, plan.batchSize);
     const analysis = rules.hasAnalysis && settings.analysis && deps.analysis ? new StepAnalysis(deps.analysis, settings.analysis, record, deps) : undefined;
     let lastSeen = '';
+    let cutOver = false;
     for (;;) {
         if (deps.signal?.aborted) {
             recorder.endStep(record, 'failed', 'the run was cancelled');
@@ -76470,7 +75722,7 @@ async function runStep(step, plan, capture, rules, settings, since, record, deps
         record.replicas = seen;
         let probe;
         if (settings.health && wantsProbe(progress, rules)) {
-            probe = judgeProbe(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health);
+            probe = await probeHealth(target, capture, plan.to, settings.health, deps.probe);
             record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail });
             log.info(`  health ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`);
         }
@@ -76482,6 +75734,14 @@ async function runStep(step, plan, capture, rules, settings, since, record, deps
             recorder.event(record, note);
         }
         progress = decision.progress;
+        if (target.cutOver && !cutOver && (decision.verdict === 'advance' || progress.phase === 'monitoring')) {
+            // Verified: the new replicas go into service and the ones they replace are drained (the target says
+            // how); the monitor window and the metric analysis start only then, with the new replicas in service.
+            await target.cutOver(capture, step, plan.to, deps.signal);
+            recorder.event(record, 'cut over');
+            cutOver = true;
+            progress = { ...progress, phaseStartedAt: clock.now() };
+        }
         if (decision.verdict === 'advance') {
             recorder.endStep(record, 'passed');
             return undefined;
@@ -76557,8 +75817,6 @@ class StepAnalysis {
 
 
 
-
-
 /** The settings, engine parts and metric gate factory every strategy runs with, from the config. */
 function strategyContext(config, capture, previous, release, parts) {
     const { deps, recorder } = parts;
@@ -76575,13 +75833,13 @@ function strategyContext(config, capture, previous, release, parts) {
     const readers = deps.metrics ?? defaultReaders;
     const engine = { probe: deps.probe, clock: deps.clock, log: deps.log, recorder, ...(deps.signal ? { signal: deps.signal } : {}) };
     return {
-        capture, previous, release, config, settings, api: parts.api, stable: parts.stable, engine,
+        capture, previous, release, config, settings, platform: parts.platform, engine,
         gateFor: (names) => (analysis ? createAnalysisGate(analysis, names, readers) : undefined)
     };
 }
 async function runRolling(plan, ctx) {
     const gate = ctx.gateFor({ canary: ctx.capture.name, stable: ctx.capture.name });
-    return runRollout(plan, ctx.capture, ctx.previous, ctx.settings, { ...ctx.engine, target: ctx.stable, ...(gate ? { analysis: gate } : {}) });
+    return runRollout(plan, ctx.capture, ctx.previous, ctx.settings, { ...ctx.engine, target: ctx.platform.stable, ...(gate ? { analysis: gate } : {}) });
 }
 /**
  * Canary steps up to the first pause (or all of them), then promotion. At a pause the run ends with
@@ -76589,11 +75847,10 @@ async function runRolling(plan, ctx) {
  */
 async function runCanary(plan, ctx) {
     const { capture, engine } = ctx;
-    const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', engine.log);
-    const reach = canaryReachWarning(capture.spec, capture.name);
-    if (reach) {
-        engine.log.warning(reach);
-        engine.recorder.report.warnings.push(reach);
+    const companion = ctx.platform.companion('canary');
+    for (const warning of ctx.platform.warnings(capture, 'canary')) {
+        engine.log.warning(warning);
+        engine.recorder.report.warnings.push(warning);
     }
     const pauseAt = plan.steps.findIndex((s) => s.pauseAfter);
     const now = pauseAt < 0 ? plan.steps : plan.steps.slice(0, pauseAt + 1);
@@ -76620,12 +75877,12 @@ async function runCanary(plan, ctx) {
     let keep = false;
     try {
         const canary = await runRollout(steps, capture, ctx.previous, ctx.settings, { ...engine, target: companion, ...(gate ? { analysis: gate } : {}) });
-        keep = canary.result === 'failed' && !ctx.settings.autoRollback;
+        keep = canary.result === 'failed' && !ctx.settings.autoRollback ? 'failed' : false;
         if (canary.result !== 'succeeded')
             return canary;
         const paused = now.at(-1);
         if (paused?.pauseAfter) {
-            keep = true;
+            keep = 'paused';
             await companion.markPaused(paused.index, formatCanarySteps(ctx.config.canarySteps), ctx.previous);
             engine.log.info(`Paused after canary step ${paused.index}/${paused.of}: ${companion.name} keeps running; run operation promote to go on, or abort`);
             return { result: 'paused', reason: `paused after canary step ${paused.index}/${paused.of}` };
@@ -76639,7 +75896,7 @@ async function runCanary(plan, ctx) {
 }
 async function runBlueGreen(plan, ctx) {
     const { capture, engine, config } = ctx;
-    const preview = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'preview', engine.log);
+    const preview = ctx.platform.companion('preview');
     const start = {
         strategy: 'rolling',
         target: preview.name,
@@ -76658,39 +75915,26 @@ async function runBlueGreen(plan, ctx) {
     let keep = false;
     try {
         const gated = await runRollout(start, capture, ctx.previous, previewSettings, { ...engine, target: preview, ...(gate ? { analysis: gate } : {}) });
-        keep = gated.result === 'failed' && !ctx.settings.autoRollback;
+        keep = gated.result === 'failed' && !ctx.settings.autoRollback ? 'failed' : false;
         if (gated.result !== 'succeeded')
             return gated;
         engine.log.info(`Preview passed its gates: switching ${capture.name} to ${ctx.release}`);
-        return await promote(ctx, switchPlan(plan), ctx.settings.monitorMs);
+        return await promote(ctx, ctx.platform.switchPlan(plan), ctx.settings.monitorMs);
     }
     finally {
         await cleanUp(preview, ctx, keep);
     }
 }
-/**
- * The switch: Swarm stops each old task the moment its replacement runs, and a proxy that finds tasks
- * through DNS learns of the new ones only at its next resolve. Replacing every task at once would leave
- * such a proxy with nothing to send to for that moment, so the verified release goes in as two waves
- * (half, then the rest), each start-first; the last wave is watched for scale-down-delay.
- */
-function switchPlan(plan) {
-    const waves = planRolling({ target: plan.target, from: plan.from, to: plan.to, total: plan.replicas, batch: { kind: 'percent', value: 50 } });
-    waves.steps = waves.steps.map((step) => ({
-        ...step,
-        name: `switch ${step.index}/${step.of}`,
-        ...(step.index === step.of ? { monitorMs: plan.scaleDownDelayMs } : {})
-    }));
-    return waves;
-}
-/** The stable service's own rolling update, gated by health only (the metrics judged the companion). */
+/** The stable workload's own rolling update, gated by health only (the metrics judged the companion). */
 async function promote(ctx, plan, monitorMs) {
     const { analysis: _analysis, ...settings } = ctx.settings;
-    return runRollout(plan, ctx.capture, ctx.previous, { ...settings, monitorMs }, { ...ctx.engine, target: ctx.stable });
+    return runRollout(plan, ctx.capture, ctx.previous, { ...settings, monitorMs }, { ...ctx.engine, target: ctx.platform.stable });
 }
-/** Removes the companion, unless a failed one is kept for inspection (auto-rollback off). */
+/** Removes the companion, unless a failed one is kept for inspection (auto-rollback off) or a canary paused. */
 async function cleanUp(companion, ctx, keep) {
-    if (keep) {
+    if (keep === 'paused')
+        return;
+    if (keep === 'failed') {
         ctx.engine.log.warning(`auto-rollback is off: ${companion.name} is left running for inspection; the next run removes it`);
         return;
     }
@@ -76802,38 +76046,32 @@ async function runConfiguredJob(phase, config, runner, deps) {
 ;// CONCATENATED MODULE: ./lib/rollout/release-jobs.js
 
 
-
-
 /** Before any replica is replaced: the job from the release about to go out. */
-async function preDeploy(config, stableSpec, release, parts, runToken) {
-    const spec = structuredClone(stableSpec);
-    setRelease(spec, release, parts.stable.change);
-    return runConfiguredJob('pre-deploy', config.preDeploy, () => runner(parts, spec, runToken), jobDeps(parts, spec));
+async function preDeploy(config, capture, release, parts, runToken) {
+    if (!config.preDeploy)
+        return { ok: true, durationMs: 0 };
+    const job = parts.platform.jobRunner(capture, runToken, release);
+    return runConfiguredJob('pre-deploy', config.preDeploy, () => job.runner, jobDeps(parts, job.env));
 }
-/** After the rollout succeeded: the job from the service as it now runs. */
-async function postDeploy(config, service, parts, runToken) {
+/** After the rollout succeeded: the job from the workload as it now runs. */
+async function postDeploy(config, parts, runToken) {
     if (!config.postDeploy)
         return { ok: true };
-    let spec;
+    let job;
     try {
-        spec = (await parts.api.inspect(service)).Spec ?? {};
+        job = parts.platform.jobRunner(await parts.platform.stable.capture(), runToken);
     }
     catch (error) {
         // The release is out: a fault here is post-deploy's failure, not the rollout's.
         parts.recorder.report.jobs = { ...parts.recorder.report.jobs, 'post-deploy': 'failed' };
         return { ok: false, reason: `post-deploy job could not be run: ${error.message}` };
     }
-    return runConfiguredJob('post-deploy', config.postDeploy, () => runner(parts, spec, runToken), jobDeps(parts, spec));
+    return runConfiguredJob('post-deploy', config.postDeploy, () => job.runner, jobDeps(parts, job.env));
 }
-function runner(parts, spec, runToken) {
-    const { deps } = parts;
-    return new SwarmJobRunner(parts.api, spec.Name ?? '', spec, runToken, deps.clock, deps.log);
-}
-function jobDeps(parts, spec) {
+function jobDeps(parts, env) {
     const { deps } = parts;
     // The job may print its own env: what looks secret in it is masked in the report's log tail too.
-    const secrets = secretEnvValues(containerConfig(spec).env);
-    return { log: deps.log, recorder: parts.recorder, clock: deps.clock, secrets, ...(deps.signal ? { signal: deps.signal } : {}) };
+    return { log: deps.log, recorder: parts.recorder, clock: deps.clock, secrets: secretEnvValues(env), ...(deps.signal ? { signal: deps.signal } : {}) };
 }
 
 ;// CONCATENATED MODULE: ./lib/rollout/roll-out.js
@@ -76849,27 +76087,30 @@ function jobDeps(parts, spec) {
 
 
 
-
-
-
-function planFor(config, capture, from, to) {
+function planFor(config, capture, from, to, kind) {
     const target = capture.name;
+    if (capture.replicas === 0) {
+        // A first deploy on a plain host: nothing runs yet to compare a canary or a preview with.
+        return planRolling({ target, from, to, total: config.plainHost.replicas, batch: config.batchSize });
+    }
     if (config.strategy === 'canary') {
         return planCanary({ target, canary: companionName(target, 'canary'), from, to, stable: capture.replicas, steps: config.canarySteps });
     }
-    if (config.strategy === 'blue-green')
-        return planBlueGreen({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs });
+    if (config.strategy === 'blue-green') {
+        return planBlueGreen({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs, ...(kind === 'docker' ? { switchBy: 'alias' } : {}) });
+    }
     return planRolling({ target, from, to, total: capture.replicas, batch: config.batchSize });
 }
-/** Runs `work` holding the service's deploy lock (see targets/swarm-lock.ts), and always lets it go. */
+/** Runs `work` holding the service's deploy lock (see the platform's lock), and always lets it go. */
 async function withDeployLock(config, parts, work) {
-    const { deps } = parts;
-    const lock = new SwarmLock(parts.api, config.service ?? '', deps.clock, deps.log);
+    const { deps, platform } = parts;
+    const service = config.service ?? '';
+    const lock = platform.lock(service, deps.clock, deps.log);
     const owner = deps.lockOwner ?? `${safeUser()}@${(0,external_node_os_namespaceObject.hostname)()} (pid ${process.pid})`;
     const tookOver = await lock.acquire({ owner, timeoutMs: config.lockTimeoutMs, force: config.forceUnlock }, deps.signal);
     // A holder presumed dead may have left the service part-way: bring it back before going on.
     if (tookOver)
-        await recoverLeftovers(parts.api, config.service ?? '', deps).catch(async (error) => {
+        await platform.recoverLeftovers(service, deps).catch(async (error) => {
             await lock.release();
             throw error;
         });
@@ -76881,21 +76122,22 @@ async function withDeployLock(config, parts, work) {
     }
 }
 async function rollOut(config, capture, previous, release, parts, lockToken) {
-    const { deps, recorder } = parts;
-    const plan = planFor(config, capture, previous, release);
+    const { deps, recorder, platform } = parts;
+    const plan = planFor(config, capture, previous, release, platform.kind);
     recorder.report.plan = plan;
     for (const line of describeAnyPlan(plan))
         deps.log.info(line);
     const companion = plan.strategy === 'rolling' ? undefined : companionName(capture.name, plan.strategy === 'canary' ? 'canary' : 'preview');
-    const state = { phase: 'started', service: capture.name, previous, release, spec: capture.spec, lockToken, ...(companion ? { companion } : {}) };
+    const base = { phase: 'started', service: capture.name, previous, release, lockToken, ...(companion ? { companion } : {}) };
+    const state = platform.runState(capture, base);
     deps.checkpoint?.(state);
-    await saveRunRecord(parts.api, state);
+    await platform.saveRunRecord(state);
     await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: imageOf(release), previous: imageOf(previous), strategy: plan.strategy });
     let outcome = { result: 'failed', reason: 'the rollout stopped on an error' };
     let finished = `${capture.name} runs ${release}`;
     try {
         // Before any replica is replaced; a failure stops the run with nothing to revert.
-        const pre = await preDeploy(config, capture.spec, release, parts, lockToken);
+        const pre = await preDeploy(config, capture, release, parts, lockToken);
         if (!pre.ok) {
             outcome = { result: 'failed', reason: `${pre.reason}. Nothing was rolled out: ${capture.name} still runs ${previous}` };
             return outcome;
@@ -76909,14 +76151,14 @@ async function rollOut(config, capture, previous, release, parts, lockToken) {
         else
             outcome = await runRolling(plan, ctx);
         if (outcome.result === 'succeeded') {
-            const post = await afterRollout(config, capture.name, parts, lockToken);
+            const post = await afterRollout(config, parts, lockToken);
             if (post)
                 finished += `; ${post}`;
         }
     }
     finally {
         deps.checkpoint?.({ ...state, phase: 'finished' });
-        await dropRunRecord(parts.api, capture.name, lockToken).catch((error) => deps.log.warning(`Could not remove this run's record on the target: ${error.message}`));
+        await platform.dropRunRecord(capture.name, lockToken).catch((error) => deps.log.warning(`Could not remove this run's record on the target: ${error.message}`));
         if (outcome.result !== 'paused')
             await deps.deployments?.finish(outcome.result, outcome.reason ?? finished);
     }
@@ -76927,8 +76169,8 @@ async function rollOut(config, capture, previous, release, parts, lockToken) {
  * release (its gates passed, and a contract step may have half run): it is a warning, the report says
  * so and the output post-deploy is failed. Returns that warning, if any.
  */
-async function afterRollout(config, service, parts, lockToken) {
-    const post = await postDeploy(config, service, parts, lockToken);
+async function afterRollout(config, parts, lockToken) {
+    const post = await postDeploy(config, parts, lockToken);
     if (post.ok)
         return undefined;
     const warning = `post-deploy failed: ${post.reason}. The release stays: it passed its gates and is not reverted; fix what post-deploy should have done by hand or in the next release`;
@@ -76946,10 +76188,9 @@ function safeUser() {
 }
 
 ;// CONCATENATED MODULE: ./lib/rollout/canary-resume.js
-
-
-
-
+// operation promote / abort: act on a canary that an earlier run left paused at a `pause` step. What
+// that run knew is recorded with the canary itself (its release, the plan, where it stopped, the release
+// to go back to), so this needs nothing from that run but the service name.
 
 
 
@@ -76962,13 +76203,11 @@ function safeUser() {
  */
 async function pausedCanary(operation, service, companion) {
     const name = companionName(service, 'canary');
-    const found = await companion.leftover();
-    if (!found || found.Spec?.Labels?.[COMPANION_OF_LABEL] !== service) {
+    const found = await companion.paused();
+    if (!found) {
         throw new InputError('operation', operation, `a paused canary to ${operation}, but service '${name}' does not exist`);
     }
-    const labels = found.Spec?.Labels ?? {};
-    const paused = Number(labels[CANARY_PAUSED_LABEL]);
-    if (operation === 'promote' && (!labels[CANARY_PREVIOUS_LABEL] || !Number.isInteger(paused) || paused < 1)) {
+    if (operation === 'promote' && (!found.previous || found.index === undefined)) {
         throw new InputError('operation', operation, `a canary paused at a pause step, but '${name}' is not paused (left by an interrupted run?): run deploy again, or abort`);
     }
     return found;
@@ -76976,11 +76215,10 @@ async function pausedCanary(operation, service, companion) {
 async function resumeCanary(operation, capture, config, ctx) {
     const { log } = ctx.deps;
     const name = companionName(capture.name, 'canary');
-    const companion = new SwarmCompanion(ctx.api, ctx.stable, capture.name, 'canary', log);
-    const service = await pausedCanary(operation, capture.name, companion);
-    const labels = service.Spec?.Labels ?? {};
-    // The canary's release: its image and identity; its env/labels change is what it differs in from the service.
-    const release = service.Spec && containerSpec(service.Spec)?.Image ? specRelease(service.Spec) : undefined;
+    const companion = ctx.platform.companion('canary');
+    const found = await pausedCanary(operation, capture.name, companion);
+    // The canary's release: its image and identity; its env/labels change is what it differs in from the workload.
+    const release = found.release;
     if (operation === 'abort') {
         const aborted = release ? { release } : {};
         const failed = await removeCompanion(companion, { log, recorder: ctx.recorder }, `abort: remove ${name}`);
@@ -76989,19 +76227,20 @@ async function resumeCanary(operation, capture, config, ctx) {
         log.info(`${name} removed; ${capture.name} was never changed and still runs ${capture.image}`);
         return { result: 'rolled-back', reason: 'the canary was aborted (operation abort)', ...aborted };
     }
-    const paused = Number(labels[CANARY_PAUSED_LABEL]);
-    const previous = labels[CANARY_PREVIOUS_LABEL] ?? '';
+    const paused = found.index ?? 0;
+    const previous = found.previous ?? '';
     if (!release)
-        throw new Error(`'${name}' has no image in its spec`);
+        throw new Error(`'${name}' has no image`);
     // The plan the paused run was given, not this run's canary-steps: promote goes on where it stopped.
-    const steps = parseCanarySteps(labels[CANARY_STEPS_LABEL] ?? '');
+    const steps = parseCanarySteps(found.steps ?? '');
     const plan = planCanary({ target: capture.name, canary: name, from: previous, to: release, stable: capture.replicas, steps });
     ctx.recorder.report.plan = plan;
     ctx.recorder.report.previousImage = imageOf(previous);
     log.info(`Resuming the canary of ${capture.name} after step ${paused}/${plan.steps.length}: ${release}`);
-    const change = changeFromSpecs(capture.spec, service.Spec ?? {});
-    if (change) {
-        const diff = diffConfig(containerConfig(capture.spec), containerConfig(service.Spec ?? {}));
+    const diff = found.config ? diffConfig(capture.config, found.config) : undefined;
+    const change = found.config ? changeBetween(capture.config, found.config) : undefined;
+    const changed = change && (change.env.length || change.labels.length) ? change : undefined;
+    if (diff && changed) {
         for (const secret of secretValues(diff))
             log.setSecret(secret);
         ctx.recorder.report.config = maskDiff(diff);
@@ -77009,7 +76248,7 @@ async function resumeCanary(operation, capture, config, ctx) {
             log.info(`  ${line}`);
     }
     const remaining = { ...plan, steps: plan.steps.filter((s) => s.index > paused) };
-    const parts = { ...ctx, stable: ctx.stable.withChange(change) };
+    const parts = { ...ctx, platform: ctx.platform.withChange(changed) };
     const outcome = await runCanary(remaining, strategyContext({ ...config, canarySteps: steps }, capture, previous, release, parts));
     return { ...outcome, release };
 }
@@ -77734,10 +76973,2697 @@ function monitorWindowWarning(check, monitorMs) {
         `the gate. Raise monitor to at least ${Math.ceil(worst / 1000)}s, or rely on health-url.`);
 }
 
+;// CONCATENATED MODULE: ./lib/targets/swarm-api.js
+class SwarmApi {
+    docker;
+    log;
+    registryAuth;
+    constructor(docker, log, 
+    /** X-Registry-Auth value so that nodes can pull from a private registry. */
+    registryAuth) {
+        this.docker = docker;
+        this.log = log;
+        this.registryAuth = registryAuth;
+    }
+    /** The service, or a clear error when it is missing or the host is not a Swarm manager. */
+    async inspect(name) {
+        try {
+            return (await this.docker.getService(name).inspect());
+        }
+        catch (error) {
+            const status = error.statusCode;
+            if (status === 404)
+                throw new Error(`Service '${name}' was not found on the Swarm`);
+            if (status === 503)
+                throw new Error(`The Docker host is not a Swarm manager, so service '${name}' cannot be updated`);
+            throw error;
+        }
+    }
+    /** The service, or undefined when there is none of that name. */
+    async find(name) {
+        return unlessMissing(this.docker.getService(name).inspect(), undefined);
+    }
+    /** The service's tasks; none once the service is gone (the task filter then answers 404). */
+    async tasks(serviceId) {
+        const tasks = await unlessMissing(this.docker.listTasks({ filters: { service: [serviceId] } }), []);
+        // The filter also matches by ID prefix and by name: keep this service's own tasks.
+        return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId);
+    }
+    /**
+     * IDs of the containers of a service's tasks on this engine, stopped ones too. They outlive the
+     * service for as long as they take to stop; those on other nodes cannot be seen from here.
+     */
+    async serviceContainers(serviceId) {
+        const containers = await this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.docker.swarm.service.id=${serviceId}`] }) });
+        return containers.map((c) => c.Id);
+    }
+    async create(spec) {
+        this.log.debug(`Swarm: creating ${spec.Name}`);
+        try {
+            const created = (await dial(this.docker, {
+                path: '/services/create?',
+                method: 'POST',
+                options: { _query: {}, _body: spec },
+                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
+                statusCodes: { 201: true, 400: 'bad parameter', 403: 'network is not eligible for services', 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
+            }));
+            return created.ID;
+        }
+        catch (error) {
+            throw new Error(`Swarm refused to create '${spec.Name}': ${apiMessage(error)}`);
+        }
+    }
+    async write(name, spec, version, what) {
+        this.log.debug(`Swarm: updating ${name} (${what}) at version ${version}`);
+        try {
+            await dial(this.docker, {
+                path: `/services/${encodeURIComponent(name)}/update?`,
+                method: 'POST',
+                options: { _query: { version }, _body: spec },
+                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
+                statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' }
+            });
+        }
+        catch (error) {
+            const message = apiMessage(error);
+            if (/out of sequence/i.test(message)) {
+                throw new Error(`Service '${name}' was changed by someone else during the rollout (${what}): ${message}`);
+            }
+            throw new Error(`Swarm refused the ${what} update of '${name}': ${message}`);
+        }
+    }
+    /** Services carrying the label `label=value` (e.g. the jobs of a service). */
+    async servicesLabelled(label, value) {
+        return (await this.docker.listServices({ filters: JSON.stringify({ label: [`${label}=${value}`] }) }));
+    }
+    /**
+     * A task's log lines since `since` (seconds.nanoseconds), each `<timestamp> <text>`. Read through the
+     * manager, so it works for a task on any node whose log driver can be read back (json-file, local, journald).
+     */
+    async taskLogs(taskId, since, timeoutMs = 15_000) {
+        // dockerode's Task has logs(); its types do not say so.
+        const task = this.docker.getTask(taskId);
+        const raw = await task.logs({ stdout: true, stderr: true, timestamps: true, since, abortSignal: AbortSignal.timeout(timeoutMs) });
+        return demux(raw);
+    }
+    /** Removes the service; already gone is fine. */
+    async remove(name) {
+        await unlessMissing(this.docker.getService(name).remove(), undefined);
+    }
+    // Swarm configs hold the deploy lock and the state of a run in progress: they can be created only
+    // once per name (so creating one is an atomic test-and-set), and their labels can be updated.
+    /** Creates a config; false when one of that name exists already. */
+    async createConfig(name, labels, data) {
+        try {
+            await dial(this.docker, {
+                path: '/configs/create?',
+                method: 'POST',
+                options: { _query: {}, _body: { Name: name, Labels: labels, Data: Buffer.from(data).toString('base64') } },
+                statusCodes: { 201: true, 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
+            });
+            return true;
+        }
+        catch (error) {
+            if (error.statusCode === 409)
+                return false;
+            throw new Error(`Swarm refused to create config '${name}': ${apiMessage(error)}`);
+        }
+    }
+    async findConfig(name) {
+        return unlessMissing(this.docker.getConfig(name).inspect(), undefined);
+    }
+    async configsLabelled(label, value) {
+        return (await this.docker.listConfigs({ filters: JSON.stringify({ label: [`${label}=${value}`] }) }));
+    }
+    /** Replaces a config's labels (the only part Swarm lets change). */
+    async relabelConfig(config, labels) {
+        await dial(this.docker, {
+            path: `/configs/${encodeURIComponent(config.ID)}/update?`,
+            method: 'POST',
+            options: { _query: { version: config.Version.Index }, _body: { ...config.Spec, Labels: labels } },
+            statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such config', 500: 'server error', 503: 'node is not part of a swarm' }
+        });
+    }
+    async removeConfig(id) {
+        await unlessMissing(this.docker.getConfig(id).remove(), undefined);
+    }
+    /** The last log lines of a task's container, each prefixed for the report; empty when unreadable. */
+    async containerTail(containerId, lines = 20) {
+        try {
+            const raw = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: lines, follow: false }));
+            return demux(raw).map((line) => `  | ${line}`);
+        }
+        catch {
+            // The container may live on another node, or be gone already: logs are a courtesy.
+            return [];
+        }
+    }
+}
+/** The call's result, or `fallback` when the Engine answers 404: what is looked for or removed is not there. */
+async function unlessMissing(call, fallback) {
+    try {
+        return await call;
+    }
+    catch (error) {
+        if (error.statusCode === 404)
+            return fallback;
+        throw error;
+    }
+}
+function apiMessage(error) {
+    return error.json?.message ?? error.message;
+}
+function dial(docker, options) {
+    return new Promise((resolve, reject) => {
+        docker.modem.dial(options, (error, data) => (error ? reject(error) : resolve(data)));
+    });
+}
+/** Splits Docker's multiplexed log stream (8-byte frame headers) into text lines. */
+function demux(raw) {
+    if (typeof raw === 'string')
+        return raw.split('\n').filter(Boolean);
+    const out = [];
+    let offset = 0;
+    while (offset + 8 <= raw.length && (raw[offset] === 1 || raw[offset] === 2) && raw[offset + 1] === 0) {
+        const size = raw.readUInt32BE(offset + 4);
+        out.push(raw.subarray(offset + 8, offset + 8 + size).toString('utf8'));
+        offset += 8 + size;
+    }
+    const text = offset === 0 ? raw.toString('utf8') : out.join('');
+    return text.split('\n').filter(Boolean);
+}
+
+;// CONCATENATED MODULE: ./lib/targets/docker-api.js
+
+class DockerApi {
+    docker;
+    log;
+    registryAuth;
+    constructor(docker, log, 
+    /** X-Registry-Auth value (base64 JSON) for pulls from a private registry. */
+    registryAuth) {
+        this.docker = docker;
+        this.log = log;
+        this.registryAuth = registryAuth;
+    }
+    /** IDs of every container (running or not) that carries all these labels (`key=value`). */
+    async list(labels) {
+        const filters = JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
+        const found = await this.docker.listContainers({ all: true, filters });
+        return found.map((c) => c.Id);
+    }
+    /** The container, or undefined when it is gone. */
+    async inspect(id) {
+        return docker_api_unlessMissing(this.docker.getContainer(id).inspect(), undefined);
+    }
+    /** Inspects every container carrying these labels; ones removed meanwhile are left out. */
+    async inspectAll(labels) {
+        const infos = await Promise.all((await this.list(labels)).map((id) => this.inspect(id)));
+        return infos.filter((c) => c !== undefined);
+    }
+    async image(ref) {
+        return docker_api_unlessMissing(this.docker.getImage(ref).inspect(), undefined);
+    }
+    /** Pulls `ref` (repo:tag@sha256:… or repo@sha256:…) unless the engine has it already. */
+    async pull(ref) {
+        if (await this.image(ref))
+            return;
+        // By digest alone: the Engine does not take tag and digest together in a pull.
+        const at = ref.lastIndexOf('@');
+        const byDigest = at < 0 ? ref : `${ref.slice(0, at).replace(/:[^:/]+$/, '')}${ref.slice(at)}`;
+        this.log.info(`Pulling ${byDigest}`);
+        try {
+            const stream = await this.docker.pull(byDigest, this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {});
+            await new Promise((resolve, reject) => {
+                this.docker.modem.followProgress(stream, (error, events) => {
+                    const failed = events?.find((e) => e.error);
+                    if (error || failed)
+                        reject(error ?? new Error(failed?.error));
+                    else
+                        resolve();
+                });
+            });
+        }
+        catch (error) {
+            throw new Error(`The Docker host could not pull ${ref}: ${docker_api_apiMessage(error)}`);
+        }
+    }
+    async network(name) {
+        const info = await docker_api_unlessMissing(this.docker.getNetwork(name).inspect(), undefined);
+        if (!info)
+            return undefined;
+        const subnets = (info.IPAM?.Config ?? [])
+            .filter((c) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(c.Subnet ?? ''))
+            .map((c) => ({ subnet: c.Subnet, ...(c.Gateway ? { gateway: c.Gateway } : {}) }));
+        return { id: info.Id, name: info.Name, driver: info.Driver, subnets };
+    }
+    /** Creates a container; undefined when the name is taken (a name is an atomic test-and-set). */
+    async create(options) {
+        try {
+            const container = await this.docker.createContainer(options);
+            return container.id;
+        }
+        catch (error) {
+            if (error.statusCode === 409)
+                return undefined;
+            throw new Error(`The Docker host refused to create container ${options.name ?? ''}: ${docker_api_apiMessage(error)}`);
+        }
+    }
+    async start(id) {
+        try {
+            await this.docker.getContainer(id).start();
+        }
+        catch (error) {
+            // 304: already running.
+            if (error.statusCode === 304)
+                return;
+            throw new Error(`Container ${id.slice(0, 12)} could not be started: ${docker_api_apiMessage(error)}`);
+        }
+    }
+    /** Stops with the container's own stop signal and grace period (StopSignal, StopTimeout). */
+    async stop(id) {
+        try {
+            await this.docker.getContainer(id).stop();
+        }
+        catch (error) {
+            const status = error.statusCode;
+            if (status === 304 || status === 404)
+                return;
+            throw new Error(`Container ${id.slice(0, 12)} could not be stopped: ${docker_api_apiMessage(error)}`);
+        }
+    }
+    /** Removes the container and its anonymous volumes; already gone is fine. */
+    async remove(id) {
+        await docker_api_unlessMissing(this.docker.getContainer(id).remove({ force: true, v: true }), undefined);
+    }
+    async connect(network, id, endpoint) {
+        await this.docker.getNetwork(network).connect({ Container: id, EndpointConfig: endpoint });
+    }
+    async disconnect(network, id) {
+        await this.docker.getNetwork(network).disconnect({ Container: id, Force: true });
+    }
+    /** Runs `cmd` in a running container; resolves to its exit code and output, or an error after `timeoutMs`. */
+    async exec(id, cmd, timeoutMs) {
+        const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+        const stream = await exec.start({ hijack: true, stdin: false });
+        const chunks = [];
+        await new Promise((resolve, reject) => {
+            const timer = setTimeout(() => {
+                stream.destroy();
+                reject(new Error(`no exit within ${Math.round(timeoutMs / 1000)}s`));
+            }, timeoutMs);
+            stream.on('data', (chunk) => chunks.push(chunk));
+            stream.on('end', () => {
+                clearTimeout(timer);
+                resolve();
+            });
+            stream.on('error', (error) => {
+                clearTimeout(timer);
+                reject(error);
+            });
+        });
+        const info = (await exec.inspect());
+        return { exitCode: info.ExitCode ?? -1, output: demux(Buffer.concat(chunks)).join('\n') };
+    }
+    /** The last log lines of a container, each prefixed for the report; empty when unreadable. */
+    async tail(id, lines = 20) {
+        try {
+            const raw = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }));
+            return demux(raw).map((line) => `  | ${line}`);
+        }
+        catch {
+            return [];
+        }
+    }
+    /** Writes a one-file tar into a container (also one that never ran). */
+    async putArchive(id, tar) {
+        await this.docker.getContainer(id).putArchive(tar, { path: '/' });
+    }
+    /** A file of a container as the tar the Engine sends, or undefined when there is no such file. */
+    async getArchive(id, path) {
+        const stream = await docker_api_unlessMissing(this.docker.getContainer(id).getArchive({ path }), undefined);
+        if (!stream)
+            return undefined;
+        const chunks = [];
+        for await (const chunk of stream)
+            chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+        return Buffer.concat(chunks);
+    }
+}
+/** The call's result, or `fallback` when the Engine answers 404. */
+async function docker_api_unlessMissing(call, fallback) {
+    try {
+        return await call;
+    }
+    catch (error) {
+        if (error.statusCode === 404)
+            return fallback;
+        throw error;
+    }
+}
+function docker_api_apiMessage(error) {
+    return error.json?.message ?? error.message;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/container-spec.js
+// The ones we set ourselves on every container we make; never carried over from the one cloned.
+const OWN_LABEL = /^zdd\.(service|companion-of|role|alias|network|previous-image|previous-config|canary-.*)$/;
+// Settings that belong to one container and must not be copied to its replacement.
+const PER_CONTAINER_HOST_CONFIG = ['PortBindings', 'PublishAllPorts', 'Links', 'ContainerIDFile', 'AutoRemove', 'NetworkMode'];
+/**
+ * The template for replacements of `source`. What the container only has because its old image said so
+ * (env entries, labels, cmd, entrypoint, workdir, user, health check, stop signal, exposed ports and
+ * volumes equal to the old image's) is left out, so that the new image's own values apply: the new
+ * release must not inherit, say, the old image's VERSION variable.
+ */
+function cloneTemplate(source, oldImage, network) {
+    const c = source.Config;
+    const img = oldImage ?? {};
+    const same = (a, b) => oldImage !== undefined && JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    const config = {};
+    const imageEnv = new Set(img.Env ?? []);
+    const env = (c.Env ?? []).filter((e) => !imageEnv.has(e));
+    if (env.length)
+        config.Env = env;
+    const imageLabels = img.Labels ?? {};
+    const labels = Object.fromEntries(Object.entries(c.Labels ?? {}).filter(([k, v]) => !OWN_LABEL.test(k) && imageLabels[k] !== v));
+    if (Object.keys(labels).length)
+        config.Labels = labels;
+    if (c.Cmd && !same(c.Cmd, img.Cmd))
+        config.Cmd = c.Cmd;
+    if (c.Entrypoint && !same(c.Entrypoint, img.Entrypoint))
+        config.Entrypoint = c.Entrypoint;
+    if (c.WorkingDir && !same(c.WorkingDir, img.WorkingDir))
+        config.WorkingDir = c.WorkingDir;
+    if (c.User && !same(c.User, img.User))
+        config.User = c.User;
+    if (c.Healthcheck && !same(c.Healthcheck, img.Healthcheck))
+        config.Healthcheck = c.Healthcheck;
+    if (c.StopSignal && !same(c.StopSignal, img.StopSignal))
+        config.StopSignal = c.StopSignal;
+    if (c.StopTimeout !== undefined && c.StopTimeout !== null)
+        config.StopTimeout = c.StopTimeout;
+    const exposed = withoutKeys(c.ExposedPorts, img.ExposedPorts);
+    if (exposed)
+        config.ExposedPorts = exposed;
+    const volumes = withoutKeys(c.Volumes, img.Volumes);
+    if (volumes)
+        config.Volumes = volumes;
+    // Docker makes the hostname the container's short ID unless one was given; only a given one is kept.
+    if (c.Hostname && c.Hostname !== source.Id.slice(0, 12))
+        config.Hostname = c.Hostname;
+    if (c.Domainname)
+        config.Domainname = c.Domainname;
+    if (c.Tty)
+        config.Tty = true;
+    if (c.OpenStdin)
+        config.OpenStdin = true;
+    const host = structuredClone(source.HostConfig ?? {});
+    for (const key of PER_CONTAINER_HOST_CONFIG)
+        delete host[key];
+    config.HostConfig = { ...host, NetworkMode: network };
+    const extraNetworks = Object.entries(source.NetworkSettings?.Networks ?? {})
+        .filter(([name]) => name !== network && name !== 'host' && name !== 'none')
+        .map(([name, endpoint]) => ({
+        network: name,
+        // The default bridge takes no aliases; elsewhere the container's own ID alias is Docker's to add.
+        aliases: name === 'bridge' ? [] : (endpoint.Aliases ?? []).filter((a) => a !== source.Id.slice(0, 12) && a !== source.Id)
+    }));
+    return { config, network, extraNetworks };
+}
+/** The template of a first deploy: the release on the network, the given environment, restarted unless stopped. */
+function firstTemplate(network, env) {
+    const config = { HostConfig: { NetworkMode: network, RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 } } };
+    if (env.length)
+        config.Env = env;
+    return { config, network, extraNetworks: [] };
+}
+/** The template with the env and labels of a release (see release-spec.ts releaseConfig). */
+function withConfig(template, config) {
+    const { Env: _env, Labels: _labels, ...rest } = template.config;
+    return {
+        ...template,
+        config: { ...rest, ...(config.env.length ? { Env: config.env } : {}), ...(Object.keys(config.labels).length ? { Labels: config.labels } : {}) }
+    };
+}
+/** The env and labels the template gives a container (not the image's own). */
+function templateConfig(template) {
+    return { env: [...(template.config.Env ?? [])], labels: { ...template.config.Labels } };
+}
+/** The create options of one container from the template. */
+function container_spec_containerConfig(template, args) {
+    const config = structuredClone(template.config);
+    return {
+        ...config,
+        name: args.name,
+        Image: args.image,
+        Labels: { ...config.Labels, ...args.labels },
+        NetworkingConfig: { EndpointsConfig: { [template.network]: { Aliases: args.aliases } } }
+    };
+}
+/** Host ports a container publishes (a replacement cannot bind them while it runs): as bound, or as asked. */
+function publishedHostPorts(source) {
+    const bound = source.NetworkSettings.Ports;
+    const asked = source.HostConfig?.PortBindings;
+    const ports = Object.entries(asked ?? {}).flatMap(([port, bindings]) => (bindings ?? []).map((b, i) => b.HostPort || bound?.[port]?.[i]?.HostPort || `a random port for ${port}`));
+    if (source.HostConfig?.PublishAllPorts)
+        ports.push('all exposed ports (-P)');
+    return [...new Set(ports)];
+}
+function withoutKeys(own, image) {
+    const kept = Object.keys(own ?? {}).filter((k) => !(image && k in image));
+    return kept.length ? Object.fromEntries(kept.map((k) => [k, {}])) : undefined;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/docker-workload.js
+
+/** Labels on the containers this project makes; `zdd.service` is also what marks a workload made by hand. */
+const SERVICE_LABEL = 'zdd.service';
+const ALIAS_LABEL = 'zdd.alias';
+const NETWORK_LABEL = 'zdd.network';
+function viewOf(info, network) {
+    const endpoint = Object.entries(info.NetworkSettings?.Networks ?? {}).find(([name, e]) => name === network.name || e.NetworkID === network.id)?.[1];
+    const short = info.Id.slice(0, 12);
+    const health = info.State.Health;
+    const lastLog = health?.Log?.at(-1);
+    const view = {
+        id: info.Id,
+        name: info.Name.replace(/^\//, ''),
+        imageId: info.Image,
+        image: info.Config?.Image ?? '',
+        created: Date.parse(info.Created) || 0,
+        labels: info.Config?.Labels ?? {},
+        state: info.State.Status,
+        restartCount: info.RestartCount ?? 0,
+        exitCode: info.State.ExitCode,
+        error: info.State.Error ?? '',
+        aliases: (endpoint?.Aliases ?? []).filter((a) => a !== short && a !== info.Id),
+        onNetwork: endpoint !== undefined
+    };
+    if (health?.Status && health.Status !== 'none')
+        view.health = health.Status;
+    if (lastLog && lastLog.ExitCode !== 0)
+        view.healthLog = lastLog.Output.trim().split('\n').at(-1)?.slice(0, 200) ?? '';
+    if (endpoint?.IPAddress)
+        view.ip = endpoint.IPAddress;
+    return view;
+}
+/**
+ * What tells the containers of one release apart: the image ID, and the release identity label when the
+ * release has one (a config release runs the same image with other env or labels).
+ */
+function releaseKey(imageId, id) {
+    return id ? `${imageId}#${id}` : imageId;
+}
+function keyOf(c) {
+    return releaseKey(c.imageId, c.labels[RELEASE_LABEL]);
+}
+/** The image ID in a release key (what a container that is never started can be created from). */
+function imageOfKey(key) {
+    return key.split('#')[0];
+}
+function isRunning(c) {
+    return c.state === 'running';
+}
+/** Running and, where it has a health check, healthy. */
+function isReady(c) {
+    return c.state === 'running' && (c.health === undefined || c.health === 'healthy');
+}
+/** A new container that did not survive: it exited, restarts, or its health check gave up on it. */
+function isFailed(c) {
+    return ['exited', 'dead', 'restarting'].includes(c.state) || c.restartCount > 0 || c.health === 'unhealthy';
+}
+function isStarting(c) {
+    return c.state === 'created' || (c.state === 'running' && c.health === 'starting');
+}
+/** Running and in the service's alias: a proxy that resolves the alias sends it requests. */
+function isServing(c, alias) {
+    return c.state === 'running' && c.aliases.includes(alias);
+}
+function docker_workload_describeFailure(c) {
+    if (c.health === 'unhealthy' && c.state === 'running')
+        return `container ${c.name} unhealthy${c.healthLog ? `: ${c.healthLog}` : ''}`;
+    // Started again by its restart policy: running now, but it did exit.
+    if (c.state === 'running' && c.restartCount > 0)
+        return `container ${c.name} exited and was restarted ${c.restartCount} time(s)`;
+    const restarts = c.restartCount > 0 ? `, restarted ${c.restartCount} time(s)` : '';
+    const code = c.exitCode !== 0 ? ` (exit ${c.exitCode}${restarts})` : restarts ? ` (${restarts.slice(2)})` : '';
+    return `container ${c.name} ${c.state}${code}${c.error ? `: ${c.error}` : ''}`;
+}
+function observeContainers(containers, rules) {
+    const o = { desired: rules.desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [] };
+    const failures = [];
+    for (const c of containers) {
+        if (!rules.onRelease(c)) {
+            if (isServing(c, rules.alias))
+                o.others++;
+            continue;
+        }
+        if (c.created >= rules.since && isFailed(c)) {
+            o.failed++;
+            failures.push({ at: c.created, text: docker_workload_describeFailure(c) });
+        }
+        else if (isReady(c) && (!rules.readyMeansServing || isServing(c, rules.alias))) {
+            o.ready++;
+        }
+        else if (isStarting(c) || isReady(c)) {
+            o.starting++;
+        }
+    }
+    o.failures = failures.sort((x, y) => y.at - x.at).map((f) => f.text);
+    return o;
+}
+/** The health gate's URL at a container's own address: same scheme, port, path and query. */
+function urlAt(url, ip) {
+    const at = new URL(url.href);
+    at.hostname = ip.includes(':') ? `[${ip}]` : ip;
+    return at;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/docker-target.js
+// Plain containers on one Docker host as a rollout target: the workload is every container labelled
+// zdd.service=<service>, serving under a shared alias on a user-defined network. A batch starts new
+// containers cloned from a running one (see container-spec.ts) off the alias; once they are healthy and
+// pass the HTTP gate at their own addresses, they join the alias and the old batch is drained and
+// stopped (cutOver, docker-fleet.ts). Old containers are only stopped, not removed, until the whole new
+// set passed every gate: a revert starts the same containers again, needs no pull, and drains the new.
+
+
+
+
+
+
+
+
+
+class DockerTarget {
+    fleet;
+    service;
+    options;
+    releaseIds = new Map();
+    /** The release a revert is bringing back (the captured containers), once restore was called. */
+    backTo;
+    constructor(fleet, service, options) {
+        this.fleet = fleet;
+        this.service = service;
+        this.options = options;
+    }
+    async capture(beforeLock = false) {
+        const { api, log } = this.fleet;
+        const infos = await api.inspectAll({ [SERVICE_LABEL]: this.service });
+        const network = await this.findNetwork(infos);
+        const alias = labelOf(infos, ALIAS_LABEL) ?? this.options.plainHost.alias ?? this.service;
+        const views = infos.map((info) => viewOf(info, network));
+        const running = views.filter(isRunning);
+        const live = running.filter((c) => c.aliases.includes(alias));
+        if (!live.length) {
+            // Containers made by hand (without our labels) that do not serve under the alias are not ours to
+            // replace from the inputs; ours out of service are an interrupted first deploy's, removed as leftovers.
+            const handMade = views.filter((c) => c.labels[ALIAS_LABEL] === undefined);
+            const seen = [...new Set(handMade.filter(isRunning).flatMap((c) => c.aliases))];
+            if (handMade.some(isRunning)) {
+                throw new InputError('alias', alias, `an alias the running containers of ${this.service} have on network ${network.name} (they have ${seen.length ? seen.join(', ') : 'none'})`);
+            }
+            if (handMade.length) {
+                throw new InputError('service', this.service, `a service with running containers (${handMade.map((c) => c.name).join(', ')} ${handMade.length > 1 ? 'are' : 'is'} stopped: start ${handMade.length > 1 ? 'them' : 'it'}, or remove ${handMade.length > 1 ? 'them' : 'it'} for a first deploy from the inputs)`);
+            }
+            return this.firstCapture(network, alias);
+        }
+        // The release most of them run; the newest of those is the one cloned.
+        const byImage = new Map();
+        for (const c of live)
+            byImage.set(c.imageId, [...(byImage.get(c.imageId) ?? []), c]);
+        const majority = [...byImage.values()].sort((a, b) => b.length - a.length)[0];
+        const source = infos.find((i) => i.Id === majority.at(-1)?.id);
+        checkCloneable(source, this.service);
+        const oldImage = await api.image(source.Image);
+        const image = pinned(source.Config.Image, oldImage?.RepoDigests);
+        const aliases = [alias, ...(majority.at(-1)?.aliases ?? []).filter((a) => a !== alias)];
+        const ports = live.flatMap((c) => publishedHostPorts(infos.find((i) => i.Id === c.id)));
+        if (ports.length && beforeLock) {
+            log.warning(`Containers of ${this.service} publish host port(s) ${[...new Set(ports)].join(', ')}: their replacements are created without them ` +
+                `(two containers cannot bind one host port); route to the alias ${alias} through a proxy on ${network.name} instead`);
+        }
+        const { plainHost } = this.options;
+        if (beforeLock && (plainHost.envFile || plainHost.replicas !== 1)) {
+            log.warning(`env-file and replicas apply to a first deploy only: the containers of ${this.service} keep their own environment (changed by env only), and their number (${live.length})`);
+        }
+        const unserved = running.filter((c) => !c.aliases.includes(alias));
+        const stopped = views.filter((c) => !isRunning(c));
+        const releases = byImage.size > 1 ? ` on ${byImage.size} releases` : '';
+        const recordedPrevious = source.Config.Labels?.[PREVIOUS_LABEL];
+        const recordedChange = source.Config.Labels?.[PREVIOUS_CONFIG_LABEL];
+        const template = cloneTemplate(source, oldImage?.Config, network.name);
+        return {
+            id: this.service,
+            name: this.service,
+            image,
+            replicas: live.length,
+            network,
+            alias,
+            aliases,
+            containers: live.map((c) => c.id),
+            imageId: source.Image,
+            template,
+            config: templateConfig(template),
+            ...(recordedPrevious ? { recordedPrevious } : {}),
+            ...(recordedChange ? { recordedChange } : {}),
+            ...(source.Config.Healthcheck ? { healthCheck: source.Config.Healthcheck } : {}),
+            facts: {
+                containers: `${live.length}${releases} under alias ${alias} on ${network.name}`,
+                ...(unserved.length || stopped.length ? { leftovers: `${unserved.length} out of the alias, ${stopped.length} stopped (removed when the rollout starts)` } : {}),
+                healthcheck: source.Config.Healthcheck?.Test?.join(' ') ?? 'none'
+            }
+        };
+    }
+    /** Nothing runs yet: the first containers are made from the inputs. */
+    async firstCapture(network, alias) {
+        const { plainHost } = this.options;
+        const fileEnv = plainHost.envFile ? parseEnvFile(await readEnvFile(plainHost.envFile)) : [];
+        const template = firstTemplate(network.name, fileEnv.map(({ key, value }) => `${key}=${value}`));
+        return {
+            id: this.service,
+            name: this.service,
+            image: '',
+            replicas: 0,
+            network,
+            alias,
+            aliases: [alias],
+            containers: [],
+            template,
+            config: templateConfig(template),
+            facts: { containers: `none yet: a first deploy of ${plainHost.replicas} under alias ${alias} on ${network.name}` }
+        };
+    }
+    async findNetwork(infos) {
+        const { api, log } = this.fleet;
+        const input = this.options.plainHost.network;
+        let name = labelOf(infos, NETWORK_LABEL);
+        if (!name) {
+            // The networks of the running containers; when none runs, of the stopped ones.
+            const running = infos.filter((i) => i.State.Running);
+            const onNetworks = [...new Set((running.length ? running : infos).flatMap((i) => Object.keys(i.NetworkSettings?.Networks ?? {})))].filter((n) => !['bridge', 'host', 'none'].includes(n));
+            if (input)
+                name = input;
+            else if (onNetworks.length === 1)
+                name = onNetworks[0];
+            else if (onNetworks.length > 1)
+                throw new InputError('network', '', `the network of the alias: the containers of ${this.service} are on ${onNetworks.join(', ')}`);
+        }
+        else if (input && input !== name) {
+            log.warning(`network ${input} is ignored: the containers of ${this.service} are on ${name}, where the rollout stays`);
+        }
+        if (!name) {
+            if (infos.length === 0 && this.options.platform === 'auto') {
+                throw new InputError('service', this.service, `the name of a Swarm service, or of containers labelled ${SERVICE_LABEL}=${this.service} on this Docker host; for their first deploy, set network`);
+            }
+            throw new InputError('network', '', `the user-defined network of ${this.service}'s alias, since ${infos.length ? 'its containers are on none' : `no container is labelled ${SERVICE_LABEL}=${this.service} yet`}`);
+        }
+        const found = await api.network(name);
+        if (!found)
+            throw new InputError('network', name, 'an existing user-defined network (docker network create --subnet <cidr> <name>)');
+        if (['host', 'null'].includes(found.driver) || found.name === 'bridge') {
+            throw new InputError('network', name, 'a user-defined network (Docker resolves aliases only on those)');
+        }
+        return { id: found.id, name: found.name };
+    }
+    async applyStep(capture, step, release) {
+        const releaseId = await this.releaseId(release);
+        const keep = await this.fleet.canKeepAddresses(capture.network, imageOfKey(releaseId));
+        const views = await this.views(capture);
+        if (step.index === 1) {
+            // What an interrupted or failed run left (stopped, or out of the alias on another release) goes first.
+            const leftovers = views.filter((c) => !capture.containers.includes(c.id) && (keyOf(c) !== releaseId || !isRunning(c)));
+            if (leftovers.length) {
+                this.fleet.log.warning(`Removing ${leftovers.map((c) => c.name).join(', ')}: container(s) of ${this.service} left out of service by an earlier run`);
+                await this.fleet.discard(leftovers, capture.network, capture.alias, keep);
+            }
+        }
+        const fresh = (await this.views(capture)).filter((c) => this.isNew(capture, c, releaseId) && !isFailed(c));
+        const missing = step.newReplicas - fresh.length;
+        if (missing <= 0)
+            return;
+        await this.fleet.create(this.releaseTemplate(capture, release), {
+            count: missing,
+            image: imageOf(release),
+            namePrefix: `${this.service}-${shortDigest(release)}`,
+            labels: this.labels(capture, release),
+            // Off the alias until verified, where they can join it later without a new address.
+            aliases: keep ? [] : capture.aliases
+        });
+    }
+    async observe(capture, release, since) {
+        const views = await this.views(capture);
+        const desired = capture.replicas || this.options.plainHost.replicas;
+        if (release === this.backTo) {
+            return observeContainers(views, { onRelease: (c) => capture.containers.includes(c.id), desired: capture.replicas, since, alias: capture.alias, readyMeansServing: true });
+        }
+        const releaseId = await this.releaseId(release);
+        // Every container of the release that did not serve before is this rollout's (a blue-green preview
+        // started before this phase included): any of them failing fails the step, whenever it was created.
+        return observeContainers(views, { onRelease: (c) => this.isNew(capture, c, releaseId), desired, since: 0, alias: capture.alias });
+    }
+    async cutOver(capture, step, release, signal) {
+        const releaseId = await this.releaseId(release);
+        const keep = await this.fleet.canKeepAddresses(capture.network, imageOfKey(releaseId));
+        const views = await this.views(capture);
+        const joining = views.filter((c) => this.isNew(capture, c, releaseId) && isReady(c) && !sameAliases(c.aliases, capture.aliases));
+        await this.fleet.setAliases(joining, capture.network, capture.aliases);
+        if (joining.length)
+            this.fleet.log.info(`  in service under ${capture.alias}: ${joining.map((c) => `${c.name} (${c.ip})`).join(', ')}`);
+        const oldServing = views.filter((c) => !this.isNew(capture, c, releaseId) && isServing(c, capture.alias));
+        const excess = oldServing.length - (step.total - step.newReplicas);
+        if (excess > 0)
+            await this.fleet.retire(oldServing.slice(0, excess), capture.network, capture.alias, keep, signal);
+    }
+    /** Every gate passed: the old containers, kept stopped for a revert until now, are removed. */
+    async complete(capture, release) {
+        const releaseId = await this.releaseId(release);
+        const old = (await this.views(capture)).filter((c) => !this.isNew(capture, c, releaseId) && !isServing(c, capture.alias));
+        if (old.length)
+            await this.fleet.discard(old, capture.network, capture.alias, true);
+    }
+    /**
+     * The captured containers start again (the same ones, stopped, not removed), are waited for until
+     * healthy and rejoin the alias; then every other container of the service is drained and removed.
+     */
+    async restore(capture, previous) {
+        this.backTo = previous;
+        const { fleet } = this;
+        const keep = await fleet.canKeepAddresses(capture.network, capture.imageId ?? (await this.anyImage(capture)));
+        const isOld = (c) => capture.containers.includes(c.id);
+        const old = (await this.views(capture)).filter(isOld);
+        if (old.length < capture.containers.length)
+            fleet.log.warning(`${capture.containers.length - old.length} of the previous containers are gone; bringing back the other ${old.length}`);
+        const stopped = old.filter((c) => !isRunning(c));
+        await fleet.restart(stopped, capture.network);
+        if (stopped.length)
+            fleet.log.info(`  started again: ${stopped.map((c) => c.name).join(', ')}`);
+        const ready = await fleet.waitReady(async () => (await this.views(capture)).filter(isOld), `The previous containers of ${this.service}`);
+        const back = ready.filter((c) => !sameAliases(c.aliases, capture.aliases));
+        await fleet.setAliases(back, capture.network, capture.aliases);
+        if (back.length)
+            fleet.log.info(`  back in service under ${capture.alias}: ${back.map((c) => `${c.name} (${c.ip})`).join(', ')}`);
+        const others = (await this.views(capture)).filter((c) => !isOld(c));
+        await fleet.discard(others, capture.network, capture.alias, keep);
+    }
+    async settle() { }
+    async failureLogs(capture, release, since) {
+        const releaseId = await this.releaseId(release).catch(() => '');
+        const bad = (await this.views(capture)).filter((c) => this.isNew(capture, c, releaseId) && c.created >= since && (isFailed(c) || !isReady(c))).slice(0, 3);
+        const lines = [];
+        for (const c of bad)
+            lines.push(docker_workload_describeFailure(c), ...(await this.fleet.api.tail(c.id)));
+        return lines;
+    }
+    async probeUrls(capture, release, url) {
+        const views = await this.views(capture);
+        const ofRelease = release === this.backTo ? views.filter((c) => capture.containers.includes(c.id)) : views.filter((c) => this.isNew(capture, c, this.releaseIds.get(release) ?? ''));
+        return ofRelease.filter((c) => isReady(c) && c.ip).map((c) => urlAt(url, c.ip));
+    }
+    /** The health URL at each ready container serving under the alias. */
+    async servingUrls(capture, url) {
+        return (await this.views(capture)).filter((c) => isReady(c) && isServing(c, capture.alias) && c.ip).map((c) => urlAt(url, c.ip));
+    }
+    /**
+     * Our labels on every container made for the service: its service, alias and network, and what
+     * operation rollback goes back to (the release before, and the env/labels edits that undo this one's).
+     */
+    labels(capture, release) {
+        const undo = changeBetween(releaseConfig(capture.config, release, this.options.change), capture.config);
+        return {
+            [SERVICE_LABEL]: this.service,
+            [ALIAS_LABEL]: capture.alias,
+            [NETWORK_LABEL]: capture.network.name,
+            ...(capture.image ? { [PREVIOUS_LABEL]: imageOf(capture.image) } : {}),
+            ...(capture.image && (undo.env.length || undo.labels.length) ? { [PREVIOUS_CONFIG_LABEL]: JSON.stringify(undo) } : {})
+        };
+    }
+    /** What the containers of `release` are created from: the workload's settings with the release's env and labels. */
+    releaseTemplate(capture, release) {
+        return withConfig(capture.template, releaseConfig(capture.config, release, this.options.change));
+    }
+    /** The same workload, rolled out with `change` (a config release). */
+    withChange(change) {
+        const { change: _old, ...options } = this.options;
+        return new DockerTarget(this.fleet, this.service, change ? { ...options, change } : options);
+    }
+    views(capture) {
+        return this.fleet.views({ [SERVICE_LABEL]: this.service }, capture.network);
+    }
+    /** A container of this rollout: on the release and not one of those that served before. */
+    isNew(capture, c, releaseId) {
+        return keyOf(c) === releaseId && !capture.containers.includes(c.id);
+    }
+    /** The key of a release's containers (keyOf): its image ID, which must be on the host (the platform pulls it first), and identity. */
+    async releaseId(release) {
+        const known = this.releaseIds.get(release);
+        if (known)
+            return known;
+        const ref = imageOf(release);
+        await this.fleet.api.pull(ref);
+        const image = await this.fleet.api.image(ref);
+        if (!image)
+            throw new Error(`${ref} is not on the Docker host after its pull`);
+        const key = releaseKey(image.Id, parseRelease(release).id);
+        this.releaseIds.set(release, key);
+        return key;
+    }
+    async anyImage(capture) {
+        return (await this.views(capture))[0]?.imageId ?? imageOfKey([...this.releaseIds.values()][0] ?? '');
+    }
+}
+/** The first hex digits of the release's digest, for container names. */
+function shortDigest(release) {
+    const image = imageOf(release);
+    return (digestOf(image) ?? image).replace(/^sha256:/, '').slice(0, 8);
+}
+function labelOf(infos, label) {
+    return infos.map((i) => i.Config?.Labels?.[label]).find((v) => v);
+}
+function sameAliases(a, b) {
+    return a.length === b.length && a.every((x) => b.includes(x));
+}
+/** `repo:tag@sha256:…` from the image's repo digests, when the container was given a tag only. */
+function pinned(image, repoDigests) {
+    if (digestOf(image))
+        return image;
+    const repository = image.replace(/:[^:/]+$/, '');
+    const digest = repoDigests?.find((d) => d.startsWith(`${repository}@`))?.split('@')[1];
+    return digest ? `${image}@${digest}` : image;
+}
+/** Containers whose settings a clone could not reproduce or a revert could not bring back. */
+function checkCloneable(source, service) {
+    const mode = source.HostConfig?.NetworkMode ?? '';
+    if (source.HostConfig?.AutoRemove) {
+        throw new Error(`Container ${source.Name.replace(/^\//, '')} of ${service} runs with --rm (AutoRemove): it would vanish when stopped, so a revert could not bring it back; start it without --rm`);
+    }
+    if (mode === 'host' || mode.startsWith('container:')) {
+        throw new Error(`Container ${source.Name.replace(/^\//, '')} of ${service} uses network mode ${mode}, where it can have no alias; put it on a user-defined network`);
+    }
+}
+async function readEnvFile(path) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        throw new InputError('env-file', path, `a readable file of KEY=VALUE lines (${error.code ?? error.message})`);
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/targets/docker-companion.js
+// The canary and the preview of plain containers. A canary is a set of containers beside the stable ones,
+// labelled zdd.companion-of=<service> and zdd.role=canary, that joins the shared alias (and
+// <alias>-canary, so a proxy or a baseline comparison can tell them apart) once healthy; it is removed,
+// drained, when the run ends. A preview is the whole new set under <alias>-preview only; its containers
+// are the service's (zdd.service) from the start, since the switch makes them its workload.
+
+
+
+
+
+
+
+
+const PAUSE_ROLE = 'canary-pause';
+/** What both companions share: the stable target's capture and release lookup, the fleet's actions. */
+class DockerCompanion {
+    stable;
+    fleet;
+    service;
+    role;
+    name;
+    desired = 0;
+    /** Set by restore: from then on, every member left counts against the revert. */
+    restored = false;
+    constructor(stable, fleet, service, role) {
+        this.stable = stable;
+        this.fleet = fleet;
+        this.service = service;
+        this.role = role;
+        this.name = companionName(service, role);
+    }
+    capture() {
+        return this.stable.capture();
+    }
+    async applyStep(capture, step, release) {
+        const releaseId = await this.stable.releaseId(release);
+        const keep = await this.fleet.canKeepAddresses(capture.network, imageOfKey(releaseId));
+        this.desired = step.newReplicas;
+        const fresh = (await this.members(capture, releaseId)).filter((c) => !isFailed(c));
+        const missing = step.newReplicas - fresh.length;
+        if (missing <= 0)
+            return;
+        await this.fleet.create(this.stable.releaseTemplate(capture, release), {
+            count: missing,
+            image: imageOf(release),
+            namePrefix: this.role === 'canary' ? this.name : `${this.service}-${shortDigest(release)}`,
+            labels: this.labels(capture, release),
+            aliases: keep ? [] : this.aliases(capture)
+        });
+    }
+    async observe(capture, release) {
+        if (this.restored)
+            return observeContainers(await this.members(capture), { onRelease: () => false, desired: 0, since: 0, alias: capture.alias });
+        const releaseId = await this.stable.releaseId(release);
+        const members = await this.members(capture, releaseId);
+        return observeContainers(members, { onRelease: () => true, desired: this.desired, since: 0, alias: capture.alias });
+    }
+    /** Verified: the new containers join the companion's aliases. */
+    async cutOver(capture, _step, release) {
+        const aliases = this.aliases(capture);
+        const joining = (await this.members(capture, await this.stable.releaseId(release))).filter((c) => isReady(c) && !aliases.every((a) => c.aliases.includes(a)));
+        await this.fleet.setAliases(joining, capture.network, aliases);
+        if (joining.length)
+            this.fleet.log.info(`  ${this.name} in service under ${aliases.join(', ')}: ${joining.map((c) => `${c.name} (${c.ip})`).join(', ')}`);
+    }
+    async complete() { }
+    async restore() {
+        this.restored = true;
+        await this.remove();
+    }
+    async settle() { }
+    async failureLogs(capture, release) {
+        const releaseId = await this.stable.releaseId(release).catch(() => '');
+        const bad = (await this.members(capture, releaseId)).filter((c) => isFailed(c) || !isReady(c)).slice(0, 3);
+        const lines = [];
+        for (const c of bad)
+            lines.push(docker_workload_describeFailure(c), ...(await this.fleet.api.tail(c.id)));
+        return lines;
+    }
+    async probeUrls(capture, release, url) {
+        // Once removed, how the service answers is its own containers' business.
+        if (this.restored)
+            return this.stable.servingUrls(capture, url);
+        const members = await this.members(capture, await this.stable.releaseId(release));
+        return members.filter((c) => isReady(c) && c.ip).map((c) => urlAt(url, c.ip));
+    }
+}
+class DockerCanary extends DockerCompanion {
+    constructor(stable, fleet, service) {
+        super(stable, fleet, service, 'canary');
+    }
+    get selector() {
+        return { [COMPANION_OF_LABEL]: this.service, [ROLE_LABEL]: 'canary' };
+    }
+    async members(capture, releaseId) {
+        const all = await this.fleet.views(this.selector, capture.network);
+        return releaseId ? all.filter((c) => keyOf(c) === releaseId) : all;
+    }
+    aliases(capture) {
+        return [...capture.aliases, `${capture.alias}-canary`];
+    }
+    labels(capture) {
+        // The release's own labels (its identity among them) come from the template.
+        return { ...this.selector, [ALIAS_LABEL]: capture.alias, [NETWORK_LABEL]: capture.network.name };
+    }
+    async applyStep(capture, step, release) {
+        if (step.index === 1) {
+            // A canary left by an interrupted run goes first, so that there are never two.
+            const left = await this.members(capture);
+            if (left.length) {
+                this.fleet.log.warning(`Removing ${this.name} (${left.map((c) => c.name).join(', ')}), left over from an interrupted run`);
+                await this.remove();
+            }
+        }
+        await super.applyStep(capture, step, release);
+    }
+    async leftover() {
+        return (await this.fleet.api.list(this.selector)).length > 0;
+    }
+    /** Drains and removes every canary container, and the pause record if there is one. */
+    async remove() {
+        const infos = await this.fleet.api.inspectAll(this.selector);
+        await this.dropPause();
+        if (!infos.length)
+            return;
+        const { network, alias } = await this.whereAre(infos);
+        this.fleet.log.info(`Removing ${this.name}`);
+        const views = await this.fleet.views(this.selector, network);
+        await this.fleet.discard(views, network, alias, await this.fleet.canKeepAddresses(network, infos[0].Image));
+    }
+    /** A never-started container holds the pause's labels (labels of a container cannot change). */
+    async markPaused(index, steps, previous) {
+        const canary = (await this.fleet.api.inspectAll(this.selector))[0];
+        if (!canary)
+            throw new Error(`${this.name} has no container to pause`);
+        await this.dropPause();
+        const labels = { [COMPANION_OF_LABEL]: this.service, [ROLE_LABEL]: PAUSE_ROLE, [CANARY_PAUSED_LABEL]: String(index), [CANARY_STEPS_LABEL]: steps, [CANARY_PREVIOUS_LABEL]: previous };
+        const name = `${this.name}-paused-${(0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')}`;
+        await this.fleet.api.create({ name, Image: canary.Image, Labels: labels, HostConfig: { NetworkMode: 'none' } });
+    }
+    async paused() {
+        const canaries = await this.fleet.api.inspectAll(this.selector);
+        if (!canaries.length)
+            return undefined;
+        const marker = (await this.fleet.api.inspectAll({ [COMPANION_OF_LABEL]: this.service, [ROLE_LABEL]: PAUSE_ROLE }))[0];
+        const labels = marker?.Config.Labels ?? {};
+        const index = Number(labels[CANARY_PAUSED_LABEL]);
+        // Its release is its image and identity; its env and labels (not its image's) are what a promote rolls out.
+        const canary = canaries[0];
+        const image = await this.fleet.api.image(canary.Image);
+        const config = templateConfig(cloneTemplate(canary, image?.Config, Object.keys(canary.NetworkSettings?.Networks ?? {})[0] ?? ''));
+        return {
+            ...(Number.isInteger(index) && index >= 1 ? { index } : {}),
+            ...(labels[CANARY_STEPS_LABEL] !== undefined ? { steps: labels[CANARY_STEPS_LABEL] } : {}),
+            ...(labels[CANARY_PREVIOUS_LABEL] ? { previous: labels[CANARY_PREVIOUS_LABEL] } : {}),
+            release: formatRelease(canary.Config.Image, canary.Config.Labels?.[RELEASE_LABEL]),
+            config
+        };
+    }
+    async dropPause() {
+        for (const id of await this.fleet.api.list({ [COMPANION_OF_LABEL]: this.service, [ROLE_LABEL]: PAUSE_ROLE }))
+            await this.fleet.api.remove(id);
+    }
+    async whereAre(infos) {
+        const labels = infos[0].Config.Labels ?? {};
+        const name = labels[NETWORK_LABEL] ?? Object.keys(infos[0].NetworkSettings?.Networks ?? {})[0] ?? '';
+        const found = await this.fleet.api.network(name);
+        return { network: found ? { id: found.id, name: found.name } : { id: name, name }, alias: labels[ALIAS_LABEL] ?? this.service };
+    }
+}
+class DockerPreview extends DockerCompanion {
+    /** The containers this run started as the preview: only these are ever removed by it. */
+    started = new Set();
+    lastCapture;
+    constructor(stable, fleet, service) {
+        super(stable, fleet, service, 'preview');
+    }
+    async members(capture, releaseId) {
+        const all = await this.stable.views(capture);
+        return all.filter((c) => !capture.containers.includes(c.id) && (releaseId === undefined || keyOf(c) === releaseId));
+    }
+    aliases(capture) {
+        return previewAliases(capture.aliases);
+    }
+    labels(capture, release) {
+        // The service's own labels: after the switch these containers are its workload.
+        return this.stable.labels(capture, release);
+    }
+    async applyStep(capture, step, release) {
+        this.lastCapture = capture;
+        await super.applyStep(capture, step, release);
+        for (const c of await this.members(capture, await this.stable.releaseId(release)))
+            this.started.add(c.id);
+    }
+    async leftover() {
+        // Its containers are the service's: what an earlier run left is removed by the rollout's first step.
+        return false;
+    }
+    /** Removes what this run started and is not in the service's alias (after the switch, nothing). */
+    async remove() {
+        const capture = this.lastCapture;
+        if (!capture)
+            return;
+        const pending = (await this.members(capture)).filter((c) => this.started.has(c.id) && !c.aliases.includes(capture.alias));
+        if (!pending.length)
+            return;
+        this.fleet.log.info(`Removing ${this.name}`);
+        await this.fleet.discard(pending, capture.network, capture.alias, await this.fleet.canKeepAddresses(capture.network, pending[0].imageId));
+    }
+    async markPaused() {
+        throw new Error('A blue-green preview cannot be paused');
+    }
+    async paused() {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/targets/docker-fleet.js
+// What is done to plain containers, shared by the workload and its canary and preview: create and
+// start them, put them in or out of the alias, drain, stop and remove them.
+//
+// Taking a container out of service without dropping requests (measured, see docs/design.md): it leaves
+// the alias but keeps its address, so Docker's DNS stops returning it while whatever still sends to it
+// (in-flight requests, a proxy that re-resolves on its own schedule) is still answered. Docker cannot
+// edit an endpoint's aliases, so the container is disconnected and at once reconnected with the same IP
+// and the new aliases; a fixed IP is only accepted on a network with a user-configured subnet, which is
+// checked once per network with a throwaway container. Without one, the old container stays in the
+// alias until it stops: `pre-stop` runs first (to fail its health check), then `drain`, then the stop.
+
+
+
+
+const docker_fleet_POLL_MS = 1000;
+const MIN_WAIT_MS = 60_000;
+class Fleet {
+    api;
+    settings;
+    keeping = new Map();
+    constructor(api, settings) {
+        this.api = api;
+        this.settings = settings;
+    }
+    get log() {
+        return this.settings.log;
+    }
+    async views(labels, network) {
+        return (await this.api.inspectAll(labels)).map((info) => viewOf(info, network)).sort((a, b) => a.created - b.created || a.name.localeCompare(b.name));
+    }
+    /**
+     * Whether a container can leave the alias and keep its address on this network: a throwaway container
+     * (never started) is disconnected and reconnected with a fixed IP, which the Engine refuses unless the
+     * network has a user-configured subnet. Asked once per network; says so when it cannot.
+     */
+    canKeepAddresses(network, image) {
+        let known = this.keeping.get(network.id);
+        if (!known) {
+            known = this.probeAddresses(network, image);
+            this.keeping.set(network.id, known);
+        }
+        return known;
+    }
+    async probeAddresses(network, image) {
+        const info = await this.api.network(network.id);
+        // A subnet shown without a gateway was given by the user: no need to ask.
+        if (info?.subnets.some((s) => !s.gateway))
+            return true;
+        const candidate = info?.subnets.map((s) => lastHost(s.subnet)).find((ip) => ip !== undefined);
+        let refusal = 'it has no IPv4 subnet';
+        if (candidate) {
+            const name = `zdd-probe-${(0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')}`;
+            const id = await this.api.create({ name, Image: image, Labels: { 'zdd.probe': 'subnet' }, HostConfig: { NetworkMode: network.id } });
+            try {
+                if (id) {
+                    await this.api.disconnect(network.id, id);
+                    await this.api.connect(network.id, id, { IPAMConfig: { IPv4Address: candidate } });
+                    return true;
+                }
+            }
+            catch (error) {
+                refusal = docker_api_apiMessage(error);
+            }
+            finally {
+                if (id)
+                    await this.api.remove(id).catch(() => undefined);
+            }
+        }
+        this.log.warning(`Network ${network.name} cannot keep a container's address when it leaves the alias (${refusal}): old containers stay in the alias until they stop, ` +
+            `so a proxy may still send them requests. They are stopped in the best order left: pre-stop${this.settings.preStop ? '' : ' (not set)'}, then drain, then the stop. ` +
+            `Create the network with --subnet to drain without dropped requests.`);
+        return false;
+    }
+    /** Creates `count` containers from the template and starts them; returns their IDs. */
+    async create(template, args) {
+        const ids = [];
+        for (let i = 0; i < args.count; i++) {
+            const name = `${args.namePrefix}-${(0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')}`;
+            const id = await this.api.create(container_spec_containerConfig(template, { name, image: args.image, labels: args.labels, aliases: args.aliases }));
+            if (!id)
+                throw new Error(`A container named ${name} already exists`);
+            ids.push(id);
+            for (const extra of template.extraNetworks) {
+                await this.api.connect(extra.network, id, extra.aliases.length ? { Aliases: extra.aliases } : {});
+            }
+        }
+        await Promise.all(ids.map((id) => this.api.start(id)));
+        this.log.info(`  started ${ids.length} container(s) of ${args.image}`);
+        return ids;
+    }
+    /** Puts containers under exactly these aliases, keeping their addresses where the network allows. */
+    async setAliases(containers, network, aliases) {
+        // One at a time: an address let go by one reconnect must not be taken by another.
+        for (const c of containers)
+            await this.reattach(c, network, aliases);
+    }
+    async reattach(c, network, aliases) {
+        await this.api.disconnect(network.id, c.id);
+        const keep = c.ip ? { IPAMConfig: { IPv4Address: c.ip } } : {};
+        try {
+            await this.api.connect(network.id, c.id, { ...keep, Aliases: aliases });
+        }
+        catch (error) {
+            if (!c.ip)
+                throw error;
+            // The address went meanwhile, or the network takes no fixed IP: reachable again under a new one.
+            this.log.warning(`Container ${c.name} could not keep ${c.ip} on ${network.name} (${docker_api_apiMessage(error)}); it gets a new address`);
+            await this.api.connect(network.id, c.id, { Aliases: aliases });
+        }
+    }
+    /**
+     * Takes containers out of service and stops them. Keeping addresses: out of the alias (still
+     * reachable), `drain`, `pre-stop`, stop. Otherwise: `pre-stop`, `drain`, stop.
+     */
+    async retire(containers, network, alias, keepsAddresses, signal) {
+        const running = containers.filter(isRunning);
+        if (running.length === 0)
+            return;
+        const names = running.map((c) => c.name).join(', ');
+        const serving = running.filter((c) => isServing(c, alias));
+        if (keepsAddresses) {
+            await this.setAliases(serving, network, []);
+            if (serving.length)
+                await this.wait(`  drained ${serving.map((c) => c.name).join(', ')} (out of the alias, still reachable at ${serving.map((c) => c.ip).join(', ')}); waiting`, signal);
+            await this.preStop(running);
+        }
+        else {
+            await this.preStop(running);
+            if (serving.length)
+                await this.wait(`  waiting`, signal);
+        }
+        await Promise.all(running.map((c) => this.api.stop(c.id)));
+        this.log.info(`  stopped ${names}`);
+    }
+    /** Retires what still runs, then removes every one of them. */
+    async discard(containers, network, alias, keepsAddresses) {
+        if (containers.length === 0)
+            return;
+        await this.retire(containers, network, alias, keepsAddresses);
+        await Promise.all(containers.map((c) => this.api.remove(c.id)));
+        this.log.info(`  removed ${containers.map((c) => c.name).join(', ')}`);
+    }
+    /** Starts stopped containers again (the same ones, as they were), letting go of a fixed address that was taken meanwhile. */
+    async restart(containers, network) {
+        await Promise.all(containers
+            .filter((c) => !isRunning(c))
+            .map(async (c) => {
+            try {
+                await this.api.start(c.id);
+            }
+            catch (error) {
+                this.log.warning(`${error.message}; trying again without its fixed address`);
+                await this.api.disconnect(network.id, c.id).catch(() => undefined);
+                await this.api.connect(network.id, c.id, { Aliases: [] });
+                await this.api.start(c.id);
+            }
+        }));
+    }
+    /** Waits until `read()` shows every container ready, within the deadline; the views once they are. */
+    async waitReady(read, what) {
+        const { clock } = this.settings;
+        const deadline = clock.now() + Math.max(this.settings.deadlineMs, MIN_WAIT_MS);
+        for (;;) {
+            const views = await read();
+            if (views.every(isReady))
+                return views;
+            if (clock.now() >= deadline) {
+                const seen = views.filter((c) => !isReady(c)).map((c) => `${c.name} ${c.state}${c.health ? ` (${c.health})` : ''}`);
+                throw new Error(`${what} did not become ready within ${Math.round(Math.max(this.settings.deadlineMs, MIN_WAIT_MS) / 1000)}s: ${seen.join(', ')}`);
+            }
+            await clock.sleep(docker_fleet_POLL_MS);
+        }
+    }
+    async wait(message, signal) {
+        const { drainMs, clock } = this.settings;
+        if (drainMs <= 0)
+            return;
+        this.log.info(`${message} ${docker_fleet_formatMs(drainMs)} (drain)`);
+        await clock.sleep(drainMs, signal);
+    }
+    async preStop(containers) {
+        const cmd = this.settings.preStop;
+        if (!cmd)
+            return;
+        await Promise.all(containers.map(async (c) => {
+            try {
+                const { exitCode, output } = await this.api.exec(c.id, cmd, this.settings.deadlineMs);
+                if (exitCode === 0)
+                    this.log.info(`  pre-stop in ${c.name}: done`);
+                else
+                    this.log.warning(`pre-stop in ${c.name} exited with ${exitCode}${output ? `: ${output.split('\n').slice(-3).join(' | ')}` : ''}; stopping it anyway`);
+            }
+            catch (error) {
+                this.log.warning(`pre-stop in ${c.name} failed: ${error.message}; stopping it anyway`);
+            }
+        }));
+    }
+}
+/** The last host address of an IPv4 subnet (a likely free one, for the address probe), e.g. 10.1.2.254 for 10.1.2.0/24. */
+function lastHost(cidr) {
+    const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+    if (!match)
+        return undefined;
+    const bits = Number(match[5]);
+    if (bits > 30)
+        return undefined;
+    const base = match.slice(1, 5).reduce((n, part) => n * 256 + Number(part), 0);
+    const last = (base | (2 ** (32 - bits) - 1)) >>> 0;
+    const host = last - 1;
+    return [24, 16, 8, 0].map((shift) => Math.floor(host / 2 ** shift) % 256).join('.');
+}
+function docker_fleet_formatMs(ms) {
+    return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`;
+}
+
+;// CONCATENATED MODULE: ./lib/rollout/lock-decision.js
+// The deploy lock's rules, pure: who may roll a service out now. The lock itself is an object only one
+// run can create (a Swarm config, targets/swarm-lock.ts; a named container, targets/docker-lock.ts).
+// A live holder renews its lock this often; without renewal it goes stale after HOLD_MS.
+const HEARTBEAT_MS = 15_000;
+const HOLD_MS = 90_000;
+function decideLock(existing, token, now, force) {
+    if (!existing)
+        return { action: 'take' };
+    if (existing.token === token)
+        return { action: 'mine' };
+    if (force)
+        return { action: 'take-over', why: `force-unlock is set; it was held by ${existing.owner} since ${existing.at}` };
+    const expires = Date.parse(existing.expires);
+    if (!Number.isFinite(expires))
+        return { action: 'take-over', why: `the lock label is unreadable (${JSON.stringify(existing).slice(0, 80)})` };
+    if (now >= expires)
+        return { action: 'take-over', why: `it was held by ${existing.owner} since ${existing.at} and expired at ${existing.expires}` };
+    return { action: 'wait', holder: existing };
+}
+/** The label's value, or undefined when there is none; anything unreadable becomes an expired record. */
+function parseLockLabel(value) {
+    if (value === undefined || value === '')
+        return undefined;
+    try {
+        const record = JSON.parse(value);
+        if (typeof record.owner === 'string' && typeof record.token === 'string' && typeof record.at === 'string' && typeof record.expires === 'string') {
+            return record;
+        }
+    }
+    catch {
+        // fall through: an unreadable lock must not block every deploy forever
+    }
+    return { owner: 'unknown', token: '', at: 'unknown', expires: 'invalid' };
+}
+/** Who this run is, as the lock shows it. */
+function lockOwner(env, fallback) {
+    if (env.GITHUB_RUN_ID) {
+        const run = `${env.GITHUB_REPOSITORY ?? 'a repository'} run ${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `.${env.GITHUB_RUN_ATTEMPT}` : ''}`;
+        return env.GITHUB_ACTOR ? `${run} by ${env.GITHUB_ACTOR}` : run;
+    }
+    return fallback;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/tiny-tar.js
+// The one-file tar archives the Engine's archive endpoints speak (PUT/GET /containers/{id}/archive): the
+// deploy lock of a plain host keeps its renewed expiry in a file inside its never-started container.
+// Pure: a ustar header, the data padded to 512 bytes, and the two zero blocks that end an archive.
+const BLOCK = 512;
+function tarOneFile(name, data, mtimeSeconds) {
+    const body = Buffer.from(data, 'utf8');
+    const header = Buffer.alloc(BLOCK);
+    header.write(name, 0, 100, 'utf8');
+    header.write(octal(0o644, 7), 100);
+    header.write(octal(0, 7), 108);
+    header.write(octal(0, 7), 116);
+    header.write(octal(body.length, 11), 124);
+    header.write(octal(Math.floor(mtimeSeconds), 11), 136);
+    header.write(' '.repeat(8), 148);
+    header.write('0', 156);
+    header.write('ustar\0', 257);
+    header.write('00', 263);
+    let sum = 0;
+    for (const byte of header)
+        sum += byte;
+    header.write(`${octal(sum, 6)}\0 `, 148);
+    const padding = Buffer.alloc((BLOCK - (body.length % BLOCK)) % BLOCK);
+    return Buffer.concat([header, body, padding, Buffer.alloc(2 * BLOCK)]);
+}
+/** The contents of the first regular file in a tar, or undefined when there is none. */
+function firstFileOf(tar) {
+    let offset = 0;
+    while (offset + BLOCK <= tar.length) {
+        const header = tar.subarray(offset, offset + BLOCK);
+        if (header.every((b) => b === 0))
+            return undefined;
+        const size = parseInt(header.subarray(124, 136).toString('ascii').replace(/\0.*$/, '').trim() || '0', 8);
+        const type = String.fromCharCode(header[156]);
+        const start = offset + BLOCK;
+        if (type === '0' || type === '\0')
+            return tar.subarray(start, start + size).toString('utf8');
+        offset = start + Math.ceil(size / BLOCK) * BLOCK;
+    }
+    return undefined;
+}
+function octal(value, width) {
+    return value.toString(8).padStart(width, '0');
+}
+
+;// CONCATENATED MODULE: ./lib/targets/docker-lock.js
+// One rollout of a service at a time on a plain Docker host. The lock is a container that is never
+// started, named zdd-lock-<service>: creating a container whose name exists fails, so of two runs only
+// one creates it. Its labels say who holds it; since labels of a container cannot change, the holder
+// renews its expiry by writing a small file into the container every HEARTBEAT_MS, and a lock whose
+// file (or label) expired belongs to a run that died and is taken over with a warning. The rules are
+// the Swarm lock's (rollout/lock-decision.ts).
+
+
+
+const LOCK_OF_LABEL = 'zdd.lock-of';
+const LOCK_RECORD_LABEL = 'zdd.lock';
+const RENEWED_FILE = 'zdd-lock.json';
+const docker_lock_POLL_MS = 2000;
+/** The lock container's name: readable when the service name fits, a digest of it otherwise. */
+function lockContainerName(service) {
+    const name = `zdd-lock-${service}`;
+    return name.length <= 64 ? name : `zdd-lock-${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(service).digest('hex').slice(0, 32)}`;
+}
+class DockerLock {
+    api;
+    service;
+    clock;
+    log;
+    anchorImage;
+    token = (0,external_node_crypto_namespaceObject.randomUUID)();
+    name;
+    heartbeat;
+    takenAt;
+    constructor(api, service, clock, log, 
+    /** An image on the host to create the (never started) lock container from. */
+    anchorImage) {
+        this.api = api;
+        this.service = service;
+        this.clock = clock;
+        this.log = log;
+        this.anchorImage = anchorImage;
+        this.name = lockContainerName(service);
+    }
+    async acquire(opts, signal) {
+        const deadline = this.clock.now() + opts.timeoutMs;
+        const image = await this.anchorImage();
+        let waitingFor = '';
+        let tookOver = false;
+        for (;;) {
+            const record = this.record(opts.owner);
+            const created = await this.api.create({
+                name: this.name,
+                Image: image,
+                Labels: { [LOCK_OF_LABEL]: this.service, [LOCK_RECORD_LABEL]: JSON.stringify(record) },
+                HostConfig: { NetworkMode: 'none' }
+            });
+            if (created) {
+                this.startHeartbeat(opts.owner);
+                return tookOver;
+            }
+            const existing = await readLock(this.api, this.name);
+            if (!existing)
+                continue; // let go between our create and our read: try again
+            const decision = decideLock(existing.record, this.token, this.clock.now(), opts.force);
+            if (decision.action === 'mine')
+                return tookOver;
+            if (decision.action === 'take-over' || decision.action === 'take') {
+                this.log.warning(`Taking over the deploy lock of ${this.service}: ${decision.action === 'take' ? `container ${this.name} has no holder` : decision.why}`);
+                await this.api.remove(existing.id);
+                tookOver = true;
+                continue;
+            }
+            if (this.clock.now() >= deadline || signal?.aborted) {
+                throw new Error(`Service '${this.service}' is locked by ${decision.holder.owner} since ${decision.holder.at} (another rollout is running); ` +
+                    `waited ${Math.round(opts.timeoutMs / 1000)}s (lock-timeout). If that run is dead, set force-unlock: true, or remove the container ${this.name}`);
+            }
+            if (waitingFor !== decision.holder.token) {
+                this.log.info(`Waiting for ${decision.holder.owner} to finish its rollout of ${this.service} (locked since ${decision.holder.at})`);
+                waitingFor = decision.holder.token;
+            }
+            await this.clock.sleep(docker_lock_POLL_MS, signal);
+        }
+    }
+    async release() {
+        if (this.heartbeat)
+            clearInterval(this.heartbeat);
+        this.heartbeat = undefined;
+        try {
+            const existing = await readLock(this.api, this.name);
+            if (existing?.record?.token === this.token)
+                await this.api.remove(existing.id);
+        }
+        catch (error) {
+            this.log.warning(`Could not release the deploy lock of ${this.service} (container ${this.name}): ${error.message}; it goes stale by itself`);
+        }
+    }
+    record(owner) {
+        const now = Date.now();
+        this.takenAt ??= new Date(now).toISOString();
+        return { owner, token: this.token, at: this.takenAt, expires: new Date(now + HOLD_MS).toISOString() };
+    }
+    startHeartbeat(owner) {
+        this.heartbeat = setInterval(() => {
+            this.renew(owner).catch((error) => this.log.debug(`renewing the deploy lock: ${error.message}`));
+        }, HEARTBEAT_MS);
+        // The lock must never keep the process alive on its own.
+        this.heartbeat.unref();
+    }
+    async renew(owner) {
+        const existing = await readLock(this.api, this.name);
+        if (existing?.record?.token !== this.token)
+            return;
+        await this.api.putArchive(existing.id, tarOneFile(RENEWED_FILE, JSON.stringify(this.record(owner)), Date.now() / 1000));
+    }
+}
+/** The lock container and its holder: the renewed record when its file has one of the same holder, else its label's. */
+async function readLock(api, name) {
+    const info = await api.inspect(name);
+    if (!info)
+        return undefined;
+    const labelled = parseLockLabel(info.Config.Labels?.[LOCK_RECORD_LABEL]);
+    const tar = await api.getArchive(info.Id, `/${RENEWED_FILE}`).catch(() => undefined);
+    const text = tar ? firstFileOf(tar) : undefined;
+    const renewed = text ? parseLockLabel(text) : undefined;
+    return { id: info.Id, record: renewed && labelled && renewed.token === labelled.token ? renewed : labelled };
+}
+
+;// CONCATENATED MODULE: ./lib/targets/docker-recover.js
+// Bringing a plain host's service back to one release after a run was interrupted (the job cancelled,
+// the runner killed): from the run's saved state, the containers that served before are either still
+// there (then they are brought back, the way a revert does) or already removed by a rollout that got
+// past its gates (then it is finished). A canary left mid-step is removed; a paused one is kept.
+
+
+
+
+/** What an interrupted run's leftovers call for. Pure. */
+function recoveryAction(f) {
+    // A first deploy: what serves is the only release there is; what does not serve goes.
+    if (f.captured === 0)
+        return f.others === f.othersServing ? 'nothing' : 'revert';
+    // The old containers are removed only after every gate passed: the run got that far.
+    if (f.capturedLeft === 0)
+        return 'finish';
+    if (f.capturedLeft < f.captured && f.capturedServing === 0 && f.othersServing > 0)
+        return 'finish';
+    if (f.capturedServing === f.captured && f.others === 0)
+        return 'nothing';
+    return 'revert';
+}
+async function recoverDockerRun(stable, canary, state, deps) {
+    const { log } = deps;
+    let changed = false;
+    if (state.companion && !(await canary.paused())?.index && (await canary.leftover())) {
+        log.warning(`Removing ${state.companion}, left by the interrupted run`);
+        await canary.remove();
+        changed = true;
+    }
+    const found = await stable.fleet.api.network(state.network);
+    if (!found) {
+        log.warning(`Network ${state.network} of ${state.service} no longer exists: nothing to recover`);
+        return changed ? 'recovered' : 'nothing to do';
+    }
+    const network = { id: found.id, name: found.name };
+    const views = await stable.fleet.views({ [SERVICE_LABEL]: state.service }, network);
+    const captured = views.filter((c) => state.containers.includes(c.id));
+    const others = views.filter((c) => !state.containers.includes(c.id));
+    const action = recoveryAction({
+        captured: state.containers.length,
+        capturedLeft: captured.length,
+        capturedServing: captured.filter((c) => isServing(c, state.alias)).length,
+        others: others.length,
+        othersServing: others.filter((c) => isServing(c, state.alias)).length
+    });
+    if (action === 'nothing')
+        return changed ? 'recovered' : 'nothing to do';
+    if (action === 'finish') {
+        const gone = views.filter((c) => !isServing(c, state.alias));
+        log.info(`${state.service} already serves the new release ${state.release}; removing what the interrupted run left: ${gone.map((c) => c.name).join(', ') || 'nothing'}`);
+        await stable.fleet.discard(gone, network, state.alias, true);
+        return 'recovered';
+    }
+    log.warning(`${state.service} was left part-way through the rollout: putting ${state.previous || 'nothing (it was a first deploy)'} back`);
+    const capture = {
+        id: state.service,
+        name: state.service,
+        image: state.previous,
+        replicas: state.containers.length,
+        facts: {},
+        network,
+        alias: state.alias,
+        aliases: state.aliases.length ? state.aliases : [state.alias],
+        containers: state.containers,
+        ...(captured[0] ? { imageId: captured[0].imageId } : {}),
+        // A revert starts the captured containers again: it creates nothing from the template or config.
+        template: firstTemplate(network.name, []),
+        config: { env: [], labels: {} }
+    };
+    const recorder = new ReportRecorder(() => deps.clock.now());
+    const settings = { monitorMs: 0, deadlineMs: 120_000, autoRollback: true, runDeadlineAt: deps.clock.now() + 600_000 };
+    const reverted = await revert(capture, state.previous, settings, { target: stable, probe: deps.probe, clock: deps.clock, log, recorder });
+    if (!reverted.ok)
+        log.warning(`The recovery did not converge: ${reverted.reason}`);
+    return reverted.ok ? 'recovered' : 'not recovered';
+}
+
+;// CONCATENATED MODULE: ./lib/run-state.js
+const RUN_STATE_KEY = 'zdd-run';
+const IS_POST_KEY = 'isPost';
+function encodeRunState(state) {
+    return JSON.stringify(state);
+}
+/** The saved state, or undefined when there is none or it is not ours (then the post step does nothing). */
+function decodeRunState(text) {
+    if (!text)
+        return undefined;
+    try {
+        const value = JSON.parse(text);
+        if ((value.phase !== 'started' && value.phase !== 'finished') || typeof value.service !== 'string' || typeof value.previous !== 'string') {
+            return undefined;
+        }
+        if (value.platform === 'docker') {
+            const ok = typeof value.network === 'string' && typeof value.alias === 'string' && Array.isArray(value.aliases) && Array.isArray(value.containers);
+            return ok ? value : undefined;
+        }
+        return typeof value.spec === 'object' ? value : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/targets/docker-run-record.js
+// The state of a rollout in progress on a plain host, kept on the host while the run holds the deploy
+// lock: a never-started container labelled with the state (written once, as labels cannot change). A
+// run that takes over the lock from a dead holder finds it and recovers the service from it.
+
+
+const RUN_OF_LABEL = 'zdd.run-of';
+const RUN_STATE_LABEL = 'zdd.run';
+function recordName(service, token) {
+    return `zdd-run-${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(`${service}\n${token}`).digest('hex').slice(0, 32)}`;
+}
+async function saveDockerRunRecord(api, state, image) {
+    if (!state.lockToken)
+        return;
+    await api.create({
+        name: recordName(state.service, state.lockToken),
+        Image: image,
+        Labels: { [RUN_OF_LABEL]: state.service, [RUN_STATE_LABEL]: encodeRunState(state) },
+        HostConfig: { NetworkMode: 'none' }
+    });
+}
+async function dropDockerRunRecord(api, service, token) {
+    if (!token)
+        return;
+    await api.remove(recordName(service, token));
+}
+/** Records left by runs that did not reach their end, with the container each is. */
+async function leftoverDockerRunRecords(api, service) {
+    const found = [];
+    for (const id of await api.list({ [RUN_OF_LABEL]: service })) {
+        const state = decodeRunState((await api.inspect(id))?.Config.Labels?.[RUN_STATE_LABEL]);
+        found.push(state ? { id, state } : { id });
+    }
+    return found;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/docker-platform.js
+
+
+
+
+
+
+
+
+
+
+class DockerPlatform {
+    docker;
+    service;
+    options;
+    kind = 'docker';
+    api;
+    fleet;
+    stable;
+    pulled;
+    constructor(docker, service, options) {
+        this.docker = docker;
+        this.service = service;
+        this.options = options;
+        this.api = new DockerApi(docker, options.log, options.registryAuth);
+        this.fleet = new Fleet(this.api, {
+            drainMs: options.drainMs,
+            deadlineMs: options.deadlineMs,
+            clock: options.clock,
+            log: options.log,
+            ...(options.preStop ? { preStop: options.preStop } : {})
+        });
+        this.stable = new DockerTarget(this.fleet, service, { platform: options.platform, plainHost: options.plainHost, ...(options.change ? { change: options.change } : {}) });
+    }
+    get change() {
+        return this.options.change;
+    }
+    withChange(change) {
+        const { change: _old, ...options } = this.options;
+        const platform = new DockerPlatform(this.docker, this.service, change ? { ...options, change } : options);
+        if (this.pulled)
+            platform.pulled = this.pulled;
+        return platform;
+    }
+    jobRunner(capture, runToken, release) {
+        throw new Error(`pre-deploy and post-deploy jobs are not run on plain Docker hosts yet (${capture.name}, ${runToken}, ${release ?? ''})`);
+    }
+    /** Pulls the release before the lock is taken: nothing about the service changes, and it is then on the host. */
+    async prepare(release) {
+        await this.api.pull(release);
+        this.pulled = release;
+    }
+    companion(role) {
+        return role === 'canary' ? new DockerCanary(this.stable, this.fleet, this.service) : new DockerPreview(this.stable, this.fleet, this.service);
+    }
+    switchPlan(plan) {
+        return switchInOneStep(plan);
+    }
+    warnings() {
+        return [];
+    }
+    lock(service, clock, log) {
+        return new DockerLock(this.api, service, clock, log, () => this.anchorImage());
+    }
+    runState(capture, base) {
+        return { ...base, platform: 'docker', network: capture.network.name, alias: capture.alias, aliases: capture.aliases, containers: capture.containers };
+    }
+    async saveRunRecord(state) {
+        await saveDockerRunRecord(this.api, state, await this.anchorImage());
+    }
+    dropRunRecord(service, token) {
+        return dropDockerRunRecord(this.api, service, token);
+    }
+    async recoverLeftovers(service, deps) {
+        for (const record of await leftoverDockerRunRecords(this.api, service)) {
+            if (record.state && record.state.phase !== 'finished') {
+                deps.log.warning(`A run that held the deploy lock of ${service} stopped mid-rollout (to ${record.state.release}): recovering ${service} first`);
+                const recovery = await this.recoverInterrupted(record.state, deps);
+                if (recovery === 'not recovered')
+                    throw new Error(`${service} could not be brought back to ${record.state.previous} after an interrupted run; check it by hand`);
+            }
+            await this.api.remove(record.id);
+        }
+    }
+    async recoverInterrupted(state, deps) {
+        if (state.platform !== 'docker')
+            throw new Error(`The saved state of ${state.service} is of a Swarm service, not of a plain Docker host`);
+        const recovery = await recoverDockerRun(this.stable, new DockerCanary(this.stable, this.fleet, state.service), state, deps);
+        if (recovery === 'not recovered')
+            return recovery;
+        // The interrupted run's lock, if it is still its own, would make the next run wait for it to expire.
+        const lock = await readLock(this.api, lockContainerName(state.service));
+        if (lock && state.lockToken && lock.record?.token === state.lockToken) {
+            await this.api.remove(lock.id);
+            deps.log.info(`Released the deploy lock the interrupted run held on ${state.service}`);
+            return 'recovered';
+        }
+        return recovery;
+    }
+    /** An image on the host for containers that are never started: the service's own, else the release. */
+    async anchorImage() {
+        const selectors = [{ [SERVICE_LABEL]: this.service }, { [COMPANION_OF_LABEL]: this.service }];
+        for (const labels of selectors) {
+            const [id] = await this.api.list(labels);
+            const info = id ? await this.api.inspect(id) : undefined;
+            if (info)
+                return info.Image;
+        }
+        if (this.pulled)
+            return this.pulled;
+        throw new Error(`No image of ${this.service} is on the Docker host to hold its deploy lock with`);
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/targets/platform-choice.js
+function choosePlatform(requested, facts, service) {
+    if (requested !== 'auto')
+        return { kind: requested, why: `platform: ${requested}` };
+    if (facts.manager && facts.serviceExists)
+        return { kind: 'swarm', why: `${service} is a service of this Swarm` };
+    return {
+        kind: 'docker',
+        why: facts.manager ? `this Swarm has no service ${service}: containers labelled zdd.service=${service}` : `the engine is no Swarm manager: containers labelled zdd.service=${service}`
+    };
+}
+
+;// CONCATENATED MODULE: ./lib/targets/run-record.js
+// The state of a rollout in progress, kept on the target as a Swarm config while the run holds the
+// deploy lock. A run that takes over the lock from a dead holder finds it there and recovers the
+// service from it, the way the action's post step does from its saved state (see recover.ts).
+
+
+const run_record_RUN_OF_LABEL = 'zdd.run-of';
+function run_record_recordName(service, token) {
+    return `zdd-run-${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(`${service}\n${token}`).digest('hex').slice(0, 32)}`;
+}
+async function saveRunRecord(api, state) {
+    if (!state.lockToken)
+        return;
+    await api.createConfig(run_record_recordName(state.service, state.lockToken), { [run_record_RUN_OF_LABEL]: state.service }, encodeRunState(state));
+}
+async function dropRunRecord(api, service, token) {
+    if (!token)
+        return;
+    await api.removeConfig(run_record_recordName(service, token));
+}
+/** Records left by runs that did not reach their end, with the config each came from. */
+async function leftoverRunRecords(api, service) {
+    const found = [];
+    for (const listed of await api.configsLabelled(run_record_RUN_OF_LABEL, service)) {
+        const config = await api.findConfig(listed.ID);
+        const data = config?.Spec?.Data ? Buffer.from(config.Spec.Data, 'base64').toString('utf8') : undefined;
+        const state = decodeRunState(data);
+        found.push(state ? { id: listed.ID, state } : { id: listed.ID });
+    }
+    return found;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
+// Pure reading of a Swarm service's task list into a ReplicaObservation.
+
+const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
+// A replica task of a long-running service that ends in one of these did not survive.
+const FAILED = new Set(['failed', 'rejected', 'orphaned', 'complete']);
+const WANTED = new Set(['running', 'ready', 'accepted']);
+
+function observeTasks(tasks, release, desired, since, update) {
+    const o = { desired, ready: 0, starting: 0, failed: 0, others: 0, failures: [], updateState: update?.State, updateMessage: update?.Message };
+    const failures = [];
+    for (const task of tasks) {
+        const state = task.Status?.State ?? 'unknown';
+        const wanted = WANTED.has(task.DesiredState ?? '');
+        if (!onRelease(task.Spec?.ContainerSpec?.Image, task.Spec?.ContainerSpec?.Labels, release)) {
+            if (wanted && (state === 'running' || STARTING.has(state)))
+                o.others++;
+            continue;
+        }
+        if (FAILED.has(state)) {
+            const at = Date.parse(task.CreatedAt ?? '') || 0;
+            if (at >= since) {
+                o.failed++;
+                failures.push({ at, text: swarm_tasks_describeFailure(task, state) });
+            }
+        }
+        else if (wanted && state === 'running') {
+            o.ready++;
+        }
+        else if (wanted && STARTING.has(state)) {
+            o.starting++;
+        }
+    }
+    o.failures = failures.sort((x, y) => y.at - x.at).map((f) => f.text);
+    return o;
+}
+function swarm_tasks_describeFailure(task, state) {
+    const slot = task.Slot !== undefined ? `slot ${task.Slot}` : `task ${task.ID.slice(0, 12)}`;
+    const why = task.Status?.Err || task.Status?.Message || 'no reason given';
+    const code = task.Status?.ContainerStatus?.ExitCode;
+    return `${slot} ${state}${code !== undefined && code !== 0 ? ` (exit ${code})` : ''}: ${why}`;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-target.js
+
+
+
+
+
+
+
+const IN_FLIGHT = new Set(['updating', 'rollback_started']);
+class SwarmTarget {
+    api;
+    serviceName;
+    log;
+    change;
+    constructor(api, serviceName, log, 
+    /** The env/labels edits of the release being rolled out, written with its first batch. */
+    change) {
+        this.api = api;
+        this.serviceName = serviceName;
+        this.log = log;
+        this.change = change;
+    }
+    /** The same service, rolled out with `change` (a config release); undefined keeps it image-only. */
+    withChange(change) {
+        return new SwarmTarget(this.api, this.serviceName, this.log, change);
+    }
+    /**
+     * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
+     * `tolerateOurs` is set: read before the deploy lock, it may be a run that holds the lock and is
+     * waited for, or a dead one whose leftover is recovered once the lock is taken over.
+     */
+    async capture(tolerateOurs = false) {
+        const service = await this.inspect().catch((error) => {
+            if (error instanceof Error && /was not found on the Swarm/.test(error.message)) {
+                throw new InputError('service', this.serviceName, 'the name of an existing Swarm service');
+            }
+            throw error;
+        });
+        const spec = service.Spec ?? {};
+        const image = containerSpec(spec)?.Image;
+        if (!image)
+            throw new Error(`Service '${this.serviceName}' has no container image in its spec`);
+        const update = service.UpdateStatus;
+        const marker = spec.Labels?.[ROLLOUT_LABEL];
+        if (update?.State && IN_FLIGHT.has(update.State) && !(tolerateOurs && marker)) {
+            throw new Error(`Service '${this.serviceName}' is already being updated (state ${update.State}${marker ? `, left by an earlier rollout at ${marker}` : ''}` +
+                ` since ${update.StartedAt ?? 'an unknown time'}); wait for that update to finish, or roll it back first (docker service rollback)` +
+                (marker ? '. A run of ours that died is recovered by the next run once its deploy lock goes stale, or at once with force-unlock' : ''));
+        }
+        const capture = await this.describe(service, spec, image, true);
+        if (capture.replicas < 1) {
+            throw new InputError('service', this.serviceName, 'a service with at least 1 running replica (scale it up before rolling it out)');
+        }
+        return capture;
+    }
+    /**
+     * The service as a run that was interrupted captured it (its saved spec), for a recovery: no check
+     * for an update in flight, since that is what is being recovered from.
+     */
+    async captureForRecovery(saved) {
+        const service = await this.inspect();
+        return this.describe(service, saved, containerSpec(saved)?.Image ?? '', false);
+    }
+    async describe(service, spec, image, warn) {
+        const mode = spec.Mode?.Global ? 'global' : 'replicated';
+        if (spec.Mode?.ReplicatedJob || spec.Mode?.GlobalJob) {
+            throw new Error(`Service '${this.serviceName}' is a job, not a long-running service; it cannot be rolled out`);
+        }
+        const replicas = mode === 'global' ? await this.countRunning(service.ID) : spec.Mode?.Replicated?.Replicas ?? 1;
+        const hostPorts = hostModePorts(spec);
+        const order = rolloutOrder(spec);
+        if (hostPorts.length && warn) {
+            // A new task cannot bind the port while the old one on the same node holds it.
+            this.log.warning(`Service '${this.serviceName}' publishes port ${hostPorts.map((p) => p.PublishedPort).join(', ')} in host mode, so a replacement ` +
+                'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile');
+        }
+        const recordedPrevious = spec.Labels?.[PREVIOUS_LABEL];
+        const recordedChange = spec.Labels?.[PREVIOUS_CONFIG_LABEL];
+        const healthCheck = specHealthCheck(spec);
+        return {
+            id: service.ID,
+            name: this.serviceName,
+            image,
+            replicas,
+            config: containerConfig(spec),
+            ...(recordedPrevious ? { recordedPrevious } : {}),
+            ...(recordedChange ? { recordedChange } : {}),
+            ...(healthCheck ? { healthCheck } : {}),
+            spec,
+            version: service.Version?.Index ?? 0,
+            mode,
+            order,
+            facts: {
+                'rollout order': order,
+                mode: mode === 'global' ? 'global' : `replicated (${replicas})`,
+                'endpoint mode': spec.EndpointSpec?.Mode ?? 'vip',
+                'own update order': spec.UpdateConfig?.Order ?? 'stop-first',
+                healthcheck: specHealthCheck(spec)?.Test?.join(' ') ?? 'from the image'
+            }
+        };
+    }
+    async applyStep(capture, step, release, batchSize) {
+        const what = `batch ${step.index}/${step.of}`;
+        if (step.index === 1) {
+            // The first write uses the captured version: if anyone changed the service since, Swarm refuses.
+            await this.write(stepSpec(capture.spec, step, release, batchSize, capture.order, this.change), capture.version, what);
+            return;
+        }
+        const current = await this.inspect();
+        await this.write(stepSpec(current.Spec ?? {}, step, release, batchSize, capture.order), current.Version?.Index ?? 0, what);
+    }
+    async observe(capture, release, since) {
+        const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
+        return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus);
+    }
+    async complete(capture, release, previous) {
+        const current = await this.inspect();
+        await this.write(completionSpec(current.Spec ?? {}, capture.spec, release, previous, this.change), current.Version?.Index ?? 0, 'completion');
+    }
+    async restore(capture, previous) {
+        const current = await this.inspect();
+        await this.write(restoreSpec(capture, previous), current.Version?.Index ?? 0, 'revert');
+    }
+    async settle(capture, previous) {
+        const current = await this.inspect();
+        await this.write(settleSpec(capture, previous), current.Version?.Index ?? 0, 'restore settings');
+    }
+    async failureLogs(capture, release, since) {
+        return failedTaskLogs(this.api, await this.tasks(capture.id), release, since);
+    }
+    inspect() {
+        return this.api.inspect(this.serviceName);
+    }
+    tasks(serviceId) {
+        return this.api.tasks(serviceId);
+    }
+    async countRunning(serviceId) {
+        const tasks = await this.tasks(serviceId);
+        return tasks.filter((t) => t.DesiredState === 'running').length;
+    }
+    write(spec, version, what) {
+        return this.api.write(this.serviceName, spec, version, what);
+    }
+}
+/** Task errors and the last log lines of up to three tasks of `release` that failed since `since`. */
+async function failedTaskLogs(api, tasks, release, since) {
+    const bad = tasks
+        .filter((t) => onRelease(t.Spec?.ContainerSpec?.Image, t.Spec?.ContainerSpec?.Labels, release) && (Date.parse(t.CreatedAt ?? '') || 0) >= since)
+        .filter((t) => t.Status?.State !== 'running' || t.Status?.Err)
+        .slice(0, 3);
+    const lines = [];
+    for (const task of bad) {
+        lines.push(`task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) ${task.Status?.State}: ${task.Status?.Err ?? task.Status?.Message ?? ''}`);
+        const containerId = task.Status?.ContainerStatus?.ContainerID;
+        if (containerId)
+            lines.push(...(await api.containerTail(containerId)));
+    }
+    return lines;
+}
+/** The health check the service's spec sets (it overrides the image's), if any. */
+function specHealthCheck(spec) {
+    return containerSpec(spec)?.HealthCheck;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-companion.js
+
+
+
+
+
+const GONE_POLL_MS = 500;
+const GONE_TIMEOUT_MS = 30_000;
+class SwarmCompanion {
+    api;
+    stable;
+    service;
+    role;
+    log;
+    name;
+    constructor(api, stable, service, role, log) {
+        this.api = api;
+        this.stable = stable;
+        this.service = service;
+        this.role = role;
+        this.log = log;
+        this.name = companionName(service, role);
+    }
+    capture() {
+        return this.stable.capture();
+    }
+    async leftover() {
+        return (await this.find()) !== undefined;
+    }
+    /** A companion left by an interrupted run (ours), or an error when the name belongs to someone else. */
+    async find() {
+        const existing = await this.api.find(this.name);
+        if (existing && existing.Spec?.Labels?.[COMPANION_OF_LABEL] !== this.service) {
+            throw new Error(`A service named '${this.name}' already exists and was not made by zero-downtime-deploy for '${this.service}'; ` +
+                `the ${this.role} needs that name: rename or remove that service`);
+        }
+        return existing;
+    }
+    async applyStep(capture, step, release) {
+        const existing = await this.find();
+        if (step.index === 1) {
+            if (existing) {
+                this.log.warning(`Removing ${this.name}, left over from an interrupted run (it ran ${swarm_companion_imageOf(existing) ?? 'an unknown image'})`);
+                await this.removeAndWait();
+            }
+            await this.api.create(companionSpec(capture.spec, this.service, this.role, release, step.newReplicas, this.stable.change));
+            return;
+        }
+        if (!existing)
+            throw new Error(`Service '${this.name}' disappeared during the rollout`);
+        const spec = structuredClone(existing.Spec ?? {});
+        spec.Mode = { Replicated: { Replicas: step.newReplicas } };
+        await this.api.write(this.name, spec, existing.Version?.Index ?? 0, `scale to ${step.newReplicas}`);
+    }
+    async observe(_capture, release, since) {
+        const service = await this.api.find(this.name);
+        if (!service)
+            return { desired: 0, ready: 0, starting: 0, failed: 0, others: 0, failures: [] };
+        const tasks = await this.api.tasks(service.ID);
+        return observeTasks(tasks, release, specReplicas(service.Spec), since, service.UpdateStatus);
+    }
+    /** The companion's work is done by then; it is removed by whoever runs the next phase. */
+    async complete() { }
+    async restore() {
+        await this.remove();
+    }
+    async settle() { }
+    async failureLogs(_capture, release, since) {
+        const service = await this.api.find(this.name);
+        return service ? failedTaskLogs(this.api, await this.api.tasks(service.ID), release, since) : [];
+    }
+    /** Labels a canary paused at step `index` with what operation promote needs; its tasks keep running. */
+    async markPaused(index, steps, previous) {
+        const service = await this.api.inspect(this.name);
+        const spec = structuredClone(service.Spec ?? {});
+        spec.Labels = { ...spec.Labels, [CANARY_PAUSED_LABEL]: String(index), [CANARY_STEPS_LABEL]: steps, [CANARY_PREVIOUS_LABEL]: previous };
+        await this.api.write(this.name, spec, service.Version?.Index ?? 0, 'pause');
+    }
+    async paused() {
+        const found = await this.find();
+        if (!found)
+            return undefined;
+        const labels = found.Spec?.Labels ?? {};
+        const index = Number(labels[CANARY_PAUSED_LABEL]);
+        // Its release is its image and identity label; its env and labels are what a promote rolls out.
+        const release = found.Spec && swarm_companion_imageOf(found) ? specRelease(found.Spec) : undefined;
+        return {
+            ...(found.Spec ? { config: containerConfig(found.Spec) } : {}),
+            ...(Number.isInteger(index) && index >= 1 ? { index } : {}),
+            ...(labels[CANARY_STEPS_LABEL] !== undefined ? { steps: labels[CANARY_STEPS_LABEL] } : {}),
+            ...(labels[CANARY_PREVIOUS_LABEL] ? { previous: labels[CANARY_PREVIOUS_LABEL] } : {}),
+            ...(release ? { release } : {})
+        };
+    }
+    /** Removes the companion; a service of that name that is not ours is never touched. */
+    async remove() {
+        if (!(await this.find()))
+            return;
+        this.log.info(`Removing ${this.name}`);
+        await this.api.remove(this.name);
+    }
+    /**
+     * Removes the service and waits until its containers are gone, so that a new one does not double it.
+     * Its tasks cannot be waited for: they leave the API with the service, while their containers still stop.
+     */
+    async removeAndWait() {
+        const existing = await this.find();
+        if (!existing)
+            return;
+        await this.api.remove(this.name);
+        const deadline = Date.now() + GONE_TIMEOUT_MS;
+        for (;;) {
+            const left = await this.api.serviceContainers(existing.ID);
+            if (!left.length)
+                return;
+            if (Date.now() >= deadline) {
+                this.log.warning(`${left.length} container(s) of the removed ${this.name} were still there after ${GONE_TIMEOUT_MS / 1000}s; going on beside them`);
+                return;
+            }
+            await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
+        }
+    }
+}
+function swarm_companion_imageOf(service) {
+    return service.Spec?.TaskTemplate?.ContainerSpec?.Image;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/log-cursor.js
+// Following a task's log by polling. Each read asks for the lines since a little before the newest
+// timestamp seen: the Engine does not always return stdout and stderr in time order, and a line of
+// one stream can arrive after a later line of the other. The cursor sorts each read by time and drops
+// the lines it has passed on already. Lines are `<RFC 3339 nano timestamp> <text>`, as the Engine sends
+// them with timestamps=1. Pure.
+const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z (.*)$/s;
+// How far back each read reaches before the newest line seen.
+const OVERLAP_NS = 2000000000n;
+/** Nanoseconds since the epoch of an RFC 3339 UTC timestamp, or undefined. */
+function timestampNs(date, fraction = '') {
+    const ms = Date.parse(`${date}Z`);
+    if (Number.isNaN(ms))
+        return undefined;
+    return BigInt(ms) * 1000000n + BigInt(fraction.padEnd(9, '0') || '0');
+}
+class LogCursor {
+    latest = -1n;
+    /** Lines passed on within the overlap window, by their raw text (timestamp included). */
+    seen = new Map();
+    /** The Engine's `since` for the next read, as seconds.nanoseconds; 0 before any line. */
+    since() {
+        if (this.latest < 0n)
+            return '0';
+        const from = this.latest > OVERLAP_NS ? this.latest - OVERLAP_NS : 0n;
+        return `${from / 1000000000n}.${(from % 1000000000n).toString().padStart(9, '0')}`;
+    }
+    /** The text of the lines not passed on before, in time order. */
+    take(lines) {
+        let last = this.latest;
+        const read = lines.map((raw, index) => {
+            const match = LINE.exec(raw);
+            const at = match ? timestampNs(match[1], match[2]) : undefined;
+            // A line without a timestamp keeps its place after the line before it.
+            if (at !== undefined)
+                last = at;
+            return { raw, text: match && at !== undefined ? match[3] : raw, at, sortAt: last, index };
+        });
+        read.sort((a, b) => (a.sortAt === b.sortAt ? a.index - b.index : a.sortAt < b.sortAt ? -1 : 1));
+        const fresh = [];
+        for (const line of read) {
+            if (line.at === undefined) {
+                fresh.push(line.text);
+                continue;
+            }
+            if (this.seen.has(line.raw) || line.at < this.latest - OVERLAP_NS)
+                continue;
+            this.seen.set(line.raw, line.at);
+            if (line.at > this.latest)
+                this.latest = line.at;
+            fresh.push(line.text);
+        }
+        for (const [raw, at] of this.seen)
+            if (at < this.latest - OVERLAP_NS)
+                this.seen.delete(raw);
+        return fresh;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-job.js
+// pre-deploy / post-deploy on Swarm: a one-off `replicated-job` service (one task, no restart) cloned
+// from the service's task template (env, secrets, configs, mounts, networks, user, working dir,
+// placement, resources) with the release's image and the command in place of ENTRYPOINT and CMD.
+// It is labelled with the service and the run, so that a leftover of a dead run can be found and
+// removed (recover.ts), and it is always removed when it ends, fails or times out.
+
+
+
+
+/** On a job: the service it runs for, its phase, and the deploy-lock token of the run that made it. */
+const JOB_OF_LABEL = 'zdd.job-of';
+const JOB_LABEL = 'zdd.job';
+const JOB_RUN_LABEL = 'zdd.job-run';
+const swarm_job_POLL_MS = 1000;
+/** `<service>-<phase>-<6 hex of the run>`, within Swarm's 63 characters. */
+function jobName(service, phase, runToken) {
+    const suffix = `-${phase}-${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(runToken).digest('hex').slice(0, 6)}`;
+    return `${service.slice(0, 63 - suffix.length)}${suffix}`;
+}
+/**
+ * The job's spec, from the spec of the release it runs (the service's spec with the new image and
+ * env/labels). Not kept: the service's labels (a proxy that routes by them must not see the job),
+ * network aliases (traffic for the service must not reach it), published ports, update settings and
+ * the health check (a migration answers no probe, and an unhealthy task would be killed). Pure.
+ */
+function jobSpec(release, service, phase, command, runToken) {
+    const template = structuredClone(release.TaskTemplate ?? {});
+    const { Args: _args, ...container } = template.ContainerSpec ?? {};
+    template.ContainerSpec = { ...container, Command: jobArgv(command), HealthCheck: { Test: ['NONE'] } };
+    template.RestartPolicy = { Condition: 'none', MaxAttempts: 0 };
+    delete template.ForceUpdate;
+    const unaliased = (networks) => networks.map(({ Aliases: _aliases, ...n }) => n);
+    if (template.Networks)
+        template.Networks = unaliased(template.Networks);
+    return {
+        Name: jobName(service, phase, runToken),
+        Labels: { [JOB_OF_LABEL]: service, [JOB_LABEL]: phase, [JOB_RUN_LABEL]: runToken },
+        TaskTemplate: template,
+        Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+        ...(release.Networks ? { Networks: unaliased(release.Networks) } : {}),
+        EndpointSpec: { Mode: 'dnsrr' }
+    };
+}
+const ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+const HAS_CONTAINER = new Set(['starting', 'running', 'complete', 'failed', 'shutdown']);
+/** Where the job's task is. Pure. */
+function jobTaskState(task) {
+    const state = task?.Status?.State;
+    if (!task || !state)
+        return { phase: 'waiting', detail: 'no task yet' };
+    const why = task.Status?.Err || task.Status?.Message;
+    if (state === 'running')
+        return { phase: 'running' };
+    if (!ENDED.has(state))
+        return { phase: 'waiting', detail: `${state}${why ? ` (${why})` : ''}` };
+    const code = task.Status?.ContainerStatus?.ExitCode;
+    if (state === 'complete')
+        return { phase: 'done', ok: true, exitCode: code ?? 0 };
+    // Only an exit of the command has a code; a task that never started has the Engine's reason.
+    const exited = /non-zero exit \((\d+)\)/.exec(task.Status?.Err ?? '');
+    if (exited)
+        return { phase: 'done', ok: false, exitCode: Number(exited[1]) };
+    return { phase: 'done', ok: false, error: `task ${state}: ${why ?? 'no reason given'}` };
+}
+/** The newest task of the job (there is one; a task that could not be placed may be replaced). */
+function newest(tasks) {
+    return [...tasks].sort((a, b) => (Date.parse(b.CreatedAt ?? '') || 0) - (Date.parse(a.CreatedAt ?? '') || 0))[0];
+}
+class SwarmJobRunner {
+    api;
+    service;
+    release;
+    runToken;
+    clock;
+    log;
+    constructor(api, service, 
+    /** The spec of the release the job runs from. */
+    release, runToken, clock, log) {
+        this.api = api;
+        this.service = service;
+        this.release = release;
+        this.runToken = runToken;
+        this.clock = clock;
+        this.log = log;
+    }
+    async run(job) {
+        const spec = jobSpec(this.release, this.service, job.phase, job.command, this.runToken);
+        const name = spec.Name ?? '';
+        const image = containerSpec(spec)?.Image ?? '';
+        // A job of the same name is this run's own, left by an earlier attempt: it must not run twice at once.
+        await this.api.remove(name);
+        const id = await this.api.create(spec);
+        this.log.info(`  ${job.phase} job ${name} started from ${image}`);
+        try {
+            return { name, image, ...(await this.follow(id, job)) };
+        }
+        finally {
+            await this.api.remove(name).catch((error) => this.log.warning(`Could not remove the ${job.phase} job ${name}: ${error.message}; remove it by hand`));
+        }
+    }
+    async follow(id, job) {
+        const deadline = this.clock.now() + job.timeoutMs;
+        const cursor = new LogCursor();
+        const read = async (task) => {
+            if (!task || !HAS_CONTAINER.has(task.Status?.State ?? ''))
+                return;
+            try {
+                for (const line of cursor.take(await this.api.taskLogs(task.ID, cursor.since())))
+                    job.onLine(line);
+            }
+            catch (error) {
+                this.log.debug(`reading the ${job.phase} job's log: ${error.message}`);
+            }
+        };
+        for (;;) {
+            const task = newest(await this.api.tasks(id));
+            const state = jobTaskState(task);
+            // Read after the state: once it is done, this read has the job's last lines.
+            await read(task);
+            if (state.phase === 'done') {
+                const { phase: _phase, ok, ...rest } = state;
+                return { status: ok ? 'succeeded' : 'failed', ...rest };
+            }
+            if (job.signal?.aborted)
+                return { status: 'cancelled' };
+            if (this.clock.now() >= deadline)
+                return { status: 'timed-out', error: state.phase === 'running' ? 'still running' : `still ${state.detail}` };
+            await this.clock.sleep(Math.min(swarm_job_POLL_MS, Math.max(0, deadline - this.clock.now())), job.signal);
+        }
+    }
+}
+/** Removes the jobs of `service` (only those of the run `runToken`, when given); returns how many. */
+async function removeLeftoverJobs(api, service, log, runToken) {
+    let removed = 0;
+    for (const job of await api.servicesLabelled(JOB_OF_LABEL, service)) {
+        const labels = job.Spec?.Labels ?? {};
+        if (runToken !== undefined && labels[JOB_RUN_LABEL] !== runToken)
+            continue;
+        log.warning(`Removing the ${labels[JOB_LABEL] ?? ''} job ${job.Spec?.Name ?? job.ID} of ${service}, left by an interrupted run`);
+        await api.remove(job.ID);
+        removed++;
+    }
+    return removed;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-lock.js
+// One rollout of a service at a time. The lock is a Swarm config named after the service: creating a
+// config whose name exists fails, so of two runs only one creates it. Its labels say who holds it and
+// until when; the holder renews that every HEARTBEAT_MS, so a lock whose holder died goes stale within
+// HOLD_MS and is taken over with a warning. Nothing is written on the service itself, where any change
+// would release a held batch. A second run waits up to lock-timeout, then fails naming the holder.
+
+
+const swarm_lock_LOCK_OF_LABEL = 'zdd.lock-of';
+const swarm_lock_LOCK_RECORD_LABEL = 'zdd.lock';
+const swarm_lock_POLL_MS = 2000;
+/** The lock's config name: readable when the service name fits, a digest of it otherwise. */
+function lockName(service) {
+    const name = `zdd-lock-${service}`;
+    return name.length <= 64 ? name : `zdd-lock-${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(service).digest('hex').slice(0, 32)}`;
+}
+class SwarmLock {
+    api;
+    service;
+    clock;
+    log;
+    token = (0,external_node_crypto_namespaceObject.randomUUID)();
+    name;
+    heartbeat;
+    constructor(api, service, clock, log) {
+        this.api = api;
+        this.service = service;
+        this.clock = clock;
+        this.log = log;
+        this.name = lockName(service);
+    }
+    /** Takes the lock; resolves to true when it was taken over from a holder presumed dead. */
+    async acquire(opts, signal) {
+        const deadline = this.clock.now() + opts.timeoutMs;
+        let waitingFor = '';
+        let tookOver = false;
+        for (;;) {
+            // Swarm wants some data in a config: the holder, for whoever looks at it with docker config inspect.
+            const takenAt = new Date().toISOString();
+            if (await this.api.createConfig(this.name, this.labels(opts.owner, takenAt), `deploy lock of ${this.service}, held by ${opts.owner}\n`)) {
+                this.startHeartbeat(opts.owner, takenAt);
+                return tookOver;
+            }
+            const existing = await this.api.findConfig(this.name);
+            if (!existing)
+                continue; // let go between our create and our read: try again
+            const decision = decideLock(parseLockLabel(existing.Spec?.Labels?.[swarm_lock_LOCK_RECORD_LABEL]), this.token, this.clock.now(), opts.force);
+            if (decision.action === 'mine')
+                return tookOver;
+            if (decision.action === 'take-over' || decision.action === 'take') {
+                this.log.warning(`Taking over the deploy lock of ${this.service}: ${decision.action === 'take' ? `Swarm config ${this.name} has no holder` : decision.why}`);
+                await this.api.removeConfig(existing.ID);
+                tookOver = true;
+                continue;
+            }
+            if (this.clock.now() >= deadline || signal?.aborted) {
+                throw new Error(`Service '${this.service}' is locked by ${decision.holder.owner} since ${decision.holder.at} (another rollout is running); ` +
+                    `waited ${Math.round(opts.timeoutMs / 1000)}s (lock-timeout). If that run is dead, set force-unlock: true, or remove the Swarm config ${this.name}`);
+            }
+            if (waitingFor !== decision.holder.token) {
+                this.log.info(`Waiting for ${decision.holder.owner} to finish its rollout of ${this.service} (locked since ${decision.holder.at})`);
+                waitingFor = decision.holder.token;
+            }
+            await this.clock.sleep(swarm_lock_POLL_MS, signal);
+        }
+    }
+    /** Lets go of the lock if it is still ours. Never throws: a lock left behind goes stale by itself. */
+    async release() {
+        if (this.heartbeat)
+            clearInterval(this.heartbeat);
+        this.heartbeat = undefined;
+        try {
+            const existing = await this.api.findConfig(this.name);
+            if (existing && parseLockLabel(existing.Spec?.Labels?.[swarm_lock_LOCK_RECORD_LABEL])?.token === this.token)
+                await this.api.removeConfig(existing.ID);
+        }
+        catch (error) {
+            this.log.warning(`Could not release the deploy lock of ${this.service} (Swarm config ${this.name}): ${error.message}; it goes stale by itself`);
+        }
+    }
+    /** Who holds the lock since `takenAt` (kept by every renewal), and until when it is held without one. */
+    labels(owner, takenAt) {
+        const record = { owner, token: this.token, at: takenAt, expires: new Date(Date.now() + HOLD_MS).toISOString() };
+        return { [swarm_lock_LOCK_OF_LABEL]: this.service, [swarm_lock_LOCK_RECORD_LABEL]: JSON.stringify(record) };
+    }
+    startHeartbeat(owner, takenAt) {
+        this.heartbeat = setInterval(() => {
+            this.renew(owner, takenAt).catch((error) => this.log.debug(`renewing the deploy lock: ${error.message}`));
+        }, HEARTBEAT_MS);
+        // The lock must never keep the process alive on its own.
+        this.heartbeat.unref();
+    }
+    async renew(owner, takenAt) {
+        const existing = await this.api.findConfig(this.name);
+        if (!existing || parseLockLabel(existing.Spec?.Labels?.[swarm_lock_LOCK_RECORD_LABEL])?.token !== this.token)
+            return;
+        await this.api.relabelConfig(existing, this.labels(owner, takenAt));
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-recover.js
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * After taking over the deploy lock from a holder presumed dead: every run record it left on the
+ * target is recovered like a post step would, then dropped.
+ */
+async function recoverSwarmLeftovers(api, service, deps) {
+    // Any job of the service is a dead run's now that this run holds the lock (it may have no record yet).
+    await removeLeftoverJobs(api, service, deps.log);
+    for (const record of await leftoverRunRecords(api, service)) {
+        if (record.state && record.state.phase !== 'finished') {
+            deps.log.warning(`A run that held the deploy lock of ${service} stopped mid-rollout (to ${record.state.release}): recovering ${service} first`);
+            if (record.state.platform === 'docker')
+                throw new Error(`The run record of ${service} is of a plain Docker host, not of this Swarm`);
+            const recovery = await recoverSwarmRun(api, record.state, deps);
+            if (recovery === 'not recovered')
+                throw new Error(`${service} could not be brought back to ${record.state.previous} after an interrupted run; check it by hand`);
+        }
+        await api.removeConfig(record.id);
+    }
+}
+async function recoverSwarmRun(api, state, deps) {
+    const { log } = deps;
+    // A pre-deploy or post-deploy job the run was waiting for: it must not go on, nor be left.
+    let changed = (await removeLeftoverJobs(api, state.service, log, state.lockToken)) > 0;
+    if (state.companion) {
+        const companion = await api.find(state.companion);
+        const labels = companion?.Spec?.Labels ?? {};
+        // A canary paused on purpose is left for promote or abort; one left mid-step is removed.
+        if (companion && labels[COMPANION_OF_LABEL] === state.service && !labels[CANARY_PAUSED_LABEL]) {
+            log.warning(`Removing ${state.companion}, left by the interrupted run`);
+            await api.remove(state.companion);
+            changed = true;
+        }
+    }
+    const service = await api.find(state.service);
+    if (!service?.Spec) {
+        log.warning(`Service '${state.service}' no longer exists: nothing to recover`);
+        return changed ? 'recovered' : 'nothing to do';
+    }
+    const image = containerSpec(service.Spec)?.Image;
+    const labels = containerSpec(service.Spec)?.Labels;
+    const marked = service.Spec.Labels?.[ROLLOUT_LABEL] !== undefined;
+    if (!marked && (onRelease(image, labels, state.previous) || onRelease(image, labels, state.release))) {
+        // Not mid-rollout (a completed rollout is on the new release, settings restored): only the
+        // interrupted run's deploy lock may be left, which would make the next run wait for it to expire.
+        if (onRelease(image, labels, state.release))
+            log.info(`${state.service} already runs the new release ${state.release}; nothing to undo`);
+        return (await releaseLock(api, state, log)) || changed ? 'recovered' : 'nothing to do';
+    }
+    log.warning(`${state.service} was left part-way through the rollout (${marked ? `marked ${service.Spec.Labels?.[ROLLOUT_LABEL]}` : image}); putting ${state.previous} back`);
+    const target = new SwarmTarget(api, state.service, log);
+    const capture = await target.captureForRecovery(state.spec);
+    const recorder = new ReportRecorder(() => deps.clock.now());
+    const settings = { monitorMs: 0, deadlineMs: 120_000, autoRollback: true, runDeadlineAt: deps.clock.now() + 600_000 };
+    const reverted = await revert(capture, state.previous, settings, { target, probe: deps.probe, clock: deps.clock, log, recorder });
+    if (!reverted.ok)
+        log.warning(`The recovery did not converge: ${reverted.reason}`);
+    else
+        await releaseLock(api, state, log);
+    return reverted.ok ? 'recovered' : 'not recovered';
+}
+/** Removes the interrupted run's deploy lock, when it is still that run's (else it goes stale by itself). */
+async function releaseLock(api, state, log) {
+    const lock = await api.findConfig(lockName(state.service));
+    if (!lock || !state.lockToken || parseLockLabel(lock.Spec?.Labels?.[swarm_lock_LOCK_RECORD_LABEL])?.token !== state.lockToken)
+        return false;
+    await api.removeConfig(lock.ID);
+    log.info(`Released the deploy lock the interrupted run held on ${state.service}`);
+    return true;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-platform.js
+
+
+
+
+
+
+
+
+
+
+class SwarmPlatform {
+    docker;
+    service;
+    log;
+    clock;
+    registryAuth;
+    change;
+    kind = 'swarm';
+    api;
+    stable;
+    constructor(docker, service, log, clock, registryAuth, change) {
+        this.docker = docker;
+        this.service = service;
+        this.log = log;
+        this.clock = clock;
+        this.registryAuth = registryAuth;
+        this.change = change;
+        this.api = new SwarmApi(docker, log, registryAuth);
+        this.stable = new SwarmTarget(this.api, service, log, change);
+    }
+    withChange(change) {
+        return new SwarmPlatform(this.docker, this.service, this.log, this.clock, this.registryAuth, change);
+    }
+    /** A replicated-job service cloned from the service's spec (with the release put in, when given). */
+    jobRunner(capture, runToken, release) {
+        const spec = structuredClone(capture.spec);
+        if (release)
+            setRelease(spec, release, this.change);
+        return { runner: new SwarmJobRunner(this.api, this.service, spec, runToken, this.clock, this.log), env: containerConfig(spec).env };
+    }
+    companion(role) {
+        return new SwarmCompanion(this.api, this.stable, this.service, role, this.log);
+    }
+    switchPlan(plan) {
+        return switchInWaves(plan);
+    }
+    warnings(capture, strategy) {
+        const reach = strategy === 'canary' ? canaryReachWarning(capture.spec, capture.name) : undefined;
+        return reach ? [reach] : [];
+    }
+    lock(service, clock, log) {
+        return new SwarmLock(this.api, service, clock, log);
+    }
+    runState(capture, base) {
+        return { ...base, spec: capture.spec };
+    }
+    saveRunRecord(state) {
+        return saveRunRecord(this.api, state);
+    }
+    dropRunRecord(service, token) {
+        return dropRunRecord(this.api, service, token);
+    }
+    recoverLeftovers(service, deps) {
+        return recoverSwarmLeftovers(this.api, service, deps);
+    }
+    async recoverInterrupted(state, deps) {
+        if (state.platform === 'docker')
+            throw new Error(`The saved state of ${state.service} is of a plain Docker host, not of a Swarm service`);
+        return recoverSwarmRun(this.api, state, deps);
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/targets/platforms.js
+
+
+
+
+function createPlatform(kind, config, service, deps, registryAuth) {
+    if (kind === 'swarm')
+        return new SwarmPlatform(deps.docker, service, deps.log, deps.clock, registryAuth);
+    return new DockerPlatform(deps.docker, service, {
+        platform: config.platform,
+        drainMs: config.drainMs,
+        plainHost: config.plainHost,
+        deadlineMs: config.deadlineMs,
+        clock: deps.clock,
+        log: deps.log,
+        ...(config.preStop ? { preStop: config.preStop } : {}),
+        ...(registryAuth ? { registryAuth } : {})
+    });
+}
+/** The platform of this run's service (asking the engine when `platform: auto`), checked against the inputs. */
+async function openPlatform(config, deps, registryAuth) {
+    const service = config.service ?? '';
+    const facts = config.platform === 'auto' ? await swarmFacts(deps.docker, service) : { manager: false, serviceExists: false };
+    const { kind, why } = choosePlatform(config.platform, facts, service);
+    deps.log.info(`Platform: ${kind} (${why})`);
+    if (kind === 'swarm') {
+        // Found to be Swarm only now: the plain-host inputs would silently do nothing.
+        checkSwarmInputs(config.plainHost);
+        if (config.preStop)
+            deps.log.warning('pre-stop is run on plain Docker hosts only (platform docker); on Swarm it is not run');
+    }
+    return createPlatform(kind, config, service, deps, registryAuth);
+}
+/** The platform an interrupted run's saved state belongs to (the post step). */
+function platformForState(state, config, deps) {
+    return createPlatform(state.platform ?? 'swarm', config, state.service, deps);
+}
+async function swarmFacts(docker, service) {
+    const info = (await docker.info());
+    const manager = info.Swarm?.LocalNodeState === 'active' && info.Swarm.ControlAvailable === true;
+    if (!manager)
+        return { manager, serviceExists: false };
+    try {
+        await docker.getService(service).inspect();
+        return { manager, serviceExists: true };
+    }
+    catch (error) {
+        if (error.statusCode === 404)
+            return { manager, serviceExists: false };
+        throw error;
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/deploy.js
-
-
-
 
 
 
@@ -77788,32 +79714,34 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     }
     await checkConnection(docker, config.dockerHost);
     // Read the target first: a missing service or an update in flight stops the run before anything is built.
-    const api = new SwarmApi(docker, log, authHeader);
-    const target = config.service ? new SwarmTarget(api, config.service, log) : undefined;
+    const platform = config.service ? await openPlatform(config, { docker, log, clock }, authHeader) : undefined;
     let capture;
     let previous;
-    if (target && config.service) {
-        capture = await captureService(target, config.service, true);
-        // A job or a diff may show the service's env: what looks secret in it is masked from here on.
-        for (const secret of secretEnvValues(containerConfig(capture.spec).env))
+    if (platform && config.service) {
+        capture = await captureService(platform, config, true);
+        // A job or a diff may show the workload's env: what looks secret in it is masked from here on.
+        for (const secret of secretEnvValues(capture.config.env))
             log.setSecret(secret);
-        previous = await pinPrevious(capture.image, config, deps);
-        report.previousImage = previous;
-        report.target = { kind: 'swarm', name: capture.name, facts: capture.facts };
-        log.info(`Service ${capture.name}: ${Object.entries(capture.facts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-        log.info(`Current release: ${previous}`);
+        previous = capture.image ? await pinPrevious(capture.image, config, deps) : '';
+        if (previous)
+            report.previousImage = previous;
+        report.target = { kind: platform.kind, name: capture.name, facts: capture.facts };
+        log.info(`${capture.name} (${platform.kind}): ${Object.entries(capture.facts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+        log.info(`Current release: ${previous || 'none (nothing runs yet: a first deploy)'}`);
+        if (capture.replicas === 0 && config.strategy !== 'rolling')
+            log.info(`A first deploy has nothing to run a ${config.strategy} beside: it is rolled out in batches`);
     }
     // Checked before anything is built, locked or changed: the names a companion needs, a paused canary.
-    if (target && capture)
-        await preflight(config, capture, api, target, log);
-    if (target && capture && previous && (config.operation === 'promote' || config.operation === 'abort')) {
+    if (platform && capture)
+        await preflight(config, capture, platform);
+    if (platform && capture && previous !== undefined && (config.operation === 'promote' || config.operation === 'abort')) {
         const operation = config.operation;
-        const parts = { api, stable: target, deps, recorder, startedAt };
+        const parts = { platform, deps, recorder, startedAt };
         const outcome = await withDeployLock(config, parts, async (lockToken) => {
-            const resumed = await resumeCanary(operation, await captureService(target, capture.name), config, parts);
+            const resumed = await resumeCanary(operation, await captureService(platform, config), config, parts);
             // After promote, the release runs everywhere: the contract step, as after a deploy.
             if (operation === 'promote' && resumed.result === 'succeeded')
-                await afterRollout(config, capture.name, parts, lockToken);
+                await afterRollout(config, parts, lockToken);
             return resumed;
         });
         if (outcome.release)
@@ -77821,19 +79749,19 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         return done(outcome.result, outcome.reason ? { reason: outcome.reason } : {});
     }
     // A config-only release (env/labels, no image) is the image the service runs, with the change.
-    const image = config.operation === 'rollback' && capture ? rollbackImage(capture.spec, capture.name, config) : (config.image ?? (config.change && previous ? parseImageRef(previous) : undefined));
+    const image = config.operation === 'rollback' && capture ? rollbackImage(capture.recordedPrevious, capture.name, config) : (config.image ?? (config.change && previous ? parseImageRef(previous) : undefined));
     if (!image)
         throw new InputError('image', '', 'an image reference, since operation is deploy');
-    const change = config.operation === 'rollback' && capture ? rollbackChange(capture.spec, config) : config.change;
+    const change = config.operation === 'rollback' && capture ? rollbackChange(capture.recordedChange, config) : config.change;
     if (config.operation === 'rollback')
         log.info(`Rolling ${config.service} back to ${formatImageRef(image)}${change ? ' with the env/labels it had' : ''}`);
     const tag = image.tag;
     const reference = formatImageRef(image);
     if (config.dryRun) {
-        if (capture && previous) {
+        if (platform && capture && previous !== undefined) {
             const to = image.digest ? withDigest(image.repository, image.digest) : `${reference} (digest resolved after the push)`;
-            const refs = describeChange(releaseAgainst(capture.spec, previous, to, change), report, log);
-            const plan = planFor(config, capture, refs.previous, refs.release);
+            const refs = describeChange(releaseAgainst(capture.config, previous, to, change), report, log);
+            const plan = planFor(config, capture, refs.previous, refs.release, platform.kind);
             report.plan = plan;
             for (const line of [...describeAnyPlan(plan), ...describeJobs(config)])
                 log.info(line);
@@ -77869,39 +79797,42 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         report.image = withDigest(image.repository, digest);
         log.info(`Release: ${report.image}`);
     }
-    if (!target || !capture || previous === undefined)
+    if (!platform || !capture || previous === undefined)
         return done('succeeded');
     if (!digest) {
-        throw new InputError('push', 'false', `true, or an image that is already in a registry: a Swarm service must be given a digest its nodes can pull`);
+        throw new InputError('push', 'false', 'true, or an image that is already in a registry: the release is rolled out by digest, which the Docker hosts must be able to pull');
     }
-    // The service spec keeps the tag for people and the digest for Swarm, as `docker service update` does.
+    // The release keeps the tag for people and the digest for the engine, as `docker service update` does.
     const pinned = tag ? `${image.repository}:${tag}@${digest}` : withDigest(image.repository, digest);
-    let refs = describeChange(releaseAgainst(capture.spec, previous, pinned, change), report, log);
+    let refs = describeChange(releaseAgainst(capture.config, previous, pinned, change), report, log);
     if (digestOf(previous) === digest && !refs.change) {
         log.info(`${capture.name} already runs ${digest}${change ? ' with this env and these labels' : ''}: nothing to roll out`);
         return done('succeeded', { reason: 'already on this release' });
     }
-    const check = specHealthCheck(capture.spec) ?? (await imageHealthCheck(docker, withDigest(image.repository, digest)));
+    await platform.prepare?.(pinned);
+    const check = capture.healthCheck ?? (await imageHealthCheck(docker, withDigest(image.repository, digest)));
     const timing = monitorWindowWarning(check, config.monitorMs);
     if (timing) {
         log.warning(timing);
         report.warnings.push(timing);
     }
-    const outcome = await withDeployLock(config, { api, stable: target, deps, recorder, startedAt }, async (lockToken) => {
+    const parts = { platform, deps, recorder, startedAt };
+    const outcome = await withDeployLock(config, parts, async (lockToken) => {
         // Re-read under the lock: a run that held it may have changed the service while this one waited.
-        const fresh = await captureService(target, capture.name);
+        const fresh = await captureService(platform, config);
         if (fresh.image !== capture.image) {
-            previous = await pinPrevious(fresh.image, config, deps);
-            report.previousImage = previous;
-            log.warning(`${capture.name} changed while this run waited for the lock; it now runs ${previous}`);
+            previous = fresh.image ? await pinPrevious(fresh.image, config, deps) : '';
+            if (previous)
+                report.previousImage = previous;
+            log.warning(`${capture.name} changed while this run waited for the lock; it now runs ${previous || 'nothing'}`);
         }
-        if (fresh.version !== capture.version) {
-            refs = describeChange(releaseAgainst(fresh.spec, previous, pinned, change), report, log);
+        // Changed env or labels change the release's identity and diff: both are worked out again.
+        if (fresh.image !== capture.image || JSON.stringify(fresh.config) !== JSON.stringify(capture.config)) {
+            refs = describeChange(releaseAgainst(fresh.config, previous, pinned, change), report, log);
             if (digestOf(previous) === digest && !refs.change)
                 return { result: 'succeeded', reason: 'already on this release' };
         }
-        const parts = { api, stable: target.withChange(refs.change), deps, recorder, startedAt };
-        return rollOut(config, fresh, refs.previous, refs.release, parts, lockToken);
+        return rollOut(config, fresh, refs.previous, refs.release, { ...parts, platform: platform.withChange(refs.change) }, lockToken);
     });
     return done(outcome.result, { reason: outcome.reason });
 }
@@ -77928,31 +79859,25 @@ function describeJobs(config) {
         lines.push(`  after success: post-deploy job from the new release: ${describeJobCommand(config.postDeploy.command)}`);
     return lines;
 }
-async function preflight(config, capture, api, target, log) {
+async function preflight(config, capture, platform) {
     if (config.operation === 'promote' || config.operation === 'abort') {
-        await pausedCanary(config.operation, capture.name, new SwarmCompanion(api, target, capture.name, 'canary', log));
+        await pausedCanary(config.operation, capture.name, platform.companion('canary'));
     }
-    else if (config.operation === 'deploy' && config.strategy !== 'rolling' && !config.dryRun) {
-        // Throws when a service of the companion's name exists and is not ours.
-        await new SwarmCompanion(api, target, capture.name, config.strategy === 'canary' ? 'canary' : 'preview', log).leftover();
-    }
-}
-async function captureService(target, service, beforeLock = false) {
-    try {
-        const capture = await target.capture(beforeLock);
-        if (capture.replicas < 1) {
-            throw new InputError('service', service, 'a service with at least 1 running replica (scale it up before rolling it out)');
-        }
-        return capture;
-    }
-    catch (error) {
-        if (error instanceof Error && /was not found on the Swarm/.test(error.message)) {
-            throw new InputError('service', service, 'the name of an existing Swarm service');
-        }
-        throw error;
+    else if (config.operation === 'deploy' && config.strategy !== 'rolling' && !config.dryRun && capture.replicas > 0) {
+        // Throws when something of the companion's name exists and is not ours.
+        await platform.companion(config.strategy === 'canary' ? 'canary' : 'preview').leftover();
     }
 }
-/** The image's own HEALTHCHECK, when the image is on this engine (it is after a build or pull). */
+/** The workload as it runs now; the platform says clearly when there is none to roll out. */
+async function captureService(platform, config, beforeLock = false) {
+    const capture = await platform.stable.capture(beforeLock);
+    // Nothing running is a first deploy, which only a deploy can be (on a plain host, from the inputs).
+    if (capture.replicas < 1 && config.operation !== 'deploy') {
+        throw new InputError('service', capture.name, `a service that runs at least one replica (operation ${config.operation} needs a release to act on)`);
+    }
+    return capture;
+}
+/** The image's own HEALTHCHECK, when the image is on this engine (it is after a build, pull or prepare). */
 async function imageHealthCheck(docker, image) {
     try {
         const info = (await docker.getImage(image).inspect());
@@ -78358,10 +80283,17 @@ const OPTION_HELP = {
     'registry-password': 'Password or token for the image registry',
     env: 'Container env change: KEY=VALUE sets, KEY= or -KEY removes (repeat the option for more); without image, a config-only release',
     labels: 'Container labels change, same syntax as env (repeat the option for more)',
-    service: 'Swarm service to update; empty means build (and push) only',
+    service: 'Swarm service, or the zdd.service label of plain containers; empty means build (and push) only',
+    platform: 'auto (swarm when service is a Swarm service, else docker), swarm or docker',
+    network: 'docker: user-defined network of the first containers (created with --subnet)',
+    alias: 'docker: network alias the containers share (default: the service name)',
+    replicas: 'docker: containers a first deploy starts',
+    'env-file': 'docker: file of KEY=VALUE lines for the first containers (env is applied on top)',
     operation: 'deploy, rollback (to the release recorded on the service, or --image with a digest), promote or abort (a paused canary)',
     strategy: 'Rollout strategy: rolling, canary or blue-green',
     'batch-size': 'Replicas per batch: a count or a percentage such as 50%',
+    drain: 'docker: how long an old container keeps serving out of the alias before it is stopped',
+    'pre-stop': 'docker: command run in each old container before it is stopped (shell, or a JSON array)',
     'canary-steps': 'Canary traffic shares, such as 10%,50% (canary replicas beside the stable ones)',
     'preview-url': 'blue-green: HTTP(S) URL of the preview probed before the switch',
     'scale-down-delay': 'blue-green: how long the last wave of the switch is watched before the preview is removed',
@@ -78412,7 +80344,7 @@ const EXIT_CODES = [
 function helpText() {
     const width = Math.max(...INPUT_NAMES.map((name) => optionLabel(name).length)) + 2;
     const lines = [
-        'zdd: build, push and roll out a Docker image to a Swarm service with health gates and automatic revert',
+        'zdd: build, push and roll out a Docker image to a Swarm service or plain containers, with health gates and automatic revert',
         '',
         'Usage:',
         '  zdd deploy [options]   build/push the image and roll it out',

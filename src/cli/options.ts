@@ -22,10 +22,17 @@ export const OPTION_HELP: Readonly<Record<InputName, string>> = {
   'registry-password': 'Password or token for the image registry',
   env: 'Container env change: KEY=VALUE sets, KEY= or -KEY removes (repeat the option for more); without image, a config-only release',
   labels: 'Container labels change, same syntax as env (repeat the option for more)',
-  service: 'Swarm service to update; empty means build (and push) only',
+  service: 'Swarm service, or the zdd.service label of plain containers; empty means build (and push) only',
+  platform: 'auto (swarm when service is a Swarm service, else docker), swarm or docker',
+  network: 'docker: user-defined network of the first containers (created with --subnet)',
+  alias: 'docker: network alias the containers share (default: the service name)',
+  replicas: 'docker: containers a first deploy starts',
+  'env-file': 'docker: file of KEY=VALUE lines for the first containers (env is applied on top)',
   operation: 'deploy, rollback (to the release recorded on the service, or --image with a digest), promote or abort (a paused canary)',
   strategy: 'Rollout strategy: rolling, canary or blue-green',
   'batch-size': 'Replicas per batch: a count or a percentage such as 50%',
+  drain: 'docker: how long an old container keeps serving out of the alias before it is stopped',
+  'pre-stop': 'docker: command run in each old container before it is stopped (shell, or a JSON array)',
   'canary-steps': 'Canary traffic shares, such as 10%,50% (canary replicas beside the stable ones)',
   'preview-url': 'blue-green: HTTP(S) URL of the preview probed before the switch',
   'scale-down-delay': 'blue-green: how long the last wave of the switch is watched before the preview is removed',
@@ -80,7 +87,7 @@ export const EXIT_CODES = [
 export function helpText(): string {
   const width = Math.max(...INPUT_NAMES.map((name) => optionLabel(name).length)) + 2
   const lines = [
-    'zdd: build, push and roll out a Docker image to a Swarm service with health gates and automatic revert',
+    'zdd: build, push and roll out a Docker image to a Swarm service or plain containers, with health gates and automatic revert',
     '',
     'Usage:',
     '  zdd deploy [options]   build/push the image and roll it out',

@@ -21,9 +21,16 @@ export interface Inputs {
   env: string
   labels: string
   service: string
+  platform: string
+  network: string
+  alias: string
+  replicas: string
+  'env-file': string
   operation: string
   strategy: string
   'batch-size': string
+  drain: string
+  'pre-stop': string
   'canary-steps': string
   'preview-url': string
   'scale-down-delay': string
@@ -87,9 +94,16 @@ export const INPUT_DEFAULTS: Readonly<Inputs> = {
   env: '',
   labels: '',
   service: '',
+  platform: 'auto',
+  network: '',
+  alias: '',
+  replicas: '1',
+  'env-file': '',
   operation: 'deploy',
   strategy: 'rolling',
   'batch-size': '1',
+  drain: '10s',
+  'pre-stop': '',
   'canary-steps': '10%,50%',
   'preview-url': '',
   'scale-down-delay': '30s',

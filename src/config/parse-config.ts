@@ -9,6 +9,7 @@ import { parseStatusRanges } from './status-ranges.js'
 import { parseEditLines, shownLines } from './edit-lines.js'
 import { parseJobCommand } from './job-command.js'
 import { parseHttpUrl, parseStrategyInputs } from './parse-strategy.js'
+import { parsePlatformInputs } from './parse-platform.js'
 import { isValidTag, parseImageRef, registryHost } from '../docker/image-ref.js'
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
@@ -32,6 +33,7 @@ export function parseConfig(inputs: Inputs, env: NodeJS.ProcessEnv): Config {
   const push = parseBoolean('push', inputs.push)
   const registryAuth = parseRegistryAuth(inputs, image)
   const service = parseService(inputs.service)
+  const platformConfig = parsePlatformInputs(inputs)
   const strategyConfig = parseStrategyInputs(inputs)
   const batchSize = parseBatchSize(inputs['batch-size'])
   const health = parseHealth(inputs)
@@ -46,7 +48,7 @@ export function parseConfig(inputs: Inputs, env: NodeJS.ProcessEnv): Config {
   const postDeploy = parseJob(inputs, 'post-deploy', operation)
 
   const config: Config = {
-    dockerHost, operation, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig,
+    dockerHost, operation, tags, dockerfile, buildArgs, push, batchSize, ...strategyConfig, ...platformConfig,
     monitorMs, deadlineMs, timeoutMs, autoRollback, lockTimeoutMs, forceUnlock, dryRun
   }
   if (image !== undefined) config.image = image
@@ -288,7 +290,7 @@ function parseOperation(inputs: Inputs): Operation {
   }
   if (value !== 'deploy') {
     // These act on a service that exists; nothing is built.
-    if (!inputs.service.trim()) throw new InputError('service', '', `the name of the Swarm service to ${value}`)
+    if (!inputs.service.trim()) throw new InputError('service', '', `the name of the service to ${value}`)
     if (inputs.context.trim()) throw new InputError('context', inputs.context, `empty for operation ${value} (nothing is built)`)
     if (value !== 'rollback' && inputs.image.trim()) throw new InputError('image', inputs.image, `empty for operation ${value} (the canary's own release is used)`)
   }
@@ -299,7 +301,7 @@ function parseService(value: string): string | undefined {
   const name = value.trim()
   if (name === '') return undefined
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) || name.length > 63) {
-    throw new InputError('service', value, 'a Swarm service name: a letter or digit followed by letters, digits, _, . or -, at most 63 characters')
+    throw new InputError('service', value, 'a service name: a letter or digit followed by letters, digits, _, . or -, at most 63 characters')
   }
   return name
 }

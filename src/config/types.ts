@@ -3,6 +3,7 @@
 import type { AnalysisLimits, NoDataPolicy } from '../analysis/types.js'
 import type { Tolerance } from '../analysis/baseline.js'
 import type { CanaryStepEntry } from '../rollout/canary-plan.js'
+import type { PlatformConfig } from './parse-platform.js'
 
 export type DockerHost =
   | { kind: 'unix'; socketPath: string }
@@ -103,7 +104,7 @@ export interface JobConfig {
   timeoutMs: number
 }
 
-export interface Config {
+export interface Config extends PlatformConfig {
   dockerHost: DockerHost
   operation: Operation
   /** Always set for deploy; for rollback only when a digest is given; unused by promote and abort. */
@@ -116,7 +117,7 @@ export interface Config {
   buildArgs: Record<string, string>
   push: boolean
   registryAuth?: RegistryAuth
-  /** Swarm service to update; undefined means build (and push) only. */
+  /** Swarm service, or the zdd.service label of plain containers; undefined means build (and push) only. */
   service?: string
   strategy: Strategy
   batchSize: BatchSize

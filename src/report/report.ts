@@ -61,7 +61,7 @@ export interface Report {
   endedAt?: string
   result?: Result
   reason?: string
-  target?: { kind: 'swarm'; name: string; facts: Record<string, string> }
+  target?: { kind: 'swarm' | 'docker'; name: string; facts: Record<string, string> }
   image?: string
   digest?: string
   previousImage?: string

@@ -13,6 +13,8 @@ export interface StepGoal {
   newReplicas: number
   /** Replicas the workload has in all. */
   total: number
+  /** Replaced replicas the target itself takes out only after the step is verified (plain containers). */
+  replacedLater?: number
 }
 
 export interface GateRules {
@@ -83,7 +85,7 @@ export function decide(goal: StepGoal, rules: GateRules, progress: StepProgress,
 
 function converge(goal: StepGoal, rules: GateRules, progress: StepProgress, tick: Tick, revert: (r: string) => Decision): Decision {
   const o = tick.observation
-  const converged = o.ready >= goal.newReplicas && o.others <= goal.total - goal.newReplicas
+  const converged = o.ready >= goal.newReplicas && o.others <= goal.total - goal.newReplicas + (goal.replacedLater ?? 0)
   if (converged) return enter(rules.hasHealthGate ? 'verifying' : 'monitoring', goal, rules, progress, tick)
   if (tick.now - progress.stepStartedAt >= rules.deadlineMs) {
     return revert(

@@ -5,7 +5,7 @@ import type { AnalysisLimits, AnalysisVerdict, Measurement } from '../analysis/t
 import type { HealthGateConfig } from '../config/types.js'
 import type { AnalysisGate } from '../gates/analysis-gate.js'
 import type { HttpProbe } from '../gates/http-probe.js'
-import { judgeProbe, type ProbeVerdict } from '../gates/health-verdict.js'
+import type { ProbeVerdict } from '../gates/health-verdict.js'
 import type { Log } from '../log.js'
 import { iso, type ReportRecorder, type StepRecord } from '../report/report.js'
 import type { Capture, RolloutTarget } from '../targets/target.js'
@@ -13,6 +13,7 @@ import type { Clock } from './clock.js'
 import { decide, startStep, wantsProbe, type GateRules, type StepProgress } from './decide.js'
 import { describeObservation } from './observation.js'
 import type { BatchStep, RolloutPlan } from './plan.js'
+import { probeHealth } from './probe-replicas.js'
 import { revert } from './revert.js'
 
 export interface EngineDeps<C extends Capture> {
@@ -115,12 +116,14 @@ async function runStep<C extends Capture>(
   deps: EngineDeps<C>
 ): Promise<string | undefined> {
   const { target, clock, log, recorder } = deps
-  const goal = { newReplicas: step.newReplicas, total: step.total }
+  // A target that takes the replaced replicas out itself (cutOver) still runs them while the new ones are verified.
+  const goal = { newReplicas: step.newReplicas, total: step.total, replacedLater: target.cutOver ? step.size : 0 }
   if (step.monitorMs !== undefined) rules = { ...rules, monitorMs: Math.max(step.monitorMs, rules.hasAnalysis ? rules.monitorMs : 0) }
   let progress: StepProgress = startStep(clock.now())
   await target.applyStep(capture, step, plan.to, plan.batchSize)
   const analysis = rules.hasAnalysis && settings.analysis && deps.analysis ? new StepAnalysis(deps.analysis, settings.analysis, record, deps) : undefined
   let lastSeen = ''
+  let cutOver = false
   for (;;) {
     if (deps.signal?.aborted) {
       recorder.endStep(record, 'failed', 'the run was cancelled')
@@ -136,7 +139,7 @@ async function runStep<C extends Capture>(
     record.replicas = seen
     let probe: ProbeVerdict | undefined
     if (settings.health && wantsProbe(progress, rules)) {
-      probe = judgeProbe(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health)
+      probe = await probeHealth(target, capture, plan.to, settings.health, deps.probe)
       record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail })
       log.info(`  health ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`)
     }
@@ -148,6 +151,14 @@ async function runStep<C extends Capture>(
       recorder.event(record, note)
     }
     progress = decision.progress
+    if (target.cutOver && !cutOver && (decision.verdict === 'advance' || progress.phase === 'monitoring')) {
+      // Verified: the new replicas go into service and the ones they replace are drained (the target says
+      // how); the monitor window and the metric analysis start only then, with the new replicas in service.
+      await target.cutOver(capture, step, plan.to, deps.signal)
+      recorder.event(record, 'cut over')
+      cutOver = true
+      progress = { ...progress, phaseStartedAt: clock.now() }
+    }
     if (decision.verdict === 'advance') {
       recorder.endStep(record, 'passed')
       return undefined

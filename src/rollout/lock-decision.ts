@@ -1,5 +1,9 @@
-// The deploy lock's rules, pure: who may roll a service out now. The lock itself is a label on the
-// service (see targets/swarm-lock.ts), written with the service's version so two writers cannot both win.
+// The deploy lock's rules, pure: who may roll a service out now. The lock itself is an object only one
+// run can create (a Swarm config, targets/swarm-lock.ts; a named container, targets/docker-lock.ts).
+
+// A live holder renews its lock this often; without renewal it goes stale after HOLD_MS.
+export const HEARTBEAT_MS = 15_000
+export const HOLD_MS = 90_000
 
 export interface LockRecord {
   /** Who holds it, for people: the workflow run and actor, or user@host for the CLI. */

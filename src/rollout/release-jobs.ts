@@ -1,42 +1,34 @@
-// pre-deploy and post-deploy around a Swarm rollout: the job runs from the release's spec (the
-// service's, with the new image and env/labels) under the run's deploy lock.
-import type Docker from 'dockerode'
+// pre-deploy and post-deploy around a rollout: the job runs from the release (the workload's settings
+// with the new image and env/labels) under the run's deploy lock, on whatever platform the run is on.
 import type { Config } from '../config/types.js'
 import { runConfiguredJob, type JobDeps } from '../jobs/job.js'
 import { secretEnvValues } from '../release/config-change.js'
-import { containerConfig, setRelease } from '../targets/release-spec.js'
-import { SwarmJobRunner } from '../targets/swarm-job.js'
+import type { Capture } from '../targets/target.js'
 import type { ContextParts } from './progressive.js'
 
 /** Before any replica is replaced: the job from the release about to go out. */
-export async function preDeploy(config: Config, stableSpec: Docker.ServiceSpec, release: string, parts: ContextParts, runToken: string): Promise<{ ok: boolean; reason?: string; durationMs: number }> {
-  const spec = structuredClone(stableSpec)
-  setRelease(spec, release, parts.stable.change)
-  return runConfiguredJob('pre-deploy', config.preDeploy, () => runner(parts, spec, runToken), jobDeps(parts, spec))
+export async function preDeploy<C extends Capture>(config: Config, capture: C, release: string, parts: ContextParts<C>, runToken: string): Promise<{ ok: boolean; reason?: string; durationMs: number }> {
+  if (!config.preDeploy) return { ok: true, durationMs: 0 }
+  const job = parts.platform.jobRunner(capture, runToken, release)
+  return runConfiguredJob('pre-deploy', config.preDeploy, () => job.runner, jobDeps(parts, job.env))
 }
 
-/** After the rollout succeeded: the job from the service as it now runs. */
-export async function postDeploy(config: Config, service: string, parts: ContextParts, runToken: string): Promise<{ ok: boolean; reason?: string }> {
+/** After the rollout succeeded: the job from the workload as it now runs. */
+export async function postDeploy<C extends Capture>(config: Config, parts: ContextParts<C>, runToken: string): Promise<{ ok: boolean; reason?: string }> {
   if (!config.postDeploy) return { ok: true }
-  let spec: Docker.ServiceSpec
+  let job: ReturnType<typeof parts.platform.jobRunner>
   try {
-    spec = (await parts.api.inspect(service)).Spec ?? {}
+    job = parts.platform.jobRunner(await parts.platform.stable.capture(), runToken)
   } catch (error) {
     // The release is out: a fault here is post-deploy's failure, not the rollout's.
     parts.recorder.report.jobs = { ...parts.recorder.report.jobs, 'post-deploy': 'failed' }
     return { ok: false, reason: `post-deploy job could not be run: ${(error as Error).message}` }
   }
-  return runConfiguredJob('post-deploy', config.postDeploy, () => runner(parts, spec, runToken), jobDeps(parts, spec))
+  return runConfiguredJob('post-deploy', config.postDeploy, () => job.runner, jobDeps(parts, job.env))
 }
 
-function runner(parts: ContextParts, spec: Docker.ServiceSpec, runToken: string): SwarmJobRunner {
-  const { deps } = parts
-  return new SwarmJobRunner(parts.api, spec.Name ?? '', spec, runToken, deps.clock, deps.log)
-}
-
-function jobDeps(parts: ContextParts, spec: Docker.ServiceSpec): JobDeps {
+function jobDeps(parts: Pick<ContextParts, 'deps' | 'recorder'>, env: readonly string[]): JobDeps {
   const { deps } = parts
   // The job may print its own env: what looks secret in it is masked in the report's log tail too.
-  const secrets = secretEnvValues(containerConfig(spec).env)
-  return { log: deps.log, recorder: parts.recorder, clock: deps.clock, secrets, ...(deps.signal ? { signal: deps.signal } : {}) }
+  return { log: deps.log, recorder: parts.recorder, clock: deps.clock, secrets: secretEnvValues(env), ...(deps.signal ? { signal: deps.signal } : {}) }
 }

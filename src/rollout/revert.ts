@@ -1,10 +1,10 @@
 // Putting the captured release back: write it, wait until every replica runs it again, then restore the
 // exact captured settings. A revert is never itself reverted; when it cannot converge, it says so loudly.
-import { judgeProbe } from '../gates/health-verdict.js'
 import { iso } from '../report/report.js'
 import type { Capture } from '../targets/target.js'
 import type { EngineDeps, RolloutSettings } from './engine.js'
 import { describeObservation } from './observation.js'
+import { probeHealth } from './probe-replicas.js'
 
 // A revert gets at least this long to converge, even when the per-batch deadline is shorter.
 const MIN_REVERT_MS = 60_000
@@ -50,9 +50,9 @@ export async function revert<C extends Capture>(
     }
     const took = ((clock.now() - started) / 1000).toFixed(1)
     log.info(`  every replica runs ${previous} again (${took}s)`)
-    if (settings.health) {
+    if (settings.health && capture.replicas > 0) {
       // Say how the restored release answers; a failing probe here is reported, not acted on.
-      const probe = judgeProbe(await deps.probe.get(settings.health.url, settings.health.timeoutMs), settings.health)
+      const probe = await probeHealth(target, capture, previous, settings.health, deps.probe)
       record.probes.push({ at: iso(clock.now()), ok: probe.ok, status: probe.status, durationMs: probe.durationMs, detail: probe.detail })
       log.info(`  health after revert: ${probe.ok ? 'ok' : 'FAILED'}: ${probe.detail}`)
     }

@@ -3,12 +3,10 @@
 // post-deploy, and close both whatever happens.
 import { userInfo, hostname } from 'node:os'
 import type { Config } from '../config/types.js'
-import type { RunState } from '../run-state.js'
+import type { RunStateBase } from '../run-state.js'
 import { companionName } from '../targets/companion-spec.js'
-import type { SwarmCapture } from '../targets/swarm-target.js'
-import { recoverLeftovers } from '../recover.js'
-import { dropRunRecord, saveRunRecord } from '../targets/run-record.js'
-import { SwarmLock } from '../targets/swarm-lock.js'
+import type { PlatformKind } from '../targets/platform.js'
+import type { Capture } from '../targets/target.js'
 import { planBlueGreen } from './blue-green-plan.js'
 import { planCanary } from './canary-plan.js'
 import type { RolloutOutcome } from './engine.js'
@@ -18,23 +16,30 @@ import { runBlueGreen, runCanary, runRolling, strategyContext, type ContextParts
 import { postDeploy, preDeploy } from './release-jobs.js'
 import { imageOf } from '../release/release-ref.js'
 
-export function planFor(config: Config, capture: SwarmCapture, from: string, to: string): AnyPlan {
+export function planFor(config: Config, capture: Capture, from: string, to: string, kind: PlatformKind): AnyPlan {
   const target = capture.name
+  if (capture.replicas === 0) {
+    // A first deploy on a plain host: nothing runs yet to compare a canary or a preview with.
+    return planRolling({ target, from, to, total: config.plainHost.replicas, batch: config.batchSize })
+  }
   if (config.strategy === 'canary') {
     return planCanary({ target, canary: companionName(target, 'canary'), from, to, stable: capture.replicas, steps: config.canarySteps })
   }
-  if (config.strategy === 'blue-green') return planBlueGreen({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs })
+  if (config.strategy === 'blue-green') {
+    return planBlueGreen({ target, from, to, replicas: capture.replicas, scaleDownDelayMs: config.scaleDownDelayMs, ...(kind === 'docker' ? { switchBy: 'alias' as const } : {}) })
+  }
   return planRolling({ target, from, to, total: capture.replicas, batch: config.batchSize })
 }
 
-/** Runs `work` holding the service's deploy lock (see targets/swarm-lock.ts), and always lets it go. */
-export async function withDeployLock<T>(config: Config, parts: ContextParts, work: (lockToken: string) => Promise<T>): Promise<T> {
-  const { deps } = parts
-  const lock = new SwarmLock(parts.api, config.service ?? '', deps.clock, deps.log)
+/** Runs `work` holding the service's deploy lock (see the platform's lock), and always lets it go. */
+export async function withDeployLock<T, C extends Capture>(config: Config, parts: ContextParts<C>, work: (lockToken: string) => Promise<T>): Promise<T> {
+  const { deps, platform } = parts
+  const service = config.service ?? ''
+  const lock = platform.lock(service, deps.clock, deps.log)
   const owner = deps.lockOwner ?? `${safeUser()}@${hostname()} (pid ${process.pid})`
   const tookOver = await lock.acquire({ owner, timeoutMs: config.lockTimeoutMs, force: config.forceUnlock }, deps.signal)
   // A holder presumed dead may have left the service part-way: bring it back before going on.
-  if (tookOver) await recoverLeftovers(parts.api, config.service ?? '', deps).catch(async (error: unknown) => {
+  if (tookOver) await platform.recoverLeftovers(service, deps).catch(async (error: unknown) => {
     await lock.release()
     throw error
   })
@@ -45,29 +50,30 @@ export async function withDeployLock<T>(config: Config, parts: ContextParts, wor
   }
 }
 
-export async function rollOut(
+export async function rollOut<C extends Capture>(
   config: Config,
-  capture: SwarmCapture,
+  capture: C,
   previous: string,
   release: string,
-  parts: ContextParts,
+  parts: ContextParts<C>,
   lockToken: string
 ): Promise<RolloutOutcome> {
-  const { deps, recorder } = parts
-  const plan = planFor(config, capture, previous, release)
+  const { deps, recorder, platform } = parts
+  const plan = planFor(config, capture, previous, release, platform.kind)
   recorder.report.plan = plan
   for (const line of describeAnyPlan(plan)) deps.log.info(line)
 
   const companion = plan.strategy === 'rolling' ? undefined : companionName(capture.name, plan.strategy === 'canary' ? 'canary' : 'preview')
-  const state: RunState = { phase: 'started', service: capture.name, previous, release, spec: capture.spec, lockToken, ...(companion ? { companion } : {}) }
+  const base: RunStateBase = { phase: 'started', service: capture.name, previous, release, lockToken, ...(companion ? { companion } : {}) }
+  const state = platform.runState(capture, base)
   deps.checkpoint?.(state)
-  await saveRunRecord(parts.api, state)
+  await platform.saveRunRecord(state)
   await deps.deployments?.start(`${plan.strategy} of ${capture.name} to ${release}`, { service: capture.name, image: imageOf(release), previous: imageOf(previous), strategy: plan.strategy })
   let outcome: RolloutOutcome = { result: 'failed', reason: 'the rollout stopped on an error' }
   let finished = `${capture.name} runs ${release}`
   try {
     // Before any replica is replaced; a failure stops the run with nothing to revert.
-    const pre = await preDeploy(config, capture.spec, release, parts, lockToken)
+    const pre = await preDeploy(config, capture, release, parts, lockToken)
     if (!pre.ok) {
       outcome = { result: 'failed', reason: `${pre.reason}. Nothing was rolled out: ${capture.name} still runs ${previous}` }
       return outcome
@@ -78,12 +84,12 @@ export async function rollOut(
     else if (plan.strategy === 'blue-green') outcome = await runBlueGreen(plan, ctx)
     else outcome = await runRolling(plan, ctx)
     if (outcome.result === 'succeeded') {
-      const post = await afterRollout(config, capture.name, parts, lockToken)
+      const post = await afterRollout(config, parts, lockToken)
       if (post) finished += `; ${post}`
     }
   } finally {
     deps.checkpoint?.({ ...state, phase: 'finished' })
-    await dropRunRecord(parts.api, capture.name, lockToken).catch((error: unknown) => deps.log.warning(`Could not remove this run's record on the target: ${(error as Error).message}`))
+    await platform.dropRunRecord(capture.name, lockToken).catch((error: unknown) => deps.log.warning(`Could not remove this run's record on the target: ${(error as Error).message}`))
     if (outcome.result !== 'paused') await deps.deployments?.finish(outcome.result, outcome.reason ?? finished)
   }
   return outcome
@@ -94,8 +100,8 @@ export async function rollOut(
  * release (its gates passed, and a contract step may have half run): it is a warning, the report says
  * so and the output post-deploy is failed. Returns that warning, if any.
  */
-export async function afterRollout(config: Config, service: string, parts: ContextParts, lockToken: string): Promise<string | undefined> {
-  const post = await postDeploy(config, service, parts, lockToken)
+export async function afterRollout<C extends Capture>(config: Config, parts: ContextParts<C>, lockToken: string): Promise<string | undefined> {
+  const post = await postDeploy(config, parts, lockToken)
   if (post.ok) return undefined
   const warning = `post-deploy failed: ${post.reason}. The release stays: it passed its gates and is not reverted; fix what post-deploy should have done by hand or in the next release`
   parts.deps.log.warning(warning)

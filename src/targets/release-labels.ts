@@ -1,6 +1,5 @@
 // What the action records on the target, so that a later run (rollback, promote, abort, recovery)
 // can act without the state of the run that wrote it. Labels on the service spec change no task.
-import type Docker from 'dockerode'
 import { InputError } from '../config/input-error.js'
 import type { Config, ConfigChange, ConfigEdit, ImageRef } from '../config/types.js'
 import { parseImageRef } from '../docker/image-ref.js'
@@ -15,10 +14,9 @@ export const CANARY_STEPS_LABEL = 'zdd.canary-steps'
 export const CANARY_PREVIOUS_LABEL = 'zdd.canary-previous'
 
 /** operation rollback: `image` when it names a digest, else the release recorded by the last rollout. */
-export function rollbackImage(spec: Docker.ServiceSpec, service: string, config: Config): ImageRef {
+export function rollbackImage(recorded: string | undefined, service: string, config: Config): ImageRef {
   if (config.image?.digest) return config.image
   if (config.image) throw new InputError('image', `${config.image.repository}${config.image.tag ? `:${config.image.tag}` : ''}`, 'an image with a digest (repo@sha256:…) for operation rollback, or empty for the release recorded on the service')
-  const recorded = spec.Labels?.[PREVIOUS_LABEL]
   const ref = recorded ? parseImageRef(recorded) : undefined
   if (!ref?.digest) {
     throw new InputError(
@@ -34,8 +32,7 @@ export function rollbackImage(spec: Docker.ServiceSpec, service: string, config:
  * operation rollback to the recorded release: the env/labels edits recorded with it (undoing the last
  * rollout's), or undefined when that rollout changed none, or when `image` names the release instead.
  */
-export function rollbackChange(spec: Docker.ServiceSpec, config: Config): ConfigChange | undefined {
-  const recorded = spec.Labels?.[PREVIOUS_CONFIG_LABEL]
+export function rollbackChange(recorded: string | undefined, config: Config): ConfigChange | undefined {
   if (config.image || !recorded) return undefined
   const change = parseRecordedChange(recorded)
   if (!change) throw new Error(`The label ${PREVIOUS_CONFIG_LABEL} on the service is not what a rollout records; remove it, or roll back with image set to a digest`)

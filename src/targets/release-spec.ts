@@ -23,12 +23,9 @@ export function containerConfig(spec: Docker.ServiceSpec): ContainerConfig {
 export function setRelease(spec: Docker.ServiceSpec, ref: string, change?: ConfigChange): void {
   const template = spec.TaskTemplate as Docker.ContainerTaskSpec | undefined
   const container: Docker.ContainerSpec = { ...template?.ContainerSpec, Image: imageOf(ref) }
-  if (change?.env.length) container.Env = applyEnvEdits(container.Env, change.env)
-  const labels = change?.labels.length ? applyLabelEdits(container.Labels, change.labels) : { ...container.Labels }
-  const id = parseRelease(ref).id
-  if (id) labels[RELEASE_LABEL] = id
-  else delete labels[RELEASE_LABEL]
-  if (Object.keys(labels).length || container.Labels) container.Labels = labels
+  const config = releaseConfig(containerConfig(spec), ref, change)
+  if (change?.env.length) container.Env = config.env
+  if (Object.keys(config.labels).length || container.Labels) container.Labels = config.labels
   spec.TaskTemplate = { ...template, ContainerSpec: container }
 }
 
@@ -45,21 +42,28 @@ export interface ReleaseSpecChange {
 }
 
 /**
- * The release refs of a rollout of `image` (pinned) with the optional `change`, from the captured
- * spec whose image pinned is `previousImage`. Without an effective change the release keeps the
- * identity the service has (an image-only rollout, as before); with one, it gets a new identity.
+ * The release refs of a rollout of `image` (pinned) with the optional `change`, from the workload's
+ * captured env and labels, whose image pinned is `previousImage`. Without an effective change the release
+ * keeps the identity the workload has (an image-only rollout, as before); with one, it gets a new identity.
  */
-export function releaseAgainst(spec: Docker.ServiceSpec, previousImage: string, image: string, change?: ConfigChange): ReleaseSpecChange {
-  const before = containerConfig(spec)
+export function releaseAgainst(before: ContainerConfig, previousImage: string, image: string, change?: ConfigChange): ReleaseSpecChange {
   const captured = before.labels[RELEASE_LABEL]
   const previous = formatRelease(previousImage, captured)
   if (!change) return { release: formatRelease(image, captured), previous }
-  const probe: Docker.ServiceSpec = structuredClone(spec)
-  setRelease(probe, image, change)
-  const after = containerConfig(probe)
+  const after = releaseConfig(before, image, change)
   const diff = diffConfig(before, after)
   if (isEmptyDiff(diff)) return { release: formatRelease(image, captured), previous }
   return { release: formatRelease(image, releaseId(digestOf(image) ?? image, after.env, after.labels)), previous, change, diff }
+}
+
+/** The env and labels of `ref` made from `before`: the edits of `change` and `ref`'s identity label. */
+export function releaseConfig(before: ContainerConfig, ref: string, change?: ConfigChange): ContainerConfig {
+  const env = change?.env.length ? applyEnvEdits(before.env, change.env) : [...before.env]
+  const labels = change?.labels.length ? applyLabelEdits(before.labels, change.labels) : { ...before.labels }
+  const id = parseRelease(ref).id
+  if (id) labels[RELEASE_LABEL] = id
+  else delete labels[RELEASE_LABEL]
+  return { env, labels }
 }
 
 /** The edits that make the container of `from` look like that of `to` (e.g. the stable like its canary). */

@@ -6,16 +6,17 @@ import type { Log } from '../log.js'
 import type { ReplicaObservation } from '../rollout/observation.js'
 import type { BatchStep } from '../rollout/plan.js'
 import { COMPANION_OF_LABEL, companionName, companionSpec, specReplicas, type CompanionRole } from './companion-spec.js'
+import type { CompanionTarget, PausedCanary } from './platform.js'
 import { CANARY_PAUSED_LABEL, CANARY_PREVIOUS_LABEL, CANARY_STEPS_LABEL } from './release-labels.js'
+import { containerConfig, specRelease } from './release-spec.js'
 import type { SwarmApi } from './swarm-api.js'
 import { failedTaskLogs, type SwarmCapture, type SwarmTarget } from './swarm-target.js'
 import { observeTasks } from './swarm-tasks.js'
-import type { RolloutTarget } from './target.js'
 
 const GONE_POLL_MS = 500
 const GONE_TIMEOUT_MS = 30_000
 
-export class SwarmCompanion implements RolloutTarget<SwarmCapture> {
+export class SwarmCompanion implements CompanionTarget<SwarmCapture> {
   readonly name: string
 
   constructor(
@@ -32,8 +33,12 @@ export class SwarmCompanion implements RolloutTarget<SwarmCapture> {
     return this.stable.capture()
   }
 
+  async leftover(): Promise<boolean> {
+    return (await this.find()) !== undefined
+  }
+
   /** A companion left by an interrupted run (ours), or an error when the name belongs to someone else. */
-  async leftover(): Promise<Docker.Service | undefined> {
+  async find(): Promise<Docker.Service | undefined> {
     const existing = await this.api.find(this.name)
     if (existing && existing.Spec?.Labels?.[COMPANION_OF_LABEL] !== this.service) {
       throw new Error(
@@ -45,10 +50,10 @@ export class SwarmCompanion implements RolloutTarget<SwarmCapture> {
   }
 
   async applyStep(capture: SwarmCapture, step: BatchStep, release: string): Promise<void> {
-    const existing = await this.leftover()
+    const existing = await this.find()
     if (step.index === 1) {
       if (existing) {
-        this.log.warning(`Removing ${this.name}, left over from an interrupted run (it ran ${imageOf(existing)})`)
+        this.log.warning(`Removing ${this.name}, left over from an interrupted run (it ran ${imageOf(existing) ?? 'an unknown image'})`)
         await this.removeAndWait()
       }
       await this.api.create(companionSpec(capture.spec, this.service, this.role, release, step.newReplicas, this.stable.change))
@@ -89,9 +94,25 @@ export class SwarmCompanion implements RolloutTarget<SwarmCapture> {
     await this.api.write(this.name, spec, service.Version?.Index ?? 0, 'pause')
   }
 
+  async paused(): Promise<PausedCanary | undefined> {
+    const found = await this.find()
+    if (!found) return undefined
+    const labels = found.Spec?.Labels ?? {}
+    const index = Number(labels[CANARY_PAUSED_LABEL])
+    // Its release is its image and identity label; its env and labels are what a promote rolls out.
+    const release = found.Spec && imageOf(found) ? specRelease(found.Spec) : undefined
+    return {
+      ...(found.Spec ? { config: containerConfig(found.Spec) } : {}),
+      ...(Number.isInteger(index) && index >= 1 ? { index } : {}),
+      ...(labels[CANARY_STEPS_LABEL] !== undefined ? { steps: labels[CANARY_STEPS_LABEL] } : {}),
+      ...(labels[CANARY_PREVIOUS_LABEL] ? { previous: labels[CANARY_PREVIOUS_LABEL] } : {}),
+      ...(release ? { release } : {})
+    }
+  }
+
   /** Removes the companion; a service of that name that is not ours is never touched. */
   async remove(): Promise<void> {
-    if (!(await this.leftover())) return
+    if (!(await this.find())) return
     this.log.info(`Removing ${this.name}`)
     await this.api.remove(this.name)
   }
@@ -101,7 +122,7 @@ export class SwarmCompanion implements RolloutTarget<SwarmCapture> {
    * Its tasks cannot be waited for: they leave the API with the service, while their containers still stop.
    */
   async removeAndWait(): Promise<void> {
-    const existing = await this.leftover()
+    const existing = await this.find()
     if (!existing) return
     await this.api.remove(this.name)
     const deadline = Date.now() + GONE_TIMEOUT_MS
@@ -117,6 +138,6 @@ export class SwarmCompanion implements RolloutTarget<SwarmCapture> {
   }
 }
 
-function imageOf(service: Docker.Service): string {
-  return (service.Spec?.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.ContainerSpec?.Image ?? 'an unknown image'
+function imageOf(service: Docker.Service): string | undefined {
+  return (service.Spec?.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.ContainerSpec?.Image
 }

@@ -7,14 +7,12 @@ import { createHash, randomUUID } from 'node:crypto'
 import type Docker from 'dockerode'
 import type { Log } from '../log.js'
 import type { Clock } from '../rollout/clock.js'
-import { decideLock, parseLockLabel, type LockRecord } from '../rollout/lock-decision.js'
+import { decideLock, HEARTBEAT_MS, HOLD_MS, parseLockLabel, type LockRecord } from '../rollout/lock-decision.js'
+import type { DeployLock, LockOptions } from './platform.js'
 import type { SwarmApi } from './swarm-api.js'
 
 export const LOCK_OF_LABEL = 'zdd.lock-of'
 export const LOCK_RECORD_LABEL = 'zdd.lock'
-// A live holder renews its lock this often; without renewal it goes stale after HOLD_MS.
-const HEARTBEAT_MS = 15_000
-export const HOLD_MS = 90_000
 const POLL_MS = 2000
 
 /** The lock's config name: readable when the service name fits, a digest of it otherwise. */
@@ -23,13 +21,7 @@ export function lockName(service: string): string {
   return name.length <= 64 ? name : `zdd-lock-${createHash('sha256').update(service).digest('hex').slice(0, 32)}`
 }
 
-export interface LockOptions {
-  owner: string
-  timeoutMs: number
-  force: boolean
-}
-
-export class SwarmLock {
+export class SwarmLock implements DeployLock {
   readonly token = randomUUID()
   private readonly name: string
   private heartbeat?: NodeJS.Timeout

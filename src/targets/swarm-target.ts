@@ -2,15 +2,17 @@
 // it between batches with a long update delay and release it by touching the spec, so every batch
 // is gated by us before the next starts. A revert writes the captured spec back (pinned to its digest).
 import type Docker from 'dockerode'
+import { InputError } from '../config/input-error.js'
 import type { Log } from '../log.js'
 import type { BatchStep } from '../rollout/plan.js'
 import type { ReplicaObservation } from '../rollout/observation.js'
 import type { HealthCheckSettings } from '../rollout/health-timing.js'
 import type { ConfigChange } from '../config/types.js'
 import { imageOf, onRelease } from '../release/release-ref.js'
-import type { Capture, RolloutTarget } from './target.js'
-import { PREVIOUS_CONFIG_LABEL } from './release-labels.js'
-import { containerSpec } from './release-spec.js'
+import type { StableTarget } from './platform.js'
+import type { Capture } from './target.js'
+import { PREVIOUS_CONFIG_LABEL, PREVIOUS_LABEL } from './release-labels.js'
+import { containerConfig, containerSpec } from './release-spec.js'
 import type { SwarmApi } from './swarm-api.js'
 import { completionSpec, hostModePorts, restoreSpec, rolloutOrder, ROLLOUT_LABEL, settleSpec, stepSpec, type CapturedSpec } from './swarm-specs.js'
 import { observeTasks, type SwarmTask } from './swarm-tasks.js'
@@ -24,7 +26,7 @@ export interface SwarmCapture extends Capture, CapturedSpec {
 
 const IN_FLIGHT = new Set(['updating', 'rollback_started'])
 
-export class SwarmTarget implements RolloutTarget<SwarmCapture> {
+export class SwarmTarget implements StableTarget<SwarmCapture> {
   constructor(
     private readonly api: SwarmApi,
     private readonly serviceName: string,
@@ -44,7 +46,12 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
    * waited for, or a dead one whose leftover is recovered once the lock is taken over.
    */
   async capture(tolerateOurs = false): Promise<SwarmCapture> {
-    const service = await this.inspect()
+    const service = await this.inspect().catch((error: unknown) => {
+      if (error instanceof Error && /was not found on the Swarm/.test(error.message)) {
+        throw new InputError('service', this.serviceName, 'the name of an existing Swarm service')
+      }
+      throw error
+    })
     const spec = service.Spec ?? {}
     const image = containerSpec(spec)?.Image
     if (!image) throw new Error(`Service '${this.serviceName}' has no container image in its spec`)
@@ -57,7 +64,11 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
           (marker ? '. A run of ours that died is recovered by the next run once its deploy lock goes stale, or at once with force-unlock' : '')
       )
     }
-    return this.describe(service, spec, image, true)
+    const capture = await this.describe(service, spec, image, true)
+    if (capture.replicas < 1) {
+      throw new InputError('service', this.serviceName, 'a service with at least 1 running replica (scale it up before rolling it out)')
+    }
+    return capture
   }
 
   /**
@@ -84,11 +95,18 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
           'cannot start beside the task it replaces: each batch stops its old tasks first, and capacity drops by the batch size meanwhile'
       )
     }
+    const recordedPrevious = spec.Labels?.[PREVIOUS_LABEL]
+    const recordedChange = spec.Labels?.[PREVIOUS_CONFIG_LABEL]
+    const healthCheck = specHealthCheck(spec)
     return {
       id: service.ID,
       name: this.serviceName,
       image,
       replicas,
+      config: containerConfig(spec),
+      ...(recordedPrevious ? { recordedPrevious } : {}),
+      ...(recordedChange ? { recordedChange } : {}),
+      ...(healthCheck ? { healthCheck } : {}),
       spec,
       version: service.Version?.Index ?? 0,
       mode,

@@ -50,7 +50,7 @@ async function refused(inputs: Partial<Inputs>): Promise<{ message: string; chan
 
 describe('bad input found on the target', () => {
   const rows: Array<[string, () => Partial<Inputs>, () => string | RegExp]> = [
-    ['a service that does not exist', () => ({ image: `${APP_REPO}:v2`, service: 'zdd-no-such-service' }), () => `Invalid input 'service': "zdd-no-such-service". Expected the name of an existing Swarm service.`],
+    ['a service that does not exist', () => ({ image: `${APP_REPO}:v2`, service: 'zdd-no-such-service' }), () => `Invalid input 'service': "zdd-no-such-service". Expected the name of a Swarm service, or of containers labelled zdd.service=zdd-no-such-service on this Docker host; for their first deploy, set network.`],
     ['a service scaled to zero', () => ({ image: `${APP_REPO}:v2`, service: zero }), () => `Invalid input 'service': "${zero}". Expected a service with at least 1 running replica (scale it up before rolling it out).`],
     ['a canary name taken by a service we did not make', () => ({ image: `${APP_REPO}:v2`, service: foreign, strategy: 'canary' }), () => `A service named '${companionName(foreign, 'canary')}' already exists and was not made by zero-downtime-deploy for '${foreign}'; the canary needs that name: rename or remove that service`],
     ['promote with no paused canary', () => ({ operation: 'promote', image: '', service: one }), () => `Invalid input 'operation': "promote". Expected a paused canary to promote, but service '${companionName(one, 'canary')}' does not exist.`],

@@ -155,7 +155,7 @@ describe('runs that must change nothing', () => {
 
   it('a service that does not exist is a bad input', async () => {
     await expect(runDeploy({ image: `${APP_REPO}:v2`, service: 'zdd-no-such-service' })).rejects.toThrow(
-      "Invalid input 'service': \"zdd-no-such-service\". Expected the name of an existing Swarm service."
+      "Invalid input 'service': \"zdd-no-such-service\". Expected the name of a Swarm service, or of containers labelled zdd.service=zdd-no-such-service on this Docker host; for their first deploy, set network."
     )
   })
 

@@ -11,6 +11,12 @@ export interface ProxyConfigOptions {
   slots?: number
   /** Also route to the tasks of `<service>-preview` (a third server-template); default false. */
   includePreview?: boolean
+  /**
+   * Plain containers (platform docker): resolve this network alias, `<alias>-canary` (and with
+   * includePreview `<alias>-preview`) instead of tasks.<service>…; server names stay `<service>N`,
+   * `<service>-canaryN`, `<service>-previewN`. Default: the Swarm task names.
+   */
+  alias?: string
 }
 
 /**
@@ -30,8 +36,8 @@ export interface ProxyConfigOptions {
 export function proxyConfig(service: string, opts: ProxyConfigOptions = {}): string {
   const port = opts.port ?? 80
   const slots = opts.slots ?? 10
-  const template = (prefix: string): string =>
-    `    server-template ${prefix} ${slots} tasks.${prefix}:${port} check resolvers docker init-addr none`
+  const template = (prefix: string, suffix = prefix.slice(service.length)): string =>
+    `    server-template ${prefix} ${slots} ${opts.alias ? `${opts.alias}${suffix}` : `tasks.${prefix}`}:${port} check resolvers docker init-addr none`
   return [
     'global',
     '    maxconn 4096',

@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type Docker from 'dockerode'
 import { canaryReachWarning, companionSpec } from '../../src/targets/companion-spec.js'
-import { describeBlueGreenPlan, planBlueGreen, previewAliases } from '../../src/rollout/blue-green-plan.js'
+import { describeBlueGreenPlan, planBlueGreen, previewAliases, switchInOneStep, switchInWaves } from '../../src/rollout/blue-green-plan.js'
 import { fillPlaceholders, hasPlaceholder, unknownPlaceholder } from '../../src/analysis/placeholders.js'
 
 const NEW = 'reg/app:v2@sha256:' + 'b'.repeat(64)
@@ -114,5 +114,15 @@ describe('placeholders', () => {
     ['{{canary}} and {{stable}}', undefined]
   ])('unknown placeholder in %s', (text, expected) => {
     expect(unknownPlaceholder(text)).toBe(expected)
+  })
+})
+
+describe('the blue-green switch, by platform', () => {
+  const plan = planBlueGreen({ target: 'api', from: 'app:1', to: 'app:2', replicas: 3, scaleDownDelayMs: 30_000 })
+  it('on Swarm: two start-first waves, the last one watched for scale-down-delay', () => {
+    expect(switchInWaves(plan).steps.map((s) => [s.name, s.newReplicas, s.monitorMs])).toEqual([['switch 1/2', 2, undefined], ['switch 2/2', 3, 30_000]])
+  })
+  it('with plain containers: one step that moves the alias to the whole verified set', () => {
+    expect(switchInOneStep(plan).steps).toEqual([{ kind: 'batch', name: 'switch 1/1', index: 1, of: 1, size: 3, newReplicas: 3, total: 3, monitorMs: 30_000 }])
   })
 })

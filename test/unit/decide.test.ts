@@ -42,6 +42,13 @@ describe('decide', () => {
     else expect(decision.progress.phase).toBe(detail)
   })
 
+  it('lets the replaced replicas serve while a cut-over target verifies the new ones', () => {
+    const mid = tick(1000, obs({ ready: 1, others: 3 }))
+    expect(decide(goal, rules, at('converging'), mid).progress.phase).toBe('converging')
+    expect(decide({ ...goal, replacedLater: 1 }, rules, at('converging'), mid).progress.phase).toBe('verifying')
+    expect(decide({ ...goal, replacedLater: 1 }, rules, at('converging'), tick(1000, obs({ ready: 1, others: 4 }))).progress.phase).toBe('converging')
+  })
+
   it('resets consecutive successes after a failure', () => {
     const decision = decide(goal, { ...rules, successesNeeded: 3 }, at('verifying', { consecutiveSuccesses: 2 }), tick(2000, obs(), bad))
     expect(decision.progress.consecutiveSuccesses).toBe(0)

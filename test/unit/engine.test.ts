@@ -29,7 +29,7 @@ class ScriptedTarget implements RolloutTarget {
   failAtBatch?: number
   revertConverges = true
   constructor(private total: number) {}
-  async capture(): Promise<Capture> { return { id: 'id', name: 'api', image: OLD, replicas: this.total, facts: {} } }
+  async capture(): Promise<Capture> { return { id: 'id', name: 'api', image: OLD, replicas: this.total, facts: {}, config: { env: [], labels: {} } } }
   async applyStep(_c: Capture, step: { index: number; newReplicas: number }): Promise<void> {
     this.calls.push(`apply ${step.index}`)
     this.pendingNew = step.newReplicas
@@ -204,5 +204,85 @@ describe('runRollout with a metric gate', () => {
     expect(outcome.result).toBe('rolled-back')
     // The window plans 3 readings; a third error in a row passes the limit of 2.
     expect(deps.recorder.report.steps[0].measurements.map((m) => m.phase)).toEqual(['error', 'error', 'error'])
+  })
+})
+
+/**
+ * A target that puts replicas in and out of service itself (plain containers): the old ones serve
+ * until cutOver, and the gate is probed at each new replica's own address.
+ */
+class CuttingTarget implements RolloutTarget {
+  events: string[] = []
+  newReady = 0
+  oldServing: number
+  constructor(private total: number, private clock: VirtualClock) {
+    this.oldServing = total
+  }
+  async capture(): Promise<Capture> { return { id: 'id', name: 'api', image: OLD, replicas: this.total, facts: {}, config: { env: [], labels: {} } } }
+  async applyStep(_c: Capture, step: { index: number; newReplicas: number }): Promise<void> {
+    this.events.push(`apply ${step.index}`)
+    this.newReady = step.newReplicas
+  }
+  async observe(_c: Capture, release: string): Promise<ReplicaObservation> {
+    if (release === NEW) return { desired: this.total, ready: this.newReady, starting: 0, failed: 0, others: this.oldServing, failures: [] }
+    return { desired: this.total, ready: this.total, starting: 0, failed: 0, others: 0, failures: [] }
+  }
+  async cutOver(_c: Capture, step: { index: number; newReplicas: number; total: number }): Promise<void> {
+    this.events.push(`cut over ${step.index} at ${this.clock.now()}`)
+    this.oldServing = step.total - step.newReplicas
+  }
+  async probeUrls(_c: Capture, _r: string, url: URL): Promise<URL[]> {
+    return Array.from({ length: this.newReady }, (_, i) => new URL(`http://10.0.0.${i + 1}${url.pathname}`))
+  }
+  async complete(): Promise<void> { this.events.push('complete') }
+  async restore(): Promise<void> { this.events.push('restore') }
+  async settle(): Promise<void> {}
+  async failureLogs(): Promise<string[]> { return [] }
+}
+
+describe('runRollout with a target that cuts over by itself', () => {
+  function cutting(total: number, batch: number, reply: (url: URL, tick: number) => ProbeReply) {
+    const clock = new VirtualClock()
+    const target = new CuttingTarget(total, clock)
+    const probed: string[] = []
+    const deps = {
+      target, clock, log: new MemoryLog(), recorder: new ReportRecorder(() => clock.now()),
+      probe: { get: async (url: URL): Promise<ProbeReply> => {
+        probed.push(url.host)
+        target.events.push(`probe ${url.host}`)
+        return reply(url, probed.length)
+      } }
+    }
+    const settings: RolloutSettings = {
+      health: { url: new URL('http://api/health'), statuses: [{ from: 200, to: 399 }], intervalMs: 1000, timeoutMs: 500, successes: 2 },
+      monitorMs: 3000, deadlineMs: 30_000, autoRollback: true, runDeadlineAt: clock.now() + 600_000
+    }
+    const plan = planRolling({ target: 'api', from: OLD, to: NEW, total, batch: { kind: 'count', value: batch } })
+    return { clock, target, deps, settings, plan, probed }
+  }
+
+  it('verifies the new replicas at their own addresses while the old still serve, then cuts over, then monitors', async () => {
+    const { target, deps, settings, plan } = cutting(2, 1, healthy)
+    const outcome = await runRollout(plan, await target.capture(), OLD, settings, deps)
+    expect(outcome).toEqual({ result: 'succeeded' })
+    const steps = target.events.filter((e) => !e.startsWith('probe')).map((e) => e.replace(/ at \d+$/, ''))
+    expect(steps).toEqual(['apply 1', 'cut over 1', 'apply 2', 'cut over 2', 'complete'])
+    // Two successes before each cut-over (health-successes 2); batch 2 probes both new replicas.
+    const firstCut = target.events.findIndex((e) => e.startsWith('cut over 1'))
+    expect(target.events.slice(1, firstCut)).toEqual(['probe 10.0.0.1', 'probe 10.0.0.1'])
+    const secondCut = target.events.findIndex((e) => e.startsWith('cut over 2'))
+    expect(target.events.slice(target.events.indexOf('apply 2') + 1, secondCut)).toEqual(['probe 10.0.0.1', 'probe 10.0.0.2', 'probe 10.0.0.1', 'probe 10.0.0.2'])
+    // The monitor window starts at the cut-over: each step ends at least monitor after it.
+    const cutAt = Number(/at (\d+)$/.exec(target.events[firstCut])?.[1])
+    const step1 = deps.recorder.report.steps[0]
+    expect(Date.parse(step1.endedAt ?? '') - cutAt).toBeGreaterThanOrEqual(3000)
+    expect(step1.probes.at(-1)?.detail).toMatch(/^10\.0\.0\.1: 200 in 3 ms$/)
+  })
+
+  it('names the replica whose probe failed', async () => {
+    const { target, deps, settings, plan } = cutting(2, 2, (url, n) => (n >= 7 && url.host === '10.0.0.2' ? { status: 503, durationMs: 2 } : healthy()))
+    const outcome = await runRollout(plan, await target.capture(), OLD, settings, deps)
+    expect(outcome).toEqual({ result: 'rolled-back', reason: 'Batch 1/1: health gate failed while monitoring: 10.0.0.2: 503 in 2 ms (expected 200-399)' })
+    expect(target.events.filter((e) => !e.startsWith('probe')).map((e) => e.replace(/ at \d+$/, ''))).toEqual(['apply 1', 'cut over 1', 'restore'])
   })
 })

@@ -38,7 +38,10 @@ const DEFAULT_CONFIG: Config = {
   autoRollback: true,
   lockTimeoutMs: 600_000,
   forceUnlock: false,
-  dryRun: false
+  dryRun: false,
+  platform: 'auto',
+  drainMs: 10_000,
+  plainHost: { replicas: 1 }
 }
 
 const DURATION = 'a duration such as 500ms, 10s, 2m or 1m30s'
@@ -51,7 +54,7 @@ const CANARY_STEPS = 'percentages above 0% and below 100% in increasing order, s
 const PROM = { 'prometheus-url': 'http://127.0.0.1:9090', 'metrics-query': 'sum(rate(x[1m]))', 'success-condition': 'result < 0.01' }
 const TAGS = 'tags separated by commas or new lines, each a letter, digit or _ followed by up to 127 letters, digits, _, . or -'
 const BUILD_ARGS = 'lines of KEY=VALUE, where KEY is a letter or _ followed by letters, digits or _'
-const SERVICE = 'a Swarm service name: a letter or digit followed by letters, digits, _, . or -, at most 63 characters'
+const SERVICE = 'a service name: a letter or digit followed by letters, digits, _, . or -, at most 63 characters'
 const URL_FORM = 'an http:// or https:// URL such as http://127.0.0.1:8080/health'
 const SSH = { 'docker-host': 'ssh://deploy@example.com', 'ssh-private-key': KEY }
 const TLS = { 'docker-host': 'tcp://docker.example.com', 'tls-ca': CA, 'tls-cert': CERT, 'tls-key': TLS_KEY }
@@ -126,7 +129,7 @@ const bad: BadRow[] = [
   ['preview-url with rolling', { 'preview-url': 'http://h/health' }, ENV, `Invalid input 'preview-url': "http://h/health". Expected empty unless strategy is blue-green.`],
   ['preview-url not http', { strategy: 'blue-green', 'preview-url': 'h:80/health' }, ENV, `Invalid input 'preview-url': "h:80/health". Expected ${URL_FORM}.`],
   ['operation unknown', { operation: 'redeploy' }, ENV, `Invalid input 'operation': "redeploy". Expected deploy, rollback, promote or abort.`],
-  ['rollback without service', { operation: 'rollback', service: '' }, ENV, `Invalid input 'service': (empty). Expected the name of the Swarm service to rollback.`],
+  ['rollback without service', { operation: 'rollback', service: '' }, ENV, `Invalid input 'service': (empty). Expected the name of the service to rollback.`],
   ['promote with a build context', { operation: 'promote', context: '.' }, ENV, `Invalid input 'context': ".". Expected empty for operation promote (nothing is built).`],
   ['abort with an image', { operation: 'abort' }, ENV, `Invalid input 'image': "127.0.0.1:5000/app:v1". Expected empty for operation abort (the canary's own release is used).`],
   ['canary-steps pause first', { 'canary-steps': 'pause,10%' }, ENV, `Invalid input 'canary-steps': "pause,10%". Expected ${CANARY_STEPS}; entry 1 (pause) comes before any share, when no canary runs yet.`],

@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type Docker from 'dockerode'
 import { formatRelease, imageOf, onRelease, parseRelease, releaseId, RELEASE_LABEL } from '../../src/release/release-ref.js'
-import { changeFromSpecs, releaseAgainst, setRelease, specRelease } from '../../src/targets/release-spec.js'
+import { changeFromSpecs, containerConfig, releaseAgainst, setRelease, specRelease } from '../../src/targets/release-spec.js'
 import { companionSpec } from '../../src/targets/companion-spec.js'
 import { observeTasks, type SwarmTask } from '../../src/targets/swarm-tasks.js'
 
@@ -55,16 +55,16 @@ const containerOf = (s: Docker.ServiceSpec): Docker.ContainerSpec | undefined =>
 
 describe('releaseAgainst', () => {
   it('keeps an image-only release without an identity, as before', () => {
-    expect(releaseAgainst(spec(), V1, V2)).toEqual({ release: V2, previous: V1 })
+    expect(releaseAgainst(containerConfig(spec()), V1, V2)).toEqual({ release: V2, previous: V1 })
   })
 
   it('keeps the identity the service has for an image-only release', () => {
-    expect(releaseAgainst(spec(['A=1'], { [RELEASE_LABEL]: ID }), V1, V2)).toEqual({ release: `${V2} (config ${ID})`, previous: `${V1} (config ${ID})` })
+    expect(releaseAgainst(containerConfig(spec(['A=1'], { [RELEASE_LABEL]: ID })), V1, V2)).toEqual({ release: `${V2} (config ${ID})`, previous: `${V1} (config ${ID})` })
   })
 
   it('gives a config-only release a new identity from the digest and the config after the change', () => {
     const change = { env: [{ key: 'FEATURE', value: 'on' }], labels: [{ key: 'toggle', value: 'v2' }] }
-    const refs = releaseAgainst(spec(), V1, V1, change)
+    const refs = releaseAgainst(containerConfig(spec()), V1, V1, change)
     const id = releaseId(DIGEST, ['A=1', 'FEATURE=on'], { toggle: 'v2' })
     expect(refs).toEqual({
       release: `${V1} (config ${id})`,
@@ -78,7 +78,7 @@ describe('releaseAgainst', () => {
   })
 
   it('treats a change that changes nothing as no change', () => {
-    expect(releaseAgainst(spec(['A=1']), V1, V1, { env: [{ key: 'A', value: '1' }, { key: 'GONE' }], labels: [] })).toEqual({ release: V1, previous: V1 })
+    expect(releaseAgainst(containerConfig(spec(['A=1'])), V1, V1, { env: [{ key: 'A', value: '1' }, { key: 'GONE' }], labels: [] })).toEqual({ release: V1, previous: V1 })
   })
 })
 

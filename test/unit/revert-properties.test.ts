@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import type { BatchSize } from '../../src/config/types.js'
 import { planBlueGreen } from '../../src/rollout/blue-green-plan.js'
 import { planRolling, type RolloutPlan } from '../../src/rollout/plan.js'
-import { switchPlan } from '../../src/rollout/progressive.js'
+import { switchInWaves } from '../../src/rollout/blue-green-plan.js'
 import { COMPANION_OF_LABEL, companionSpec, ROLE_LABEL } from '../../src/targets/companion-spec.js'
 import { PREVIOUS_LABEL } from '../../src/targets/release-labels.js'
 import {
@@ -161,7 +161,7 @@ const batchArb: fc.Arbitrary<BatchSize> = fc.oneof(
 const planArb = (c: Captured): fc.Arbitrary<RolloutPlan> =>
   fc.oneof(
     batchArb.map((batch) => planRolling({ target: 'api', from: c.previous, to: c.release, total: c.total, batch })),
-    fc.constant(switchPlan(planBlueGreen({ target: 'api', from: c.previous, to: c.release, replicas: c.total, scaleDownDelayMs: 0 })))
+    fc.constant(switchInWaves(planBlueGreen({ target: 'api', from: c.previous, to: c.release, replicas: c.total, scaleDownDelayMs: 0 })))
   )
 
 /**

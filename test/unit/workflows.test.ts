@@ -128,8 +128,8 @@ const CONTRACTS: Record<string, Contract> = {
     job: 'deploy',
     operation: 'deploy',
     inputs: [
-      'image', 'context', 'dockerfile', 'build-args', 'tags', 'env', 'labels', 'push', 'registry-username', 'service', 'docker-host',
-      'strategy', 'batch-size', 'canary-steps', 'preview-url', 'scale-down-delay', 'health-url', 'health-status',
+      'image', 'context', 'dockerfile', 'build-args', 'tags', 'env', 'labels', 'push', 'registry-username', 'service', 'platform', 'docker-host',
+      'strategy', 'batch-size', 'drain', 'pre-stop', 'canary-steps', 'preview-url', 'scale-down-delay', 'health-url', 'health-status',
       'health-body', 'monitor', 'deadline', 'timeout', 'pre-deploy', 'pre-deploy-timeout', 'post-deploy', 'post-deploy-timeout',
       'prometheus-url', 'metrics-query', 'metrics-url',
       'success-condition', 'analysis-interval', 'analysis-duration', 'failure-limit', 'no-data', 'compare',

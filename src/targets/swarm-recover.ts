@@ -1,53 +1,42 @@
-// Bringing a service back to one known release after a run was interrupted (the job was cancelled or
-// the runner killed mid-rollout): remove the companion it may have left, and when the service is not on
-// the release it ran before, put the captured spec back the way a revert does. Used by the post step.
-import type Docker from 'dockerode'
-import type { Log } from './log.js'
-import { ReportRecorder } from './report/report.js'
-import type { Clock } from './rollout/clock.js'
-import { revert } from './rollout/revert.js'
-import type { HttpProbe } from './gates/http-probe.js'
-import type { RunState } from './run-state.js'
-import { COMPANION_OF_LABEL } from './targets/companion-spec.js'
-import { CANARY_PAUSED_LABEL } from './targets/release-labels.js'
-import { leftoverRunRecords } from './targets/run-record.js'
-import { SwarmApi } from './targets/swarm-api.js'
-import { lockName, LOCK_RECORD_LABEL } from './targets/swarm-lock.js'
-import { parseLockLabel } from './rollout/lock-decision.js'
-import { containerSpec, ROLLOUT_LABEL } from './targets/swarm-specs.js'
-import { SwarmTarget } from './targets/swarm-target.js'
-import { onRelease } from './release/release-ref.js'
-import { removeLeftoverJobs } from './targets/swarm-job.js'
-
-export interface RecoverDeps {
-  docker: Docker
-  probe: HttpProbe
-  clock: Clock
-  log: Log
-}
-
-export type Recovery = 'nothing to do' | 'recovered' | 'not recovered'
+// Bringing a Swarm service back to one known release after a run was interrupted (the job was cancelled
+// or the runner killed mid-rollout): remove the companion or job it may have left, and when the service
+// is not on the release it ran before, put the captured spec back the way a revert does.
+import type { Log } from '../log.js'
+import { ReportRecorder } from '../report/report.js'
+import { revert } from '../rollout/revert.js'
+import type { RunState, SwarmRunState } from '../run-state.js'
+import { COMPANION_OF_LABEL } from './companion-spec.js'
+import type { RecoverDeps, Recovery } from './platform.js'
+import { CANARY_PAUSED_LABEL } from './release-labels.js'
+import { leftoverRunRecords } from './run-record.js'
+import type { SwarmApi } from './swarm-api.js'
+import { lockName, LOCK_RECORD_LABEL } from './swarm-lock.js'
+import { parseLockLabel } from '../rollout/lock-decision.js'
+import { containerSpec, ROLLOUT_LABEL } from './swarm-specs.js'
+import { SwarmTarget } from './swarm-target.js'
+import { onRelease } from '../release/release-ref.js'
+import { removeLeftoverJobs } from './swarm-job.js'
 
 /**
  * After taking over the deploy lock from a holder presumed dead: every run record it left on the
  * target is recovered like a post step would, then dropped.
  */
-export async function recoverLeftovers(api: SwarmApi, service: string, deps: RecoverDeps): Promise<void> {
+export async function recoverSwarmLeftovers(api: SwarmApi, service: string, deps: RecoverDeps): Promise<void> {
   // Any job of the service is a dead run's now that this run holds the lock (it may have no record yet).
   await removeLeftoverJobs(api, service, deps.log)
   for (const record of await leftoverRunRecords(api, service)) {
     if (record.state && record.state.phase !== 'finished') {
       deps.log.warning(`A run that held the deploy lock of ${service} stopped mid-rollout (to ${record.state.release}): recovering ${service} first`)
-      const recovery = await recoverInterrupted(record.state, deps)
+      if (record.state.platform === 'docker') throw new Error(`The run record of ${service} is of a plain Docker host, not of this Swarm`)
+      const recovery = await recoverSwarmRun(api, record.state, deps)
       if (recovery === 'not recovered') throw new Error(`${service} could not be brought back to ${record.state.previous} after an interrupted run; check it by hand`)
     }
     await api.removeConfig(record.id)
   }
 }
 
-export async function recoverInterrupted(state: RunState, deps: RecoverDeps): Promise<Recovery> {
+export async function recoverSwarmRun(api: SwarmApi, state: SwarmRunState, deps: RecoverDeps): Promise<Recovery> {
   const { log } = deps
-  const api = new SwarmApi(deps.docker, log)
   // A pre-deploy or post-deploy job the run was waiting for: it must not go on, nor be left.
   let changed = (await removeLeftoverJobs(api, state.service, log, state.lockToken)) > 0
   if (state.companion) {
