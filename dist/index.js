@@ -101824,6 +101824,8 @@ const INPUT_DEFAULTS = {
     'docker-host': '',
     'ssh-private-key': '',
     'ssh-known-hosts': '',
+    'ssh-key-passphrase': '',
+    'ssh-insecure-skip-host-key-check': 'false',
     'tls-ca': '',
     'tls-cert': '',
     'tls-key': '',
@@ -101862,6 +101864,7 @@ const INPUT_DEFAULTS = {
     'no-data': 'fail',
     compare: 'none',
     'baseline-tolerance': '20%+0.01',
+    'pre-stop': '',
     'auto-rollback': 'true',
     'lock-timeout': '10m',
     'force-unlock': 'false',
@@ -101874,7 +101877,7 @@ const INPUT_DEFAULTS = {
 /** Every input name, in action.yml order. */
 const INPUT_NAMES = Object.keys(INPUT_DEFAULTS);
 /** Inputs whose values must never be printed (InputError shows only their length). */
-const SECRET_INPUTS = ['ssh-private-key', 'tls-key', 'registry-password', 'github-token'];
+const SECRET_INPUTS = ['ssh-private-key', 'ssh-key-passphrase', 'tls-key', 'registry-password', 'github-token'];
 /**
  * Reads every input through `getInput` (e.g. @actions/core's getInput). Values are trimmed, and an
  * empty value takes the default, so a runner (which applies action.yml defaults itself) and an
@@ -102156,6 +102159,7 @@ function parseConfig(inputs, env) {
     const monitorMs = parseDuration('monitor', inputs.monitor, { allowZero: true });
     const deadlineMs = parseDuration('deadline', inputs.deadline);
     const timeoutMs = parseDuration('timeout', inputs.timeout);
+    const preStop = parsePreStop(inputs['pre-stop']);
     const autoRollback = parseBoolean('auto-rollback', inputs['auto-rollback']);
     const lockTimeoutMs = parseDuration('lock-timeout', inputs['lock-timeout'], { allowZero: true });
     const forceUnlock = parseBoolean('force-unlock', inputs['force-unlock']);
@@ -102174,7 +102178,28 @@ function parseConfig(inputs, env) {
         config.service = service;
     if (health !== undefined)
         config.health = health;
+    if (preStop !== undefined)
+        config.preStop = preStop;
     return config;
+}
+/** A JSON array of strings is the command as is (for images without a shell); other text runs with /bin/sh -c. */
+function parsePreStop(value) {
+    const text = value.trim();
+    if (!text)
+        return undefined;
+    if (!text.startsWith('['))
+        return ['/bin/sh', '-c', text];
+    let argv;
+    try {
+        argv = JSON.parse(text);
+    }
+    catch {
+        argv = undefined;
+    }
+    if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string' && a !== '')) {
+        throw new input_error/* InputError */.d('pre-stop', value, 'a shell command, or a JSON array of non-empty strings such as ["node", "/app/drain.js"]');
+    }
+    return argv;
 }
 // ── where ──────────────────────────────────────────────────────────────────────────────────────
 const HOST = '((?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\])';
@@ -102193,7 +102218,7 @@ function parseDockerHost(inputs, env) {
         throw new input_error/* InputError */.d(name, inputs[name], 'empty unless docker-host is tcp://host[:port]');
     }
     if (scheme !== 'ssh') {
-        for (const name of ['ssh-private-key', 'ssh-known-hosts']) {
+        for (const name of ['ssh-private-key', 'ssh-known-hosts', 'ssh-key-passphrase']) {
             if (inputs[name])
                 throw new input_error/* InputError */.d(name, inputs[name], 'empty unless docker-host is ssh://user@host[:port]');
         }
@@ -102227,8 +102252,28 @@ function parseSshHost(inputs, value) {
         throw new input_error/* InputError */.d('ssh-private-key', inputs['ssh-private-key'], 'the private key contents (-----BEGIN … PRIVATE KEY-----), not a path');
     }
     const port = parsePort(value, match[3], 22);
+    const host = unbracket(match[2]);
     const knownHosts = pemText(inputs['ssh-known-hosts']);
-    return { kind: 'ssh', user: match[1], host: unbracket(match[2]), port, privateKey, ...(knownHosts ? { knownHosts } : {}) };
+    const skipCheck = parseBoolean('ssh-insecure-skip-host-key-check', inputs['ssh-insecure-skip-host-key-check']);
+    if (!knownHosts && !skipCheck) {
+        // Without a pinned key anyone between the runner and the host could pose as it and be given
+        // the Docker socket: refuse, and say how to pin it.
+        const scan = port === 22 ? `ssh-keyscan ${host}` : `ssh-keyscan -p ${port} ${host}`;
+        throw new input_error/* InputError */.d('ssh-known-hosts', '', `the host's public key in known_hosts form, as \`${scan}\` prints it (check it against the host before trusting it); ` +
+            'or set ssh-insecure-skip-host-key-check: true to connect without checking it');
+    }
+    if (knownHosts && skipCheck) {
+        throw new input_error/* InputError */.d('ssh-insecure-skip-host-key-check', 'true', 'false when ssh-known-hosts is given (the key would be checked anyway)');
+    }
+    const passphrase = inputs['ssh-key-passphrase'];
+    if (passphrase && !/ENCRYPTED|^-----BEGIN OPENSSH PRIVATE KEY-----/.test(privateKey)) {
+        throw new input_error/* InputError */.d('ssh-key-passphrase', passphrase, 'empty: ssh-private-key is not encrypted');
+    }
+    return {
+        kind: 'ssh', user: match[1], host, port, privateKey,
+        ...(passphrase ? { passphrase } : {}),
+        ...(knownHosts ? { knownHosts } : {})
+    };
 }
 function parsePort(value, text, fallback) {
     if (text === undefined)
@@ -102481,10 +102526,11 @@ scope.__dirname ??= (0,node_path__WEBPACK_IMPORTED_MODULE_0__.dirname)(scope.__f
 __nccwpck_require__.d(__webpack_exports__, {
   iZ: () => (/* binding */ createDockerClient),
   e8: () => (/* binding */ daemonMessage),
+  AW: () => (/* binding */ describeDockerHost),
   aD: () => (/* binding */ followJsonStream)
 });
 
-// UNUSED EXPORTS: describeDockerHost, hostKeyCheck, knownKeysFor
+// UNUSED EXPORTS: hostKeyCheck, knownKeysFor
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -102530,6 +102576,8 @@ function createDockerClient(host) {
                 username: host.user,
                 sshOptions: {
                     privateKey: host.privateKey,
+                    ...(host.passphrase === undefined ? {} : { passphrase: host.passphrase }),
+                    // Unset only with ssh-insecure-skip-host-key-check (parseConfig refuses it otherwise).
                     ...(host.knownHosts === undefined ? {} : hostKeyCheck(host.host, host.port, host.knownHosts))
                 }
             });
@@ -102544,7 +102592,7 @@ function describeDockerHost(host) {
             return `tcp://${host.host}:${host.port}${host.tls ? ' (TLS, client certificate)' : ''}`;
         case 'ssh':
             return `ssh://${host.user}@${host.host}:${host.port}` +
-                (host.knownHosts === undefined ? ' (host key not checked)' : ' (host key checked against ssh-known-hosts)');
+                (host.knownHosts === undefined ? ' (host key NOT checked: ssh-insecure-skip-host-key-check)' : ' (host key checked against ssh-known-hosts)');
     }
 }
 /** ssh2 options that accept only a host key listed for this host in the known_hosts text. */
@@ -102839,7 +102887,7 @@ function describeFetchError(error, timeoutMs) {
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9133);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4116);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8820);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4572);
 /* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7698);
 /* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(686);
 // The action's entry, for its main and its post step: the main step saves isPost, so the post run
@@ -102859,7 +102907,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8820:
+/***/ 4572:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -104479,6 +104527,25 @@ async function pushImage(docker, repository, tag, auth, log) {
     });
 }
 
+;// CONCATENATED MODULE: ./lib/rollout/drop-risks.js
+// Below this, a stop grace period cuts ordinary slow requests (an upload, a report, a slow query).
+const SHORT_GRACE_MS = 5_000;
+function dropRiskWarnings(facts) {
+    const warnings = [];
+    const check = facts.healthCheck?.Test;
+    if (facts.healthCheckKnown && (!check?.length || check[0] === 'NONE')) {
+        warnings.push('Neither the service nor its image has a HEALTHCHECK: Swarm routes a new replica as soon as its container starts, ' +
+            'before the app may be listening, and requests sent to it then fail. Give the image or the service a health check ' +
+            'that passes only once the app serves.');
+    }
+    const graceMs = facts.stopGracePeriodNs === undefined ? undefined : Math.round(facts.stopGracePeriodNs / 1e6);
+    if (graceMs !== undefined && graceMs < SHORT_GRACE_MS) {
+        warnings.push(`The service's stop grace period is ${graceMs / 1000}s: Swarm kills a replica that long after asking it to stop, ` +
+            'so any request still running then is cut off. Set it (--stop-grace-period) above your slowest request; Docker\'s default is 10s.');
+    }
+    return warnings;
+}
+
 ;// CONCATENATED MODULE: ./lib/rollout/health-timing.js
 // A monitor window shorter than the time a health check needs to call a replica unhealthy lets a bad
 // release pass its gate before Docker notices. Pure: settings in, a warning (or none) out.
@@ -104504,7 +104571,98 @@ function monitorWindowWarning(check, monitorMs) {
         `the gate. Raise monitor to at least ${Math.ceil(worst / 1000)}s, or rely on health-url.`);
 }
 
+;// CONCATENATED MODULE: ./lib/targets/swarm-pre-stop.js
+
+// A pre-stop command gets this long; the replica is stopped by Swarm anyway.
+const PRE_STOP_TIMEOUT_MS = 10_000;
+const STARTED_OR_RUNNING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running']);
+/**
+ * The running tasks that are not on `release` and whose slot (node, for a global service) has a task of
+ * `release` that Swarm is starting or runs: the replicas Swarm stops next. Pure.
+ */
+function tasksBeingReplaced(tasks, release) {
+    const key = (t) => (t.Slot !== undefined && t.Slot !== 0 ? `slot ${t.Slot}` : t.NodeID ? `node ${t.NodeID}` : undefined);
+    const replacing = new Set(tasks
+        .filter((t) => (0,swarm_tasks/* sameRelease */.OW)(t.Spec?.ContainerSpec?.Image, release) && t.DesiredState === 'running' && STARTED_OR_RUNNING.has(t.Status?.State ?? ''))
+        .map(key)
+        .filter((k) => k !== undefined));
+    return tasks.filter((t) => {
+        const k = key(t);
+        return k !== undefined && replacing.has(k) && !(0,swarm_tasks/* sameRelease */.OW)(t.Spec?.ContainerSpec?.Image, release) &&
+            t.DesiredState === 'running' && t.Status?.State === 'running';
+    });
+}
+/** Runs the pre-stop command once in each replica about to be replaced (see tasksBeingReplaced). */
+class SwarmPreStop {
+    docker;
+    command;
+    log;
+    seen = new Set();
+    running = [];
+    nodeId;
+    constructor(docker, command, log) {
+        this.docker = docker;
+        this.command = command;
+        this.log = log;
+    }
+    /** Starts the command in every newly found replica being replaced; does not wait for it. */
+    drain(tasks, release) {
+        for (const task of tasksBeingReplaced(tasks, release)) {
+            if (this.seen.has(task.ID))
+                continue;
+            this.seen.add(task.ID);
+            this.running.push(this.runIn(task).catch((error) => {
+                this.log.warning(`pre-stop in task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) failed: ${error.message}`);
+            }));
+        }
+    }
+    /** Waits for the commands started so far (each bounded). */
+    async settled() {
+        await Promise.all(this.running);
+    }
+    async runIn(task) {
+        const name = `task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'})`;
+        this.nodeId ??= this.docker.info().then((info) => info.Swarm?.NodeID, () => undefined);
+        const here = await this.nodeId;
+        const containerId = task.Status?.ContainerStatus?.ContainerID;
+        if (!containerId || (here && task.NodeID && task.NodeID !== here)) {
+            // The Engine API runs commands only in containers of the node it is on.
+            this.log.warning(`pre-stop cannot run in ${name}: it runs on node ${task.NodeID ?? '?'}, not on the node of docker-host; it is stopped without it`);
+            return;
+        }
+        const started = Date.now();
+        const exec = await this.docker.getContainer(containerId).exec({ Cmd: this.command, AttachStdout: true, AttachStderr: true });
+        const stream = await exec.start({ hijack: true, stdin: false });
+        let output = '';
+        await new Promise((resolve) => {
+            const timer = setTimeout(() => {
+                stream.destroy();
+                resolve();
+            }, PRE_STOP_TIMEOUT_MS);
+            stream.on('data', (chunk) => (output = (output + chunk.toString('utf8')).slice(-2000)));
+            for (const end of ['end', 'close', 'error'])
+                stream.on(end, () => { clearTimeout(timer); resolve(); });
+        });
+        const { ExitCode: code, Running: stillRunning } = await exec.inspect();
+        const took = `${((Date.now() - started) / 1000).toFixed(1)}s`;
+        if (stillRunning)
+            this.log.warning(`pre-stop in ${name} still runs after ${PRE_STOP_TIMEOUT_MS / 1000}s; no longer waited for`);
+        else if (code === 0)
+            this.log.info(`  pre-stop in ${name}, which Swarm replaces next: done in ${took}`);
+        else
+            this.log.warning(`pre-stop in ${name} exited with ${code} after ${took}: ${printable(output)}`);
+    }
+}
+/** The command's output without the 8-byte frame headers of Docker's multiplexed stream. */
+function printable(output) {
+    // eslint-disable-next-line no-control-regex
+    return output.replace(/[\x00-\x08\x0e-\x1f]/g, '').trim().split('\n').slice(-3).join(' | ') || 'no output';
+}
+
 ;// CONCATENATED MODULE: ./lib/deploy.js
+
+
+
 
 
 
@@ -104530,9 +104688,17 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         return { result, image: report.image, digest: report.digest, previousImage: report.previousImage, ...extra, report };
     };
     const authHeader = config.registryAuth ? registryAuthHeader(config.registryAuth, log) : undefined;
+    log.info(`Docker host: ${(0,client/* describeDockerHost */.AW)(config.dockerHost)}`);
+    if (config.dockerHost.kind === 'ssh' && config.dockerHost.knownHosts === undefined) {
+        const warning = `The SSH host key of ${config.dockerHost.host} is NOT checked (ssh-insecure-skip-host-key-check): ` +
+            'anyone who can intercept the connection can pose as the host and take over its Docker engine. Pin it with ssh-known-hosts.';
+        log.warning(warning);
+        report.warnings.push(warning);
+    }
     // Read the target first: a missing service or an update in flight stops the run before anything is built.
     const api = new swarm_api/* SwarmApi */.$(docker, log, authHeader);
-    const target = config.service ? new swarm_target/* SwarmTarget */.sw(api, config.service, log) : undefined;
+    const preStop = config.preStop ? new SwarmPreStop(docker, config.preStop, log) : undefined;
+    const target = config.service ? new swarm_target/* SwarmTarget */.sw(api, config.service, log, preStop) : undefined;
     let capture;
     let previous;
     if (target && config.service) {
@@ -104611,11 +104777,15 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         log.info(`${capture.name} already runs ${digest}: nothing to roll out`);
         return done('succeeded', { reason: 'already on this release' });
     }
-    const check = (0,swarm_target/* specHealthCheck */.Qd)(capture.spec) ?? (await imageHealthCheck(docker, (0,image_ref/* withDigest */.hQ)(image.repository, digest)));
-    const timing = monitorWindowWarning(check, config.monitorMs);
-    if (timing) {
-        log.warning(timing);
-        report.warnings.push(timing);
+    const fromImage = (0,swarm_target/* specHealthCheck */.Qd)(capture.spec) ? undefined : await imageHealthCheck(docker, (0,image_ref/* withDigest */.hQ)(image.repository, digest));
+    const check = (0,swarm_target/* specHealthCheck */.Qd)(capture.spec) ?? fromImage?.check;
+    const stopGracePeriodNs = (0,swarm_target/* containerSpec */.$M)(capture.spec)?.StopGracePeriod;
+    const risks = dropRiskWarnings({ healthCheck: check, healthCheckKnown: fromImage?.known ?? true, stopGracePeriodNs });
+    for (const warning of [monitorWindowWarning(check, config.monitorMs), ...risks]) {
+        if (!warning)
+            continue;
+        log.warning(warning);
+        report.warnings.push(warning);
     }
     const outcome = await withDeployLock(config, { api, stable: target, deps, recorder, startedAt }, async (lockToken) => {
         // Re-read under the lock: a run that held it may have changed the service while this one waited.
@@ -104629,6 +104799,7 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         }
         return rollOut(config, fresh, previous, release, { api, stable: target, deps, recorder, startedAt }, lockToken);
     });
+    await preStop?.settled();
     return done(outcome.result, { reason: outcome.reason });
 }
 async function preflight(config, capture, api, target, log) {
@@ -104655,14 +104826,14 @@ async function captureService(target, service, beforeLock = false) {
         throw error;
     }
 }
-/** The image's own HEALTHCHECK, when the image is on this engine (it is after a build or pull). */
+/** The image's own HEALTHCHECK (known when the image is on this engine, as it is after a build or pull). */
 async function imageHealthCheck(docker, image) {
     try {
         const info = (await docker.getImage(image).inspect());
-        return info.Config?.Healthcheck;
+        return info.Config?.Healthcheck ? { known: true, check: info.Config.Healthcheck } : { known: true };
     }
     catch {
-        return undefined;
+        return { known: false };
     }
 }
 /** The previous release as `repo:tag@sha256:…`, so a revert brings back exactly it even if its tag moved. */
@@ -106071,10 +106242,14 @@ class SwarmTarget {
     api;
     serviceName;
     log;
-    constructor(api, serviceName, log) {
+    preStop;
+    constructor(api, serviceName, log, 
+    /** Runs the pre-stop command in each old task once Swarm starts its replacement (seen while observing). */
+    preStop) {
         this.api = api;
         this.serviceName = serviceName;
         this.log = log;
+        this.preStop = preStop;
     }
     /**
      * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
@@ -106161,6 +106336,8 @@ class SwarmTarget {
     }
     async observe(capture, release, since) {
         const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
+        // The moment a slot's new task appears is when its old task is known: drain it now, while it serves.
+        this.preStop?.drain(tasks, release);
         return (0,_swarm_tasks_js__WEBPACK_IMPORTED_MODULE_1__/* .observeTasks */ .$S)(tasks, release, capture.replicas, since, service.UpdateStatus);
     }
     async complete(capture, release, previous) {

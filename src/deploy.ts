@@ -22,8 +22,10 @@ import type { HttpProbe } from './gates/http-probe.js'
 import type { Log } from './log.js'
 import { ReportRecorder, type Report, type Result } from './report/report.js'
 import type { Clock } from './rollout/clock.js'
+import { dropRiskWarnings } from './rollout/drop-risks.js'
 import { monitorWindowWarning, type HealthCheckSettings } from './rollout/health-timing.js'
-import { SwarmTarget, specHealthCheck, type SwarmCapture } from './targets/swarm-target.js'
+import { SwarmPreStop } from './targets/swarm-pre-stop.js'
+import { SwarmTarget, containerSpec, specHealthCheck, type SwarmCapture } from './targets/swarm-target.js'
 import { digestOf } from './targets/swarm-tasks.js'
 
 export interface DeployDeps {
@@ -71,7 +73,8 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
 
   // Read the target first: a missing service or an update in flight stops the run before anything is built.
   const api = new SwarmApi(docker, log, authHeader)
-  const target = config.service ? new SwarmTarget(api, config.service, log) : undefined
+  const preStop = config.preStop ? new SwarmPreStop(docker, config.preStop, log) : undefined
+  const target = config.service ? new SwarmTarget(api, config.service, log, preStop) : undefined
   let capture: SwarmCapture | undefined
   let previous: string | undefined
   if (target && config.service) {
@@ -144,11 +147,14 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
     log.info(`${capture.name} already runs ${digest}: nothing to roll out`)
     return done('succeeded', { reason: 'already on this release' })
   }
-  const check = specHealthCheck(capture.spec) ?? (await imageHealthCheck(docker, withDigest(image.repository, digest)))
-  const timing = monitorWindowWarning(check, config.monitorMs)
-  if (timing) {
-    log.warning(timing)
-    report.warnings.push(timing)
+  const fromImage = specHealthCheck(capture.spec) ? undefined : await imageHealthCheck(docker, withDigest(image.repository, digest))
+  const check = specHealthCheck(capture.spec) ?? fromImage?.check
+  const stopGracePeriodNs = containerSpec(capture.spec)?.StopGracePeriod
+  const risks = dropRiskWarnings({ healthCheck: check, healthCheckKnown: fromImage?.known ?? true, stopGracePeriodNs })
+  for (const warning of [monitorWindowWarning(check, config.monitorMs), ...risks]) {
+    if (!warning) continue
+    log.warning(warning)
+    report.warnings.push(warning)
   }
   const outcome = await withDeployLock(config, { api, stable: target, deps, recorder, startedAt }, async (lockToken) => {
     // Re-read under the lock: a run that held it may have changed the service while this one waited.
@@ -161,6 +167,7 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
     }
     return rollOut(config, fresh, previous as string, release, { api, stable: target, deps, recorder, startedAt }, lockToken)
   })
+  await preStop?.settled()
   return done(outcome.result, { reason: outcome.reason })
 }
 
@@ -188,13 +195,13 @@ async function captureService(target: SwarmTarget, service: string, beforeLock =
   }
 }
 
-/** The image's own HEALTHCHECK, when the image is on this engine (it is after a build or pull). */
-async function imageHealthCheck(docker: Docker, image: string): Promise<HealthCheckSettings | undefined> {
+/** The image's own HEALTHCHECK (known when the image is on this engine, as it is after a build or pull). */
+async function imageHealthCheck(docker: Docker, image: string): Promise<{ known: boolean; check?: HealthCheckSettings }> {
   try {
     const info = (await docker.getImage(image).inspect()) as { Config?: { Healthcheck?: HealthCheckSettings } }
-    return info.Config?.Healthcheck
+    return info.Config?.Healthcheck ? { known: true, check: info.Config.Healthcheck } : { known: true }
   } catch {
-    return undefined
+    return { known: false }
   }
 }
 

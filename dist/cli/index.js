@@ -34285,7 +34285,7 @@ Field._configure = function configure(Type_) {
 
 /***/ }),
 
-/***/ 5504:
+/***/ 3123:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -34443,7 +34443,7 @@ configure();
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-var protobuf = module.exports = __nccwpck_require__(5504);
+var protobuf = module.exports = __nccwpck_require__(3123);
 
 protobuf.build = "full";
 
@@ -72417,7 +72417,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1198);
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4575);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5504);
 // The CLI's entry (bin `zdd`): the same deploy engine as the action, from a terminal. See src/cli/.
 
 
@@ -72436,7 +72436,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4575:
+/***/ 5504:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72458,6 +72458,8 @@ const INPUT_DEFAULTS = {
     'docker-host': '',
     'ssh-private-key': '',
     'ssh-known-hosts': '',
+    'ssh-key-passphrase': '',
+    'ssh-insecure-skip-host-key-check': 'false',
     'tls-ca': '',
     'tls-cert': '',
     'tls-key': '',
@@ -72496,6 +72498,7 @@ const INPUT_DEFAULTS = {
     'no-data': 'fail',
     compare: 'none',
     'baseline-tolerance': '20%+0.01',
+    'pre-stop': '',
     'auto-rollback': 'true',
     'lock-timeout': '10m',
     'force-unlock': 'false',
@@ -72508,7 +72511,7 @@ const INPUT_DEFAULTS = {
 /** Every input name, in action.yml order. */
 const INPUT_NAMES = Object.keys(INPUT_DEFAULTS);
 /** Inputs whose values must never be printed (InputError shows only their length). */
-const SECRET_INPUTS = ['ssh-private-key', 'tls-key', 'registry-password', 'github-token'];
+const SECRET_INPUTS = ['ssh-private-key', 'ssh-key-passphrase', 'tls-key', 'registry-password', 'github-token'];
 /**
  * Reads every input through `getInput` (e.g. @actions/core's getInput). Values are trimmed, and an
  * empty value takes the default, so a runner (which applies action.yml defaults itself) and an
@@ -73760,6 +73763,7 @@ function parseConfig(inputs, env) {
     const monitorMs = parseDuration('monitor', inputs.monitor, { allowZero: true });
     const deadlineMs = parseDuration('deadline', inputs.deadline);
     const timeoutMs = parseDuration('timeout', inputs.timeout);
+    const preStop = parsePreStop(inputs['pre-stop']);
     const autoRollback = parseBoolean('auto-rollback', inputs['auto-rollback']);
     const lockTimeoutMs = parseDuration('lock-timeout', inputs['lock-timeout'], { allowZero: true });
     const forceUnlock = parseBoolean('force-unlock', inputs['force-unlock']);
@@ -73778,7 +73782,28 @@ function parseConfig(inputs, env) {
         config.service = service;
     if (health !== undefined)
         config.health = health;
+    if (preStop !== undefined)
+        config.preStop = preStop;
     return config;
+}
+/** A JSON array of strings is the command as is (for images without a shell); other text runs with /bin/sh -c. */
+function parsePreStop(value) {
+    const text = value.trim();
+    if (!text)
+        return undefined;
+    if (!text.startsWith('['))
+        return ['/bin/sh', '-c', text];
+    let argv;
+    try {
+        argv = JSON.parse(text);
+    }
+    catch {
+        argv = undefined;
+    }
+    if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string' && a !== '')) {
+        throw new InputError('pre-stop', value, 'a shell command, or a JSON array of non-empty strings such as ["node", "/app/drain.js"]');
+    }
+    return argv;
 }
 // ── where ──────────────────────────────────────────────────────────────────────────────────────
 const parse_config_HOST = '((?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\])';
@@ -73797,7 +73822,7 @@ function parseDockerHost(inputs, env) {
         throw new InputError(name, inputs[name], 'empty unless docker-host is tcp://host[:port]');
     }
     if (scheme !== 'ssh') {
-        for (const name of ['ssh-private-key', 'ssh-known-hosts']) {
+        for (const name of ['ssh-private-key', 'ssh-known-hosts', 'ssh-key-passphrase']) {
             if (inputs[name])
                 throw new InputError(name, inputs[name], 'empty unless docker-host is ssh://user@host[:port]');
         }
@@ -73831,8 +73856,28 @@ function parseSshHost(inputs, value) {
         throw new InputError('ssh-private-key', inputs['ssh-private-key'], 'the private key contents (-----BEGIN … PRIVATE KEY-----), not a path');
     }
     const port = parsePort(value, match[3], 22);
+    const host = unbracket(match[2]);
     const knownHosts = pemText(inputs['ssh-known-hosts']);
-    return { kind: 'ssh', user: match[1], host: unbracket(match[2]), port, privateKey, ...(knownHosts ? { knownHosts } : {}) };
+    const skipCheck = parseBoolean('ssh-insecure-skip-host-key-check', inputs['ssh-insecure-skip-host-key-check']);
+    if (!knownHosts && !skipCheck) {
+        // Without a pinned key anyone between the runner and the host could pose as it and be given
+        // the Docker socket: refuse, and say how to pin it.
+        const scan = port === 22 ? `ssh-keyscan ${host}` : `ssh-keyscan -p ${port} ${host}`;
+        throw new InputError('ssh-known-hosts', '', `the host's public key in known_hosts form, as \`${scan}\` prints it (check it against the host before trusting it); ` +
+            'or set ssh-insecure-skip-host-key-check: true to connect without checking it');
+    }
+    if (knownHosts && skipCheck) {
+        throw new InputError('ssh-insecure-skip-host-key-check', 'true', 'false when ssh-known-hosts is given (the key would be checked anyway)');
+    }
+    const passphrase = inputs['ssh-key-passphrase'];
+    if (passphrase && !/ENCRYPTED|^-----BEGIN OPENSSH PRIVATE KEY-----/.test(privateKey)) {
+        throw new InputError('ssh-key-passphrase', passphrase, 'empty: ssh-private-key is not encrypted');
+    }
+    return {
+        kind: 'ssh', user: match[1], host, port, privateKey,
+        ...(passphrase ? { passphrase } : {}),
+        ...(knownHosts ? { knownHosts } : {})
+    };
 }
 function parsePort(value, text, fallback) {
     if (text === undefined)
@@ -74188,10 +74233,14 @@ class SwarmTarget {
     api;
     serviceName;
     log;
-    constructor(api, serviceName, log) {
+    preStop;
+    constructor(api, serviceName, log, 
+    /** Runs the pre-stop command in each old task once Swarm starts its replacement (seen while observing). */
+    preStop) {
         this.api = api;
         this.serviceName = serviceName;
         this.log = log;
+        this.preStop = preStop;
     }
     /**
      * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
@@ -74278,6 +74327,8 @@ class SwarmTarget {
     }
     async observe(capture, release, since) {
         const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
+        // The moment a slot's new task appears is when its old task is known: drain it now, while it serves.
+        this.preStop?.drain(tasks, release);
         return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus);
     }
     async complete(capture, release, previous) {
@@ -76180,6 +76231,8 @@ function createDockerClient(host) {
                 username: host.user,
                 sshOptions: {
                     privateKey: host.privateKey,
+                    ...(host.passphrase === undefined ? {} : { passphrase: host.passphrase }),
+                    // Unset only with ssh-insecure-skip-host-key-check (parseConfig refuses it otherwise).
                     ...(host.knownHosts === undefined ? {} : hostKeyCheck(host.host, host.port, host.knownHosts))
                 }
             });
@@ -76194,7 +76247,7 @@ function describeDockerHost(host) {
             return `tcp://${host.host}:${host.port}${host.tls ? ' (TLS, client certificate)' : ''}`;
         case 'ssh':
             return `ssh://${host.user}@${host.host}:${host.port}` +
-                (host.knownHosts === undefined ? ' (host key not checked)' : ' (host key checked against ssh-known-hosts)');
+                (host.knownHosts === undefined ? ' (host key NOT checked: ssh-insecure-skip-host-key-check)' : ' (host key checked against ssh-known-hosts)');
     }
 }
 /** ssh2 options that accept only a host key listed for this host in the known_hosts text. */
@@ -76560,6 +76613,25 @@ async function pushImage(docker, repository, tag, auth, log) {
     });
 }
 
+;// CONCATENATED MODULE: ./lib/rollout/drop-risks.js
+// Below this, a stop grace period cuts ordinary slow requests (an upload, a report, a slow query).
+const SHORT_GRACE_MS = 5_000;
+function dropRiskWarnings(facts) {
+    const warnings = [];
+    const check = facts.healthCheck?.Test;
+    if (facts.healthCheckKnown && (!check?.length || check[0] === 'NONE')) {
+        warnings.push('Neither the service nor its image has a HEALTHCHECK: Swarm routes a new replica as soon as its container starts, ' +
+            'before the app may be listening, and requests sent to it then fail. Give the image or the service a health check ' +
+            'that passes only once the app serves.');
+    }
+    const graceMs = facts.stopGracePeriodNs === undefined ? undefined : Math.round(facts.stopGracePeriodNs / 1e6);
+    if (graceMs !== undefined && graceMs < SHORT_GRACE_MS) {
+        warnings.push(`The service's stop grace period is ${graceMs / 1000}s: Swarm kills a replica that long after asking it to stop, ` +
+            'so any request still running then is cut off. Set it (--stop-grace-period) above your slowest request; Docker\'s default is 10s.');
+    }
+    return warnings;
+}
+
 ;// CONCATENATED MODULE: ./lib/rollout/health-timing.js
 // A monitor window shorter than the time a health check needs to call a replica unhealthy lets a bad
 // release pass its gate before Docker notices. Pure: settings in, a warning (or none) out.
@@ -76585,7 +76657,98 @@ function monitorWindowWarning(check, monitorMs) {
         `the gate. Raise monitor to at least ${Math.ceil(worst / 1000)}s, or rely on health-url.`);
 }
 
+;// CONCATENATED MODULE: ./lib/targets/swarm-pre-stop.js
+
+// A pre-stop command gets this long; the replica is stopped by Swarm anyway.
+const PRE_STOP_TIMEOUT_MS = 10_000;
+const STARTED_OR_RUNNING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running']);
+/**
+ * The running tasks that are not on `release` and whose slot (node, for a global service) has a task of
+ * `release` that Swarm is starting or runs: the replicas Swarm stops next. Pure.
+ */
+function tasksBeingReplaced(tasks, release) {
+    const key = (t) => (t.Slot !== undefined && t.Slot !== 0 ? `slot ${t.Slot}` : t.NodeID ? `node ${t.NodeID}` : undefined);
+    const replacing = new Set(tasks
+        .filter((t) => sameRelease(t.Spec?.ContainerSpec?.Image, release) && t.DesiredState === 'running' && STARTED_OR_RUNNING.has(t.Status?.State ?? ''))
+        .map(key)
+        .filter((k) => k !== undefined));
+    return tasks.filter((t) => {
+        const k = key(t);
+        return k !== undefined && replacing.has(k) && !sameRelease(t.Spec?.ContainerSpec?.Image, release) &&
+            t.DesiredState === 'running' && t.Status?.State === 'running';
+    });
+}
+/** Runs the pre-stop command once in each replica about to be replaced (see tasksBeingReplaced). */
+class SwarmPreStop {
+    docker;
+    command;
+    log;
+    seen = new Set();
+    running = [];
+    nodeId;
+    constructor(docker, command, log) {
+        this.docker = docker;
+        this.command = command;
+        this.log = log;
+    }
+    /** Starts the command in every newly found replica being replaced; does not wait for it. */
+    drain(tasks, release) {
+        for (const task of tasksBeingReplaced(tasks, release)) {
+            if (this.seen.has(task.ID))
+                continue;
+            this.seen.add(task.ID);
+            this.running.push(this.runIn(task).catch((error) => {
+                this.log.warning(`pre-stop in task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) failed: ${error.message}`);
+            }));
+        }
+    }
+    /** Waits for the commands started so far (each bounded). */
+    async settled() {
+        await Promise.all(this.running);
+    }
+    async runIn(task) {
+        const name = `task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'})`;
+        this.nodeId ??= this.docker.info().then((info) => info.Swarm?.NodeID, () => undefined);
+        const here = await this.nodeId;
+        const containerId = task.Status?.ContainerStatus?.ContainerID;
+        if (!containerId || (here && task.NodeID && task.NodeID !== here)) {
+            // The Engine API runs commands only in containers of the node it is on.
+            this.log.warning(`pre-stop cannot run in ${name}: it runs on node ${task.NodeID ?? '?'}, not on the node of docker-host; it is stopped without it`);
+            return;
+        }
+        const started = Date.now();
+        const exec = await this.docker.getContainer(containerId).exec({ Cmd: this.command, AttachStdout: true, AttachStderr: true });
+        const stream = await exec.start({ hijack: true, stdin: false });
+        let output = '';
+        await new Promise((resolve) => {
+            const timer = setTimeout(() => {
+                stream.destroy();
+                resolve();
+            }, PRE_STOP_TIMEOUT_MS);
+            stream.on('data', (chunk) => (output = (output + chunk.toString('utf8')).slice(-2000)));
+            for (const end of ['end', 'close', 'error'])
+                stream.on(end, () => { clearTimeout(timer); resolve(); });
+        });
+        const { ExitCode: code, Running: stillRunning } = await exec.inspect();
+        const took = `${((Date.now() - started) / 1000).toFixed(1)}s`;
+        if (stillRunning)
+            this.log.warning(`pre-stop in ${name} still runs after ${PRE_STOP_TIMEOUT_MS / 1000}s; no longer waited for`);
+        else if (code === 0)
+            this.log.info(`  pre-stop in ${name}, which Swarm replaces next: done in ${took}`);
+        else
+            this.log.warning(`pre-stop in ${name} exited with ${code} after ${took}: ${printable(output)}`);
+    }
+}
+/** The command's output without the 8-byte frame headers of Docker's multiplexed stream. */
+function printable(output) {
+    // eslint-disable-next-line no-control-regex
+    return output.replace(/[\x00-\x08\x0e-\x1f]/g, '').trim().split('\n').slice(-3).join(' | ') || 'no output';
+}
+
 ;// CONCATENATED MODULE: ./lib/deploy.js
+
+
+
 
 
 
@@ -76611,9 +76774,17 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         return { result, image: report.image, digest: report.digest, previousImage: report.previousImage, ...extra, report };
     };
     const authHeader = config.registryAuth ? registryAuthHeader(config.registryAuth, log) : undefined;
+    log.info(`Docker host: ${describeDockerHost(config.dockerHost)}`);
+    if (config.dockerHost.kind === 'ssh' && config.dockerHost.knownHosts === undefined) {
+        const warning = `The SSH host key of ${config.dockerHost.host} is NOT checked (ssh-insecure-skip-host-key-check): ` +
+            'anyone who can intercept the connection can pose as the host and take over its Docker engine. Pin it with ssh-known-hosts.';
+        log.warning(warning);
+        report.warnings.push(warning);
+    }
     // Read the target first: a missing service or an update in flight stops the run before anything is built.
     const api = new SwarmApi(docker, log, authHeader);
-    const target = config.service ? new SwarmTarget(api, config.service, log) : undefined;
+    const preStop = config.preStop ? new SwarmPreStop(docker, config.preStop, log) : undefined;
+    const target = config.service ? new SwarmTarget(api, config.service, log, preStop) : undefined;
     let capture;
     let previous;
     if (target && config.service) {
@@ -76692,11 +76863,15 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         log.info(`${capture.name} already runs ${digest}: nothing to roll out`);
         return done('succeeded', { reason: 'already on this release' });
     }
-    const check = specHealthCheck(capture.spec) ?? (await imageHealthCheck(docker, withDigest(image.repository, digest)));
-    const timing = monitorWindowWarning(check, config.monitorMs);
-    if (timing) {
-        log.warning(timing);
-        report.warnings.push(timing);
+    const fromImage = specHealthCheck(capture.spec) ? undefined : await imageHealthCheck(docker, withDigest(image.repository, digest));
+    const check = specHealthCheck(capture.spec) ?? fromImage?.check;
+    const stopGracePeriodNs = containerSpec(capture.spec)?.StopGracePeriod;
+    const risks = dropRiskWarnings({ healthCheck: check, healthCheckKnown: fromImage?.known ?? true, stopGracePeriodNs });
+    for (const warning of [monitorWindowWarning(check, config.monitorMs), ...risks]) {
+        if (!warning)
+            continue;
+        log.warning(warning);
+        report.warnings.push(warning);
     }
     const outcome = await withDeployLock(config, { api, stable: target, deps, recorder, startedAt }, async (lockToken) => {
         // Re-read under the lock: a run that held it may have changed the service while this one waited.
@@ -76710,6 +76885,7 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         }
         return rollOut(config, fresh, previous, release, { api, stable: target, deps, recorder, startedAt }, lockToken);
     });
+    await preStop?.settled();
     return done(outcome.result, { reason: outcome.reason });
 }
 async function preflight(config, capture, api, target, log) {
@@ -76736,14 +76912,14 @@ async function captureService(target, service, beforeLock = false) {
         throw error;
     }
 }
-/** The image's own HEALTHCHECK, when the image is on this engine (it is after a build or pull). */
+/** The image's own HEALTHCHECK (known when the image is on this engine, as it is after a build or pull). */
 async function imageHealthCheck(docker, image) {
     try {
         const info = (await docker.getImage(image).inspect());
-        return info.Config?.Healthcheck;
+        return info.Config?.Healthcheck ? { known: true, check: info.Config.Healthcheck } : { known: true };
     }
     catch {
-        return undefined;
+        return { known: false };
     }
 }
 /** The previous release as `repo:tag@sha256:…`, so a revert brings back exactly it even if its tag moved. */
@@ -77126,7 +77302,9 @@ async function writeReport(report, env) {
 const OPTION_HELP = {
     'docker-host': 'Docker engine: unix:///path, tcp://host[:port] or ssh://user@host[:port] (empty: $DOCKER_HOST, else the local socket)',
     'ssh-private-key': 'Private key (contents) for an ssh:// docker-host',
-    'ssh-known-hosts': 'known_hosts lines for the ssh:// docker-host',
+    'ssh-known-hosts': 'known_hosts lines for the ssh:// docker-host (ssh-keyscan -p PORT HOST); required with ssh://',
+    'ssh-key-passphrase': 'Passphrase of an encrypted ssh-private-key',
+    'ssh-insecure-skip-host-key-check': 'Connect over SSH without checking the host key (warns; not for production)',
     'tls-ca': 'CA certificate (PEM contents) for a tcp:// docker-host with TLS',
     'tls-cert': 'Client certificate (PEM contents) for TLS',
     'tls-key': 'Client key (PEM contents) for TLS',
@@ -77165,6 +77343,7 @@ const OPTION_HELP = {
     'no-data': 'What an empty or NaN reading counts as: fail, inconclusive or pass',
     compare: 'none, or baseline: judge the canary against the stable replicas in the same window',
     'baseline-tolerance': 'How far the canary may be above the stable: 20%, +0.01 or 20%+0.01',
+    'pre-stop': 'Command run in each old replica once its replacement starts (shell text, or a JSON array), e.g. to fail its health check',
     'auto-rollback': 'Revert to the previous release when a gate fails',
     'lock-timeout': 'How long to wait while another run holds the service\'s deploy lock',
     'force-unlock': 'Take the deploy lock even if another run holds it (when that run is dead)',
@@ -77175,7 +77354,7 @@ const OPTION_HELP = {
     'github-deployments': 'auto (when github-token and environment are set, not under act), true (also under act) or false'
 };
 /** Inputs that also work as bare flags: `--dry-run`, `--no-auto-rollback`. */
-const BOOLEAN_INPUTS = ['push', 'auto-rollback', 'force-unlock', 'dry-run'];
+const BOOLEAN_INPUTS = ['ssh-insecure-skip-host-key-check', 'push', 'auto-rollback', 'force-unlock', 'dry-run'];
 /** Inputs whose repeated options are joined with new lines instead of the last one winning. */
 const LIST_INPUTS = ['tags', 'build-args'];
 const EXIT_CODES = [

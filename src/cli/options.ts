@@ -47,6 +47,7 @@ export const OPTION_HELP: Readonly<Record<InputName, string>> = {
   'no-data': 'What an empty or NaN reading counts as: fail, inconclusive or pass',
   compare: 'none, or baseline: judge the canary against the stable replicas in the same window',
   'baseline-tolerance': 'How far the canary may be above the stable: 20%, +0.01 or 20%+0.01',
+  'pre-stop': 'Command run in each old replica once its replacement starts (shell text, or a JSON array), e.g. to fail its health check',
   'auto-rollback': 'Revert to the previous release when a gate fails',
   'lock-timeout': 'How long to wait while another run holds the service\'s deploy lock',
   'force-unlock': 'Take the deploy lock even if another run holds it (when that run is dead)',

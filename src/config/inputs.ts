@@ -45,6 +45,7 @@ export interface Inputs {
   'no-data': string
   compare: string
   'baseline-tolerance': string
+  'pre-stop': string
   'auto-rollback': string
   'lock-timeout': string
   'force-unlock': string
@@ -105,6 +106,7 @@ export const INPUT_DEFAULTS: Readonly<Inputs> = {
   'no-data': 'fail',
   compare: 'none',
   'baseline-tolerance': '20%+0.01',
+  'pre-stop': '',
   'auto-rollback': 'true',
   'lock-timeout': '10m',
   'force-unlock': 'false',

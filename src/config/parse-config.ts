@@ -33,6 +33,7 @@ export function parseConfig(inputs: Inputs, env: NodeJS.ProcessEnv): Config {
   const monitorMs = parseDuration('monitor', inputs.monitor, { allowZero: true })
   const deadlineMs = parseDuration('deadline', inputs.deadline)
   const timeoutMs = parseDuration('timeout', inputs.timeout)
+  const preStop = parsePreStop(inputs['pre-stop'])
   const autoRollback = parseBoolean('auto-rollback', inputs['auto-rollback'])
   const lockTimeoutMs = parseDuration('lock-timeout', inputs['lock-timeout'], { allowZero: true })
   const forceUnlock = parseBoolean('force-unlock', inputs['force-unlock'])
@@ -47,7 +48,25 @@ export function parseConfig(inputs: Inputs, env: NodeJS.ProcessEnv): Config {
   if (registryAuth !== undefined) config.registryAuth = registryAuth
   if (service !== undefined) config.service = service
   if (health !== undefined) config.health = health
+  if (preStop !== undefined) config.preStop = preStop
   return config
+}
+
+/** A JSON array of strings is the command as is (for images without a shell); other text runs with /bin/sh -c. */
+function parsePreStop(value: string): string[] | undefined {
+  const text = value.trim()
+  if (!text) return undefined
+  if (!text.startsWith('[')) return ['/bin/sh', '-c', text]
+  let argv: unknown
+  try {
+    argv = JSON.parse(text)
+  } catch {
+    argv = undefined
+  }
+  if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string' && a !== '')) {
+    throw new InputError('pre-stop', value, 'a shell command, or a JSON array of non-empty strings such as ["node", "/app/drain.js"]')
+  }
+  return argv as string[]
 }
 
 // ── where ──────────────────────────────────────────────────────────────────────────────────────

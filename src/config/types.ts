@@ -110,6 +110,8 @@ export interface Config {
   monitorMs: number
   deadlineMs: number
   timeoutMs: number
+  /** Command run in each old replica once its replacement starts (argv; a text input runs with /bin/sh -c). */
+  preStop?: string[]
   autoRollback: boolean
   /** How long to wait for another run's deploy lock on the service. */
   lockTimeoutMs: number

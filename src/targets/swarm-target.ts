@@ -9,6 +9,7 @@ import type { HealthCheckSettings } from '../rollout/health-timing.js'
 import type { Capture, RolloutTarget } from './target.js'
 import { PREVIOUS_LABEL } from './release-labels.js'
 import type { SwarmApi } from './swarm-api.js'
+import type { SwarmPreStop } from './swarm-pre-stop.js'
 import { observeTasks, sameRelease, type SwarmTask } from './swarm-tasks.js'
 
 export interface SwarmCapture extends Capture {
@@ -32,7 +33,9 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
   constructor(
     private readonly api: SwarmApi,
     private readonly serviceName: string,
-    private readonly log: Log
+    private readonly log: Log,
+    /** Runs the pre-stop command in each old task once Swarm starts its replacement (seen while observing). */
+    private readonly preStop?: SwarmPreStop
   ) {}
 
   /**
@@ -127,6 +130,8 @@ export class SwarmTarget implements RolloutTarget<SwarmCapture> {
 
   async observe(capture: SwarmCapture, release: string, since: number): Promise<ReplicaObservation> {
     const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)])
+    // The moment a slot's new task appears is when its old task is known: drain it now, while it serves.
+    this.preStop?.drain(tasks, release)
     return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus)
   }
 

@@ -318,3 +318,17 @@ describe('parseConfig accepts good inputs', () => {
     expect(() => config({ 'dry-run': 'true', 'batch-size': '0' })).toThrow(InputError)
   })
 })
+
+describe('pre-stop', () => {
+  it('runs text with /bin/sh -c, takes a JSON array as the command itself, and is off when empty', () => {
+    expect(config({ 'pre-stop': 'rm /tmp/healthy && sleep 1' }).preStop).toEqual(['/bin/sh', '-c', 'rm /tmp/healthy && sleep 1'])
+    expect(config({ 'pre-stop': '["/usr/bin/node", "/app/ctl.js", "drain"]' }).preStop).toEqual(['/usr/bin/node', '/app/ctl.js', 'drain'])
+    expect(config({}).preStop).toBeUndefined()
+  })
+
+  it.each(['[]', '["node", 3]', '["node", ""]', '[node drain]'])('refuses %s', (value) => {
+    expect(() => config({ 'pre-stop': value })).toThrow(
+      `Invalid input 'pre-stop': ${JSON.stringify(value)}. Expected a shell command, or a JSON array of non-empty strings such as ["node", "/app/drain.js"].`
+    )
+  })
+})
