@@ -12,7 +12,7 @@ import os from 'node:os'
 import { promisify } from 'node:util'
 import { PROXY_IMAGE, REGISTRY, REPO_ROOT, createCleanup, docker, httpGet, pinImage } from '../test/support/testbed.js'
 import { hasDockerPlatform, nodeImage } from '../test/support/zero-loss-bed.js'
-import { FAST_INPUTS, describeTraffic, runScenario, type Rollout, type Scenario } from '../test/support/zero-loss.js'
+import { FAST_INPUTS, PRE_STOP_INPUTS, describeTraffic, runScenario, type Rollout, type Scenario } from '../test/support/zero-loss.js'
 import { swarmFloorMs } from './floor.js'
 import { failureBreakdown, renderTable, type BenchRow } from './table.js'
 
@@ -27,7 +27,7 @@ export const SITUATIONS: Situation[] = [
   { name: 'app exits at once on SIGTERM', from: 'bad-sigterm-v1', to: 'bad-sigterm-v2', proxy: HARD_PROXY, load: LOAD },
   { name: 'requests of 1–2 s in flight', from: 'v1', to: 'v2', proxy: HARD_PROXY, load: { ...LOAD, ratePerSec: 100, slow: SLOW } },
   { name: '1–2 s requests, app exits at once', from: 'bad-sigterm-v1', to: 'bad-sigterm-v2', proxy: HARD_PROXY, load: { ...LOAD, ratePerSec: 100, slow: SLOW } },
-  { name: 'proxy DNS lags 5 s', from: 'v1', to: 'v2', proxy: { ...HARD_PROXY, dnsHoldMs: 5_000 }, load: LOAD },
+  { name: 'proxy DNS lags 5 s', from: 'v1', to: 'v2', proxy: { ...HARD_PROXY, dnsRefreshMs: 5_000 }, load: LOAD },
   { name: 'keep-alive clients and proxy', from: 'v1', to: 'v2', proxy: { ...HARD_PROXY, serverConnections: 'always' }, load: { ...LOAD, keepAlive: true } },
   { name: 'broken release (never healthy)', from: 'v1', to: 'bad-health', proxy: GOOD_PROXY, load: LOAD }
 ]
@@ -36,11 +36,13 @@ interface Contender {
   label: string
   platform: Scenario['platform']
   rollout: Rollout
+  inputs?: Record<string, string>
 }
 
 function contenders(): Contender[] {
   return [
     { label: 'zdd rolling (swarm)', platform: 'swarm', rollout: { by: 'ours', strategy: 'rolling' } },
+    { label: 'zdd rolling + pre-stop (swarm)', platform: 'swarm', rollout: { by: 'ours', strategy: 'rolling' }, inputs: PRE_STOP_INPUTS },
     ...(hasDockerPlatform() ? [{ label: 'zdd rolling (docker)', platform: 'docker' as const, rollout: { by: 'ours' as const, strategy: 'rolling' as const } }] : []),
     { label: 'docker service update, stop-first', platform: 'swarm', rollout: { by: 'native', order: 'stop-first' } },
     { label: 'docker service update, start-first', platform: 'swarm', rollout: { by: 'native', order: 'start-first' } }
@@ -76,7 +78,9 @@ async function runOne(situation: Situation, contender: Contender): Promise<Bench
   const cleanup = createCleanup()
   try {
     const { name, ...scenario } = situation
-    const result = await runScenario(cleanup, { ...scenario, platform: contender.platform, rollout: contender.rollout })
+    const result = await runScenario(cleanup, {
+      ...scenario, platform: contender.platform, rollout: contender.rollout, ...(contender.inputs ? { inputs: contender.inputs } : {})
+    })
     const t = result.traffic
     const isOurs = contender.rollout.by === 'ours'
     const successes = Number(FAST_INPUTS['health-successes']) - 1

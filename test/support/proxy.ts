@@ -21,7 +21,7 @@ export interface ProxyConfigOptions {
    * Docker's DNS, for tasks that come and go (a vanished address goes at the next resolution: `hold
    * obsolete 0s`). Default 1000 ms; e.g. 5000 for a proxy whose view lags up to 5 s.
    */
-  dnsHoldMs?: number
+  dnsRefreshMs?: number
   /** Retries of a request whose connection failed, to another server (`retries` + `option redispatch`); 0 = off. Default 3. */
   retries?: number
   /** Health check: an HTTP GET of this path (`option httpchk`, 2xx/3xx = up), instead of a TCP connect. */
@@ -32,7 +32,7 @@ export interface ProxyConfigOptions {
    * connection per request). Default `safe`.
    */
   serverConnections?: 'safe' | 'always' | 'close'
-  /** Log every request that did not end well (HTTP log format) to the container's stdout; default false. */
+  /** Log every request that failed or was retried (HTTP log format) to the container's stdout; default false. */
   logErrors?: boolean
 }
 
@@ -48,15 +48,15 @@ export interface ProxyConfigOptions {
  * canary from stable. By default a plain TCP check (no httpchk), so a release whose /health is 404 is
  * still routed and an HTTP health gate in front of it sees the failures; `httpCheck` makes it an HTTP
  * check, as a well-configured proxy has. The other options make the proxies of the zero-loss tests:
- * `dnsHoldMs` (a lagging view of DNS), `retries` (0 = off) and `serverConnections` (keep-alive). `/api` is rewritten to `/cgi-bin/api` (the
- * fixture app's CGI: busybox httpd runs CGIs only under /cgi-bin/). Statistics and the Prometheus
- * exporter listen on :8404 (/stats, /metrics).
+ * `dnsRefreshMs` (a lagging view of DNS), `retries` (0 = off) and `serverConnections` (keep-alive).
+ * `/api` is rewritten to `/cgi-bin/api` (the fixture app's CGI: busybox httpd runs CGIs only under
+ * /cgi-bin/). Statistics and the Prometheus exporter listen on :8404 (/stats, /metrics).
  */
 export function proxyConfig(service: string, opts: ProxyConfigOptions = {}): string {
   const port = opts.port ?? 80
   const slots = opts.slots ?? 10
   const retries = opts.retries ?? 3
-  const hold = opts.dnsHoldMs === undefined ? '1s' : `${opts.dnsHoldMs}ms`
+  const hold = opts.dnsRefreshMs === undefined ? '1s' : `${opts.dnsRefreshMs}ms`
   const template = (prefix: string, host = `tasks.${prefix}`): string =>
     `    server-template ${prefix} ${slots} ${host}:${port} check resolvers docker init-addr none`
   const templates = opts.hosts

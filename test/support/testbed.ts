@@ -28,7 +28,7 @@ export const APP_REPO = process.env.ZDD_TEST_APP_REPO ?? `${REGISTRY}/zdd-fixtur
 /** The app v1 pushed to the basic-auth registry (needs REGISTRY_AUTH). */
 export const AUTH_APP_REPO = `${AUTH_REGISTRY}/zdd-fixture-app`
 export const PROXY_IMAGE = process.env.ZDD_TEST_PROXY_IMAGE ?? 'zdd-haproxy:local'
-/** The repository root (this file is test/support/testbed.ts). */
+/** The repository root (the nearest folder above this file with action.yml), ending in /. */
 export const REPO_ROOT = `${repoRoot(new URL('.', import.meta.url).pathname)}/`
 /** Build context of the fixture app (see its Dockerfile for the build args). */
 export const APP_CONTEXT = new URL('../fixtures/app/', import.meta.url).pathname

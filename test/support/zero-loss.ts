@@ -90,7 +90,7 @@ export async function runScenario(cleanup: Cleanup, s: Scenario): Promise<Scenar
     await sleep(LEAD_MS)
     const rollout = s.rollout.by === 'ours' ? await runOurs(bed, s, s.rollout.strategy) : await runNative(bed, s, s.rollout.order)
     // Long enough after the rollout for a lagging proxy to have caught up, and for the minimum count.
-    const tailUntil = Date.now() + (s.proxy.dnsHoldMs ?? 1_000) + 3_000
+    const tailUntil = Date.now() + (s.proxy.dnsRefreshMs ?? 1_000) + 3_000
     while ((Date.now() < tailUntil || load.snapshot().total < minRequests) && Date.now() < tailUntil + 60_000) await sleep(100)
     return { ...rollout, traffic: await load.stop(), bed }
   } finally {
@@ -127,7 +127,6 @@ async function runOurs(bed: Bed, s: Scenario, strategy: Strategy): Promise<Outco
     steps: Array<{ name: string; startedAt: string; endedAt?: string; outcome?: string }>
   }
   if (report.reason) outcome.reason = report.reason
-  if (process.env.ZDD_ZERO_LOSS_DEBUG) console.log(JSON.stringify(report.steps.map((st) => ({ ...st, probes: undefined, measurements: undefined }))))
   const failed = report.steps.find((step) => step.outcome === 'failed')
   const revert = report.steps.find((step) => step.name === 'revert')
   if (failed?.endedAt && revert) outcome.revertDelayMs = Date.parse(revert.startedAt) - Date.parse(failed.endedAt)
