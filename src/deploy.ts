@@ -26,6 +26,7 @@ import type { HttpProbe } from './gates/http-probe.js'
 import type { Log } from './log.js'
 import { ReportRecorder, type Report, type Result } from './report/report.js'
 import type { Clock } from './rollout/clock.js'
+import { dropRiskWarnings } from './rollout/drop-risks.js'
 import { monitorWindowWarning, type HealthCheckSettings } from './rollout/health-timing.js'
 import type { Platform } from './targets/platform.js'
 import { openPlatform } from './targets/platforms.js'
@@ -175,11 +176,13 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
     return done('succeeded', { reason: 'already on this release' })
   }
   await platform.prepare?.(pinned)
-  const check = capture.healthCheck ?? (await imageHealthCheck(docker, withDigest(image.repository, digest)))
-  const timing = monitorWindowWarning(check, config.monitorMs)
-  if (timing) {
-    log.warning(timing)
-    report.warnings.push(timing)
+  const fromImage = capture.healthCheck ? undefined : await imageHealthCheck(docker, withDigest(image.repository, digest))
+  const check = capture.healthCheck ?? fromImage?.check
+  const risks = platform.dropRisks?.(capture, { healthCheck: check, healthCheckKnown: fromImage?.known ?? true }) ?? []
+  for (const warning of [monitorWindowWarning(check, config.monitorMs), ...risks]) {
+    if (!warning) continue
+    log.warning(warning)
+    report.warnings.push(warning)
   }
   const parts = { platform, deps, recorder, startedAt }
   const outcome = await withDeployLock(config, parts, async (lockToken) => {
@@ -197,6 +200,7 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
     }
     return rollOut(config, fresh, refs.previous, refs.release, { ...parts, platform: platform.withChange(refs.change) }, lockToken)
   })
+  await platform.settled?.()
   return done(outcome.result, { reason: outcome.reason })
 }
 
@@ -240,13 +244,13 @@ async function captureService(platform: Platform, config: Config, beforeLock = f
   return capture
 }
 
-/** The image's own HEALTHCHECK, when the image is on this engine (it is after a build, pull or prepare). */
-async function imageHealthCheck(docker: Docker, image: string): Promise<HealthCheckSettings | undefined> {
+/** The image's own HEALTHCHECK (known when the image is on this engine, as it is after a build, pull or prepare). */
+async function imageHealthCheck(docker: Docker, image: string): Promise<{ known: boolean; check?: HealthCheckSettings }> {
   try {
     const info = (await docker.getImage(image).inspect()) as { Config?: { Healthcheck?: HealthCheckSettings } }
-    return info.Config?.Healthcheck
+    return info.Config?.Healthcheck ? { known: true, check: info.Config.Healthcheck } : { known: true }
   } catch {
-    return undefined
+    return { known: false }
   }
 }
 

@@ -72417,7 +72417,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1198);
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9454);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7468);
 // The CLI's entry (bin `zdd`): the same deploy engine as the action, from a terminal. See src/cli/.
 
 
@@ -72436,7 +72436,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9454:
+/***/ 7468:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -73843,7 +73843,7 @@ function parsePreStop(value) {
     catch {
         throw new InputError('pre-stop', value, PRE_STOP_FORM);
     }
-    if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((p) => typeof p === 'string') || parsed[0] === '') {
+    if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((p) => typeof p === 'string' && p !== '')) {
         throw new InputError('pre-stop', value, PRE_STOP_FORM);
     }
     return parsed;
@@ -78873,17 +78873,21 @@ class SwarmTarget {
     serviceName;
     log;
     change;
+    preStop;
     constructor(api, serviceName, log, 
     /** The env/labels edits of the release being rolled out, written with its first batch. */
-    change) {
+    change, 
+    /** Runs the pre-stop command in each old task once Swarm starts its replacement (seen while observing). */
+    preStop) {
         this.api = api;
         this.serviceName = serviceName;
         this.log = log;
         this.change = change;
+        this.preStop = preStop;
     }
     /** The same service, rolled out with `change` (a config release); undefined keeps it image-only. */
     withChange(change) {
-        return new SwarmTarget(this.api, this.serviceName, this.log, change);
+        return new SwarmTarget(this.api, this.serviceName, this.log, change, this.preStop);
     }
     /**
      * Reads the service. An update in flight stops the run, unless it is one of ours (marked) and
@@ -78972,6 +78976,8 @@ class SwarmTarget {
     }
     async observe(capture, release, since) {
         const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)]);
+        // The moment a slot's new task appears is when its old task is known: drain it now, while it serves.
+        this.preStop?.drain(tasks, release);
         return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus);
     }
     async complete(capture, release, previous) {
@@ -79355,6 +79361,25 @@ async function removeLeftoverJobs(api, service, log, runToken) {
     return removed;
 }
 
+;// CONCATENATED MODULE: ./lib/rollout/drop-risks.js
+// Below this, a stop grace period cuts ordinary slow requests (an upload, a report, a slow query).
+const SHORT_GRACE_MS = 5_000;
+function dropRiskWarnings(facts) {
+    const warnings = [];
+    const check = facts.healthCheck?.Test;
+    if (facts.healthCheckKnown && (!check?.length || check[0] === 'NONE')) {
+        warnings.push('Neither the service nor its image has a HEALTHCHECK: Swarm routes a new replica as soon as its container starts, ' +
+            'before the app may be listening, and requests sent to it then fail. Give the image or the service a health check ' +
+            'that passes only once the app serves.');
+    }
+    const graceMs = facts.stopGracePeriodNs === undefined ? undefined : Math.round(facts.stopGracePeriodNs / 1e6);
+    if (graceMs !== undefined && graceMs < SHORT_GRACE_MS) {
+        warnings.push(`The service's stop grace period is ${graceMs / 1000}s: Swarm kills a replica that long after asking it to stop, ` +
+            'so any request still running then is cut off. Set it (--stop-grace-period) above your slowest request; Docker\'s default is 10s.');
+    }
+    return warnings;
+}
+
 ;// CONCATENATED MODULE: ./lib/targets/swarm-lock.js
 // One rollout of a service at a time. The lock is a Swarm config named after the service: creating a
 // config whose name exists fails, so of two runs only one creates it. Its labels say who holds it and
@@ -79548,28 +79573,39 @@ async function releaseLock(api, state, log) {
 
 
 
+
 class SwarmPlatform {
     docker;
     service;
     log;
     clock;
     registryAuth;
+    preStop;
     change;
     kind = 'swarm';
     api;
     stable;
-    constructor(docker, service, log, clock, registryAuth, change) {
+    constructor(docker, service, log, clock, registryAuth, 
+    /** pre-stop: run in each old replica once Swarm starts its replacement; shared by every copy of this platform. */
+    preStop, change) {
         this.docker = docker;
         this.service = service;
         this.log = log;
         this.clock = clock;
         this.registryAuth = registryAuth;
+        this.preStop = preStop;
         this.change = change;
         this.api = new SwarmApi(docker, log, registryAuth);
-        this.stable = new SwarmTarget(this.api, service, log, change);
+        this.stable = new SwarmTarget(this.api, service, log, change, preStop);
     }
     withChange(change) {
-        return new SwarmPlatform(this.docker, this.service, this.log, this.clock, this.registryAuth, change);
+        return new SwarmPlatform(this.docker, this.service, this.log, this.clock, this.registryAuth, this.preStop, change);
+    }
+    dropRisks(capture, facts) {
+        return dropRiskWarnings({ ...facts, stopGracePeriodNs: containerSpec(capture.spec)?.StopGracePeriod });
+    }
+    async settled() {
+        await this.preStop?.settled();
     }
     /** A replicated-job service cloned from the service's spec (with the release put in, when given). */
     jobRunner(capture, runToken, release) {
@@ -79610,14 +79646,106 @@ class SwarmPlatform {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/targets/swarm-pre-stop.js
+
+// A pre-stop command gets this long; the replica is stopped by Swarm anyway.
+const PRE_STOP_TIMEOUT_MS = 10_000;
+const STARTED_OR_RUNNING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running']);
+/**
+ * The running tasks that are not on `release` and whose slot (node, for a global service) has a task of
+ * `release` that Swarm is starting or runs: the replicas Swarm stops next. Pure.
+ */
+function tasksBeingReplaced(tasks, release) {
+    const key = (t) => (t.Slot !== undefined && t.Slot !== 0 ? `slot ${t.Slot}` : t.NodeID ? `node ${t.NodeID}` : undefined);
+    const isNew = (t) => onRelease(t.Spec?.ContainerSpec?.Image, t.Spec?.ContainerSpec?.Labels, release);
+    const replacing = new Set(tasks
+        .filter((t) => isNew(t) && t.DesiredState === 'running' && STARTED_OR_RUNNING.has(t.Status?.State ?? ''))
+        .map(key)
+        .filter((k) => k !== undefined));
+    return tasks.filter((t) => {
+        const k = key(t);
+        return k !== undefined && replacing.has(k) && !isNew(t) &&
+            t.DesiredState === 'running' && t.Status?.State === 'running';
+    });
+}
+/** Runs the pre-stop command once in each replica about to be replaced (see tasksBeingReplaced). */
+class SwarmPreStop {
+    docker;
+    command;
+    log;
+    seen = new Set();
+    running = [];
+    nodeId;
+    constructor(docker, command, log) {
+        this.docker = docker;
+        this.command = command;
+        this.log = log;
+    }
+    /** Starts the command in every newly found replica being replaced; does not wait for it. */
+    drain(tasks, release) {
+        for (const task of tasksBeingReplaced(tasks, release)) {
+            if (this.seen.has(task.ID))
+                continue;
+            this.seen.add(task.ID);
+            this.running.push(this.runIn(task).catch((error) => {
+                this.log.warning(`pre-stop in task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) failed: ${error.message}`);
+            }));
+        }
+    }
+    /** Waits for the commands started so far (each bounded). */
+    async settled() {
+        await Promise.all(this.running);
+    }
+    async runIn(task) {
+        const name = `task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'})`;
+        this.nodeId ??= this.docker.info().then((info) => info.Swarm?.NodeID, () => undefined);
+        const here = await this.nodeId;
+        const containerId = task.Status?.ContainerStatus?.ContainerID;
+        if (!containerId || (here && task.NodeID && task.NodeID !== here)) {
+            // The Engine API runs commands only in containers of the node it is on.
+            this.log.warning(`pre-stop cannot run in ${name}: it runs on node ${task.NodeID ?? '?'}, not on the node of docker-host; it is stopped without it`);
+            return;
+        }
+        const started = Date.now();
+        const exec = await this.docker.getContainer(containerId).exec({ Cmd: this.command, AttachStdout: true, AttachStderr: true });
+        const stream = await exec.start({ hijack: true, stdin: false });
+        let output = '';
+        await new Promise((resolve) => {
+            const timer = setTimeout(() => {
+                stream.destroy();
+                resolve();
+            }, PRE_STOP_TIMEOUT_MS);
+            stream.on('data', (chunk) => (output = (output + chunk.toString('utf8')).slice(-2000)));
+            for (const end of ['end', 'close', 'error'])
+                stream.on(end, () => { clearTimeout(timer); resolve(); });
+        });
+        const { ExitCode: code, Running: stillRunning } = await exec.inspect();
+        const took = `${((Date.now() - started) / 1000).toFixed(1)}s`;
+        if (stillRunning)
+            this.log.warning(`pre-stop in ${name} still runs after ${PRE_STOP_TIMEOUT_MS / 1000}s; no longer waited for`);
+        else if (code === 0)
+            this.log.info(`  pre-stop in ${name}, which Swarm replaces next: done in ${took}`);
+        else
+            this.log.warning(`pre-stop in ${name} exited with ${code} after ${took}: ${printable(output)}`);
+    }
+}
+/** The command's output without the 8-byte frame headers of Docker's multiplexed stream. */
+function printable(output) {
+    // eslint-disable-next-line no-control-regex
+    return output.replace(/[\x00-\x08\x0e-\x1f]/g, '').trim().split('\n').slice(-3).join(' | ') || 'no output';
+}
+
 ;// CONCATENATED MODULE: ./lib/targets/platforms.js
 
 
 
 
+
 function createPlatform(kind, config, service, deps, registryAuth) {
-    if (kind === 'swarm')
-        return new SwarmPlatform(deps.docker, service, deps.log, deps.clock, registryAuth);
+    if (kind === 'swarm') {
+        const preStop = config.preStop ? new SwarmPreStop(deps.docker, config.preStop, deps.log) : undefined;
+        return new SwarmPlatform(deps.docker, service, deps.log, deps.clock, registryAuth, preStop);
+    }
     return new DockerPlatform(deps.docker, service, {
         platform: config.platform,
         drainMs: config.drainMs,
@@ -79638,8 +79766,6 @@ async function openPlatform(config, deps, registryAuth) {
     if (kind === 'swarm') {
         // Found to be Swarm only now: the plain-host inputs would silently do nothing.
         checkSwarmInputs(config.plainHost);
-        if (config.preStop)
-            deps.log.warning('pre-stop is run on plain Docker hosts only (platform docker); on Swarm it is not run');
     }
     return createPlatform(kind, config, service, deps, registryAuth);
 }
@@ -79810,11 +79936,14 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         return done('succeeded', { reason: 'already on this release' });
     }
     await platform.prepare?.(pinned);
-    const check = capture.healthCheck ?? (await imageHealthCheck(docker, withDigest(image.repository, digest)));
-    const timing = monitorWindowWarning(check, config.monitorMs);
-    if (timing) {
-        log.warning(timing);
-        report.warnings.push(timing);
+    const fromImage = capture.healthCheck ? undefined : await imageHealthCheck(docker, withDigest(image.repository, digest));
+    const check = capture.healthCheck ?? fromImage?.check;
+    const risks = platform.dropRisks?.(capture, { healthCheck: check, healthCheckKnown: fromImage?.known ?? true }) ?? [];
+    for (const warning of [monitorWindowWarning(check, config.monitorMs), ...risks]) {
+        if (!warning)
+            continue;
+        log.warning(warning);
+        report.warnings.push(warning);
     }
     const parts = { platform, deps, recorder, startedAt };
     const outcome = await withDeployLock(config, parts, async (lockToken) => {
@@ -79834,6 +79963,7 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         }
         return rollOut(config, fresh, refs.previous, refs.release, { ...parts, platform: platform.withChange(refs.change) }, lockToken);
     });
+    await platform.settled?.();
     return done(outcome.result, { reason: outcome.reason });
 }
 /** Logs the release's env/labels change (secret values masked, and masked in the log from here on) and puts it in the report. */
@@ -79877,14 +80007,14 @@ async function captureService(platform, config, beforeLock = false) {
     }
     return capture;
 }
-/** The image's own HEALTHCHECK, when the image is on this engine (it is after a build, pull or prepare). */
+/** The image's own HEALTHCHECK (known when the image is on this engine, as it is after a build, pull or prepare). */
 async function imageHealthCheck(docker, image) {
     try {
         const info = (await docker.getImage(image).inspect());
-        return info.Config?.Healthcheck;
+        return info.Config?.Healthcheck ? { known: true, check: info.Config.Healthcheck } : { known: true };
     }
     catch {
-        return undefined;
+        return { known: false };
     }
 }
 /** The previous release as `repo:tag@sha256:…`, so a revert brings back exactly it even if its tag moved. */
@@ -80293,7 +80423,7 @@ const OPTION_HELP = {
     strategy: 'Rollout strategy: rolling, canary or blue-green',
     'batch-size': 'Replicas per batch: a count or a percentage such as 50%',
     drain: 'docker: how long an old container keeps serving out of the alias before it is stopped',
-    'pre-stop': 'docker: command run in each old container before it is stopped (shell, or a JSON array)',
+    'pre-stop': 'Command run in each old replica before it stops, e.g. to fail its health check (docker: after its drain; swarm: once its replacement starts); shell text or a JSON array',
     'canary-steps': 'Canary traffic shares, such as 10%,50% (canary replicas beside the stable ones)',
     'preview-url': 'blue-green: HTTP(S) URL of the preview probed before the switch',
     'scale-down-delay': 'blue-green: how long the last wave of the switch is watched before the preview is removed',

@@ -32,7 +32,7 @@ export const OPTION_HELP: Readonly<Record<InputName, string>> = {
   strategy: 'Rollout strategy: rolling, canary or blue-green',
   'batch-size': 'Replicas per batch: a count or a percentage such as 50%',
   drain: 'docker: how long an old container keeps serving out of the alias before it is stopped',
-  'pre-stop': 'docker: command run in each old container before it is stopped (shell, or a JSON array)',
+  'pre-stop': 'Command run in each old replica before it stops, e.g. to fail its health check (docker: after its drain; swarm: once its replacement starts); shell text or a JSON array',
   'canary-steps': 'Canary traffic shares, such as 10%,50% (canary replicas beside the stable ones)',
   'preview-url': 'blue-green: HTTP(S) URL of the preview probed before the switch',
   'scale-down-delay': 'blue-green: how long the last wave of the switch is watched before the preview is removed',

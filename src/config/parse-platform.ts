@@ -63,7 +63,7 @@ export function parsePreStop(value: string): string[] | undefined {
   } catch {
     throw new InputError('pre-stop', value, PRE_STOP_FORM)
   }
-  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((p) => typeof p === 'string') || parsed[0] === '') {
+  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((p) => typeof p === 'string' && p !== '')) {
     throw new InputError('pre-stop', value, PRE_STOP_FORM)
   }
   return parsed as string[]

@@ -7,6 +7,7 @@ import type { ContainerConfig } from '../release/config-change.js'
 import type { HttpProbe } from '../gates/http-probe.js'
 import type { Log } from '../log.js'
 import type { BlueGreenPlan } from '../rollout/blue-green-plan.js'
+import type { DropRiskFacts } from '../rollout/drop-risks.js'
 import type { Clock } from '../rollout/clock.js'
 import type { RolloutPlan } from '../rollout/plan.js'
 import type { RunState, RunStateBase } from '../run-state.js'
@@ -93,6 +94,10 @@ export interface Platform<C extends Capture = Capture> {
   companion(role: CompanionRole): CompanionTarget<C>
   /** blue-green: how the verified preview takes over (its steps run on `stable`). */
   switchPlan(plan: BlueGreenPlan): RolloutPlan
+  /** Settings of the workload that make a rollout drop requests whatever it does (see rollout/drop-risks.ts). */
+  dropRisks?(capture: C, facts: Omit<DropRiskFacts, 'stopGracePeriodNs'>): string[]
+  /** Waits for what the rollout started in the background (Swarm's pre-stop commands). */
+  settled?(): Promise<void>
   /** Warnings about the workload for this strategy, such as a canary that no traffic can reach. */
   warnings(capture: C, strategy: Strategy): string[]
   lock(service: string, clock: Clock, log: Log): DeployLock

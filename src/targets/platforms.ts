@@ -10,6 +10,7 @@ import { DockerPlatform } from './docker-platform.js'
 import type { Platform, PlatformKind } from './platform.js'
 import { choosePlatform, type SwarmFacts } from './platform-choice.js'
 import { SwarmPlatform } from './swarm-platform.js'
+import { SwarmPreStop } from './swarm-pre-stop.js'
 
 export interface PlatformDeps {
   docker: Docker
@@ -18,7 +19,10 @@ export interface PlatformDeps {
 }
 
 export function createPlatform(kind: PlatformKind, config: Config, service: string, deps: PlatformDeps, registryAuth?: string): Platform {
-  if (kind === 'swarm') return new SwarmPlatform(deps.docker, service, deps.log, deps.clock, registryAuth)
+  if (kind === 'swarm') {
+    const preStop = config.preStop ? new SwarmPreStop(deps.docker, config.preStop, deps.log) : undefined
+    return new SwarmPlatform(deps.docker, service, deps.log, deps.clock, registryAuth, preStop)
+  }
   return new DockerPlatform(deps.docker, service, {
     platform: config.platform,
     drainMs: config.drainMs,
@@ -40,7 +44,6 @@ export async function openPlatform(config: Config, deps: PlatformDeps, registryA
   if (kind === 'swarm') {
     // Found to be Swarm only now: the plain-host inputs would silently do nothing.
     checkSwarmInputs(config.plainHost)
-    if (config.preStop) deps.log.warning('pre-stop is run on plain Docker hosts only (platform docker); on Swarm it is not run')
   }
   return createPlatform(kind, config, service, deps, registryAuth)
 }

@@ -14,7 +14,9 @@ import { dropRunRecord, saveRunRecord } from './run-record.js'
 import { SwarmApi } from './swarm-api.js'
 import { SwarmCompanion } from './swarm-companion.js'
 import { SwarmJobRunner } from './swarm-job.js'
-import { containerConfig, setRelease } from './release-spec.js'
+import { containerConfig, containerSpec, setRelease } from './release-spec.js'
+import { dropRiskWarnings, type DropRiskFacts } from '../rollout/drop-risks.js'
+import type { SwarmPreStop } from './swarm-pre-stop.js'
 import { SwarmLock } from './swarm-lock.js'
 import { recoverSwarmLeftovers, recoverSwarmRun } from './swarm-recover.js'
 import { SwarmTarget, type SwarmCapture } from './swarm-target.js'
@@ -30,14 +32,24 @@ export class SwarmPlatform implements Platform<SwarmCapture> {
     private readonly log: Log,
     private readonly clock: Clock,
     private readonly registryAuth?: string,
+    /** pre-stop: run in each old replica once Swarm starts its replacement; shared by every copy of this platform. */
+    private readonly preStop?: SwarmPreStop,
     readonly change?: ConfigChange
   ) {
     this.api = new SwarmApi(docker, log, registryAuth)
-    this.stable = new SwarmTarget(this.api, service, log, change)
+    this.stable = new SwarmTarget(this.api, service, log, change, preStop)
   }
 
   withChange(change: ConfigChange | undefined): SwarmPlatform {
-    return new SwarmPlatform(this.docker, this.service, this.log, this.clock, this.registryAuth, change)
+    return new SwarmPlatform(this.docker, this.service, this.log, this.clock, this.registryAuth, this.preStop, change)
+  }
+
+  dropRisks(capture: SwarmCapture, facts: Omit<DropRiskFacts, 'stopGracePeriodNs'>): string[] {
+    return dropRiskWarnings({ ...facts, stopGracePeriodNs: containerSpec(capture.spec)?.StopGracePeriod })
+  }
+
+  async settled(): Promise<void> {
+    await this.preStop?.settled()
   }
 
   /** A replicated-job service cloned from the service's spec (with the release put in, when given). */

@@ -14,6 +14,7 @@ import type { Capture } from './target.js'
 import { PREVIOUS_CONFIG_LABEL, PREVIOUS_LABEL } from './release-labels.js'
 import { containerConfig, containerSpec } from './release-spec.js'
 import type { SwarmApi } from './swarm-api.js'
+import type { SwarmPreStop } from './swarm-pre-stop.js'
 import { completionSpec, hostModePorts, restoreSpec, rolloutOrder, ROLLOUT_LABEL, settleSpec, stepSpec, type CapturedSpec } from './swarm-specs.js'
 import { observeTasks, type SwarmTask } from './swarm-tasks.js'
 
@@ -32,12 +33,14 @@ export class SwarmTarget implements StableTarget<SwarmCapture> {
     private readonly serviceName: string,
     private readonly log: Log,
     /** The env/labels edits of the release being rolled out, written with its first batch. */
-    readonly change?: ConfigChange
+    readonly change?: ConfigChange,
+    /** Runs the pre-stop command in each old task once Swarm starts its replacement (seen while observing). */
+    private readonly preStop?: SwarmPreStop
   ) {}
 
   /** The same service, rolled out with `change` (a config release); undefined keeps it image-only. */
   withChange(change: ConfigChange | undefined): SwarmTarget {
-    return new SwarmTarget(this.api, this.serviceName, this.log, change)
+    return new SwarmTarget(this.api, this.serviceName, this.log, change, this.preStop)
   }
 
   /**
@@ -134,6 +137,8 @@ export class SwarmTarget implements StableTarget<SwarmCapture> {
 
   async observe(capture: SwarmCapture, release: string, since: number): Promise<ReplicaObservation> {
     const [service, tasks] = await Promise.all([this.inspect(), this.tasks(capture.id)])
+    // The moment a slot's new task appears is when its old task is known: drain it now, while it serves.
+    this.preStop?.drain(tasks, release)
     return observeTasks(tasks, release, capture.replicas, since, service.UpdateStatus)
   }
 

@@ -17,6 +17,29 @@ export interface ProxyConfigOptions {
    * `<service>-canaryN`, `<service>-previewN`. Default: the Swarm task names.
    */
   alias?: string
+  /**
+   * Names to resolve instead of tasks.<service> and tasks.<service>-canary (e.g. a network alias shared by
+   * plain containers): one server-template each, servers named after the name.
+   */
+  hosts?: string[]
+  /**
+   * Time between two DNS resolutions (`timeout resolve`, and `hold valid` as long): the proxy's lag behind
+   * Docker's DNS, for tasks that come and go (a vanished address goes at the next resolution: `hold
+   * obsolete 0s`). Default 1000 ms; e.g. 5000 for a proxy whose view lags up to 5 s.
+   */
+  dnsRefreshMs?: number
+  /** Retries of a request whose connection failed, to another server (`retries` + `option redispatch`); 0 = off. Default 3. */
+  retries?: number
+  /** Health check: an HTTP GET of this path (`option httpchk`, 2xx/3xx = up), instead of a TCP connect. */
+  httpCheck?: string
+  /**
+   * Connections to the servers: `safe` (HAProxy's default reuse of idle server connections), `always`
+   * (reuse idle server connections for any request: the most keep-alive), `close` (a new server
+   * connection per request). Default `safe`.
+   */
+  serverConnections?: 'safe' | 'always' | 'close'
+  /** Log every request that failed or was retried (HTTP log format) to the container's stdout; default false. */
+  logErrors?: boolean
 }
 
 /**
@@ -28,41 +51,54 @@ export interface ProxyConfigOptions {
  * A name that does not resolve (no such service yet) leaves its slots in MAINT; requests go round-robin
  * to the servers that are up, so HAProxy's per-server Prometheus metrics, e.g.
  * haproxy_server_http_responses_total{proxy="app",server=~"<service>-canary[0-9]+",code="5xx"}, tell
- * canary from stable. A plain TCP check (no httpchk), so a release whose /health is 404 is still routed
- * and an HTTP health gate in front of it sees the failures. `/api` is rewritten to `/cgi-bin/api` (the
- * fixture app's CGI: busybox httpd runs CGIs only under /cgi-bin/). Statistics and the Prometheus
- * exporter listen on :8404 (/stats, /metrics).
+ * canary from stable. By default a plain TCP check (no httpchk), so a release whose /health is 404 is
+ * still routed and an HTTP health gate in front of it sees the failures; `httpCheck` makes it an HTTP
+ * check, as a well-configured proxy has. The other options make the proxies of the zero-loss tests:
+ * `dnsRefreshMs` (a lagging view of DNS), `retries` (0 = off) and `serverConnections` (keep-alive).
+ * `/api` is rewritten to `/cgi-bin/api` (the fixture app's CGI: busybox httpd runs CGIs only under
+ * /cgi-bin/). Statistics and the Prometheus exporter listen on :8404 (/stats, /metrics).
  */
 export function proxyConfig(service: string, opts: ProxyConfigOptions = {}): string {
   const port = opts.port ?? 80
   const slots = opts.slots ?? 10
-  const template = (prefix: string, suffix = prefix.slice(service.length)): string =>
-    `    server-template ${prefix} ${slots} ${opts.alias ? `${opts.alias}${suffix}` : `tasks.${prefix}`}:${port} check resolvers docker init-addr none`
+  const retries = opts.retries ?? 3
+  const hold = opts.dnsRefreshMs === undefined ? '1s' : `${opts.dnsRefreshMs}ms`
+  const template = (prefix: string, host = `tasks.${prefix}`): string =>
+    `    server-template ${prefix} ${slots} ${host}:${port} check resolvers docker init-addr none`
+  // With alias, the servers keep the Swarm names (<service>N, <service>-canaryN) but resolve the alias.
+  const resolved = (suffix: string): string => (opts.alias ? `${opts.alias}${suffix}` : `tasks.${service}${suffix}`)
+  const templates = opts.hosts
+    ? opts.hosts.map((host) => template(host.replace(/[^a-zA-Z0-9_-]/g, '_'), host))
+    : [template(service, resolved('')), template(`${service}-canary`, resolved('-canary')), ...(opts.includePreview ? [template(`${service}-preview`, resolved('-preview'))] : [])]
+  const connections = { safe: [], always: ['    http-reuse always'], close: ['    option http-server-close'] }[opts.serverConnections ?? 'safe']
   return [
     'global',
     '    maxconn 4096',
     '    hard-stop-after 5s',
+    ...(opts.logErrors ? ['    log stdout format raw local0'] : []),
     '',
     'defaults',
     '    mode http',
+    ...(opts.logErrors ? ['    log global', '    option httplog', '    option dontlog-normal'] : []),
     '    timeout connect 2s',
     '    timeout client 30s',
     '    timeout server 30s',
     '    timeout queue 5s',
-    '    retries 3',
-    '    option redispatch',
+    ...(retries > 0 ? [`    retries ${retries}`, '    option redispatch'] : ['    retries 0']),
     '    default-server inter 1s fall 2 rise 1',
     '',
     'resolvers docker',
     '    nameserver dns 127.0.0.11:53',
     '    resolve_retries 3',
-    '    timeout resolve 1s',
+    `    timeout resolve ${hold}`,
     '    timeout retry 1s',
-    '    hold valid 1s',
+    `    hold valid ${hold}`,
     '    hold obsolete 0s',
     '    hold other 1s',
     '    hold refused 1s',
-    '    hold nx 1s',
+    // A name that stops resolving (a companion service removed) is let go at once, as a proxy that
+    // routes by a shared alias never sees it: Swarm stops such tasks 2 s after their DNS records go.
+    '    hold nx 0s',
     '    hold timeout 1s',
     '    accepted_payload_size 8192',
     '',
@@ -81,9 +117,9 @@ export function proxyConfig(service: string, opts: ProxyConfigOptions = {}): str
     '',
     'backend app',
     '    balance roundrobin',
-    template(service),
-    template(`${service}-canary`),
-    ...(opts.includePreview ? [template(`${service}-preview`)] : []),
+    ...(opts.httpCheck ? [`    option httpchk GET ${opts.httpCheck}`] : []),
+    ...connections,
+    ...templates,
     ''
   ].join('\n')
 }

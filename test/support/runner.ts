@@ -3,9 +3,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
+import { repoRoot } from './repo-root.js'
 
-export const ROOT = resolve(import.meta.dirname, '../..')
+export const ROOT = repoRoot(import.meta.dirname)
 const NODE = join(ROOT, 'node_modules/.bin/node')
 
 export interface Run {

@@ -13,6 +13,7 @@
 // The proxy and Prometheus helpers are in proxy.ts and prometheus.ts.
 import Docker from 'dockerode'
 import { randomBytes } from 'node:crypto'
+import { repoRoot } from './repo-root.js'
 
 export const LABEL_KEY = 'zdd.test'
 export const LABEL_VALUE = '1'
@@ -27,8 +28,8 @@ export const APP_REPO = process.env.ZDD_TEST_APP_REPO ?? `${REGISTRY}/zdd-fixtur
 /** The app v1 pushed to the basic-auth registry (needs REGISTRY_AUTH). */
 export const AUTH_APP_REPO = `${AUTH_REGISTRY}/zdd-fixture-app`
 export const PROXY_IMAGE = process.env.ZDD_TEST_PROXY_IMAGE ?? 'zdd-haproxy:local'
-/** The repository root (this file is test/support/testbed.ts). */
-export const REPO_ROOT = new URL('../../', import.meta.url).pathname
+/** The repository root (the nearest folder above this file with action.yml), ending in /. */
+export const REPO_ROOT = `${repoRoot(new URL('.', import.meta.url).pathname)}/`
 /** Build context of the fixture app (see its Dockerfile for the build args). */
 export const APP_CONTEXT = new URL('../fixtures/app/', import.meta.url).pathname
 

@@ -5,6 +5,7 @@ export ZDD_TEST_AUTH_REGISTRY="${ZDD_TEST_AUTH_REGISTRY:-127.0.0.1:5001}"  # htp
 export ZDD_TEST_REGISTRY_USER="${ZDD_TEST_REGISTRY_USER:-zdd-test}"
 export ZDD_TEST_REGISTRY_PASSWORD="${ZDD_TEST_REGISTRY_PASSWORD:-zdd-test-secret-9f3b}"
 export ZDD_TEST_APP_REPO="${ZDD_TEST_APP_REPO:-$ZDD_TEST_REGISTRY/zdd-fixture-app}"   # tags: see up.sh
+export ZDD_TEST_NODE_REPO="${ZDD_TEST_NODE_REPO:-$ZDD_TEST_REGISTRY/zdd-fixture-node}" # tags: see node-fixture.sh
 export ZDD_TEST_PROXY_IMAGE="${ZDD_TEST_PROXY_IMAGE:-zdd-haproxy:local}"            # local only, not pushed
 export PROMETHEUS_URL="${PROMETHEUS_URL:-http://127.0.0.1:9090}"                  # test bed's Prometheus (up.sh)
 export ZDD_TEST_TLS_PORT="${ZDD_TEST_TLS_PORT:-2376}"    # dockerd's TLS listener on 127.0.0.1 (client certs in .testbed/tls)

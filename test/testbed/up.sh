@@ -345,7 +345,9 @@ mark "proxy and first app variant built"
 pids=()
 for variant in "${APP_VARIANTS[@]:1}"; do build_variant "$variant" & pids+=($!); done
 for pid in "${pids[@]}"; do wait "$pid" || die "image build failed (see above and .testbed/build-*.log)"; done
-
+# shellcheck source=node-fixture.sh
+source "$ROOT/test/testbed/node-fixture.sh"
+build_node_fixtures
 mark "images built"
 # push REF [DOCKER_CONFIG_DIR]: skipped when the registry already holds this very image under REF
 # (the local image's RepoDigests entry for the repo equals the registry's manifest digest for the tag).
@@ -369,6 +371,7 @@ push() {
   fi || { cat "$STATE/push.log" >&2; die "docker push $ref failed"; }
 }
 for variant in "${APP_VARIANTS[@]}"; do push "$APP_REPO:${variant%%|*}"; done
+push_node_fixtures
 
 mark "images pushed to the open registry"
 # The app v1 also goes to the auth registry; the login is kept in a docker config of the test bed's own
@@ -410,4 +413,4 @@ if [ "${ZDD_TEST_KEEP_LEFTOVERS:-0}" != 1 ]; then
   [ -z "$remaining" ] || log "WARNING: networks labelled zdd.test=1 still in use after 20 s, left in place: $(echo $remaining)"
 fi
 mark "leftover networks removed"
-log "test bed ready in $(elapsed): swarm manager, registries $ZDD_TEST_REGISTRY (open) and $ZDD_TEST_AUTH_REGISTRY (auth), images $APP_REPO:{v1,v2,v3,bad-health,bad-gate,crash,nohc-v1,nohc-v2,bad-errors}, $AUTH_APP_REPO:v1, $PROXY_IMAGE, Prometheus $PROMETHEUS_URL, dockerd over TLS on 127.0.0.1:$ZDD_TEST_TLS_PORT and over SSH on 127.0.0.1:$ZDD_TEST_SSH_PORT"
+log "test bed ready in $(elapsed): swarm manager, registries $ZDD_TEST_REGISTRY (open) and $ZDD_TEST_AUTH_REGISTRY (auth), images $APP_REPO:{v1,v2,v3,bad-health,bad-gate,crash,nohc-v1,nohc-v2,bad-errors}, $ZDD_TEST_NODE_REPO:{v1,v2,v3,bad-sigterm-v1,bad-sigterm-v2,bad-health,bad-errors}, $AUTH_APP_REPO:v1, $PROXY_IMAGE, Prometheus $PROMETHEUS_URL, dockerd over TLS on 127.0.0.1:$ZDD_TEST_TLS_PORT and over SSH on 127.0.0.1:$ZDD_TEST_SSH_PORT"

@@ -25,6 +25,7 @@ const bad: Array<[string, Partial<Inputs>, string]> = [
   ['pre-stop not JSON', { 'pre-stop': '["/app/drain",' }, `Invalid input 'pre-stop': "[\\"/app/drain\\",". Expected ${PRE_STOP}.`],
   ['pre-stop empty array', { 'pre-stop': '[]' }, `Invalid input 'pre-stop': "[]". Expected ${PRE_STOP}.`],
   ['pre-stop with a number', { 'pre-stop': '["sleep", 5]' }, `Invalid input 'pre-stop': "[\\"sleep\\", 5]". Expected ${PRE_STOP}.`],
+  ['pre-stop with an empty word', { 'pre-stop': '["node", ""]' }, `Invalid input 'pre-stop': "[\\"node\\", \\"\\"]". Expected ${PRE_STOP}.`],
   ['network with a space', { network: 'my net' }, `Invalid input 'network': "my net". Expected the name of a user-defined network: a letter or digit followed by letters, digits, _, . or -.`],
   ['network bridge', { network: 'bridge' }, `Invalid input 'network': "bridge". Expected a user-defined network, not Docker's bridge network (aliases resolve only on user-defined networks).`],
   ['alias with a slash', { alias: 'api/v1' }, `Invalid input 'alias': "api/v1". Expected ${ALIAS}.`],
