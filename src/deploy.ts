@@ -171,7 +171,9 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   // The release keeps the tag for people and the digest for the engine, as `docker service update` does.
   const pinned = tag ? `${image.repository}:${tag}@${digest}` : withDigest(image.repository, digest)
   let refs = describeChange(releaseAgainst(capture.config, previous, pinned, change), report, log)
-  if (digestOf(previous) === digest && !refs.change) {
+  // Nothing to roll out: the workload runs this digest, and the release changes no env or label.
+  const alreadyOn = (): boolean => digestOf(previous) === digest && !refs.change
+  if (alreadyOn()) {
     log.info(`${capture.name} already runs ${digest}${change ? ' with this env and these labels' : ''}: nothing to roll out`)
     return done('succeeded', { reason: 'already on this release' })
   }
@@ -196,7 +198,7 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
     // Changed env or labels change the release's identity and diff: both are worked out again.
     if (fresh.image !== capture.image || JSON.stringify(fresh.config) !== JSON.stringify(capture.config)) {
       refs = describeChange(releaseAgainst(fresh.config, previous as string, pinned, change), report, log)
-      if (digestOf(previous) === digest && !refs.change) return { result: 'succeeded' as const, reason: 'already on this release' }
+      if (alreadyOn()) return { result: 'succeeded' as const, reason: 'already on this release' }
     }
     return rollOut(config, fresh, refs.previous, refs.release, { ...parts, platform: platform.withChange(refs.change) }, lockToken)
   })

@@ -72417,7 +72417,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1198);
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7468);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9683);
 // The CLI's entry (bin `zdd`): the same deploy engine as the action, from a terminal. See src/cli/.
 
 
@@ -72436,7 +72436,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7468:
+/***/ 9683:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78349,6 +78349,103 @@ function lockOwner(env, fallback) {
     return fallback;
 }
 
+;// CONCATENATED MODULE: ./lib/targets/deploy-lock.js
+// The deploy lock's protocol, the same on every platform: create the lock object under a fixed name (of
+// two runs only one can), else read who holds it and, by the rules of rollout/lock-decision.ts, wait,
+// take it over from a holder presumed dead, or fail after lock-timeout naming the holder. The holder
+// renews its expiry every HEARTBEAT_MS. Where the lock lives is the platform's: a Swarm config
+// (swarm-lock.ts) or a never-started container (docker-lock.ts).
+
+
+const LOCK_OF_LABEL = 'zdd.lock-of';
+const LOCK_RECORD_LABEL = 'zdd.lock';
+const deploy_lock_POLL_MS = 2000;
+/** The lock's name: readable when the service name fits, a digest of it otherwise. */
+function lockName(service) {
+    const name = `zdd-lock-${service}`;
+    return name.length <= 64 ? name : `zdd-lock-${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(service).digest('hex').slice(0, 32)}`;
+}
+class StoreLock {
+    service;
+    clock;
+    log;
+    token = (0,external_node_crypto_namespaceObject.randomUUID)();
+    name;
+    heartbeat;
+    constructor(service, clock, log) {
+        this.service = service;
+        this.clock = clock;
+        this.log = log;
+        this.name = lockName(service);
+    }
+    /** Takes the lock; resolves to true when it was taken over from a holder presumed dead. */
+    async acquire(opts, signal) {
+        const deadline = this.clock.now() + opts.timeoutMs;
+        let waitingFor = '';
+        let tookOver = false;
+        for (;;) {
+            // The time it was taken stays the same through every renewal.
+            const takenAt = new Date().toISOString();
+            if (await this.create(this.record(opts.owner, takenAt))) {
+                this.startHeartbeat(opts.owner, takenAt);
+                return tookOver;
+            }
+            const existing = await this.read();
+            if (!existing)
+                continue; // let go between our create and our read: try again
+            const decision = decideLock(existing.record, this.token, this.clock.now(), opts.force);
+            if (decision.action === 'mine')
+                return tookOver;
+            if (decision.action === 'take-over' || decision.action === 'take') {
+                this.log.warning(`Taking over the deploy lock of ${this.service}: ${decision.action === 'take' ? `${this.what} has no holder` : decision.why}`);
+                await this.remove(existing.id);
+                tookOver = true;
+                continue;
+            }
+            if (this.clock.now() >= deadline || signal?.aborted) {
+                throw new Error(`Service '${this.service}' is locked by ${decision.holder.owner} since ${decision.holder.at} (another rollout is running); ` +
+                    `waited ${Math.round(opts.timeoutMs / 1000)}s (lock-timeout). If that run is dead, set force-unlock: true, or remove the ${this.what}`);
+            }
+            if (waitingFor !== decision.holder.token) {
+                this.log.info(`Waiting for ${decision.holder.owner} to finish its rollout of ${this.service} (locked since ${decision.holder.at})`);
+                waitingFor = decision.holder.token;
+            }
+            await this.clock.sleep(deploy_lock_POLL_MS, signal);
+        }
+    }
+    /** Lets go of the lock if it is still ours. Never throws: a lock left behind goes stale by itself. */
+    async release() {
+        if (this.heartbeat)
+            clearInterval(this.heartbeat);
+        this.heartbeat = undefined;
+        try {
+            const existing = await this.read();
+            if (existing?.record?.token === this.token)
+                await this.remove(existing.id);
+        }
+        catch (error) {
+            this.log.warning(`Could not release the deploy lock of ${this.service} (${this.what}): ${error.message}; it goes stale by itself`);
+        }
+    }
+    /** Who holds the lock since `takenAt`, and until when it is held without a renewal. */
+    record(owner, takenAt) {
+        return { owner, token: this.token, at: takenAt, expires: new Date(Date.now() + HOLD_MS).toISOString() };
+    }
+    startHeartbeat(owner, takenAt) {
+        this.heartbeat = setInterval(() => {
+            this.renewIfMine(owner, takenAt).catch((error) => this.log.debug(`renewing the deploy lock: ${error.message}`));
+        }, HEARTBEAT_MS);
+        // The lock must never keep the process alive on its own.
+        this.heartbeat.unref();
+    }
+    async renewIfMine(owner, takenAt) {
+        const existing = await this.read();
+        if (existing?.record?.token !== this.token)
+            return;
+        await this.renew(existing.id, this.record(owner, takenAt));
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/targets/tiny-tar.js
 // The one-file tar archives the Engine's archive endpoints speak (PUT/GET /containers/{id}/archive): the
 // deploy lock of a plain host keeps its renewed expiry in a file inside its never-started container.
@@ -78395,114 +78492,44 @@ function octal(value, width) {
 }
 
 ;// CONCATENATED MODULE: ./lib/targets/docker-lock.js
-// One rollout of a service at a time on a plain Docker host. The lock is a container that is never
-// started, named zdd-lock-<service>: creating a container whose name exists fails, so of two runs only
-// one creates it. Its labels say who holds it; since labels of a container cannot change, the holder
-// renews its expiry by writing a small file into the container every HEARTBEAT_MS, and a lock whose
-// file (or label) expired belongs to a run that died and is taken over with a warning. The rules are
-// the Swarm lock's (rollout/lock-decision.ts).
 
 
 
-const LOCK_OF_LABEL = 'zdd.lock-of';
-const LOCK_RECORD_LABEL = 'zdd.lock';
+
+const lockContainerName = lockName;
 const RENEWED_FILE = 'zdd-lock.json';
-const docker_lock_POLL_MS = 2000;
-/** The lock container's name: readable when the service name fits, a digest of it otherwise. */
-function lockContainerName(service) {
-    const name = `zdd-lock-${service}`;
-    return name.length <= 64 ? name : `zdd-lock-${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(service).digest('hex').slice(0, 32)}`;
-}
-class DockerLock {
+class DockerLock extends StoreLock {
     api;
-    service;
-    clock;
-    log;
     anchorImage;
-    token = (0,external_node_crypto_namespaceObject.randomUUID)();
-    name;
-    heartbeat;
-    takenAt;
     constructor(api, service, clock, log, 
     /** An image on the host to create the (never started) lock container from. */
     anchorImage) {
+        super(service, clock, log);
         this.api = api;
-        this.service = service;
-        this.clock = clock;
-        this.log = log;
         this.anchorImage = anchorImage;
-        this.name = lockContainerName(service);
     }
-    async acquire(opts, signal) {
-        const deadline = this.clock.now() + opts.timeoutMs;
-        const image = await this.anchorImage();
-        let waitingFor = '';
-        let tookOver = false;
-        for (;;) {
-            const record = this.record(opts.owner);
-            const created = await this.api.create({
-                name: this.name,
-                Image: image,
-                Labels: { [LOCK_OF_LABEL]: this.service, [LOCK_RECORD_LABEL]: JSON.stringify(record) },
-                HostConfig: { NetworkMode: 'none' }
-            });
-            if (created) {
-                this.startHeartbeat(opts.owner);
-                return tookOver;
-            }
-            const existing = await readLock(this.api, this.name);
-            if (!existing)
-                continue; // let go between our create and our read: try again
-            const decision = decideLock(existing.record, this.token, this.clock.now(), opts.force);
-            if (decision.action === 'mine')
-                return tookOver;
-            if (decision.action === 'take-over' || decision.action === 'take') {
-                this.log.warning(`Taking over the deploy lock of ${this.service}: ${decision.action === 'take' ? `container ${this.name} has no holder` : decision.why}`);
-                await this.api.remove(existing.id);
-                tookOver = true;
-                continue;
-            }
-            if (this.clock.now() >= deadline || signal?.aborted) {
-                throw new Error(`Service '${this.service}' is locked by ${decision.holder.owner} since ${decision.holder.at} (another rollout is running); ` +
-                    `waited ${Math.round(opts.timeoutMs / 1000)}s (lock-timeout). If that run is dead, set force-unlock: true, or remove the container ${this.name}`);
-            }
-            if (waitingFor !== decision.holder.token) {
-                this.log.info(`Waiting for ${decision.holder.owner} to finish its rollout of ${this.service} (locked since ${decision.holder.at})`);
-                waitingFor = decision.holder.token;
-            }
-            await this.clock.sleep(docker_lock_POLL_MS, signal);
-        }
+    get what() {
+        return `container ${this.name}`;
     }
-    async release() {
-        if (this.heartbeat)
-            clearInterval(this.heartbeat);
-        this.heartbeat = undefined;
-        try {
-            const existing = await readLock(this.api, this.name);
-            if (existing?.record?.token === this.token)
-                await this.api.remove(existing.id);
-        }
-        catch (error) {
-            this.log.warning(`Could not release the deploy lock of ${this.service} (container ${this.name}): ${error.message}; it goes stale by itself`);
-        }
+    image;
+    async create(record) {
+        this.image ??= await this.anchorImage();
+        const created = await this.api.create({
+            name: this.name,
+            Image: this.image,
+            Labels: { [LOCK_OF_LABEL]: this.service, [LOCK_RECORD_LABEL]: JSON.stringify(record) },
+            HostConfig: { NetworkMode: 'none' }
+        });
+        return Boolean(created);
     }
-    record(owner) {
-        const now = Date.now();
-        this.takenAt ??= new Date(now).toISOString();
-        return { owner, token: this.token, at: this.takenAt, expires: new Date(now + HOLD_MS).toISOString() };
+    read() {
+        return readLock(this.api, this.name);
     }
-    startHeartbeat(owner) {
-        this.heartbeat = setInterval(() => {
-            this.renew(owner).catch((error) => this.log.debug(`renewing the deploy lock: ${error.message}`));
-        }, HEARTBEAT_MS);
-        // The lock must never keep the process alive on its own.
-        this.heartbeat.unref();
+    remove(id) {
+        return this.api.remove(id);
     }
-    async renew(owner) {
-        const existing = await readLock(this.api, this.name);
-        if (existing?.record?.token !== this.token)
-            return;
-        await this.api.putArchive(existing.id, tarOneFile(RENEWED_FILE, JSON.stringify(this.record(owner)), Date.now() / 1000));
+    async renew(id, record) {
+        await this.api.putArchive(id, tarOneFile(RENEWED_FILE, JSON.stringify(record), Date.now() / 1000));
     }
 }
 /** The lock container and its holder: the renewed record when its file has one of the same holder, else its label's. */
@@ -79381,102 +79408,36 @@ function dropRiskWarnings(facts) {
 }
 
 ;// CONCATENATED MODULE: ./lib/targets/swarm-lock.js
-// One rollout of a service at a time. The lock is a Swarm config named after the service: creating a
-// config whose name exists fails, so of two runs only one creates it. Its labels say who holds it and
-// until when; the holder renews that every HEARTBEAT_MS, so a lock whose holder died goes stale within
-// HOLD_MS and is taken over with a warning. Nothing is written on the service itself, where any change
-// would release a held batch. A second run waits up to lock-timeout, then fails naming the holder.
 
 
-const swarm_lock_LOCK_OF_LABEL = 'zdd.lock-of';
-const swarm_lock_LOCK_RECORD_LABEL = 'zdd.lock';
-const swarm_lock_POLL_MS = 2000;
-/** The lock's config name: readable when the service name fits, a digest of it otherwise. */
-function lockName(service) {
-    const name = `zdd-lock-${service}`;
-    return name.length <= 64 ? name : `zdd-lock-${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(service).digest('hex').slice(0, 32)}`;
-}
-class SwarmLock {
+
+class SwarmLock extends StoreLock {
     api;
-    service;
-    clock;
-    log;
-    token = (0,external_node_crypto_namespaceObject.randomUUID)();
-    name;
-    heartbeat;
     constructor(api, service, clock, log) {
+        super(service, clock, log);
         this.api = api;
-        this.service = service;
-        this.clock = clock;
-        this.log = log;
-        this.name = lockName(service);
     }
-    /** Takes the lock; resolves to true when it was taken over from a holder presumed dead. */
-    async acquire(opts, signal) {
-        const deadline = this.clock.now() + opts.timeoutMs;
-        let waitingFor = '';
-        let tookOver = false;
-        for (;;) {
-            // Swarm wants some data in a config: the holder, for whoever looks at it with docker config inspect.
-            const takenAt = new Date().toISOString();
-            if (await this.api.createConfig(this.name, this.labels(opts.owner, takenAt), `deploy lock of ${this.service}, held by ${opts.owner}\n`)) {
-                this.startHeartbeat(opts.owner, takenAt);
-                return tookOver;
-            }
-            const existing = await this.api.findConfig(this.name);
-            if (!existing)
-                continue; // let go between our create and our read: try again
-            const decision = decideLock(parseLockLabel(existing.Spec?.Labels?.[swarm_lock_LOCK_RECORD_LABEL]), this.token, this.clock.now(), opts.force);
-            if (decision.action === 'mine')
-                return tookOver;
-            if (decision.action === 'take-over' || decision.action === 'take') {
-                this.log.warning(`Taking over the deploy lock of ${this.service}: ${decision.action === 'take' ? `Swarm config ${this.name} has no holder` : decision.why}`);
-                await this.api.removeConfig(existing.ID);
-                tookOver = true;
-                continue;
-            }
-            if (this.clock.now() >= deadline || signal?.aborted) {
-                throw new Error(`Service '${this.service}' is locked by ${decision.holder.owner} since ${decision.holder.at} (another rollout is running); ` +
-                    `waited ${Math.round(opts.timeoutMs / 1000)}s (lock-timeout). If that run is dead, set force-unlock: true, or remove the Swarm config ${this.name}`);
-            }
-            if (waitingFor !== decision.holder.token) {
-                this.log.info(`Waiting for ${decision.holder.owner} to finish its rollout of ${this.service} (locked since ${decision.holder.at})`);
-                waitingFor = decision.holder.token;
-            }
-            await this.clock.sleep(swarm_lock_POLL_MS, signal);
-        }
+    get what() {
+        return `Swarm config ${this.name}`;
     }
-    /** Lets go of the lock if it is still ours. Never throws: a lock left behind goes stale by itself. */
-    async release() {
-        if (this.heartbeat)
-            clearInterval(this.heartbeat);
-        this.heartbeat = undefined;
-        try {
-            const existing = await this.api.findConfig(this.name);
-            if (existing && parseLockLabel(existing.Spec?.Labels?.[swarm_lock_LOCK_RECORD_LABEL])?.token === this.token)
-                await this.api.removeConfig(existing.ID);
-        }
-        catch (error) {
-            this.log.warning(`Could not release the deploy lock of ${this.service} (Swarm config ${this.name}): ${error.message}; it goes stale by itself`);
-        }
+    create(record) {
+        // Swarm wants some data in a config: the holder, for whoever looks at it with docker config inspect.
+        return this.api.createConfig(this.name, this.labels(record), `deploy lock of ${this.service}, held by ${record.owner}\n`);
     }
-    /** Who holds the lock since `takenAt` (kept by every renewal), and until when it is held without one. */
-    labels(owner, takenAt) {
-        const record = { owner, token: this.token, at: takenAt, expires: new Date(Date.now() + HOLD_MS).toISOString() };
-        return { [swarm_lock_LOCK_OF_LABEL]: this.service, [swarm_lock_LOCK_RECORD_LABEL]: JSON.stringify(record) };
-    }
-    startHeartbeat(owner, takenAt) {
-        this.heartbeat = setInterval(() => {
-            this.renew(owner, takenAt).catch((error) => this.log.debug(`renewing the deploy lock: ${error.message}`));
-        }, HEARTBEAT_MS);
-        // The lock must never keep the process alive on its own.
-        this.heartbeat.unref();
-    }
-    async renew(owner, takenAt) {
+    async read() {
         const existing = await this.api.findConfig(this.name);
-        if (!existing || parseLockLabel(existing.Spec?.Labels?.[swarm_lock_LOCK_RECORD_LABEL])?.token !== this.token)
-            return;
-        await this.api.relabelConfig(existing, this.labels(owner, takenAt));
+        return existing ? { id: existing.ID, record: parseLockLabel(existing.Spec?.Labels?.[LOCK_RECORD_LABEL]) } : undefined;
+    }
+    remove(id) {
+        return this.api.removeConfig(id);
+    }
+    async renew(id, record) {
+        const existing = await this.api.findConfig(this.name);
+        if (existing?.ID === id)
+            await this.api.relabelConfig(existing, this.labels(record));
+    }
+    labels(record) {
+        return { [LOCK_OF_LABEL]: this.service, [LOCK_RECORD_LABEL]: JSON.stringify(record) };
     }
 }
 
@@ -79555,7 +79516,7 @@ async function recoverSwarmRun(api, state, deps) {
 /** Removes the interrupted run's deploy lock, when it is still that run's (else it goes stale by itself). */
 async function releaseLock(api, state, log) {
     const lock = await api.findConfig(lockName(state.service));
-    if (!lock || !state.lockToken || parseLockLabel(lock.Spec?.Labels?.[swarm_lock_LOCK_RECORD_LABEL])?.token !== state.lockToken)
+    if (!lock || !state.lockToken || parseLockLabel(lock.Spec?.Labels?.[LOCK_RECORD_LABEL])?.token !== state.lockToken)
         return false;
     await api.removeConfig(lock.ID);
     log.info(`Released the deploy lock the interrupted run held on ${state.service}`);
@@ -79931,7 +79892,9 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     // The release keeps the tag for people and the digest for the engine, as `docker service update` does.
     const pinned = tag ? `${image.repository}:${tag}@${digest}` : withDigest(image.repository, digest);
     let refs = describeChange(releaseAgainst(capture.config, previous, pinned, change), report, log);
-    if (digestOf(previous) === digest && !refs.change) {
+    // Nothing to roll out: the workload runs this digest, and the release changes no env or label.
+    const alreadyOn = () => digestOf(previous) === digest && !refs.change;
+    if (alreadyOn()) {
         log.info(`${capture.name} already runs ${digest}${change ? ' with this env and these labels' : ''}: nothing to roll out`);
         return done('succeeded', { reason: 'already on this release' });
     }
@@ -79958,7 +79921,7 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
         // Changed env or labels change the release's identity and diff: both are worked out again.
         if (fresh.image !== capture.image || JSON.stringify(fresh.config) !== JSON.stringify(capture.config)) {
             refs = describeChange(releaseAgainst(fresh.config, previous, pinned, change), report, log);
-            if (digestOf(previous) === digest && !refs.change)
+            if (alreadyOn())
                 return { result: 'succeeded', reason: 'already on this release' };
         }
         return rollOut(config, fresh, refs.previous, refs.release, { ...parts, platform: platform.withChange(refs.change) }, lockToken);

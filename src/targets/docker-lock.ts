@@ -1,115 +1,57 @@
-// One rollout of a service at a time on a plain Docker host. The lock is a container that is never
-// started, named zdd-lock-<service>: creating a container whose name exists fails, so of two runs only
-// one creates it. Its labels say who holds it; since labels of a container cannot change, the holder
-// renews its expiry by writing a small file into the container every HEARTBEAT_MS, and a lock whose
-// file (or label) expired belongs to a run that died and is taken over with a warning. The rules are
-// the Swarm lock's (rollout/lock-decision.ts).
-import { createHash, randomUUID } from 'node:crypto'
+// The deploy lock on a plain Docker host (protocol: deploy-lock.ts): a container that is never started,
+// named zdd-lock-<service>. Its labels say who holds it; since labels of a container cannot change, the
+// holder renews its expiry by writing a small file into the container, and a lock whose file (or label)
+// expired belongs to a run that died.
 import type { Log } from '../log.js'
 import type { Clock } from '../rollout/clock.js'
-import { decideLock, HEARTBEAT_MS, HOLD_MS, parseLockLabel, type LockRecord } from '../rollout/lock-decision.js'
+import { parseLockLabel, type LockRecord } from '../rollout/lock-decision.js'
+import { lockName, LOCK_OF_LABEL, LOCK_RECORD_LABEL, StoreLock, type HeldLock } from './deploy-lock.js'
 import type { DockerApi } from './docker-api.js'
-import type { DeployLock, LockOptions } from './platform.js'
 import { firstFileOf, tarOneFile } from './tiny-tar.js'
 
-export const LOCK_OF_LABEL = 'zdd.lock-of'
-export const LOCK_RECORD_LABEL = 'zdd.lock'
+export { LOCK_OF_LABEL, LOCK_RECORD_LABEL } from './deploy-lock.js'
+export const lockContainerName = lockName
 const RENEWED_FILE = 'zdd-lock.json'
-const POLL_MS = 2000
 
-/** The lock container's name: readable when the service name fits, a digest of it otherwise. */
-export function lockContainerName(service: string): string {
-  const name = `zdd-lock-${service}`
-  return name.length <= 64 ? name : `zdd-lock-${createHash('sha256').update(service).digest('hex').slice(0, 32)}`
-}
-
-export class DockerLock implements DeployLock {
-  readonly token = randomUUID()
-  private readonly name: string
-  private heartbeat?: NodeJS.Timeout
-  private takenAt?: string
-
+export class DockerLock extends StoreLock {
   constructor(
     private readonly api: DockerApi,
-    private readonly service: string,
-    private readonly clock: Clock,
-    private readonly log: Log,
+    service: string,
+    clock: Clock,
+    log: Log,
     /** An image on the host to create the (never started) lock container from. */
     private readonly anchorImage: () => Promise<string>
   ) {
-    this.name = lockContainerName(service)
+    super(service, clock, log)
   }
 
-  async acquire(opts: LockOptions, signal?: AbortSignal): Promise<boolean> {
-    const deadline = this.clock.now() + opts.timeoutMs
-    const image = await this.anchorImage()
-    let waitingFor = ''
-    let tookOver = false
-    for (;;) {
-      const record = this.record(opts.owner)
-      const created = await this.api.create({
-        name: this.name,
-        Image: image,
-        Labels: { [LOCK_OF_LABEL]: this.service, [LOCK_RECORD_LABEL]: JSON.stringify(record) },
-        HostConfig: { NetworkMode: 'none' }
-      })
-      if (created) {
-        this.startHeartbeat(opts.owner)
-        return tookOver
-      }
-      const existing = await readLock(this.api, this.name)
-      if (!existing) continue // let go between our create and our read: try again
-      const decision = decideLock(existing.record, this.token, this.clock.now(), opts.force)
-      if (decision.action === 'mine') return tookOver
-      if (decision.action === 'take-over' || decision.action === 'take') {
-        this.log.warning(`Taking over the deploy lock of ${this.service}: ${decision.action === 'take' ? `container ${this.name} has no holder` : decision.why}`)
-        await this.api.remove(existing.id)
-        tookOver = true
-        continue
-      }
-      if (this.clock.now() >= deadline || signal?.aborted) {
-        throw new Error(
-          `Service '${this.service}' is locked by ${decision.holder.owner} since ${decision.holder.at} (another rollout is running); ` +
-            `waited ${Math.round(opts.timeoutMs / 1000)}s (lock-timeout). If that run is dead, set force-unlock: true, or remove the container ${this.name}`
-        )
-      }
-      if (waitingFor !== decision.holder.token) {
-        this.log.info(`Waiting for ${decision.holder.owner} to finish its rollout of ${this.service} (locked since ${decision.holder.at})`)
-        waitingFor = decision.holder.token
-      }
-      await this.clock.sleep(POLL_MS, signal)
-    }
+  protected get what(): string {
+    return `container ${this.name}`
   }
 
-  async release(): Promise<void> {
-    if (this.heartbeat) clearInterval(this.heartbeat)
-    this.heartbeat = undefined
-    try {
-      const existing = await readLock(this.api, this.name)
-      if (existing?.record?.token === this.token) await this.api.remove(existing.id)
-    } catch (error) {
-      this.log.warning(`Could not release the deploy lock of ${this.service} (container ${this.name}): ${(error as Error).message}; it goes stale by itself`)
-    }
+  private image?: string
+
+  protected async create(record: LockRecord): Promise<boolean> {
+    this.image ??= await this.anchorImage()
+    const created = await this.api.create({
+      name: this.name,
+      Image: this.image,
+      Labels: { [LOCK_OF_LABEL]: this.service, [LOCK_RECORD_LABEL]: JSON.stringify(record) },
+      HostConfig: { NetworkMode: 'none' }
+    })
+    return Boolean(created)
   }
 
-  private record(owner: string): LockRecord {
-    const now = Date.now()
-    this.takenAt ??= new Date(now).toISOString()
-    return { owner, token: this.token, at: this.takenAt, expires: new Date(now + HOLD_MS).toISOString() }
+  protected read(): Promise<HeldLock | undefined> {
+    return readLock(this.api, this.name)
   }
 
-  private startHeartbeat(owner: string): void {
-    this.heartbeat = setInterval(() => {
-      this.renew(owner).catch((error: unknown) => this.log.debug(`renewing the deploy lock: ${(error as Error).message}`))
-    }, HEARTBEAT_MS)
-    // The lock must never keep the process alive on its own.
-    this.heartbeat.unref()
+  protected remove(id: string): Promise<void> {
+    return this.api.remove(id)
   }
 
-  private async renew(owner: string): Promise<void> {
-    const existing = await readLock(this.api, this.name)
-    if (existing?.record?.token !== this.token) return
-    await this.api.putArchive(existing.id, tarOneFile(RENEWED_FILE, JSON.stringify(this.record(owner)), Date.now() / 1000))
+  protected async renew(id: string, record: LockRecord): Promise<void> {
+    await this.api.putArchive(id, tarOneFile(RENEWED_FILE, JSON.stringify(record), Date.now() / 1000))
   }
 }
 
