@@ -77014,7 +77014,7 @@ class SwarmApi {
      * service for as long as they take to stop; those on other nodes cannot be seen from here.
      */
     async serviceContainers(serviceId) {
-        const containers = await this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.docker.swarm.service.id=${serviceId}`] }) });
+        const containers = await this.docker.listContainers({ all: true, ...byLabel('com.docker.swarm.service.id', serviceId) });
         return containers.map((c) => c.Id);
     }
     async create(spec) {
@@ -77054,7 +77054,7 @@ class SwarmApi {
     }
     /** Services carrying the label `label=value` (e.g. the jobs of a service). */
     async servicesLabelled(label, value) {
-        return (await this.docker.listServices({ filters: JSON.stringify({ label: [`${label}=${value}`] }) }));
+        return (await this.docker.listServices(byLabel(label, value)));
     }
     /**
      * A task's log lines since `since` (seconds.nanoseconds), each `<timestamp> <text>`. Read through the
@@ -77093,7 +77093,7 @@ class SwarmApi {
         return unlessMissing(this.docker.getConfig(name).inspect(), undefined);
     }
     async configsLabelled(label, value) {
-        return (await this.docker.listConfigs({ filters: JSON.stringify({ label: [`${label}=${value}`] }) }));
+        return (await this.docker.listConfigs(byLabel(label, value)));
     }
     /** Replaces a config's labels (the only part Swarm lets change). */
     async relabelConfig(config, labels) {
@@ -77151,6 +77151,10 @@ function demux(raw) {
     }
     const text = offset === 0 ? raw.toString('utf8') : out.join('');
     return text.split('\n').filter(Boolean);
+}
+/** The list filter for objects with `label` set to `value`. */
+function byLabel(label, value) {
+    return { filters: JSON.stringify({ label: [`${label}=${value}`] }) };
 }
 
 ;// CONCATENATED MODULE: ./lib/targets/docker-api.js

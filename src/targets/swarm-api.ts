@@ -41,7 +41,7 @@ export class SwarmApi {
    * service for as long as they take to stop; those on other nodes cannot be seen from here.
    */
   async serviceContainers(serviceId: string): Promise<string[]> {
-    const containers = await this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.docker.swarm.service.id=${serviceId}`] }) })
+    const containers = await this.docker.listContainers({ all: true, ...byLabel('com.docker.swarm.service.id', serviceId) })
     return containers.map((c) => c.Id)
   }
 
@@ -82,7 +82,7 @@ export class SwarmApi {
 
   /** Services carrying the label `label=value` (e.g. the jobs of a service). */
   async servicesLabelled(label: string, value: string): Promise<Docker.Service[]> {
-    return (await this.docker.listServices({ filters: JSON.stringify({ label: [`${label}=${value}`] }) })) as Docker.Service[]
+    return (await this.docker.listServices(byLabel(label, value))) as Docker.Service[]
   }
 
   /**
@@ -125,7 +125,7 @@ export class SwarmApi {
   }
 
   async configsLabelled(label: string, value: string): Promise<Docker.ConfigInfo[]> {
-    return (await this.docker.listConfigs({ filters: JSON.stringify({ label: [`${label}=${value}`] }) })) as Docker.ConfigInfo[]
+    return (await this.docker.listConfigs(byLabel(label, value))) as Docker.ConfigInfo[]
   }
 
   /** Replaces a config's labels (the only part Swarm lets change). */
@@ -186,4 +186,9 @@ export function demux(raw: Buffer | string): string[] {
   }
   const text = offset === 0 ? raw.toString('utf8') : out.join('')
   return text.split('\n').filter(Boolean)
+}
+
+/** The list filter for objects with `label` set to `value`. */
+function byLabel(label: string, value: string): { filters: string } {
+  return { filters: JSON.stringify({ label: [`${label}=${value}`] }) }
 }
