@@ -166,7 +166,8 @@ describe('runs that must change nothing', () => {
     await createNetwork(network)
     cleanup.network(network)
     cleanup.service(service)
-    await createService({ name: service, image: `${APP_REPO}:v1`, replicas: 1, network, endpointMode: 'dnsrr' })
+    // Refused while parsing the inputs: the service need not be up, only to exist.
+    await createService({ name: service, image: `${APP_REPO}:v1`, replicas: 1, network, endpointMode: 'dnsrr', wait: false })
     const before = await inspect(service)
     await expect(runDeploy({ image: `${APP_REPO}:v2`, service, 'batch-size': '150%' })).rejects.toThrow(/^Invalid input 'batch-size': "150%"\./)
     expect((await inspect(service)).Version?.Index).toBe(before.Version?.Index)
