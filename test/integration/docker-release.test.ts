@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryLog } from '../../src/log.js'
 import { formatRelease, RELEASE_LABEL } from '../../src/release/release-ref.js'
+import { createHttpProbe } from '../../src/gates/http-probe.js'
+import { realClock } from '../../src/rollout/clock.js'
+import type { DockerRunState } from '../../src/run-state.js'
 import { DockerApi } from '../../src/targets/docker-api.js'
+import { DockerPlatform } from '../../src/targets/docker-platform.js'
 import { dockerJobOptions } from '../../src/targets/docker-job.js'
 import { lockContainerName, LOCK_OF_LABEL, LOCK_RECORD_LABEL } from '../../src/targets/docker-lock.js'
 import { JOB_OF_LABEL } from '../../src/targets/job-labels.js'
@@ -158,6 +162,31 @@ describe('platform docker: pre-deploy and post-deploy', () => {
     expect(now.map((c) => c.state)).toEqual(['running'])
     expect(await get(now[0], '/version')).toBe('v3')
     expect(await jobsOf(bed)).toEqual([])
+  })
+  it('has the post step of an interrupted run remove the job that run left, and only that one', async () => {
+    const bed = await bedForJobs()
+    const log = new MemoryLog()
+    const platform = new DockerPlatform(docker(), bed.service, { platform: 'docker', drainMs: 1000, plainHost: { replicas: 1 }, deadlineMs: 30_000, clock: realClock, log })
+    const jobOf = async (runToken: string): Promise<string> => {
+      const { options } = dockerJobOptions({ config: { HostConfig: {} }, network: bed.network, extraNetworks: [] }, {
+        service: bed.service, phase: 'post-deploy', command: { kind: 'shell', script: 'sleep 300' }, runToken, image: `${APP_REPO}:v1`
+      })
+      const id = await platform.api.create(options)
+      await platform.api.start(id as string)
+      return options.name ?? ''
+    }
+    const ours = await jobOf('the-interrupted-run')
+    const theirs = await jobOf('another-run')
+    const now = await ofService(bed.service, bed.network)
+    const state: DockerRunState = {
+      platform: 'docker', phase: 'started', service: bed.service, previous: now[0].image, release: now[0].image, lockToken: 'the-interrupted-run',
+      network: bed.network, alias: bed.service, aliases: [bed.service], containers: now.map((c) => c.id)
+    }
+    expect(await platform.recoverInterrupted(state, { probe: createHttpProbe(), clock: realClock, log })).toBe('recovered')
+    expect(log.lines).toContain(`warning: Removing the post-deploy job ${ours} of ${bed.service}, left by an interrupted run`)
+    expect((await jobsOf(bed)).map((c) => c.name)).toEqual([theirs])
+    await platform.api.remove(theirs)
+    expect(await serving(bed)).toEqual(now.map((c) => [c.id, 'running', [bed.service]]))
   })
 })
 
