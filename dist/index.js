@@ -99185,6 +99185,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream"
 
 /***/ }),
 
+/***/ 6193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+
+/***/ }),
+
 /***/ 1692:
 /***/ ((module) => {
 
@@ -102851,7 +102858,7 @@ scope.__dirname ??= (0,node_path__WEBPACK_IMPORTED_MODULE_0__.dirname)(scope.__f
 
 /***/ }),
 
-/***/ 6818:
+/***/ 5119:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -102867,8 +102874,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+// EXTERNAL MODULE: external "node:string_decoder"
+var external_node_string_decoder_ = __nccwpck_require__(6193);
 // EXTERNAL MODULE: ./node_modules/dockerode/lib/docker.js
 var docker = __nccwpck_require__(9040);
 // EXTERNAL MODULE: external "node:http"
@@ -103118,7 +103125,7 @@ function hostKeyAlgorithms(type) {
  * decodes UTF-8 across chunk borders, rejects on a malformed line and on stream errors.
  */
 async function followJsonStream(stream, onMessage) {
-    const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+    const decoder = new external_node_string_decoder_.StringDecoder('utf8');
     let buffer = '';
     const flush = (text) => {
         const line = text.trim();
@@ -104841,8 +104848,8 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 var dockerignore_ignore = __nccwpck_require__(4158);
 // EXTERNAL MODULE: ./node_modules/tar-fs/index.js
 var tar_fs = __nccwpck_require__(5645);
-// EXTERNAL MODULE: ./lib/docker/client.js + 2 modules
-var client = __nccwpck_require__(6818);
+// EXTERNAL MODULE: ./lib/docker/client.js + 1 modules
+var client = __nccwpck_require__(5119);
 ;// CONCATENATED MODULE: ./lib/docker/build.js
 // Build an image through the Engine API: tar the context as the docker CLI would (honouring
 // .dockerignore), stream the daemon's build log into a log group, and return the image ID.
@@ -105177,8 +105184,8 @@ function monitorWindowWarning(check, monitorMs) {
         `the gate. Raise monitor to at least ${Math.ceil(worst / 1000)}s, or rely on health-url.`);
 }
 
-// EXTERNAL MODULE: ./lib/targets/platforms.js + 25 modules
-var platforms = __nccwpck_require__(5598);
+// EXTERNAL MODULE: ./lib/targets/platforms.js + 28 modules
+var platforms = __nccwpck_require__(5856);
 ;// CONCATENATED MODULE: ./lib/deploy.js
 
 
@@ -105808,12 +105815,12 @@ async function runAction(inputs, env, io, signal, checkpoint) {
 /* harmony import */ var _action_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4120);
 /* harmony import */ var _config_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6097);
 /* harmony import */ var _config_parse_config_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7484);
-/* harmony import */ var _docker_client_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6818);
+/* harmony import */ var _docker_client_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5119);
 /* harmony import */ var _docker_reconnect_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5285);
 /* harmony import */ var _gates_http_probe_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5881);
 /* harmony import */ var _rollout_clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9599);
 /* harmony import */ var _run_state_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8305);
-/* harmony import */ var _targets_platforms_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5598);
+/* harmony import */ var _targets_platforms_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5856);
 // The action's post step: runs after the job's steps, also when the job was cancelled or the main step
 // was killed. When the main step did not reach its own end, it brings the service back to one known
 // release (see recover.ts). It only warns: a post step never fails the job.
@@ -106705,7 +106712,7 @@ function canaryReachWarning(stable, service) {
 
 /***/ }),
 
-/***/ 5598:
+/***/ 5856:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -106721,6 +106728,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var parse_platform = __nccwpck_require__(7239);
 // EXTERNAL MODULE: ./lib/rollout/blue-green-plan.js
 var blue_green_plan = __nccwpck_require__(3815);
+// EXTERNAL MODULE: ./lib/release/release-ref.js
+var release_ref = __nccwpck_require__(4180);
 // EXTERNAL MODULE: ./lib/targets/companion-spec.js
 var companion_spec = __nccwpck_require__(9206);
 ;// CONCATENATED MODULE: ./lib/targets/swarm-api.js
@@ -107039,6 +107048,20 @@ class DockerApi {
         const info = (await exec.inspect());
         return { exitCode: info.ExitCode ?? -1, output: demux(Buffer.concat(chunks)).join('\n') };
     }
+    /** The container's multiplexed stdout+stderr from its start, followed until it ends (Tty off). */
+    async followLogs(id, signal) {
+        return (await this.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, abortSignal: signal }));
+    }
+    /**
+     * Resolves with the exit code once the container is not running. The signal ends the call: the wait
+     * takes as long as the container runs, so it must not fall under a write's timeout.
+     */
+    async waitExit(id, signal) {
+        const result = (await this.docker.getContainer(id).wait({ abortSignal: signal }));
+        if (result.Error?.Message)
+            throw new Error(result.Error.Message);
+        return result.StatusCode ?? -1;
+    }
     /** The last log lines of a container, each prefixed for the report; empty when unreadable. */
     async tail(id, lines = 20) {
         try {
@@ -107197,8 +107220,6 @@ function withoutKeys(own, image) {
     return kept.length ? Object.fromEntries(kept.map((k) => [k, {}])) : undefined;
 }
 
-// EXTERNAL MODULE: ./lib/release/release-ref.js
-var release_ref = __nccwpck_require__(4180);
 ;// CONCATENATED MODULE: ./lib/targets/docker-workload.js
 
 /** Labels on the containers this project makes; `zdd.service` is also what marks a workload made by hand. */
@@ -107857,6 +107878,226 @@ class DockerPreview extends DockerCompanion {
     }
 }
 
+// EXTERNAL MODULE: ./lib/config/job-command.js
+var job_command = __nccwpck_require__(954);
+;// CONCATENATED MODULE: ./lib/targets/job-labels.js
+// What marks a pre-deploy / post-deploy job on either platform (a Swarm replicated-job service, or a
+// one-off container on a plain host): the workload it runs for, its phase and the run that made it, so
+// that a job left by a dead run can be found and removed. Pure.
+
+/** On a job: the service it runs for, its phase, and the deploy-lock token of the run that made it. */
+const JOB_OF_LABEL = 'zdd.job-of';
+const JOB_LABEL = 'zdd.job';
+const JOB_RUN_LABEL = 'zdd.job-run';
+/** `<service>-<phase>-<6 hex of the run>`, within Swarm's 63 characters. */
+function jobName(service, phase, runToken) {
+    const suffix = `-${phase}-${(0,external_node_crypto_.createHash)('sha256').update(runToken).digest('hex').slice(0, 6)}`;
+    return `${service.slice(0, 63 - suffix.length)}${suffix}`;
+}
+/** The labels of a job of `service`. */
+function jobLabels(service, phase, runToken) {
+    return { [JOB_OF_LABEL]: service, [JOB_LABEL]: phase, [JOB_RUN_LABEL]: runToken };
+}
+
+// EXTERNAL MODULE: external "node:string_decoder"
+var external_node_string_decoder_ = __nccwpck_require__(6193);
+;// CONCATENATED MODULE: ./lib/targets/log-frames.js
+// Reading a container's output as it comes: the Engine sends stdout and stderr of a container without
+// a TTY as frames (an 8-byte header: the stream, three zero bytes, the payload's length), and a chunk
+// read from the socket may end anywhere, in a header, in a payload or in a UTF-8 character. This turns
+// the chunks into the complete text lines of each stream, in the order they were written. Pure.
+
+const HEADER = 8;
+class FrameLines {
+    pending = Buffer.alloc(0);
+    /** Per stream (1 stdout, 2 stderr; 0 for output that is not framed): its decoder and unfinished line. */
+    streams = new Map();
+    /** Undecided until the first bytes: output of a container with a TTY has no frames. */
+    framed;
+    /** The lines completed by this chunk; empty lines are left out. */
+    push(chunk) {
+        this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+        const lines = [];
+        if (this.framed === undefined && this.pending.length)
+            this.framed = looksFramed(this.pending);
+        if (this.framed === false) {
+            lines.push(...this.text(0, this.pending));
+            this.pending = Buffer.alloc(0);
+            return lines;
+        }
+        while (this.pending.length >= HEADER) {
+            const size = this.pending.readUInt32BE(4);
+            if (this.pending.length < HEADER + size)
+                break;
+            lines.push(...this.text(this.pending[0], this.pending.subarray(HEADER, HEADER + size)));
+            this.pending = this.pending.subarray(HEADER + size);
+        }
+        return lines;
+    }
+    /** At the end of the output: each stream's last line, if it had no newline. */
+    end() {
+        const lines = [];
+        for (const stream of this.streams.values()) {
+            const last = (stream.partial + stream.decoder.end()).replace(/\r$/, '');
+            stream.partial = '';
+            if (last)
+                lines.push(last);
+        }
+        return lines;
+    }
+    text(id, bytes) {
+        let stream = this.streams.get(id);
+        if (!stream) {
+            stream = { decoder: new external_node_string_decoder_.StringDecoder('utf8'), partial: '' };
+            this.streams.set(id, stream);
+        }
+        const parts = (stream.partial + stream.decoder.write(bytes)).split('\n');
+        stream.partial = parts.pop() ?? '';
+        return parts.map((line) => line.replace(/\r$/, '')).filter(Boolean);
+    }
+}
+/** A frame header: stream 0, 1 or 2 and three zero bytes (as far as the bytes go). */
+function looksFramed(bytes) {
+    return bytes[0] <= 2 && [1, 2, 3].every((i) => i >= bytes.length || bytes[i] === 0);
+}
+
+;// CONCATENATED MODULE: ./lib/targets/docker-job.js
+
+
+
+
+/** After the job exits, how long its last output may take to arrive before the container is removed. */
+const LOG_DRAIN_MS = 5000;
+/**
+ * The job container's create options, from the template of the release it runs (the workload's settings
+ * with the release's env), and the other networks it joins before it starts (without aliases). Not kept:
+ * the service's labels (a proxy such as Traefik routes by container labels), aliases (traffic for the
+ * service must not reach it), host ports, the restart policy and --rm (it runs once; its exit code is
+ * read before it is removed), the health check (a migration answers no probe) and a TTY (its stdout and
+ * stderr are read apart). Pure.
+ */
+function dockerJobOptions(template, args) {
+    const { Labels: _labels, Cmd: _cmd, Entrypoint: _entrypoint, Healthcheck: _health, Tty: _tty, OpenStdin: _stdin, StdinOnce: _once, ExposedPorts: _exposed, HostConfig: host, ...config } = structuredClone(template.config);
+    const { PortBindings: _ports, PublishAllPorts: _all, Links: _links, AutoRemove: _rm, RestartPolicy: _restart, ...hostConfig } = host ?? {};
+    return {
+        options: {
+            ...config,
+            name: jobName(args.service, args.phase, args.runToken),
+            Image: args.image,
+            Entrypoint: (0,job_command/* jobArgv */.M8)(args.command),
+            Healthcheck: { Test: ['NONE'] },
+            Labels: jobLabels(args.service, args.phase, args.runToken),
+            AttachStdout: true,
+            AttachStderr: true,
+            HostConfig: { ...hostConfig, NetworkMode: template.network, RestartPolicy: { Name: 'no' } },
+            NetworkingConfig: { EndpointsConfig: { [template.network]: {} } }
+        },
+        extraNetworks: template.extraNetworks.map((n) => n.network).filter((n) => n !== template.network)
+    };
+}
+class DockerJobRunner {
+    api;
+    service;
+    template;
+    image;
+    runToken;
+    clock;
+    log;
+    constructor(api, service, 
+    /** The template of the release the job runs from (see DockerTarget.releaseTemplate). */
+    template, image, runToken, clock, log) {
+        this.api = api;
+        this.service = service;
+        this.template = template;
+        this.image = image;
+        this.runToken = runToken;
+        this.clock = clock;
+        this.log = log;
+    }
+    async run(job) {
+        const { options, extraNetworks } = dockerJobOptions(this.template, { service: this.service, phase: job.phase, command: job.command, runToken: this.runToken, image: this.image });
+        const name = options.name ?? '';
+        // A job of the same name is this run's own, left by an earlier attempt: it must not run twice at once.
+        await this.api.remove(name);
+        await this.api.pull(this.image);
+        const id = await this.api.create(options);
+        if (!id)
+            throw new Error(`A container named ${name} already exists`);
+        try {
+            for (const network of extraNetworks)
+                await this.api.connect(network, id, {});
+            this.log.info(`  ${job.phase} job ${name} started from ${this.image}`);
+            return { name, image: this.image, ...(await this.follow(id, job)) };
+        }
+        finally {
+            await this.api.remove(id).catch((error) => this.log.warning(`Could not remove the ${job.phase} job ${name}: ${error.message}; remove it by hand`));
+        }
+    }
+    async follow(id, job) {
+        // Aborted when the follow ends (or the run is cancelled): the wait, the log stream and the timer stop.
+        const ended = new AbortController();
+        const cancel = () => ended.abort();
+        job.signal?.addEventListener('abort', cancel, { once: true });
+        try {
+            if (job.signal?.aborted)
+                return { status: 'cancelled' };
+            try {
+                await this.api.start(id);
+            }
+            catch (error) {
+                return { status: 'failed', error: error.message };
+            }
+            const exit = this.api.waitExit(id, ended.signal).then((code) => ({ code }), (error) => ({ error: docker_api_apiMessage(error) }));
+            const reading = this.read(id, job, ended.signal);
+            const timer = this.clock.sleep(job.timeoutMs, ended.signal).then(() => ({ stop: true }));
+            const first = await Promise.race([exit, timer]);
+            if (job.signal?.aborted)
+                return { status: 'cancelled' };
+            if ('stop' in first)
+                return { status: 'timed-out', error: 'still running' };
+            // Exited: its last lines are on their way.
+            const drained = new AbortController();
+            await Promise.race([reading.finally(() => drained.abort()), this.clock.sleep(LOG_DRAIN_MS, drained.signal)]);
+            if ('error' in first)
+                return { status: 'failed', error: `its end could not be followed: ${first.error}` };
+            return { status: first.code === 0 ? 'succeeded' : 'failed', exitCode: first.code };
+        }
+        finally {
+            job.signal?.removeEventListener('abort', cancel);
+            ended.abort();
+        }
+    }
+    /** Passes on each line of the job's output until it ends; an unreadable log is a warning. */
+    async read(id, job, signal) {
+        const frames = new FrameLines();
+        try {
+            const stream = await this.api.followLogs(id, signal);
+            for await (const chunk of stream)
+                for (const line of frames.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)))
+                    job.onLine(line);
+        }
+        catch (error) {
+            if (!signal.aborted)
+                this.log.warning(`The output of the ${job.phase} job could not be read: ${docker_api_apiMessage(error)}`);
+        }
+        // Once the job's follow gave up on it, nothing more goes to its log.
+        if (!signal.aborted)
+            for (const line of frames.end())
+                job.onLine(line);
+    }
+}
+/** Removes the job containers of `service` (only those of the run `runToken`, when given); returns how many. */
+async function removeLeftoverDockerJobs(api, service, log, runToken) {
+    const selector = { [JOB_OF_LABEL]: service, ...(runToken !== undefined ? { [JOB_RUN_LABEL]: runToken } : {}) };
+    let removed = 0;
+    for (const info of await api.inspectAll(selector)) {
+        log.warning(`Removing the ${info.Config.Labels?.[JOB_LABEL] ?? ''} job ${info.Name.replace(/^\//, '')} of ${service}, left by an interrupted run`);
+        await api.remove(info.Id);
+        removed++;
+    }
+    return removed;
+}
+
 ;// CONCATENATED MODULE: ./lib/targets/docker-fleet.js
 // What is done to plain containers, shared by the workload and its canary and preview: create and
 // start them, put them in or out of the alias, drain, stop and remove them.
@@ -108283,6 +108524,7 @@ var revert = __nccwpck_require__(2087);
 
 
 
+
 /** What an interrupted run's leftovers call for. Pure. */
 function recoveryAction(f) {
     // A first deploy: what serves is the only release there is; what does not serve goes.
@@ -108299,7 +108541,9 @@ function recoveryAction(f) {
 }
 async function recoverDockerRun(stable, canary, state, deps) {
     const { log } = deps;
-    let changed = false;
+    // A pre-deploy or post-deploy job the run was waiting for: it must not go on, nor be left (only the
+    // run's own: without its token, a job may be another run's).
+    let changed = state.lockToken ? (await removeLeftoverDockerJobs(stable.fleet.api, state.service, log, state.lockToken)) > 0 : false;
     if (state.companion && !(await canary.paused())?.index && (await canary.leftover())) {
         log.warning(`Removing ${state.companion}, left by the interrupted run`);
         await canary.remove();
@@ -108402,6 +108646,8 @@ async function leftoverDockerRunRecords(api, service) {
 
 
 
+
+
 class DockerPlatform {
     docker;
     service;
@@ -108435,8 +108681,13 @@ class DockerPlatform {
             platform.pulled = this.pulled;
         return platform;
     }
+    /** A one-off container from the workload's template (with the release's image and env, when given). */
     jobRunner(capture, runToken, release) {
-        throw new Error(`pre-deploy and post-deploy jobs are not run on plain Docker hosts yet (${capture.name}, ${runToken}, ${release ?? ''})`);
+        const template = release ? this.stable.releaseTemplate(capture, release) : capture.template;
+        const image = release ? (0,release_ref/* imageOf */.dT)(release) : capture.image;
+        if (!image)
+            throw new Error(`${capture.name} runs no release to run a job from`);
+        return { runner: new DockerJobRunner(this.api, this.service, template, image, runToken, this.options.clock, this.options.log), env: template.config.Env ?? [] };
     }
     /** Pulls the release before the lock is taken: nothing about the service changes, and it is then on the host. */
     async prepare(release) {
@@ -108465,6 +108716,8 @@ class DockerPlatform {
         return dropDockerRunRecord(this.api, service, token);
     }
     async recoverLeftovers(service, deps) {
+        // Any job of the service is a dead run's now that this run holds the lock (it may have no record yet).
+        await removeLeftoverDockerJobs(this.api, service, deps.log);
         for (const record of await leftoverDockerRunRecords(this.api, service)) {
             if (record.state && record.state.phase !== 'finished') {
                 deps.log.warning(`A run that held the deploy lock of ${service} stopped mid-rollout (to ${record.state.release}): recovering ${service} first`);
@@ -108891,8 +109144,6 @@ function imageOf(service) {
     return service.Spec?.TaskTemplate?.ContainerSpec?.Image;
 }
 
-// EXTERNAL MODULE: ./lib/config/job-command.js
-var job_command = __nccwpck_require__(954);
 ;// CONCATENATED MODULE: ./lib/targets/log-cursor.js
 // Following a task's log by polling. Each read asks for the lines since a little before the newest
 // timestamp seen: the Engine does not always return stdout and stderr in time order, and a line of
@@ -108953,25 +109204,12 @@ class LogCursor {
 }
 
 ;// CONCATENATED MODULE: ./lib/targets/swarm-job.js
-// pre-deploy / post-deploy on Swarm: a one-off `replicated-job` service (one task, no restart) cloned
-// from the service's task template (env, secrets, configs, mounts, networks, user, working dir,
-// placement, resources) with the release's image and the command in place of ENTRYPOINT and CMD.
-// It is labelled with the service and the run, so that a leftover of a dead run can be found and
-// removed (recover.ts), and it is always removed when it ends, fails or times out.
 
 
 
 
-/** On a job: the service it runs for, its phase, and the deploy-lock token of the run that made it. */
-const JOB_OF_LABEL = 'zdd.job-of';
-const JOB_LABEL = 'zdd.job';
-const JOB_RUN_LABEL = 'zdd.job-run';
+
 const swarm_job_POLL_MS = 1000;
-/** `<service>-<phase>-<6 hex of the run>`, within Swarm's 63 characters. */
-function jobName(service, phase, runToken) {
-    const suffix = `-${phase}-${(0,external_node_crypto_.createHash)('sha256').update(runToken).digest('hex').slice(0, 6)}`;
-    return `${service.slice(0, 63 - suffix.length)}${suffix}`;
-}
 /**
  * The job's spec, from the spec of the release it runs (the service's spec with the new image and
  * env/labels). Not kept: the service's labels (a proxy that routes by them must not see the job),
@@ -108989,7 +109227,7 @@ function jobSpec(release, service, phase, command, runToken) {
         template.Networks = unaliased(template.Networks);
     return {
         Name: jobName(service, phase, runToken),
-        Labels: { [JOB_OF_LABEL]: service, [JOB_LABEL]: phase, [JOB_RUN_LABEL]: runToken },
+        Labels: jobLabels(service, phase, runToken),
         TaskTemplate: template,
         Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
         ...(release.Networks ? { Networks: unaliased(release.Networks) } : {}),

@@ -173,6 +173,21 @@ export class DockerApi {
     return { exitCode: info.ExitCode ?? -1, output: demux(Buffer.concat(chunks)).join('\n') }
   }
 
+  /** The container's multiplexed stdout+stderr from its start, followed until it ends (Tty off). */
+  async followLogs(id: string, signal: AbortSignal): Promise<NodeJS.ReadableStream> {
+    return (await this.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, abortSignal: signal })) as unknown as NodeJS.ReadableStream
+  }
+
+  /**
+   * Resolves with the exit code once the container is not running. The signal ends the call: the wait
+   * takes as long as the container runs, so it must not fall under a write's timeout.
+   */
+  async waitExit(id: string, signal: AbortSignal): Promise<number> {
+    const result = (await this.docker.getContainer(id).wait({ abortSignal: signal })) as { StatusCode?: number; Error?: { Message?: string } | null }
+    if (result.Error?.Message) throw new Error(result.Error.Message)
+    return result.StatusCode ?? -1
+  }
+
   /** The last log lines of a container, each prefixed for the report; empty when unreadable. */
   async tail(id: string, lines = 20): Promise<string[]> {
     try {

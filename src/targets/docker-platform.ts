@@ -11,9 +11,11 @@ import { switchInOneStep, type BlueGreenPlan } from '../rollout/blue-green-plan.
 import type { Clock } from '../rollout/clock.js'
 import type { RolloutPlan } from '../rollout/plan.js'
 import type { RunState, RunStateBase } from '../run-state.js'
+import { imageOf } from '../release/release-ref.js'
 import { COMPANION_OF_LABEL, type CompanionRole } from './companion-spec.js'
 import { DockerApi } from './docker-api.js'
 import { DockerCanary, DockerPreview } from './docker-companion.js'
+import { DockerJobRunner, removeLeftoverDockerJobs } from './docker-job.js'
 import { Fleet } from './docker-fleet.js'
 import { DockerLock, lockContainerName, readLock } from './docker-lock.js'
 import { recoverDockerRun } from './docker-recover.js'
@@ -65,8 +67,12 @@ export class DockerPlatform implements Platform<DockerCapture> {
     return platform
   }
 
+  /** A one-off container from the workload's template (with the release's image and env, when given). */
   jobRunner(capture: DockerCapture, runToken: string, release?: string): { runner: JobRunner; env: readonly string[] } {
-    throw new Error(`pre-deploy and post-deploy jobs are not run on plain Docker hosts yet (${capture.name}, ${runToken}, ${release ?? ''})`)
+    const template = release ? this.stable.releaseTemplate(capture, release) : capture.template
+    const image = release ? imageOf(release) : capture.image
+    if (!image) throw new Error(`${capture.name} runs no release to run a job from`)
+    return { runner: new DockerJobRunner(this.api, this.service, template, image, runToken, this.options.clock, this.options.log), env: template.config.Env ?? [] }
   }
 
   /** Pulls the release before the lock is taken: nothing about the service changes, and it is then on the host. */
@@ -104,6 +110,8 @@ export class DockerPlatform implements Platform<DockerCapture> {
   }
 
   async recoverLeftovers(service: string, deps: RecoverDeps): Promise<void> {
+    // Any job of the service is a dead run's now that this run holds the lock (it may have no record yet).
+    await removeLeftoverDockerJobs(this.api, service, deps.log)
     for (const record of await leftoverDockerRunRecords(this.api, service)) {
       if (record.state && record.state.phase !== 'finished') {
         deps.log.warning(`A run that held the deploy lock of ${service} stopped mid-rollout (to ${record.state.release}): recovering ${service} first`)

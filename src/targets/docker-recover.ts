@@ -7,6 +7,7 @@ import { revert } from '../rollout/revert.js'
 import type { DockerRunState } from '../run-state.js'
 import { firstTemplate } from './container-spec.js'
 import type { DockerCanary } from './docker-companion.js'
+import { removeLeftoverDockerJobs } from './docker-job.js'
 import type { DockerCapture, DockerTarget } from './docker-target.js'
 import { isServing, SERVICE_LABEL } from './docker-workload.js'
 import type { RecoverDeps, Recovery } from './platform.js'
@@ -37,7 +38,9 @@ export function recoveryAction(f: RecoveryFacts): RecoveryAction {
 
 export async function recoverDockerRun(stable: DockerTarget, canary: DockerCanary, state: DockerRunState, deps: RecoverDeps): Promise<Recovery> {
   const { log } = deps
-  let changed = false
+  // A pre-deploy or post-deploy job the run was waiting for: it must not go on, nor be left (only the
+  // run's own: without its token, a job may be another run's).
+  let changed = state.lockToken ? (await removeLeftoverDockerJobs(stable.fleet.api, state.service, log, state.lockToken)) > 0 : false
   if (state.companion && !(await canary.paused())?.index && (await canary.leftover())) {
     log.warning(`Removing ${state.companion}, left by the interrupted run`)
     await canary.remove()

@@ -3,30 +3,21 @@
 // placement, resources) with the release's image and the command in place of ENTRYPOINT and CMD.
 // It is labelled with the service and the run, so that a leftover of a dead run can be found and
 // removed (recover.ts), and it is always removed when it ends, fails or times out.
-import { createHash } from 'node:crypto'
 import type Docker from 'dockerode'
 import type { JobCommand } from '../config/types.js'
 import { jobArgv } from '../config/job-command.js'
 import type { JobOutcome, JobPhase, JobRun, JobRunner } from '../jobs/job.js'
 import type { Log } from '../log.js'
 import type { Clock } from '../rollout/clock.js'
+import { JOB_LABEL, JOB_OF_LABEL, JOB_RUN_LABEL, jobLabels, jobName } from './job-labels.js'
 import { LogCursor } from './log-cursor.js'
 import { containerSpec } from './release-spec.js'
 import type { SwarmApi } from './swarm-api.js'
 import type { SwarmTask } from './swarm-tasks.js'
 
-/** On a job: the service it runs for, its phase, and the deploy-lock token of the run that made it. */
-export const JOB_OF_LABEL = 'zdd.job-of'
-export const JOB_LABEL = 'zdd.job'
-export const JOB_RUN_LABEL = 'zdd.job-run'
+export { JOB_LABEL, JOB_OF_LABEL, JOB_RUN_LABEL, jobName }
 
 const POLL_MS = 1000
-
-/** `<service>-<phase>-<6 hex of the run>`, within Swarm's 63 characters. */
-export function jobName(service: string, phase: JobPhase, runToken: string): string {
-  const suffix = `-${phase}-${createHash('sha256').update(runToken).digest('hex').slice(0, 6)}`
-  return `${service.slice(0, 63 - suffix.length)}${suffix}`
-}
 
 /**
  * The job's spec, from the spec of the release it runs (the service's spec with the new image and
@@ -44,7 +35,7 @@ export function jobSpec(release: Docker.ServiceSpec, service: string, phase: Job
   if (template.Networks) template.Networks = unaliased(template.Networks)
   return {
     Name: jobName(service, phase, runToken),
-    Labels: { [JOB_OF_LABEL]: service, [JOB_LABEL]: phase, [JOB_RUN_LABEL]: runToken },
+    Labels: jobLabels(service, phase, runToken),
     TaskTemplate: template,
     Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
     ...(release.Networks ? { Networks: unaliased(release.Networks) } : {}),
