@@ -102677,6 +102677,8 @@ const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRe
 var docker = __nccwpck_require__(9040);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 // EXTERNAL MODULE: ./node_modules/ssh2/lib/index.js
 var lib = __nccwpck_require__(5472);
 ;// CONCATENATED MODULE: ./lib/docker/ssh-agent.js
@@ -102686,6 +102688,7 @@ var lib = __nccwpck_require__(5472);
 // calls come, each HTTP socket is a `dial-stdio` channel on it, and sockets are kept alive between
 // calls. When no call has been made for a few seconds the connection is closed (so that the process
 // can exit); a dropped connection is made again by the next call.
+
 
 
 /** sshd's default MaxSessions is 10 channels per connection: stay below it. */
@@ -102709,7 +102712,12 @@ function sshAgent(config) {
                 forget();
                 reject(error);
             })
-                .once('close', forget)
+                .once('close', () => {
+                forget();
+                // ssh2 reports a connection lost during key exchange or login by 'close' alone: without
+                // this, the calls waiting for it would wait for ever (a no-op once ready or after an error).
+                reject(new Error('The SSH connection closed before it was ready (connection lost before handshake completed)'));
+            })
                 .connect({ ...KEEPALIVE, ...config });
         });
         return connecting;
@@ -102741,7 +102749,7 @@ function sshAgent(config) {
                 callback(error);
                 return;
             }
-            callback(null, asSocket(channel, busy));
+            callback(null, asSocket(channel, client, busy));
         }))
             .catch((error) => {
             busy(-1);
@@ -102755,8 +102763,17 @@ function sshAgent(config) {
 /**
  * The socket calls Node's HTTP agent makes on a kept-alive socket, on an SSH channel. ref/unref tell
  * when the socket is in use (the agent unrefs the sockets it keeps idle), which is what `busy` counts.
+ *
+ * An ssh2 channel is not quite a socket, in two ways that each left an HTTP call waiting for ever:
+ * - when its connection dies (cut, idle close), it emits 'close' but stays `writable` and not
+ *   `destroyed`, which is how Node's agent tells a dead socket: the agent kept it among its idle
+ *   sockets and sent the next request on it, where it went nowhere;
+ * - its destroy(error) only asks the server to close the channel; it emits neither the error nor
+ *   'close', so a call given up (its abort signal, a read timeout) never heard that it was.
+ * Here a closed channel is destroyed as a stream (so the agent drops it), and destroy(error) behaves
+ * as a socket's: the error, then 'close', at once, whatever the other end does.
  */
-function asSocket(channel, busy) {
+function asSocket(channel, client, busy) {
     let inUse = true;
     let closed = false;
     const socket = channel;
@@ -102777,11 +102794,45 @@ function asSocket(channel, busy) {
         }
         return socket;
     };
+    // 'close' once, whether the channel closes first or a destroy() says it first.
+    const emit = channel.emit.bind(channel);
+    socket.emit = (event, ...args) => {
+        if (event === 'close') {
+            if (closed)
+                return false;
+            if (inUse)
+                busy(-1);
+            closed = true;
+        }
+        return emit(event, ...args);
+    };
+    const destroyStream = (error) => {
+        external_node_stream_.Duplex.prototype.destroy.call(channel, error);
+    };
+    // ssh2 closes a channel of a dead connection only once its end has been read: an idle socket
+    // whose data nobody reads would stay open. The connection's own 'close' settles it at once.
+    const connectionGone = () => {
+        if (channel.destroyed)
+            return;
+        destroyStream();
+        process.nextTick(() => socket.emit('close', false));
+    };
+    client.once('close', connectionGone);
     channel.once('close', () => {
-        if (inUse && !closed)
-            busy(-1);
-        closed = true;
+        client.removeListener('close', connectionGone);
+        if (!channel.destroyed)
+            destroyStream();
     });
+    const closeChannel = channel.destroy.bind(channel); // ssh2's: EOF and CHANNEL_CLOSE to the server
+    socket.destroy = (error) => {
+        if (channel.destroyed)
+            return socket;
+        if (!closed)
+            closeChannel();
+        destroyStream(error); // the error, if any, is emitted on the next tick
+        process.nextTick(() => socket.emit('close', Boolean(error)));
+        return socket;
+    };
     return socket;
 }
 
