@@ -103168,7 +103168,20 @@ function withReconnect(docker, log, clock, budgetMs = RECONNECT_BUDGET_MS) {
         // write after 60 s (and not retried: the step fails and reverts).
         if (!copy.isStream && !copy.hijack && !copy.abortSignal)
             copy.abortSignal = AbortSignal.timeout(copy.method === 'GET' ? READ_TIMEOUT_MS : WRITE_TIMEOUT_MS);
-        dial(copy, (error, data) => (error ? reject(error) : resolve(data)));
+        // Node's HTTP client reports an abort only through the request's socket: a request still
+        // waiting for one (a connection that never comes) would never hear it. The call ends anyway.
+        const signal = copy.abortSignal;
+        const giveUp = () => reject(signal?.reason ?? new Error('The operation was aborted'));
+        if (signal?.aborted)
+            return giveUp();
+        signal?.addEventListener('abort', giveUp, { once: true });
+        dial(copy, (error, data) => {
+            signal?.removeEventListener('abort', giveUp);
+            if (error)
+                reject(error);
+            else
+                resolve(data);
+        });
     });
     modem.dial = (options, callback) => {
         const method = String(options.method ?? 'GET');

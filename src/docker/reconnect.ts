@@ -75,7 +75,17 @@ export function withReconnect(docker: Docker, log: Log, clock: Clock, budgetMs =
       // No call but a stream may hang on a dead link: a read is given up (and retried) after 30 s, a
       // write after 60 s (and not retried: the step fails and reverts).
       if (!copy.isStream && !copy.hijack && !copy.abortSignal) copy.abortSignal = AbortSignal.timeout(copy.method === 'GET' ? READ_TIMEOUT_MS : WRITE_TIMEOUT_MS)
-      dial(copy, (error, data) => (error ? reject(error) : resolve(data)))
+      // Node's HTTP client reports an abort only through the request's socket: a request still
+      // waiting for one (a connection that never comes) would never hear it. The call ends anyway.
+      const signal = copy.abortSignal
+      const giveUp = (): void => reject(signal?.reason ?? new Error('The operation was aborted'))
+      if (signal?.aborted) return giveUp()
+      signal?.addEventListener('abort', giveUp, { once: true })
+      dial(copy, (error, data) => {
+        signal?.removeEventListener('abort', giveUp)
+        if (error) reject(error)
+        else resolve(data)
+      })
     })
   modem.dial = (options, callback) => {
     const method = String(options.method ?? 'GET')

@@ -2,7 +2,7 @@
 // socket that drops its first connections.
 import { describe, expect, it } from '@jest/globals'
 import Docker from 'dockerode'
-import { createServer } from 'node:http'
+import { Agent, createServer } from 'node:http'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -117,6 +117,18 @@ describe('withReconnect on a real socket', () => {
     withReconnect(docker, new MemoryLog(), clock)
     await expect(docker.ping()).rejects.toThrow(/ENOENT/)
     expect(clock.slept).toEqual([])
+  })
+
+  it('ends a call at its time limit even when it never got a socket to send on', async () => {
+    // An agent whose connection never comes (a lost SSH handshake did this): Node's HTTP client hears
+    // an abort only through a socket, so without withReconnect this call would wait for ever.
+    const agent = new Agent()
+    ;(agent as unknown as { createConnection: () => undefined }).createConnection = () => undefined
+    const docker = new Docker({ socketPath: join(tmpdir(), 'zdd-never.sock'), agent } as Docker.DockerOptions)
+    withReconnect(docker, new MemoryLog(), fastClock())
+    const started = Date.now()
+    await expect(docker.ping({ abortSignal: AbortSignal.timeout(200) })).rejects.toThrow('The operation was aborted due to timeout')
+    expect(Date.now() - started).toBeLessThan(2000)
   })
 
   it('gives up after the budget, naming the call', async () => {
