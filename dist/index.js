@@ -102746,7 +102746,8 @@ function sshAgent(config) {
             .then((client) => client.exec('docker system dial-stdio', (error, channel) => {
             if (error) {
                 busy(-1);
-                callback(error);
+                // ssh2 says only "Unable to exec" (refused, or the connection closed under it); the call never went out.
+                callback(Object.assign(new Error(`Could not start docker system dial-stdio over SSH (${error.message})`), { cause: error }));
                 return;
             }
             callback(null, asSocket(channel, client, busy));
@@ -103119,7 +103120,7 @@ const READ_TIMEOUT_MS = 30_000;
 const WRITE_TIMEOUT_MS = 60_000;
 /** Errors that mean the request never reached the daemon: always safe to send again. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EADDRNOTAVAIL']);
-const NOT_SENT_MESSAGE = /timed out while waiting for handshake|connection lost before handshake|not connected|channel open failure|connect ECONNREFUSED/i;
+const NOT_SENT_MESSAGE = /timed out while waiting for handshake|connection lost before handshake|not connected|channel open failure|could not start docker system dial-stdio|connect ECONNREFUSED/i;
 /** Errors that mean the connection broke at some point: the request may or may not have been handled. */
 const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_SSL_WRONG_VERSION_NUMBER']);
 const BROKEN_MESSAGE = /socket hang up|connection lost|premature close|aborted|ECONNRESET|EPIPE|no response from server|keepalive timeout|\(SSH\)/i;

@@ -16,7 +16,7 @@ export const WRITE_TIMEOUT_MS = 60_000
 
 /** Errors that mean the request never reached the daemon: always safe to send again. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EADDRNOTAVAIL'])
-const NOT_SENT_MESSAGE = /timed out while waiting for handshake|connection lost before handshake|not connected|channel open failure|connect ECONNREFUSED/i
+const NOT_SENT_MESSAGE = /timed out while waiting for handshake|connection lost before handshake|not connected|channel open failure|could not start docker system dial-stdio|connect ECONNREFUSED/i
 /** Errors that mean the connection broke at some point: the request may or may not have been handled. */
 const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_SSL_WRONG_VERSION_NUMBER'])
 const BROKEN_MESSAGE = /socket hang up|connection lost|premature close|aborted|ECONNRESET|EPIPE|no response from server|keepalive timeout|\(SSH\)/i

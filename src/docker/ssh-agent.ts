@@ -66,7 +66,8 @@ export function sshAgent(config: ConnectConfig): Agent {
         client.exec('docker system dial-stdio', (error, channel) => {
           if (error) {
             busy(-1)
-            callback(error)
+            // ssh2 says only "Unable to exec" (refused, or the connection closed under it); the call never went out.
+            callback(Object.assign(new Error(`Could not start docker system dial-stdio over SSH (${error.message})`), { cause: error }))
             return
           }
           callback(null, asSocket(channel, client, busy))

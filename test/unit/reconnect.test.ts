@@ -18,6 +18,8 @@ describe('connectionFault', () => {
     ['socket missing (dockerd restarting)', err({ code: 'ENOENT', message: 'connect ENOENT /var/run/docker.sock' }), 'not-sent'],
     ['ssh handshake timeout', err({ level: 'client-timeout', message: 'Timed out while waiting for handshake' }), 'not-sent'],
     ['ssh not connected', err({ message: 'Not connected' }), 'not-sent'],
+    ['ssh channel could not start dial-stdio', err({ message: 'Could not start docker system dial-stdio over SSH (Unable to exec)' }), 'not-sent'],
+    ['ssh connection lost in the handshake', err({ message: 'The SSH connection closed before it was ready (connection lost before handshake completed)' }), 'not-sent'],
     ['reset', err({ code: 'ECONNRESET', message: 'read ECONNRESET' }), 'broken'],
     ['hang up', err({ code: 'ECONNRESET', message: 'socket hang up' }), 'broken'],
     ['read timeout', err({ name: 'TimeoutError', message: 'The operation was aborted due to timeout' }), 'broken'],
