@@ -72417,7 +72417,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1198);
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1341);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2195);
 // The CLI's entry (bin `zdd`): the same deploy engine as the action, from a terminal. See src/cli/.
 
 
@@ -72436,7 +72436,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1341:
+/***/ 2195:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -76265,6 +76265,8 @@ const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRe
 var docker = __nccwpck_require__(9040);
 ;// CONCATENATED MODULE: external "node:http"
 const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
 // EXTERNAL MODULE: ./node_modules/ssh2/lib/index.js
 var lib = __nccwpck_require__(5472);
 ;// CONCATENATED MODULE: ./lib/docker/ssh-agent.js
@@ -76274,6 +76276,7 @@ var lib = __nccwpck_require__(5472);
 // calls come, each HTTP socket is a `dial-stdio` channel on it, and sockets are kept alive between
 // calls. When no call has been made for a few seconds the connection is closed (so that the process
 // can exit); a dropped connection is made again by the next call.
+
 
 
 /** sshd's default MaxSessions is 10 channels per connection: stay below it. */
@@ -76297,7 +76300,12 @@ function sshAgent(config) {
                 forget();
                 reject(error);
             })
-                .once('close', forget)
+                .once('close', () => {
+                forget();
+                // ssh2 reports a connection lost during key exchange or login by 'close' alone: without
+                // this, the calls waiting for it would wait for ever (a no-op once ready or after an error).
+                reject(new Error('The SSH connection closed before it was ready (connection lost before handshake completed)'));
+            })
                 .connect({ ...KEEPALIVE, ...config });
         });
         return connecting;
@@ -76326,10 +76334,11 @@ function sshAgent(config) {
             .then((client) => client.exec('docker system dial-stdio', (error, channel) => {
             if (error) {
                 busy(-1);
-                callback(error);
+                // ssh2 says only "Unable to exec" (refused, or the connection closed under it); the call never went out.
+                callback(Object.assign(new Error(`Could not start docker system dial-stdio over SSH (${error.message})`), { cause: error }));
                 return;
             }
-            callback(null, asSocket(channel, busy));
+            callback(null, asSocket(channel, client, busy));
         }))
             .catch((error) => {
             busy(-1);
@@ -76343,8 +76352,17 @@ function sshAgent(config) {
 /**
  * The socket calls Node's HTTP agent makes on a kept-alive socket, on an SSH channel. ref/unref tell
  * when the socket is in use (the agent unrefs the sockets it keeps idle), which is what `busy` counts.
+ *
+ * An ssh2 channel is not quite a socket, in two ways that each left an HTTP call waiting for ever:
+ * - when its connection dies (cut, idle close), it emits 'close' but stays `writable` and not
+ *   `destroyed`, which is how Node's agent tells a dead socket: the agent kept it among its idle
+ *   sockets and sent the next request on it, where it went nowhere;
+ * - its destroy(error) only asks the server to close the channel; it emits neither the error nor
+ *   'close', so a call given up (its abort signal, a read timeout) never heard that it was.
+ * Here a closed channel is destroyed as a stream (so the agent drops it), and destroy(error) behaves
+ * as a socket's: the error, then 'close', at once, whatever the other end does.
  */
-function asSocket(channel, busy) {
+function asSocket(channel, client, busy) {
     let inUse = true;
     let closed = false;
     const socket = channel;
@@ -76365,11 +76383,45 @@ function asSocket(channel, busy) {
         }
         return socket;
     };
+    // 'close' once, whether the channel closes first or a destroy() says it first.
+    const emit = channel.emit.bind(channel);
+    socket.emit = (event, ...args) => {
+        if (event === 'close') {
+            if (closed)
+                return false;
+            if (inUse)
+                busy(-1);
+            closed = true;
+        }
+        return emit(event, ...args);
+    };
+    const destroyStream = (error) => {
+        external_node_stream_namespaceObject.Duplex.prototype.destroy.call(channel, error);
+    };
+    // ssh2 closes a channel of a dead connection only once its end has been read: an idle socket
+    // whose data nobody reads would stay open. The connection's own 'close' settles it at once.
+    const connectionGone = () => {
+        if (channel.destroyed)
+            return;
+        destroyStream();
+        process.nextTick(() => socket.emit('close', false));
+    };
+    client.once('close', connectionGone);
     channel.once('close', () => {
-        if (inUse && !closed)
-            busy(-1);
-        closed = true;
+        client.removeListener('close', connectionGone);
+        if (!channel.destroyed)
+            destroyStream();
     });
+    const closeChannel = channel.destroy.bind(channel); // ssh2's: EOF and CHANNEL_CLOSE to the server
+    socket.destroy = (error) => {
+        if (channel.destroyed)
+            return socket;
+        if (!closed)
+            closeChannel();
+        destroyStream(error); // the error, if any, is emitted on the next tick
+        process.nextTick(() => socket.emit('close', Boolean(error)));
+        return socket;
+    };
     return socket;
 }
 
@@ -76669,7 +76721,7 @@ const READ_TIMEOUT_MS = 30_000;
 const WRITE_TIMEOUT_MS = 60_000;
 /** Errors that mean the request never reached the daemon: always safe to send again. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EADDRNOTAVAIL']);
-const NOT_SENT_MESSAGE = /timed out while waiting for handshake|connection lost before handshake|not connected|channel open failure|connect ECONNREFUSED/i;
+const NOT_SENT_MESSAGE = /timed out while waiting for handshake|connection lost before handshake|not connected|channel open failure|could not start docker system dial-stdio|connect ECONNREFUSED/i;
 /** Errors that mean the connection broke at some point: the request may or may not have been handled. */
 const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_SSL_WRONG_VERSION_NUMBER']);
 const BROKEN_MESSAGE = /socket hang up|connection lost|premature close|aborted|ECONNRESET|EPIPE|no response from server|keepalive timeout|\(SSH\)/i;
@@ -76718,7 +76770,20 @@ function withReconnect(docker, log, clock, budgetMs = RECONNECT_BUDGET_MS) {
         // write after 60 s (and not retried: the step fails and reverts).
         if (!copy.isStream && !copy.hijack && !copy.abortSignal)
             copy.abortSignal = AbortSignal.timeout(copy.method === 'GET' ? READ_TIMEOUT_MS : WRITE_TIMEOUT_MS);
-        dial(copy, (error, data) => (error ? reject(error) : resolve(data)));
+        // Node's HTTP client reports an abort only through the request's socket: a request still
+        // waiting for one (a connection that never comes) would never hear it. The call ends anyway.
+        const signal = copy.abortSignal;
+        const giveUp = () => reject(signal?.reason ?? new Error('The operation was aborted'));
+        if (signal?.aborted)
+            return giveUp();
+        signal?.addEventListener('abort', giveUp, { once: true });
+        dial(copy, (error, data) => {
+            signal?.removeEventListener('abort', giveUp);
+            if (error)
+                reject(error);
+            else
+                resolve(data);
+        });
     });
     modem.dial = (options, callback) => {
         const method = String(options.method ?? 'GET');

@@ -16,7 +16,7 @@ export const WRITE_TIMEOUT_MS = 60_000
 
 /** Errors that mean the request never reached the daemon: always safe to send again. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EADDRNOTAVAIL'])
-const NOT_SENT_MESSAGE = /timed out while waiting for handshake|connection lost before handshake|not connected|channel open failure|connect ECONNREFUSED/i
+const NOT_SENT_MESSAGE = /timed out while waiting for handshake|connection lost before handshake|not connected|channel open failure|could not start docker system dial-stdio|connect ECONNREFUSED/i
 /** Errors that mean the connection broke at some point: the request may or may not have been handled. */
 const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_SSL_WRONG_VERSION_NUMBER'])
 const BROKEN_MESSAGE = /socket hang up|connection lost|premature close|aborted|ECONNRESET|EPIPE|no response from server|keepalive timeout|\(SSH\)/i
@@ -75,7 +75,17 @@ export function withReconnect(docker: Docker, log: Log, clock: Clock, budgetMs =
       // No call but a stream may hang on a dead link: a read is given up (and retried) after 30 s, a
       // write after 60 s (and not retried: the step fails and reverts).
       if (!copy.isStream && !copy.hijack && !copy.abortSignal) copy.abortSignal = AbortSignal.timeout(copy.method === 'GET' ? READ_TIMEOUT_MS : WRITE_TIMEOUT_MS)
-      dial(copy, (error, data) => (error ? reject(error) : resolve(data)))
+      // Node's HTTP client reports an abort only through the request's socket: a request still
+      // waiting for one (a connection that never comes) would never hear it. The call ends anyway.
+      const signal = copy.abortSignal
+      const giveUp = (): void => reject(signal?.reason ?? new Error('The operation was aborted'))
+      if (signal?.aborted) return giveUp()
+      signal?.addEventListener('abort', giveUp, { once: true })
+      dial(copy, (error, data) => {
+        signal?.removeEventListener('abort', giveUp)
+        if (error) reject(error)
+        else resolve(data)
+      })
     })
   modem.dial = (options, callback) => {
     const method = String(options.method ?? 'GET')

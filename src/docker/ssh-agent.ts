@@ -5,7 +5,7 @@
 // calls. When no call has been made for a few seconds the connection is closed (so that the process
 // can exit); a dropped connection is made again by the next call.
 import { Agent } from 'node:http'
-import type { Duplex } from 'node:stream'
+import { Duplex } from 'node:stream'
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2'
 
 /** sshd's default MaxSessions is 10 channels per connection: stay below it. */
@@ -31,7 +31,12 @@ export function sshAgent(config: ConnectConfig): Agent {
           forget()
           reject(error)
         })
-        .once('close', forget)
+        .once('close', () => {
+          forget()
+          // ssh2 reports a connection lost during key exchange or login by 'close' alone: without
+          // this, the calls waiting for it would wait for ever (a no-op once ready or after an error).
+          reject(new Error('The SSH connection closed before it was ready (connection lost before handshake completed)'))
+        })
         .connect({ ...KEEPALIVE, ...config })
     })
     return connecting
@@ -61,10 +66,11 @@ export function sshAgent(config: ConnectConfig): Agent {
         client.exec('docker system dial-stdio', (error, channel) => {
           if (error) {
             busy(-1)
-            callback(error)
+            // ssh2 says only "Unable to exec" (refused, or the connection closed under it); the call never went out.
+            callback(Object.assign(new Error(`Could not start docker system dial-stdio over SSH (${error.message})`), { cause: error }))
             return
           }
-          callback(null, asSocket(channel, busy))
+          callback(null, asSocket(channel, client, busy))
         })
       )
       .catch((error: Error) => {
@@ -80,8 +86,17 @@ export function sshAgent(config: ConnectConfig): Agent {
 /**
  * The socket calls Node's HTTP agent makes on a kept-alive socket, on an SSH channel. ref/unref tell
  * when the socket is in use (the agent unrefs the sockets it keeps idle), which is what `busy` counts.
+ *
+ * An ssh2 channel is not quite a socket, in two ways that each left an HTTP call waiting for ever:
+ * - when its connection dies (cut, idle close), it emits 'close' but stays `writable` and not
+ *   `destroyed`, which is how Node's agent tells a dead socket: the agent kept it among its idle
+ *   sockets and sent the next request on it, where it went nowhere;
+ * - its destroy(error) only asks the server to close the channel; it emits neither the error nor
+ *   'close', so a call given up (its abort signal, a read timeout) never heard that it was.
+ * Here a closed channel is destroyed as a stream (so the agent drops it), and destroy(error) behaves
+ * as a socket's: the error, then 'close', at once, whatever the other end does.
  */
-function asSocket(channel: ClientChannel, busy: (delta: number) => void): Duplex {
+function asSocket(channel: ClientChannel, client: Client, busy: (delta: number) => void): Duplex {
   let inUse = true
   let closed = false
   const socket = channel as unknown as Duplex & Record<string, unknown>
@@ -102,9 +117,38 @@ function asSocket(channel: ClientChannel, busy: (delta: number) => void): Duplex
     }
     return socket
   }
+  // 'close' once, whether the channel closes first or a destroy() says it first.
+  const emit = channel.emit.bind(channel) as (event: string | symbol, ...args: unknown[]) => boolean
+  socket.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+    if (event === 'close') {
+      if (closed) return false
+      if (inUse) busy(-1)
+      closed = true
+    }
+    return emit(event, ...args)
+  }
+  const destroyStream = (error?: Error): void => {
+    Duplex.prototype.destroy.call(channel, error)
+  }
+  // ssh2 closes a channel of a dead connection only once its end has been read: an idle socket
+  // whose data nobody reads would stay open. The connection's own 'close' settles it at once.
+  const connectionGone = (): void => {
+    if (channel.destroyed) return
+    destroyStream()
+    process.nextTick(() => socket.emit('close', false))
+  }
+  client.once('close', connectionGone)
   channel.once('close', () => {
-    if (inUse && !closed) busy(-1)
-    closed = true
+    client.removeListener('close', connectionGone)
+    if (!channel.destroyed) destroyStream()
   })
+  const closeChannel = channel.destroy.bind(channel) // ssh2's: EOF and CHANNEL_CLOSE to the server
+  socket.destroy = (error?: Error) => {
+    if (channel.destroyed) return socket
+    if (!closed) closeChannel()
+    destroyStream(error) // the error, if any, is emitted on the next tick
+    process.nextTick(() => socket.emit('close', Boolean(error)))
+    return socket
+  }
   return socket
 }

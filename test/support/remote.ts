@@ -47,6 +47,10 @@ export interface Relay {
   connections(): number
   /** Drops every open connection and refuses new ones for `ms`, then accepts again. */
   cut(ms: number): Promise<void>
+  /** Holds every byte of the open connections, both ways, for `ms` without closing anything, as a link that goes silent would. */
+  stall(ms: number): Promise<void>
+  /** The next connection gets the server's first bytes (its greeting), then is closed, half-way into the handshake. */
+  breakNextHandshake(): void
   stop(): Promise<void>
 }
 
@@ -54,6 +58,7 @@ export interface Relay {
 export async function startRelay(targetPort: number): Promise<Relay> {
   const sockets = new Set<Socket>()
   let count = 0
+  let breakNext = false
   const serve = (): Server =>
     createServer((client) => {
       count++
@@ -63,7 +68,14 @@ export async function startRelay(targetPort: number): Promise<Relay> {
         s.on('close', () => sockets.delete(s))
         s.on('error', () => s.destroy())
       }
-      client.pipe(upstream).pipe(client)
+      if (breakNext) {
+        breakNext = false
+        client.pipe(upstream)
+        upstream.once('data', (greeting: Buffer) => {
+          client.end(greeting)
+          upstream.destroy()
+        })
+      } else client.pipe(upstream).pipe(client)
       client.on('close', () => upstream.destroy())
       upstream.on('close', () => client.destroy())
     })
@@ -83,6 +95,15 @@ export async function startRelay(targetPort: number): Promise<Relay> {
       await new Promise((resume) => setTimeout(resume, ms))
       server = serve()
       await new Promise<void>((ready) => server.listen(port, '127.0.0.1', ready))
+    },
+    stall: async (ms) => {
+      // A paused socket is not read: what the other end sends waits in the kernel, as on a silent link.
+      for (const s of sockets) s.pause()
+      await new Promise((resume) => setTimeout(resume, ms))
+      for (const s of sockets) s.resume()
+    },
+    breakNextHandshake: () => {
+      breakNext = true
     },
     stop: close
   }

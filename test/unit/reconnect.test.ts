@@ -2,7 +2,7 @@
 // socket that drops its first connections.
 import { describe, expect, it } from '@jest/globals'
 import Docker from 'dockerode'
-import { createServer } from 'node:http'
+import { Agent, createServer } from 'node:http'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,6 +18,8 @@ describe('connectionFault', () => {
     ['socket missing (dockerd restarting)', err({ code: 'ENOENT', message: 'connect ENOENT /var/run/docker.sock' }), 'not-sent'],
     ['ssh handshake timeout', err({ level: 'client-timeout', message: 'Timed out while waiting for handshake' }), 'not-sent'],
     ['ssh not connected', err({ message: 'Not connected' }), 'not-sent'],
+    ['ssh channel could not start dial-stdio', err({ message: 'Could not start docker system dial-stdio over SSH (Unable to exec)' }), 'not-sent'],
+    ['ssh connection lost in the handshake', err({ message: 'The SSH connection closed before it was ready (connection lost before handshake completed)' }), 'not-sent'],
     ['reset', err({ code: 'ECONNRESET', message: 'read ECONNRESET' }), 'broken'],
     ['hang up', err({ code: 'ECONNRESET', message: 'socket hang up' }), 'broken'],
     ['read timeout', err({ name: 'TimeoutError', message: 'The operation was aborted due to timeout' }), 'broken'],
@@ -117,6 +119,20 @@ describe('withReconnect on a real socket', () => {
     withReconnect(docker, new MemoryLog(), clock)
     await expect(docker.ping()).rejects.toThrow(/ENOENT/)
     expect(clock.slept).toEqual([])
+  })
+
+  it('ends a call at its time limit even when it never got a socket to send on', async () => {
+    // An agent whose connection never comes (a lost SSH handshake did this): Node's HTTP client hears
+    // an abort only through a socket, so without withReconnect this call would wait for ever.
+    const agent = new Agent()
+    ;(agent as unknown as { createConnection: () => undefined }).createConnection = () => undefined
+    const docker = new Docker({ socketPath: join(tmpdir(), 'zdd-never.sock'), agent } as Docker.DockerOptions)
+    withReconnect(docker, new MemoryLog(), fastClock())
+    const started = Date.now()
+    // dockerode's ping takes an abort signal; its types do not say so.
+    const ping = docker.ping as (opts: { abortSignal?: AbortSignal }) => Promise<unknown>
+    await expect(ping.call(docker, { abortSignal: AbortSignal.timeout(200) })).rejects.toThrow('The operation was aborted due to timeout')
+    expect(Date.now() - started).toBeLessThan(2000)
   })
 
   it('gives up after the budget, naming the call', async () => {
