@@ -103312,9 +103312,10 @@ function registryHost(repository) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   SV: () => (/* binding */ withReconnect)
+/* harmony export */   SV: () => (/* binding */ withReconnect),
+/* harmony export */   x$: () => (/* binding */ connectionFault)
 /* harmony export */ });
-/* unused harmony exports RECONNECT_BUDGET_MS, READ_TIMEOUT_MS, WRITE_TIMEOUT_MS, connectionFault, mayRetry, retryDelayMs */
+/* unused harmony exports RECONNECT_BUDGET_MS, READ_TIMEOUT_MS, WRITE_TIMEOUT_MS, mayRetry, retryDelayMs */
 /** How long a dropped connection is retried before the call fails. */
 const RECONNECT_BUDGET_MS = 90_000;
 /** A read that gets no answer in this time is treated as a lost connection (reads only; streams never). */
@@ -106797,7 +106798,13 @@ var blue_green_plan = __nccwpck_require__(3815);
 var release_ref = __nccwpck_require__(4180);
 // EXTERNAL MODULE: ./lib/targets/companion-spec.js
 var companion_spec = __nccwpck_require__(9206);
+// EXTERNAL MODULE: ./lib/docker/reconnect.js
+var reconnect = __nccwpck_require__(5285);
+// EXTERNAL MODULE: ./lib/targets/swarm-specs.js
+var swarm_specs = __nccwpck_require__(9319);
 ;// CONCATENATED MODULE: ./lib/targets/swarm-api.js
+
+
 class SwarmApi {
     docker;
     log;
@@ -106869,12 +106876,21 @@ class SwarmApi {
             });
         }
         catch (error) {
+            // A write whose answer was lost is never sent again blindly; the service says whether it took.
+            if ((0,reconnect/* connectionFault */.x$)(error) === 'broken' && (await this.wasWritten(name, spec, version))) {
+                this.log.warning(`The answer to the ${what} update of '${name}' was lost with the connection; the service shows the update was applied`);
+                return;
+            }
             const message = apiMessage(error);
             if (/out of sequence/i.test(message)) {
                 throw new Error(`Service '${name}' was changed by someone else during the rollout (${what}): ${message}`);
             }
             throw new Error(`Swarm refused the ${what} update of '${name}': ${message}`);
         }
+    }
+    async wasWritten(name, spec, version) {
+        const found = await this.inspect(name).catch(() => undefined);
+        return found !== undefined && (found.Version?.Index ?? 0) > version && (0,swarm_specs/* specWritten */.dI)(found.Spec ?? {}, spec);
     }
     /** Services carrying the label `label=value` (e.g. the jobs of a service). */
     async servicesLabelled(label, value) {
@@ -108867,8 +108883,6 @@ async function leftoverRunRecords(api, service) {
     return found;
 }
 
-// EXTERNAL MODULE: ./lib/targets/swarm-specs.js
-var swarm_specs = __nccwpck_require__(9319);
 ;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
 // Pure reading of a Swarm service's task list into a ReplicaObservation.
 
@@ -109923,6 +109937,7 @@ function specRelease(spec) {
 /* harmony export */   G4: () => (/* binding */ hostModePorts),
 /* harmony export */   QQ: () => (/* binding */ restoreSpec),
 /* harmony export */   Ys: () => (/* binding */ rolloutOrder),
+/* harmony export */   dI: () => (/* binding */ specWritten),
 /* harmony export */   gN: () => (/* binding */ completionSpec),
 /* harmony export */   rR: () => (/* binding */ withoutMarker),
 /* harmony export */   tF: () => (/* binding */ ROLLOUT_LABEL)
@@ -110009,6 +110024,16 @@ function restoreSpec(capture, previous) {
 function withoutMarker(labels) {
     const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
     return rest;
+}
+/**
+ * Whether the spec a service shows is the one written (its labels, image, env and container labels): how
+ * a write whose answer was lost with the connection is known to have been applied. Pure.
+ */
+function specWritten(found, sent) {
+    const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    const f = (0,_release_spec_js__WEBPACK_IMPORTED_MODULE_2__/* .containerSpec */ .$M)(found);
+    const w = (0,_release_spec_js__WEBPACK_IMPORTED_MODULE_2__/* .containerSpec */ .$M)(sent);
+    return same(found.Labels, sent.Labels) && f?.Image === w?.Image && same(f?.Env, w?.Env) && same(f?.Labels, w?.Labels);
 }
 
 

@@ -74830,6 +74830,16 @@ function withoutMarker(labels) {
     const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {};
     return rest;
 }
+/**
+ * Whether the spec a service shows is the one written (its labels, image, env and container labels): how
+ * a write whose answer was lost with the connection is known to have been applied. Pure.
+ */
+function specWritten(found, sent) {
+    const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    const f = containerSpec(found);
+    const w = containerSpec(sent);
+    return same(found.Labels, sent.Labels) && f?.Image === w?.Image && same(f?.Env, w?.Env) && same(f?.Labels, w?.Labels);
+}
 
 ;// CONCATENATED MODULE: ./lib/targets/companion-spec.js
 
@@ -77039,6 +77049,8 @@ function monitorWindowWarning(check, monitorMs) {
 }
 
 ;// CONCATENATED MODULE: ./lib/targets/swarm-api.js
+
+
 class SwarmApi {
     docker;
     log;
@@ -77110,12 +77122,21 @@ class SwarmApi {
             });
         }
         catch (error) {
+            // A write whose answer was lost is never sent again blindly; the service says whether it took.
+            if (connectionFault(error) === 'broken' && (await this.wasWritten(name, spec, version))) {
+                this.log.warning(`The answer to the ${what} update of '${name}' was lost with the connection; the service shows the update was applied`);
+                return;
+            }
             const message = apiMessage(error);
             if (/out of sequence/i.test(message)) {
                 throw new Error(`Service '${name}' was changed by someone else during the rollout (${what}): ${message}`);
             }
             throw new Error(`Swarm refused the ${what} update of '${name}': ${message}`);
         }
+    }
+    async wasWritten(name, spec, version) {
+        const found = await this.inspect(name).catch(() => undefined);
+        return found !== undefined && (found.Version?.Index ?? 0) > version && specWritten(found.Spec ?? {}, spec);
     }
     /** Services carrying the label `label=value` (e.g. the jobs of a service). */
     async servicesLabelled(label, value) {

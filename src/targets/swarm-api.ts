@@ -1,7 +1,9 @@
 // The few Swarm service calls the targets make, with the errors people can act on. Shared by the
 // service being rolled out (SwarmTarget) and its companions (canary, preview).
 import type Docker from 'dockerode'
+import { connectionFault } from '../docker/reconnect.js'
 import type { Log } from '../log.js'
+import { specWritten } from './swarm-specs.js'
 import type { SwarmTask } from './swarm-tasks.js'
 
 export class SwarmApi {
@@ -72,12 +74,22 @@ export class SwarmApi {
         statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' }
       })
     } catch (error) {
+      // A write whose answer was lost is never sent again blindly; the service says whether it took.
+      if (connectionFault(error) === 'broken' && (await this.wasWritten(name, spec, version))) {
+        this.log.warning(`The answer to the ${what} update of '${name}' was lost with the connection; the service shows the update was applied`)
+        return
+      }
       const message = apiMessage(error)
       if (/out of sequence/i.test(message)) {
         throw new Error(`Service '${name}' was changed by someone else during the rollout (${what}): ${message}`)
       }
       throw new Error(`Swarm refused the ${what} update of '${name}': ${message}`)
     }
+  }
+
+  private async wasWritten(name: string, spec: Docker.ServiceSpec, version: number): Promise<boolean> {
+    const found = await this.inspect(name).catch(() => undefined)
+    return found !== undefined && (found.Version?.Index ?? 0) > version && specWritten(found.Spec ?? {}, spec)
   }
 
   /** Services carrying the label `label=value` (e.g. the jobs of a service). */

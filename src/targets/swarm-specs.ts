@@ -6,7 +6,7 @@ import type { ConfigChange } from '../config/types.js'
 import { imageOf } from '../release/release-ref.js'
 import type { BatchStep } from '../rollout/plan.js'
 import { PREVIOUS_CONFIG_LABEL, PREVIOUS_LABEL } from './release-labels.js'
-import { changeFromSpecs, setRelease } from './release-spec.js'
+import { changeFromSpecs, containerSpec, setRelease } from './release-spec.js'
 
 export { containerSpec } from './release-spec.js'
 
@@ -98,4 +98,15 @@ export function restoreSpec(capture: CapturedSpec, previous: string): Docker.Ser
 export function withoutMarker(labels: Record<string, string> | undefined): Record<string, string> {
   const { [ROLLOUT_LABEL]: _marker, ...rest } = labels ?? {}
   return rest
+}
+
+/**
+ * Whether the spec a service shows is the one written (its labels, image, env and container labels): how
+ * a write whose answer was lost with the connection is known to have been applied. Pure.
+ */
+export function specWritten(found: Docker.ServiceSpec, sent: Docker.ServiceSpec): boolean {
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
+  const f = containerSpec(found)
+  const w = containerSpec(sent)
+  return same(found.Labels, sent.Labels) && f?.Image === w?.Image && same(f?.Env, w?.Env) && same(f?.Labels, w?.Labels)
 }
