@@ -57,7 +57,7 @@ export interface ScenarioResult {
 
 // Fast gates, as in the other integration tests: the fixture's health check runs every second.
 export const FAST_INPUTS: Record<string, string> = {
-  'health-interval': '500ms', 'health-timeout': '2s', 'health-successes': '2', monitor: '2s', deadline: '40s', timeout: '5m',
+  'health-interval': '500ms', 'health-timeout': '5s', 'health-successes': '2', monitor: '2s', deadline: '40s', timeout: '5m',
   'canary-steps': '50%', 'scale-down-delay': '3s'
 }
 /** The fixture's pre-stop: /health answers 503 from then on, so the proxy's health check lets the replica go. */
