@@ -23,31 +23,40 @@ export async function swarmFloorMs(service: string, image: string, probesMs: num
   return tasks.reduce((sum, t) => sum + (Date.parse(t.Status?.Timestamp ?? '') - Date.parse(t.CreatedAt ?? '')) + probesMs, 0)
 }
 
-/** Sum over the running containers of `service` on `image` (repo:tag) of (healthy − created) + probesMs each. */
-export async function dockerFloorMs(service: string, image: string, probesMs: number): Promise<number> {
-  const imageId = ((await docker().getImage(image).inspect()) as { Id: string }).Id
-  const list = (await docker().listContainers({ filters: JSON.stringify({ label: [`${SERVICE_LABEL}=${service}`] }) }))
-    .filter((c) => c.ImageID === imageId)
-  if (!list.length) throw new Error(`no running container of ${image} labelled ${SERVICE_LABEL}=${service}`)
-  let sum = 0
-  for (const c of list) {
-    const created = Date.parse(((await docker().getContainer(c.Id).inspect()) as { Created: string }).Created)
-    sum += (await healthyAt(c.Id, created)) - created + probesMs
-  }
-  return sum
-}
-
-/** When the container was first reported healthy (Docker's events, from its creation until now). */
-async function healthyAt(id: string, created: number): Promise<number> {
-  const stream = await docker().getEvents({
-    since: Math.floor(created / 1000),
-    until: Math.ceil(Date.now() / 1000),
-    filters: JSON.stringify({ container: [id], event: ['health_status'] })
+/**
+ * Listens to Docker's health events of every container labelled zdd.service (the daemon keeps only its
+ * last 256 events, too few on a busy daemon to ask afterwards): call before the rollout, then floorMs.
+ */
+export async function watchDockerHealth(): Promise<{ floorMs(service: string, image: string, probesMs: number): Promise<number>; stop(): void }> {
+  const healthyAt = new Map<string, number>()
+  const stream = (await docker().getEvents({
+    filters: JSON.stringify({ type: ['container'], event: ['health_status'], label: [SERVICE_LABEL] })
+  })) as NodeJS.ReadableStream & { destroy(): void }
+  let rest = ''
+  stream.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString('utf8')).split('\n')
+    rest = lines.pop() ?? ''
+    for (const line of lines.filter(Boolean)) {
+      const e = JSON.parse(line) as { id?: string; status?: string; timeNano?: number }
+      if (e.id && e.timeNano && e.status === 'health_status: healthy' && !healthyAt.has(e.id)) healthyAt.set(e.id, e.timeNano / 1e6)
+    }
   })
-  let text = ''
-  for await (const chunk of stream as AsyncIterable<Buffer>) text += chunk.toString('utf8')
-  const healthy = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { status?: string; timeNano?: number })
-    .find((e) => e.status === 'health_status: healthy')
-  if (!healthy?.timeNano) throw new Error(`container ${id.slice(0, 12)} was never reported healthy`)
-  return healthy.timeNano / 1e6
+  stream.on('error', () => undefined)
+  return {
+    /** Sum over the running containers of `service` on `image` (repo:tag) of (healthy − created) + probesMs each. */
+    async floorMs(service, image, probesMs) {
+      const imageId = ((await docker().getImage(image).inspect()) as { Id: string }).Id
+      const list = (await docker().listContainers({ filters: JSON.stringify({ label: [`${SERVICE_LABEL}=${service}`] }) }))
+        .filter((c) => c.ImageID === imageId)
+      if (!list.length) throw new Error(`no running container of ${image} labelled ${SERVICE_LABEL}=${service}`)
+      let sum = 0
+      for (const c of list) {
+        const healthy = healthyAt.get(c.Id)
+        if (healthy === undefined) throw new Error(`container ${c.Id.slice(0, 12)} was not seen becoming healthy`)
+        sum += healthy - Date.parse(((await docker().getContainer(c.Id).inspect()) as { Created: string }).Created) + probesMs
+      }
+      return sum
+    },
+    stop: () => stream.destroy()
+  }
 }

@@ -14,7 +14,7 @@ import { promisify } from 'node:util'
 import { PROXY_IMAGE, REGISTRY, REPO_ROOT, createCleanup, docker, httpGet, pinImage } from '../test/support/testbed.js'
 import { nodeImage } from '../test/support/zero-loss-bed.js'
 import { FAST_INPUTS, PRE_STOP_INPUTS, describeTraffic, runScenario, type Rollout, type Scenario } from '../test/support/zero-loss.js'
-import { dockerFloorMs, swarmFloorMs } from './floor.js'
+import { swarmFloorMs, watchDockerHealth } from './floor.js'
 import { failureBreakdown, renderTable, type BenchRow } from './table.js'
 
 type Situation = { name: string } & Omit<Scenario, 'rollout' | 'platform'>
@@ -77,6 +77,7 @@ async function machine(): Promise<string> {
 
 async function runOne(situation: Situation, contender: Contender): Promise<BenchRow> {
   const cleanup = createCleanup()
+  const health = contender.platform === 'docker' ? await watchDockerHealth() : undefined
   try {
     const { name, ...scenario } = situation
     const result = await runScenario(cleanup, {
@@ -87,7 +88,7 @@ async function runOne(situation: Situation, contender: Contender): Promise<Bench
     const successes = Number(FAST_INPUTS['health-successes']) - 1
     const probesMs = isOurs ? successes * parseMs(FAST_INPUTS['health-interval']) : 0
     // No floor for a reverted rollout: its new replicas are gone, and there is no finished rollout to compare.
-    const floor = contender.platform === 'swarm' ? swarmFloorMs : dockerFloorMs
+    const floor = health ? health.floorMs : swarmFloorMs
     const floorMs = !['rolled-back', 'rollback_completed', 'paused'].includes(result.result)
       ? await floor(result.bed.service, nodeImage(situation.to), probesMs).catch((err: Error) => {
         console.error(`  floor: ${err.message}`)
@@ -107,6 +108,7 @@ async function runOne(situation: Situation, contender: Contender): Promise<Bench
     console.error(`  ${situation.name} / ${contender.label}: not measured: ${reason}`)
     return { situation: situation.name, rollout: contender.label, requests: 0, failed: 0, rolloutMs: 0, result: `not measured: ${reason}` }
   } finally {
+    health?.stop()
     await cleanup.run().catch((err: Error) => console.error(`  cleanup: ${err.message}`))
   }
 }
