@@ -5,15 +5,16 @@
 // --record, writes it into docs/benchmarks.md with the machine it ran on. Needs the test bed
 // (bash test/testbed/up.sh); says so and stops when it is not up.
 //   --only <text>   run only the situations whose name contains <text> (e.g. --only "DNS")
+//   --parallel <n>  run up to n rows at a time (default 1; each row has its own service, proxy and load)
 //   --record        also rewrite the generated part of docs/benchmarks.md
 import { execFile } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import { promisify } from 'node:util'
 import { PROXY_IMAGE, REGISTRY, REPO_ROOT, createCleanup, docker, httpGet, pinImage } from '../test/support/testbed.js'
-import { hasDockerPlatform, nodeImage } from '../test/support/zero-loss-bed.js'
+import { nodeImage } from '../test/support/zero-loss-bed.js'
 import { FAST_INPUTS, PRE_STOP_INPUTS, describeTraffic, runScenario, type Rollout, type Scenario } from '../test/support/zero-loss.js'
-import { swarmFloorMs } from './floor.js'
+import { swarmFloorMs, watchDockerHealth } from './floor.js'
 import { failureBreakdown, renderTable, type BenchRow } from './table.js'
 
 type Situation = { name: string } & Omit<Scenario, 'rollout' | 'platform'>
@@ -43,7 +44,7 @@ function contenders(): Contender[] {
   return [
     { label: 'zdd rolling (swarm)', platform: 'swarm', rollout: { by: 'ours', strategy: 'rolling' } },
     { label: 'zdd rolling + pre-stop (swarm)', platform: 'swarm', rollout: { by: 'ours', strategy: 'rolling' }, inputs: PRE_STOP_INPUTS },
-    ...(hasDockerPlatform() ? [{ label: 'zdd rolling (docker)', platform: 'docker' as const, rollout: { by: 'ours' as const, strategy: 'rolling' as const } }] : []),
+    { label: 'zdd rolling (docker)', platform: 'docker', rollout: { by: 'ours', strategy: 'rolling' } },
     { label: 'docker service update, stop-first', platform: 'swarm', rollout: { by: 'native', order: 'stop-first' } },
     { label: 'docker service update, start-first', platform: 'swarm', rollout: { by: 'native', order: 'start-first' } }
   ]
@@ -76,6 +77,7 @@ async function machine(): Promise<string> {
 
 async function runOne(situation: Situation, contender: Contender): Promise<BenchRow> {
   const cleanup = createCleanup()
+  const health = contender.platform === 'docker' ? await watchDockerHealth() : undefined
   try {
     const { name, ...scenario } = situation
     const result = await runScenario(cleanup, {
@@ -85,17 +87,28 @@ async function runOne(situation: Situation, contender: Contender): Promise<Bench
     const isOurs = contender.rollout.by === 'ours'
     const successes = Number(FAST_INPUTS['health-successes']) - 1
     const probesMs = isOurs ? successes * parseMs(FAST_INPUTS['health-interval']) : 0
-    const floorMs = contender.platform === 'swarm' && !['rolled-back', 'rollback_completed', 'paused'].includes(result.result)
-      ? await swarmFloorMs(result.bed.service, nodeImage(situation.to), probesMs).catch(() => undefined)
+    // No floor for a reverted rollout: its new replicas are gone, and there is no finished rollout to compare.
+    const floor = health ? health.floorMs : swarmFloorMs
+    const floorMs = !['rolled-back', 'rollback_completed', 'paused'].includes(result.result)
+      ? await floor(result.bed.service, nodeImage(situation.to), probesMs).catch((err: Error) => {
+        console.error(`  floor: ${err.message}`)
+        return undefined
+      })
       : undefined
-    console.error(`  ${contender.label}: ${result.result}, ${(result.rolloutMs / 1000).toFixed(1)} s; ${describeTraffic(t)}`)
+    console.error(`  ${situation.name} / ${contender.label}: ${result.result}, ${(result.rolloutMs / 1000).toFixed(1)} s; ${describeTraffic(t)}`)
     return {
       situation: name, rollout: contender.label, requests: t.total, failed: t.failed, rolloutMs: result.rolloutMs, result: result.result,
       breakdown: failureBreakdown(t.statuses, t.errors),
       ...(result.revertDelayMs !== undefined ? { revertDelayMs: result.revertDelayMs } : {}),
       ...(floorMs !== undefined ? { floorMs } : {})
     }
+  } catch (err) {
+    // One row that could not be measured (the bed did not come up, a rollout hung) does not lose the others.
+    const reason = (err as Error).message.split('\n')[0].slice(0, 120)
+    console.error(`  ${situation.name} / ${contender.label}: not measured: ${reason}`)
+    return { situation: situation.name, rollout: contender.label, requests: 0, failed: 0, rolloutMs: 0, result: `not measured: ${reason}` }
   } finally {
+    health?.stop()
     await cleanup.run().catch((err: Error) => console.error(`  cleanup: ${err.message}`))
   }
 }
@@ -126,15 +139,23 @@ async function main(): Promise<void> {
   }
   const about = await machine()
   console.error(about)
-  if (!hasDockerPlatform()) console.error('platform: docker is not in action.yml yet: its rows are left out')
-  const rows: BenchRow[] = []
-  for (const situation of SITUATIONS.filter((s) => s.name.includes(only))) {
-    console.error(`${situation.name}:`)
-    for (const contender of contenders()) rows.push(await runOne(situation, contender))
-  }
+  const parallel = Math.max(1, Number(args.includes('--parallel') ? args[args.indexOf('--parallel') + 1] : 1) || 1)
+  const jobs = SITUATIONS.filter((s) => s.name.includes(only)).flatMap((situation) => contenders().map((contender) => ({ situation, contender })))
+  const rows: BenchRow[] = new Array(jobs.length)
+  let next = 0
+  // Rows run `parallel` at a time; the table keeps the order of the jobs.
+  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, async () => {
+    while (next < jobs.length) {
+      const i = next++
+      console.error(`${jobs[i].situation.name} / ${jobs[i].contender.label}: started`)
+      rows[i] = await runOne(jobs[i].situation, jobs[i].contender)
+    }
+  }))
   const table = renderTable(rows)
   console.log(table)
-  if (args.includes('--record')) await record(table, `${about}\n- load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}`)
+  if (args.includes('--record')) {
+    await record(table, `${about}\n- rows run ${parallel} at a time\n- load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}`)
+  }
 }
 
 await main()

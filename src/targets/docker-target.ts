@@ -219,7 +219,11 @@ export class DockerTarget implements StableTarget<DockerCapture> {
     if (joining.length) this.fleet.log.info(`  in service under ${capture.alias}: ${joining.map((c) => `${c.name} (${c.ip})`).join(', ')}`)
     const oldServing = views.filter((c) => !this.isNew(capture, c, releaseId) && isServing(c, capture.alias))
     const excess = oldServing.length - (step.total - step.newReplicas)
-    if (excess > 0) await this.fleet.retire(oldServing.slice(0, excess), capture.network, capture.alias, keep, signal)
+    if (excess <= 0) return
+    // Joins and leaves seen by a proxy in one answer re-point its server slots to the new addresses, and
+    // it keeps sending over its open connections to the old ones until they are cut (see settle).
+    if (keep && joining.length) await this.fleet.settle(joining, signal)
+    await this.fleet.retire(oldServing.slice(0, excess), capture.network, capture.alias, keep, signal)
   }
 
   /** Every gate passed: the old containers, kept stopped for a revert until now, are removed. */
@@ -248,6 +252,7 @@ export class DockerTarget implements StableTarget<DockerCapture> {
     await fleet.setAliases(back, capture.network, capture.aliases)
     if (back.length) fleet.log.info(`  back in service under ${capture.alias}: ${back.map((c) => `${c.name} (${c.ip})`).join(', ')}`)
     const others = (await this.views(capture)).filter((c) => !isOld(c))
+    if (keep && back.length && others.some((c) => isServing(c, capture.alias))) await fleet.settle(back)
     await fleet.discard(others, capture.network, capture.alias, keep)
   }
 

@@ -7,11 +7,9 @@
 //   `docker service update` on a twin workload at the same time: never more failed than it. Ours runs
 //   with the fixture's pre-stop (its health check fails, so the proxy lets the old replica go first).
 // - On plain Docker hosts (platform: docker) all hard cases at once: 0 failed.
-// The docker platform's scenarios are skipped (and say so) until action.yml has the `platform` input.
 // The full matrix, with timings, is `npm run bench` (docs/benchmarks.md).
 import { afterAll, describe, expect, it, jest } from '@jest/globals'
 import { createCleanup } from '../support/testbed.js'
-import { hasDockerPlatform, type Platform } from '../support/zero-loss-bed.js'
 import { PRE_STOP_INPUTS, describeTraffic, runScenario, type LoadShape, type Scenario, type ScenarioResult } from '../support/zero-loss.js'
 
 // The whole file has a budget of 6 minutes in CI.
@@ -41,14 +39,6 @@ async function scenario(s: Scenario): Promise<ScenarioResult> {
 }
 
 const LOAD: LoadShape = { ratePerSec: 150, keepAlive: 'mixed' }
-const DOCKER = hasDockerPlatform()
-const SKIPPED = ' [skipped: action.yml has no platform input yet; see issue 4, item 1]'
-/** A test on a platform; the docker platform's are skipped until it exists. */
-function on(platform: Platform, title: string, body: () => Promise<void>): void {
-  if (platform === 'docker' && !DOCKER) it.skip(`${title}${SKIPPED}`, body)
-  else it.concurrent(title, body)
-}
-
 /** At least `min` requests, none failed (else the breakdown: statuses, errors, kinds, first failures). */
 function expectNoneFailed(r: ScenarioResult, min = 2_000): void {
   expect(r.traffic.total).toBeGreaterThanOrEqual(min)
@@ -63,14 +53,14 @@ function expectResult(r: ScenarioResult, result: string): void {
 for (const platform of ['swarm', 'docker'] as const) {
   describe(`zero loss on ${platform}`, () => {
     for (const strategy of ['rolling', 'canary', 'blue-green'] as const) {
-      on(platform, `${strategy}: a good release, well-behaved app, 0 failed requests`, async () => {
+      it.concurrent(`${strategy}: a good release, well-behaved app, 0 failed requests`, async () => {
         const r = await scenario({ platform, rollout: { by: 'ours', strategy }, from: 'v1', to: 'v2', proxy: {}, load: LOAD })
         expectResult(r, 'succeeded')
         expectNoneFailed(r)
       })
     }
 
-    on(platform, 'rolling: a release that never gets healthy is reverted, 0 failed requests', async () => {
+    it.concurrent('rolling: a release that never gets healthy is reverted, 0 failed requests', async () => {
       const r = await scenario({ platform, rollout: { by: 'ours', strategy: 'rolling' }, from: 'v1', to: 'bad-health', proxy: {}, load: LOAD })
       expectResult(r, 'rolled-back')
       expect(r.revertDelayMs).toBeLessThan(5_000)
@@ -104,7 +94,7 @@ describe('hard cases on Swarm, beside native docker service update', () => {
 })
 
 describe('hard cases on docker', () => {
-  on('docker', 'all of them at once (exits on SIGTERM, 1–2 s requests, DNS lag 5 s, keep-alive, no retries): 0 failed requests', async () => {
+  it.concurrent('all of them at once (exits on SIGTERM, 1–2 s requests, DNS lag 5 s, keep-alive, no retries): 0 failed requests', async () => {
     const r = await scenario({
       platform: 'docker', rollout: { by: 'ours', strategy: 'rolling' }, from: 'bad-sigterm-v1', to: 'bad-sigterm-v2',
       proxy: { retries: 0, dnsRefreshMs: 5_000, serverConnections: 'always' },

@@ -3,12 +3,11 @@
 // - docker: plain containers labelled zdd.service=<service> on their own user-defined bridge network with a
 //   user-configured subnet, under the shared alias <service>; the proxy resolves the alias.
 // Both are behind the test proxy (HAProxy with HTTP health checks on /health) on the same network.
-import { readFileSync } from 'node:fs'
 import { randomInt } from 'node:crypto'
 import type Docker from 'dockerode'
 import { startProxy, type Proxy, type ProxyConfigOptions } from './proxy.js'
 import {
-  REGISTRY, REPO_ROOT, TEST_LABELS, createNetwork, createService, docker, httpGet, pinImage, statusCode, uniqueName,
+  REGISTRY, TEST_LABELS, createNetwork, createService, docker, httpGet, pinImage, statusCode, uniqueName,
   waitFor, type Cleanup
 } from './testbed.js'
 
@@ -27,11 +26,6 @@ export const nodeImage = (tag: NodeTag): string => `${NODE_REPO}:${tag}`
 export type Platform = 'swarm' | 'docker'
 /** The label that makes a container part of a workload on the docker platform (issue 4). */
 export const SERVICE_LABEL = 'zdd.service'
-
-/** Whether this checkout's action has `platform: docker` (an input named platform in action.yml). */
-export function hasDockerPlatform(): boolean {
-  return /^\s{2}platform:\s*$/m.test(readFileSync(`${REPO_ROOT}action.yml`, 'utf8'))
-}
 
 export interface BedOptions {
   platform: Platform

@@ -57,7 +57,7 @@ export interface ScenarioResult {
 
 // Fast gates, as in the other integration tests: the fixture's health check runs every second.
 export const FAST_INPUTS: Record<string, string> = {
-  'health-interval': '500ms', 'health-timeout': '2s', 'health-successes': '2', monitor: '2s', deadline: '40s', timeout: '5m',
+  'health-interval': '500ms', 'health-timeout': '5s', 'health-successes': '2', monitor: '2s', deadline: '40s', timeout: '5m',
   'canary-steps': '50%', 'scale-down-delay': '3s'
 }
 /** The fixture's pre-stop: /health answers 503 from then on, so the proxy's health check lets the replica go. */
@@ -111,11 +111,14 @@ async function runOurs(bed: Bed, s: Scenario, strategy: Strategy): Promise<Outco
   const started = Date.now()
   const action = await runAction({
     ...FAST_INPUTS,
-    ...(bed.platform === 'docker' ? { platform: 'docker' } : {}),
+    // drain longer than the proxy's view of DNS lags (1 s, or the scenario's dnsRefreshMs), as the docs say.
+    ...(bed.platform === 'docker' ? { platform: 'docker', drain: `${(s.proxy.dnsRefreshMs ?? 1_000) + 2_000}ms` } : {}),
     image: nodeImage(s.to),
     service: bed.service,
     strategy,
-    'health-url': `${bed.proxy.url}/health`,
+    // Swarm: through the proxy (tasks on an overlay network are not reachable from the host); docker: the
+    // gate probes each container at its own address, on the port of this URL (the app's, 80).
+    'health-url': bed.platform === 'docker' ? `http://${bed.service}/health` : `${bed.proxy.url}/health`,
     ...s.inputs
   })
   const rolloutMs = Date.now() - started
