@@ -77914,11 +77914,6 @@ class DockerTarget {
     releaseTemplate(capture, release) {
         return withConfig(capture.template, releaseConfig(capture.config, release, this.options.change));
     }
-    /** The same workload, rolled out with `change` (a config release). */
-    withChange(change) {
-        const { change: _old, ...options } = this.options;
-        return new DockerTarget(this.fleet, this.service, change ? { ...options, change } : options);
-    }
     views(capture) {
         return this.fleet.views({ [SERVICE_LABEL]: this.service }, capture.network);
     }

@@ -297,12 +297,6 @@ export class DockerTarget implements StableTarget<DockerCapture> {
     return withConfig(capture.template, releaseConfig(capture.config, release, this.options.change))
   }
 
-  /** The same workload, rolled out with `change` (a config release). */
-  withChange(change: ConfigChange | undefined): DockerTarget {
-    const { change: _old, ...options } = this.options
-    return new DockerTarget(this.fleet, this.service, change ? { ...options, change } : options)
-  }
-
   views(capture: DockerCapture): Promise<ContainerView[]> {
     return this.fleet.views({ [SERVICE_LABEL]: this.service }, capture.network)
   }
