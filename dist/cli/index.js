@@ -79188,6 +79188,110 @@ async function leftoverRunRecords(api, service) {
     return found;
 }
 
+;// CONCATENATED MODULE: ./lib/targets/swarm-pre-stop.js
+
+// A pre-stop command gets this long; the replica is stopped by Swarm anyway.
+const PRE_STOP_TIMEOUT_MS = 10_000;
+const STARTED_OR_RUNNING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running']);
+/**
+ * The running tasks that are not on `release` and whose slot (node, for a global service) has a task of
+ * `release` that Swarm is starting or runs: the replicas Swarm stops next. Pure.
+ */
+function tasksBeingReplaced(tasks, release) {
+    const key = (t) => (t.Slot !== undefined && t.Slot !== 0 ? `slot ${t.Slot}` : t.NodeID ? `node ${t.NodeID}` : undefined);
+    const isNew = (t) => onRelease(t.Spec?.ContainerSpec?.Image, t.Spec?.ContainerSpec?.Labels, release);
+    const replacing = new Set(tasks
+        .filter((t) => isNew(t) && t.DesiredState === 'running' && STARTED_OR_RUNNING.has(t.Status?.State ?? ''))
+        .map(key)
+        .filter((k) => k !== undefined));
+    return tasks.filter((t) => {
+        const k = key(t);
+        return k !== undefined && replacing.has(k) && !isNew(t) &&
+            t.DesiredState === 'running' && t.Status?.State === 'running';
+    });
+}
+/** The tasks of a service that run and are meant to: those a removal of the service stops. Pure. */
+function runningTasks(tasks) {
+    return tasks.filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running');
+}
+/** Runs the pre-stop command once in each replica about to be replaced (see tasksBeingReplaced). */
+class SwarmPreStop {
+    docker;
+    command;
+    log;
+    seen = new Set();
+    running = [];
+    nodeId;
+    constructor(docker, command, log) {
+        this.docker = docker;
+        this.command = command;
+        this.log = log;
+    }
+    /** Starts the command in every newly found replica being replaced; does not wait for it. */
+    drain(tasks, release) {
+        for (const task of tasksBeingReplaced(tasks, release)) {
+            if (this.seen.has(task.ID))
+                continue;
+            this.seen.add(task.ID);
+            this.running.push(this.runIn(task, 'which Swarm replaces next'));
+        }
+    }
+    /** Runs the command in each of `tasks` (a companion's, before it is removed) and waits for them all. */
+    async drainAll(tasks, why) {
+        await Promise.all(tasks.filter((t) => !this.seen.has(t.ID)).map((task) => {
+            this.seen.add(task.ID);
+            return this.runIn(task, why);
+        }));
+    }
+    /** Waits for the commands started so far (each bounded). */
+    async settled() {
+        await Promise.all(this.running);
+    }
+    /** Runs the command in one task; a failure is a warning (the replica is stopped anyway). */
+    async runIn(task, why) {
+        const name = `task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'})`;
+        await this.exec(task, name, why).catch((error) => {
+            this.log.warning(`pre-stop in ${name} failed: ${error.message}`);
+        });
+    }
+    async exec(task, name, why) {
+        this.nodeId ??= this.docker.info().then((info) => info.Swarm?.NodeID, () => undefined);
+        const here = await this.nodeId;
+        const containerId = task.Status?.ContainerStatus?.ContainerID;
+        if (!containerId || (here && task.NodeID && task.NodeID !== here)) {
+            // The Engine API runs commands only in containers of the node it is on.
+            this.log.warning(`pre-stop cannot run in ${name}: it runs on node ${task.NodeID ?? '?'}, not on the node of docker-host; it is stopped without it`);
+            return;
+        }
+        const started = Date.now();
+        const exec = await this.docker.getContainer(containerId).exec({ Cmd: this.command, AttachStdout: true, AttachStderr: true });
+        const stream = await exec.start({ hijack: true, stdin: false });
+        let output = '';
+        await new Promise((resolve) => {
+            const timer = setTimeout(() => {
+                stream.destroy();
+                resolve();
+            }, PRE_STOP_TIMEOUT_MS);
+            stream.on('data', (chunk) => (output = (output + chunk.toString('utf8')).slice(-2000)));
+            for (const end of ['end', 'close', 'error'])
+                stream.on(end, () => { clearTimeout(timer); resolve(); });
+        });
+        const { ExitCode: code, Running: stillRunning } = await exec.inspect();
+        const took = `${((Date.now() - started) / 1000).toFixed(1)}s`;
+        if (stillRunning)
+            this.log.warning(`pre-stop in ${name} still runs after ${PRE_STOP_TIMEOUT_MS / 1000}s; no longer waited for`);
+        else if (code === 0)
+            this.log.info(`  pre-stop in ${name}, ${why}: done in ${took}`);
+        else
+            this.log.warning(`pre-stop in ${name} exited with ${code} after ${took}: ${printable(output)}`);
+    }
+}
+/** The command's output without the 8-byte frame headers of Docker's multiplexed stream. */
+function printable(output) {
+    // eslint-disable-next-line no-control-regex
+    return output.replace(/[\x00-\x08\x0e-\x1f]/g, '').trim().split('\n').slice(-3).join(' | ') || 'no output';
+}
+
 ;// CONCATENATED MODULE: ./lib/targets/swarm-tasks.js
 // Pure reading of a Swarm service's task list into a ReplicaObservation.
 
@@ -79407,6 +79511,7 @@ function specHealthCheck(spec) {
 
 
 
+
 const GONE_POLL_MS = 500;
 const GONE_TIMEOUT_MS = 30_000;
 class SwarmCompanion {
@@ -79415,13 +79520,15 @@ class SwarmCompanion {
     service;
     role;
     log;
+    drain;
     name;
-    constructor(api, stable, service, role, log) {
+    constructor(api, stable, service, role, log, drain) {
         this.api = api;
         this.stable = stable;
         this.service = service;
         this.role = role;
         this.log = log;
+        this.drain = drain;
         this.name = companionName(service, role);
     }
     capture() {
@@ -79464,8 +79571,9 @@ class SwarmCompanion {
     }
     /** The companion's work is done by then; it is removed by whoever runs the next phase. */
     async complete() { }
+    /** A failed companion goes at once: its tasks are the trouble, so they are not drained. */
     async restore() {
-        await this.remove();
+        await this.remove(false);
     }
     async settle() { }
     async failureLogs(_capture, release, since) {
@@ -79495,12 +79603,26 @@ class SwarmCompanion {
             ...(release ? { release } : {})
         };
     }
-    /** Removes the companion; a service of that name that is not ours is never touched. */
-    async remove() {
-        if (!(await this.find()))
+    /**
+     * Removes the companion; a service of that name that is not ours is never touched. A canary that
+     * served is drained first when pre-stop is set (see CompanionDrain).
+     */
+    async remove(drain = true) {
+        const existing = await this.find();
+        if (!existing)
             return;
+        if (drain && this.drain && this.role === 'canary')
+            await this.drainTasks(existing.ID, this.drain);
         this.log.info(`Removing ${this.name}`);
         await this.api.remove(this.name);
+    }
+    async drainTasks(serviceId, { preStop, drainMs, clock }) {
+        const tasks = runningTasks(await this.api.tasks(serviceId));
+        if (!tasks.length)
+            return;
+        this.log.info(`pre-stop in the ${tasks.length} task(s) of ${this.name}, then ${drainMs / 1000}s of drain before it is removed`);
+        await preStop.drainAll(tasks, `before ${this.name} is removed`);
+        await clock.sleep(drainMs);
     }
     /**
      * Removes the service and waits until its containers are gone, so that a new one does not double it.
@@ -79879,7 +80001,10 @@ class SwarmPlatform {
     api;
     stable;
     constructor(docker, service, log, clock, registryAuth, 
-    /** pre-stop: run in each old replica once Swarm starts its replacement; shared by every copy of this platform. */
+    /**
+     * pre-stop: run in each old replica once Swarm starts its replacement, and in a canary's tasks before
+     * it is removed (then drainMs waited); shared by every copy of this platform.
+     */
     preStop, change) {
         this.docker = docker;
         this.service = service;
@@ -79889,7 +80014,7 @@ class SwarmPlatform {
         this.preStop = preStop;
         this.change = change;
         this.api = new SwarmApi(docker, log, registryAuth);
-        this.stable = new SwarmTarget(this.api, service, log, change, preStop);
+        this.stable = new SwarmTarget(this.api, service, log, change, preStop?.runner);
     }
     withChange(change) {
         return new SwarmPlatform(this.docker, this.service, this.log, this.clock, this.registryAuth, this.preStop, change);
@@ -79898,7 +80023,7 @@ class SwarmPlatform {
         return dropRiskWarnings({ ...facts, stopGracePeriodNs: containerSpec(capture.spec)?.StopGracePeriod });
     }
     async settled() {
-        await this.preStop?.settled();
+        await this.preStop?.runner.settled();
     }
     /** A replicated-job service cloned from the service's spec (with the release put in, when given). */
     jobRunner(capture, runToken, release) {
@@ -79908,7 +80033,8 @@ class SwarmPlatform {
         return { runner: new SwarmJobRunner(this.api, this.service, spec, runToken, this.clock, this.log), env: containerConfig(spec).env };
     }
     companion(role) {
-        return new SwarmCompanion(this.api, this.stable, this.service, role, this.log);
+        const drain = this.preStop ? { preStop: this.preStop.runner, drainMs: this.preStop.drainMs, clock: this.clock } : undefined;
+        return new SwarmCompanion(this.api, this.stable, this.service, role, this.log, drain);
     }
     switchPlan(plan) {
         return switchInWaves(plan);
@@ -79939,95 +80065,6 @@ class SwarmPlatform {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/targets/swarm-pre-stop.js
-
-// A pre-stop command gets this long; the replica is stopped by Swarm anyway.
-const PRE_STOP_TIMEOUT_MS = 10_000;
-const STARTED_OR_RUNNING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running']);
-/**
- * The running tasks that are not on `release` and whose slot (node, for a global service) has a task of
- * `release` that Swarm is starting or runs: the replicas Swarm stops next. Pure.
- */
-function tasksBeingReplaced(tasks, release) {
-    const key = (t) => (t.Slot !== undefined && t.Slot !== 0 ? `slot ${t.Slot}` : t.NodeID ? `node ${t.NodeID}` : undefined);
-    const isNew = (t) => onRelease(t.Spec?.ContainerSpec?.Image, t.Spec?.ContainerSpec?.Labels, release);
-    const replacing = new Set(tasks
-        .filter((t) => isNew(t) && t.DesiredState === 'running' && STARTED_OR_RUNNING.has(t.Status?.State ?? ''))
-        .map(key)
-        .filter((k) => k !== undefined));
-    return tasks.filter((t) => {
-        const k = key(t);
-        return k !== undefined && replacing.has(k) && !isNew(t) &&
-            t.DesiredState === 'running' && t.Status?.State === 'running';
-    });
-}
-/** Runs the pre-stop command once in each replica about to be replaced (see tasksBeingReplaced). */
-class SwarmPreStop {
-    docker;
-    command;
-    log;
-    seen = new Set();
-    running = [];
-    nodeId;
-    constructor(docker, command, log) {
-        this.docker = docker;
-        this.command = command;
-        this.log = log;
-    }
-    /** Starts the command in every newly found replica being replaced; does not wait for it. */
-    drain(tasks, release) {
-        for (const task of tasksBeingReplaced(tasks, release)) {
-            if (this.seen.has(task.ID))
-                continue;
-            this.seen.add(task.ID);
-            this.running.push(this.runIn(task).catch((error) => {
-                this.log.warning(`pre-stop in task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) failed: ${error.message}`);
-            }));
-        }
-    }
-    /** Waits for the commands started so far (each bounded). */
-    async settled() {
-        await Promise.all(this.running);
-    }
-    async runIn(task) {
-        const name = `task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'})`;
-        this.nodeId ??= this.docker.info().then((info) => info.Swarm?.NodeID, () => undefined);
-        const here = await this.nodeId;
-        const containerId = task.Status?.ContainerStatus?.ContainerID;
-        if (!containerId || (here && task.NodeID && task.NodeID !== here)) {
-            // The Engine API runs commands only in containers of the node it is on.
-            this.log.warning(`pre-stop cannot run in ${name}: it runs on node ${task.NodeID ?? '?'}, not on the node of docker-host; it is stopped without it`);
-            return;
-        }
-        const started = Date.now();
-        const exec = await this.docker.getContainer(containerId).exec({ Cmd: this.command, AttachStdout: true, AttachStderr: true });
-        const stream = await exec.start({ hijack: true, stdin: false });
-        let output = '';
-        await new Promise((resolve) => {
-            const timer = setTimeout(() => {
-                stream.destroy();
-                resolve();
-            }, PRE_STOP_TIMEOUT_MS);
-            stream.on('data', (chunk) => (output = (output + chunk.toString('utf8')).slice(-2000)));
-            for (const end of ['end', 'close', 'error'])
-                stream.on(end, () => { clearTimeout(timer); resolve(); });
-        });
-        const { ExitCode: code, Running: stillRunning } = await exec.inspect();
-        const took = `${((Date.now() - started) / 1000).toFixed(1)}s`;
-        if (stillRunning)
-            this.log.warning(`pre-stop in ${name} still runs after ${PRE_STOP_TIMEOUT_MS / 1000}s; no longer waited for`);
-        else if (code === 0)
-            this.log.info(`  pre-stop in ${name}, which Swarm replaces next: done in ${took}`);
-        else
-            this.log.warning(`pre-stop in ${name} exited with ${code} after ${took}: ${printable(output)}`);
-    }
-}
-/** The command's output without the 8-byte frame headers of Docker's multiplexed stream. */
-function printable(output) {
-    // eslint-disable-next-line no-control-regex
-    return output.replace(/[\x00-\x08\x0e-\x1f]/g, '').trim().split('\n').slice(-3).join(' | ') || 'no output';
-}
-
 ;// CONCATENATED MODULE: ./lib/targets/platforms.js
 
 
@@ -80036,7 +80073,7 @@ function printable(output) {
 
 function createPlatform(kind, config, service, deps, registryAuth) {
     if (kind === 'swarm') {
-        const preStop = config.preStop ? new SwarmPreStop(deps.docker, config.preStop, deps.log) : undefined;
+        const preStop = config.preStop ? { runner: new SwarmPreStop(deps.docker, config.preStop, deps.log), drainMs: config.drainMs } : undefined;
         return new SwarmPlatform(deps.docker, service, deps.log, deps.clock, registryAuth, preStop);
     }
     return new DockerPlatform(deps.docker, service, {
@@ -80717,8 +80754,8 @@ const OPTION_HELP = {
     operation: 'deploy, rollback (to the release recorded on the service, or --image with a digest), promote or abort (a paused canary)',
     strategy: 'Rollout strategy: rolling, canary or blue-green',
     'batch-size': 'Replicas per batch: a count or a percentage such as 50%',
-    drain: 'docker: how long an old container keeps serving out of the alias before it is stopped',
-    'pre-stop': 'Command run in each old replica before it stops, e.g. to fail its health check (docker: after its drain; swarm: once its replacement starts); shell text or a JSON array',
+    drain: 'How long a replica out of routing keeps serving before it stops (docker: out of the alias; swarm: a canary after its pre-stop)',
+    'pre-stop': 'Command run in each old replica before it stops, e.g. to fail its health check (docker: after its drain; swarm: once its replacement starts, and in a canary before its removal); shell text or a JSON array',
     'canary-steps': 'Canary traffic shares, such as 10%,50% (canary replicas beside the stable ones)',
     'preview-url': 'blue-green: HTTP(S) URL of the preview probed before the switch',
     'scale-down-delay': 'blue-green: how long the last wave of the switch is watched before the preview is removed',

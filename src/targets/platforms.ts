@@ -20,7 +20,7 @@ export interface PlatformDeps {
 
 export function createPlatform(kind: PlatformKind, config: Config, service: string, deps: PlatformDeps, registryAuth?: string): Platform {
   if (kind === 'swarm') {
-    const preStop = config.preStop ? new SwarmPreStop(deps.docker, config.preStop, deps.log) : undefined
+    const preStop = config.preStop ? { runner: new SwarmPreStop(deps.docker, config.preStop, deps.log), drainMs: config.drainMs } : undefined
     return new SwarmPlatform(deps.docker, service, deps.log, deps.clock, registryAuth, preStop)
   }
   return new DockerPlatform(deps.docker, service, {

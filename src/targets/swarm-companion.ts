@@ -3,6 +3,7 @@
 // engine; a revert removes it, which leaves the stable service exactly as it was, never touched.
 import type Docker from 'dockerode'
 import type { Log } from '../log.js'
+import type { Clock } from '../rollout/clock.js'
 import type { ReplicaObservation } from '../rollout/observation.js'
 import type { BatchStep } from '../rollout/plan.js'
 import { COMPANION_OF_LABEL, companionName, companionSpec, specReplicas, type CompanionRole } from './companion-spec.js'
@@ -10,11 +11,23 @@ import type { CompanionTarget, PausedCanary } from './platform.js'
 import { CANARY_PAUSED_LABEL, CANARY_PREVIOUS_LABEL, CANARY_STEPS_LABEL } from './release-labels.js'
 import { containerConfig, specRelease } from './release-spec.js'
 import type { SwarmApi } from './swarm-api.js'
+import { runningTasks, type SwarmPreStop } from './swarm-pre-stop.js'
 import { failedTaskLogs, type SwarmCapture, type SwarmTarget } from './swarm-target.js'
 import { observeTasks } from './swarm-tasks.js'
 
 const GONE_POLL_MS = 500
 const GONE_TIMEOUT_MS = 30_000
+
+/**
+ * pre-stop for a canary that served its part: run in its tasks, then `drainMs` waited before the service is
+ * removed, so that a proxy that health-checks the tasks lets them go while they still serve (a removal
+ * otherwise gives a proxy only Swarm's 2 s between the DNS records going and the stop signal).
+ */
+export interface CompanionDrain {
+  preStop: SwarmPreStop
+  drainMs: number
+  clock: Clock
+}
 
 export class SwarmCompanion implements CompanionTarget<SwarmCapture> {
   readonly name: string
@@ -24,7 +37,8 @@ export class SwarmCompanion implements CompanionTarget<SwarmCapture> {
     private readonly stable: SwarmTarget,
     private readonly service: string,
     readonly role: CompanionRole,
-    private readonly log: Log
+    private readonly log: Log,
+    private readonly drain?: CompanionDrain
   ) {
     this.name = companionName(service, role)
   }
@@ -75,8 +89,9 @@ export class SwarmCompanion implements CompanionTarget<SwarmCapture> {
   /** The companion's work is done by then; it is removed by whoever runs the next phase. */
   async complete(): Promise<void> {}
 
+  /** A failed companion goes at once: its tasks are the trouble, so they are not drained. */
   async restore(): Promise<void> {
-    await this.remove()
+    await this.remove(false)
   }
 
   async settle(): Promise<void> {}
@@ -110,11 +125,24 @@ export class SwarmCompanion implements CompanionTarget<SwarmCapture> {
     }
   }
 
-  /** Removes the companion; a service of that name that is not ours is never touched. */
-  async remove(): Promise<void> {
-    if (!(await this.find())) return
+  /**
+   * Removes the companion; a service of that name that is not ours is never touched. A canary that
+   * served is drained first when pre-stop is set (see CompanionDrain).
+   */
+  async remove(drain = true): Promise<void> {
+    const existing = await this.find()
+    if (!existing) return
+    if (drain && this.drain && this.role === 'canary') await this.drainTasks(existing.ID, this.drain)
     this.log.info(`Removing ${this.name}`)
     await this.api.remove(this.name)
+  }
+
+  private async drainTasks(serviceId: string, { preStop, drainMs, clock }: CompanionDrain): Promise<void> {
+    const tasks = runningTasks(await this.api.tasks(serviceId))
+    if (!tasks.length) return
+    this.log.info(`pre-stop in the ${tasks.length} task(s) of ${this.name}, then ${drainMs / 1000}s of drain before it is removed`)
+    await preStop.drainAll(tasks, `before ${this.name} is removed`)
+    await clock.sleep(drainMs)
   }
 
   /**

@@ -32,12 +32,15 @@ export class SwarmPlatform implements Platform<SwarmCapture> {
     private readonly log: Log,
     private readonly clock: Clock,
     private readonly registryAuth?: string,
-    /** pre-stop: run in each old replica once Swarm starts its replacement; shared by every copy of this platform. */
-    private readonly preStop?: SwarmPreStop,
+    /**
+     * pre-stop: run in each old replica once Swarm starts its replacement, and in a canary's tasks before
+     * it is removed (then drainMs waited); shared by every copy of this platform.
+     */
+    private readonly preStop?: { runner: SwarmPreStop; drainMs: number },
     readonly change?: ConfigChange
   ) {
     this.api = new SwarmApi(docker, log, registryAuth)
-    this.stable = new SwarmTarget(this.api, service, log, change, preStop)
+    this.stable = new SwarmTarget(this.api, service, log, change, preStop?.runner)
   }
 
   withChange(change: ConfigChange | undefined): SwarmPlatform {
@@ -49,7 +52,7 @@ export class SwarmPlatform implements Platform<SwarmCapture> {
   }
 
   async settled(): Promise<void> {
-    await this.preStop?.settled()
+    await this.preStop?.runner.settled()
   }
 
   /** A replicated-job service cloned from the service's spec (with the release put in, when given). */
@@ -60,7 +63,8 @@ export class SwarmPlatform implements Platform<SwarmCapture> {
   }
 
   companion(role: CompanionRole): CompanionTarget<SwarmCapture> {
-    return new SwarmCompanion(this.api, this.stable, this.service, role, this.log)
+    const drain = this.preStop ? { preStop: this.preStop.runner, drainMs: this.preStop.drainMs, clock: this.clock } : undefined
+    return new SwarmCompanion(this.api, this.stable, this.service, role, this.log, drain)
   }
 
   switchPlan(plan: BlueGreenPlan): RolloutPlan {

@@ -33,6 +33,11 @@ export function tasksBeingReplaced(tasks: SwarmTask[], release: string): SwarmTa
   })
 }
 
+/** The tasks of a service that run and are meant to: those a removal of the service stops. Pure. */
+export function runningTasks(tasks: SwarmTask[]): SwarmTask[] {
+  return tasks.filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running')
+}
+
 /** Runs the pre-stop command once in each replica about to be replaced (see tasksBeingReplaced). */
 export class SwarmPreStop {
   private readonly seen = new Set<string>()
@@ -50,10 +55,16 @@ export class SwarmPreStop {
     for (const task of tasksBeingReplaced(tasks, release)) {
       if (this.seen.has(task.ID)) continue
       this.seen.add(task.ID)
-      this.running.push(this.runIn(task).catch((error: unknown) => {
-        this.log.warning(`pre-stop in task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'}) failed: ${(error as Error).message}`)
-      }))
+      this.running.push(this.runIn(task, 'which Swarm replaces next'))
     }
+  }
+
+  /** Runs the command in each of `tasks` (a companion's, before it is removed) and waits for them all. */
+  async drainAll(tasks: SwarmTask[], why: string): Promise<void> {
+    await Promise.all(tasks.filter((t) => !this.seen.has(t.ID)).map((task) => {
+      this.seen.add(task.ID)
+      return this.runIn(task, why)
+    }))
   }
 
   /** Waits for the commands started so far (each bounded). */
@@ -61,8 +72,15 @@ export class SwarmPreStop {
     await Promise.all(this.running)
   }
 
-  private async runIn(task: SwarmTask): Promise<void> {
+  /** Runs the command in one task; a failure is a warning (the replica is stopped anyway). */
+  private async runIn(task: SwarmTask, why: string): Promise<void> {
     const name = `task ${task.ID.slice(0, 12)} (slot ${task.Slot ?? '-'})`
+    await this.exec(task, name, why).catch((error: unknown) => {
+      this.log.warning(`pre-stop in ${name} failed: ${(error as Error).message}`)
+    })
+  }
+
+  private async exec(task: SwarmTask, name: string, why: string): Promise<void> {
     this.nodeId ??= this.docker.info().then((info: { Swarm?: { NodeID?: string } }) => info.Swarm?.NodeID, () => undefined)
     const here = await this.nodeId
     const containerId = task.Status?.ContainerStatus?.ContainerID
@@ -86,7 +104,7 @@ export class SwarmPreStop {
     const { ExitCode: code, Running: stillRunning } = await exec.inspect()
     const took = `${((Date.now() - started) / 1000).toFixed(1)}s`
     if (stillRunning) this.log.warning(`pre-stop in ${name} still runs after ${PRE_STOP_TIMEOUT_MS / 1000}s; no longer waited for`)
-    else if (code === 0) this.log.info(`  pre-stop in ${name}, which Swarm replaces next: done in ${took}`)
+    else if (code === 0) this.log.info(`  pre-stop in ${name}, ${why}: done in ${took}`)
     else this.log.warning(`pre-stop in ${name} exited with ${code} after ${took}: ${printable(output)}`)
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { tasksBeingReplaced } from '../../src/targets/swarm-pre-stop.js'
+import { runningTasks, tasksBeingReplaced } from '../../src/targets/swarm-pre-stop.js'
 import type { SwarmTask } from '../../src/targets/swarm-tasks.js'
 
 const OLD = 'reg/app:v1@sha256:' + 'a'.repeat(64)
@@ -41,5 +41,16 @@ describe('tasksBeingReplaced', () => {
       task('oldB', undefined, OLD, 'running', 'running', 'B')
     ]
     expect(ids(tasksBeingReplaced(tasks, NEW))).toEqual(['oldA'])
+  })
+})
+
+describe('runningTasks', () => {
+  it.each([
+    ['running and meant to', 'running', 'running', true],
+    ['still starting', 'starting', 'running', false],
+    ['being shut down', 'running', 'shutdown', false],
+    ['already failed', 'failed', 'running', false]
+  ])('a task %s', (_what, state, desired, kept) => {
+    expect(ids(runningTasks([task('t1', 1, NEW, state, desired)]))).toEqual(kept ? ['t1'] : [])
   })
 })
