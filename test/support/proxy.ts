@@ -91,7 +91,11 @@ export function proxyConfig(service: string, opts: ProxyConfigOptions = {}): str
     '    nameserver dns 127.0.0.11:53',
     '    resolve_retries 3',
     `    timeout resolve ${hold}`,
-    '    timeout retry 1s',
+    // HAProxy asks again (resolve_retries times, `timeout retry` apart) before it acts on a name that no
+    // longer resolves (NXDOMAIN): with its 1 s default, a removed companion (<service>-canary) was let go
+    // 3–4 s after `docker service rm`, later than Swarm's stop signal (2 s after the DNS records go), and
+    // requests sent over kept-alive connections to the stopping tasks failed. 250 ms: let go within ~2 s.
+    '    timeout retry 250ms',
     `    hold valid ${hold}`,
     '    hold obsolete 0s',
     '    hold other 1s',
