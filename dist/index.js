@@ -108750,30 +108750,37 @@ class DockerPlatform {
     api;
     fleet;
     stable;
-    pulled;
-    constructor(docker, service, options) {
+    shared;
+    constructor(docker, service, options, shared) {
         this.docker = docker;
         this.service = service;
         this.options = options;
-        this.api = new DockerApi(docker, options.log, options.registryAuth);
-        this.fleet = new Fleet(this.api, {
+        this.shared = shared ?? DockerPlatform.share(docker, options);
+        this.api = this.shared.api;
+        this.fleet = this.shared.fleet;
+        this.stable = new DockerTarget(this.fleet, service, {
+            platform: options.platform,
+            plainHost: options.plainHost,
+            ...(options.change ? { change: options.change } : {})
+        });
+    }
+    static share(docker, options) {
+        const api = new DockerApi(docker, options.log, options.registryAuth);
+        const fleet = new Fleet(api, {
             drainMs: options.drainMs,
             deadlineMs: options.deadlineMs,
             clock: options.clock,
             log: options.log,
             ...(options.preStop ? { preStop: options.preStop } : {})
         });
-        this.stable = new DockerTarget(this.fleet, service, { platform: options.platform, plainHost: options.plainHost, ...(options.change ? { change: options.change } : {}) });
+        return { api, fleet };
     }
     get change() {
         return this.options.change;
     }
     withChange(change) {
         const { change: _old, ...options } = this.options;
-        const platform = new DockerPlatform(this.docker, this.service, change ? { ...options, change } : options);
-        if (this.pulled)
-            platform.pulled = this.pulled;
-        return platform;
+        return new DockerPlatform(this.docker, this.service, change ? { ...options, change } : options, this.shared);
     }
     /** A one-off container from the workload's template (with the release's image and env, when given). */
     jobRunner(capture, runToken, release) {
@@ -108786,7 +108793,7 @@ class DockerPlatform {
     /** Pulls the release before the lock is taken: nothing about the service changes, and it is then on the host. */
     async prepare(release) {
         await this.api.pull(release);
-        this.pulled = release;
+        this.shared.release = release;
     }
     companion(role) {
         return role === 'canary' ? new DockerCanary(this.stable, this.fleet, this.service) : new DockerPreview(this.stable, this.fleet, this.service);
@@ -108846,8 +108853,8 @@ class DockerPlatform {
             if (info)
                 return info.Image;
         }
-        if (this.pulled)
-            return this.pulled;
+        if (this.shared.release)
+            return this.shared.release;
         throw new Error(`No image of ${this.service} is on the Docker host to hold its deploy lock with`);
     }
 }

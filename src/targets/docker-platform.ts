@@ -33,27 +33,48 @@ export interface DockerPlatformOptions extends Pick<PlatformConfig, 'platform' |
   registryAuth?: string
 }
 
+/** What every copy of a platform (withChange) shares: one connection and one fleet. */
+interface Shared {
+  api: DockerApi
+  /** Knows which networks keep a drained container's address (found once, with a probe container). */
+  fleet: Fleet
+  /** The release prepare() pulled: an image on the host even before any container runs it. */
+  release?: string
+}
+
 export class DockerPlatform implements Platform<DockerCapture> {
   readonly kind = 'docker' as const
   readonly api: DockerApi
   readonly fleet: Fleet
   readonly stable: DockerTarget
-  private pulled?: string
+  private readonly shared: Shared
 
   constructor(
     private readonly docker: Docker,
     private readonly service: string,
-    private readonly options: DockerPlatformOptions
+    private readonly options: DockerPlatformOptions,
+    shared?: Shared
   ) {
-    this.api = new DockerApi(docker, options.log, options.registryAuth)
-    this.fleet = new Fleet(this.api, {
+    this.shared = shared ?? DockerPlatform.share(docker, options)
+    this.api = this.shared.api
+    this.fleet = this.shared.fleet
+    this.stable = new DockerTarget(this.fleet, service, {
+      platform: options.platform,
+      plainHost: options.plainHost,
+      ...(options.change ? { change: options.change } : {})
+    })
+  }
+
+  private static share(docker: Docker, options: DockerPlatformOptions): Shared {
+    const api = new DockerApi(docker, options.log, options.registryAuth)
+    const fleet = new Fleet(api, {
       drainMs: options.drainMs,
       deadlineMs: options.deadlineMs,
       clock: options.clock,
       log: options.log,
       ...(options.preStop ? { preStop: options.preStop } : {})
     })
-    this.stable = new DockerTarget(this.fleet, service, { platform: options.platform, plainHost: options.plainHost, ...(options.change ? { change: options.change } : {}) })
+    return { api, fleet }
   }
 
   get change(): ConfigChange | undefined {
@@ -62,9 +83,7 @@ export class DockerPlatform implements Platform<DockerCapture> {
 
   withChange(change: ConfigChange | undefined): DockerPlatform {
     const { change: _old, ...options } = this.options
-    const platform = new DockerPlatform(this.docker, this.service, change ? { ...options, change } : options)
-    if (this.pulled) platform.pulled = this.pulled
-    return platform
+    return new DockerPlatform(this.docker, this.service, change ? { ...options, change } : options, this.shared)
   }
 
   /** A one-off container from the workload's template (with the release's image and env, when given). */
@@ -78,7 +97,7 @@ export class DockerPlatform implements Platform<DockerCapture> {
   /** Pulls the release before the lock is taken: nothing about the service changes, and it is then on the host. */
   async prepare(release: string): Promise<void> {
     await this.api.pull(release)
-    this.pulled = release
+    this.shared.release = release
   }
 
   companion(role: CompanionRole): CompanionTarget<DockerCapture> {
@@ -144,7 +163,7 @@ export class DockerPlatform implements Platform<DockerCapture> {
       const info = id ? await this.api.inspect(id) : undefined
       if (info) return info.Image
     }
-    if (this.pulled) return this.pulled
+    if (this.shared.release) return this.shared.release
     throw new Error(`No image of ${this.service} is on the Docker host to hold its deploy lock with`)
   }
 }
