@@ -161,7 +161,8 @@ async function runNative(bed: Bed, s: Scenario, order: 'start-first' | 'stop-fir
     if (firstFailure === undefined) {
       const tasks = ((await docker().listTasks({ filters: JSON.stringify({ service: [id] }) })) as SwarmTask[])
         .filter((t) => t.ServiceID === id && t.Spec?.ContainerSpec?.Image?.includes(`:${s.to}@`))
-      const failed = tasks.filter((t) => ['failed', 'rejected'].includes(t.Status?.State ?? '')).map((t) => Date.parse(t.Status?.Timestamp ?? ''))
+      // A task whose health check never passes ends `complete` (Swarm stopped it), not `failed`.
+      const failed = tasks.filter((t) => ['failed', 'rejected', 'complete', 'orphaned'].includes(t.Status?.State ?? '')).map((t) => Date.parse(t.Status?.Timestamp ?? ''))
       if (failed.length) firstFailure = Math.min(...failed)
     }
     if (['completed', 'paused', 'rollback_completed', 'rollback_paused'].includes(state)) {
