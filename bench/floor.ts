@@ -2,8 +2,10 @@
 // replica of the release now running: from its creation to the moment the engine called it healthy
 // (Swarm: the task's running state, which waits for a HEALTHCHECK; plain Docker: the container's
 // health_status: healthy event), plus the time the gate needs for its required consecutive probes;
-// summed over the replicas, since batches of one replica run one after the other.
+// the union of those spans, so batches that run one after the other add up and replicas started
+// together (a blue-green set) count once.
 import { docker } from '../test/support/testbed.js'
+import { coveredMs, type Interval } from './intervals.js'
 import { SERVICE_LABEL } from '../test/support/zero-loss-bed.js'
 
 interface Task {
@@ -14,13 +16,13 @@ interface Task {
   Status?: { State?: string; Timestamp?: string }
 }
 
-/** Sum over the running tasks of `image` (repo:tag) of (running − created) + probesMs each. */
+/** The union over the running tasks of `image` (repo:tag) of [created, running + probesMs]. */
 export async function swarmFloorMs(service: string, image: string, probesMs: number): Promise<number> {
   const id = ((await docker().getService(service).inspect()) as { ID: string }).ID
   const tasks = ((await docker().listTasks({ filters: JSON.stringify({ service: [id], 'desired-state': ['running'] }) })) as Task[])
     .filter((t) => t.ServiceID === id && t.Status?.State === 'running' && (t.Spec?.ContainerSpec?.Image ?? '').startsWith(`${image}@`))
   if (!tasks.length) throw new Error(`no running task of ${image} in ${service}`)
-  return tasks.reduce((sum, t) => sum + (Date.parse(t.Status?.Timestamp ?? '') - Date.parse(t.CreatedAt ?? '')) + probesMs, 0)
+  return coveredMs(tasks.map((t) => ({ start: Date.parse(t.CreatedAt ?? ''), end: Date.parse(t.Status?.Timestamp ?? '') + probesMs })))
 }
 
 /**
@@ -43,19 +45,19 @@ export async function watchDockerHealth(): Promise<{ floorMs(service: string, im
   })
   stream.on('error', () => undefined)
   return {
-    /** Sum over the running containers of `service` on `image` (repo:tag) of (healthy − created) + probesMs each. */
+    /** The union over the running containers of `service` on `image` (repo:tag) of [created, healthy + probesMs]. */
     async floorMs(service, image, probesMs) {
       const imageId = ((await docker().getImage(image).inspect()) as { Id: string }).Id
       const list = (await docker().listContainers({ filters: JSON.stringify({ label: [`${SERVICE_LABEL}=${service}`] }) }))
         .filter((c) => c.ImageID === imageId)
       if (!list.length) throw new Error(`no running container of ${image} labelled ${SERVICE_LABEL}=${service}`)
-      let sum = 0
+      const spans: Interval[] = []
       for (const c of list) {
         const healthy = healthyAt.get(c.Id)
         if (healthy === undefined) throw new Error(`container ${c.Id.slice(0, 12)} was not seen becoming healthy`)
-        sum += healthy - Date.parse(((await docker().getContainer(c.Id).inspect()) as { Created: string }).Created) + probesMs
+        spans.push({ start: Date.parse(((await docker().getContainer(c.Id).inspect()) as { Created: string }).Created), end: healthy + probesMs })
       }
-      return sum
+      return coveredMs(spans)
     },
     stop: () => stream.destroy()
   }

@@ -1,10 +1,11 @@
 // npm run bench: the same steady load through the same proxy while the same 3-replica workload of the
 // fixture node app is rolled out, by this project (the built action, dist/index.js) and by Swarm's own
 // `docker service update` (stop-first and start-first), for a well-behaved app, the hard cases and a
-// broken release. Prints a table (requests, failed, rollout time, floor, gate fail → revert) and, with
+// broken release; and this project's canary and blue-green on both platforms, for the full matrix. Prints a table (requests, failed, rollout time, floor, gate fail → revert) and, with
 // --record, writes it into docs/benchmarks.md with the machine it ran on. Needs the test bed
 // (bash test/testbed/up.sh); says so and stops when it is not up.
 //   --only <text>   run only the situations whose name contains <text> (e.g. --only "DNS")
+//   --rollout <text> run only the rollouts whose label contains <text> (e.g. --rollout "docker service")
 //   --parallel <n>  run up to n rows at a time (default 1; each row has its own service, proxy and load)
 //   --record        also rewrite the generated part of docs/benchmarks.md
 import { execFile } from 'node:child_process'
@@ -46,7 +47,10 @@ function contenders(): Contender[] {
     { label: 'zdd rolling + pre-stop (swarm)', platform: 'swarm', rollout: { by: 'ours', strategy: 'rolling' }, inputs: PRE_STOP_INPUTS },
     { label: 'zdd rolling (docker)', platform: 'docker', rollout: { by: 'ours', strategy: 'rolling' } },
     { label: 'docker service update, stop-first', platform: 'swarm', rollout: { by: 'native', order: 'stop-first' } },
-    { label: 'docker service update, start-first', platform: 'swarm', rollout: { by: 'native', order: 'start-first' } }
+    { label: 'docker service update, start-first', platform: 'swarm', rollout: { by: 'native', order: 'start-first' } },
+    // The other strategies, gated the same way (canary: one step of 50%, then rolling), on each platform.
+    ...(['canary', 'blue-green'] as const).flatMap((strategy) => (['swarm', 'docker'] as const).map((platform): Contender => (
+      { label: `zdd ${strategy} (${platform})`, platform, rollout: { by: 'ours', strategy } })))
   ]
 }
 
@@ -128,7 +132,9 @@ async function record(table: string, about: string): Promise<void> {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2)
-  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] ?? '' : ''
+  const option = (name: string): string => (args.includes(name) ? args[args.indexOf(name) + 1] ?? '' : '')
+  const only = option('--only')
+  const rollouts = option('--rollout')
   try {
     await checkTestBed()
   } catch (err) {
@@ -139,8 +145,9 @@ async function main(): Promise<void> {
   }
   const about = await machine()
   console.error(about)
-  const parallel = Math.max(1, Number(args.includes('--parallel') ? args[args.indexOf('--parallel') + 1] : 1) || 1)
-  const jobs = SITUATIONS.filter((s) => s.name.includes(only)).flatMap((situation) => contenders().map((contender) => ({ situation, contender })))
+  const parallel = Math.max(1, Number(option('--parallel') || 1) || 1)
+  const jobs = SITUATIONS.filter((s) => s.name.includes(only)).flatMap((situation) => contenders()
+    .filter((c) => c.label.includes(rollouts)).map((contender) => ({ situation, contender })))
   const rows: BenchRow[] = new Array(jobs.length)
   let next = 0
   // Rows run `parallel` at a time; the table keeps the order of the jobs.
