@@ -72417,7 +72417,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1198);
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2195);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9044);
 // The CLI's entry (bin `zdd`): the same deploy engine as the action, from a terminal. See src/cli/.
 
 
@@ -72436,7 +72436,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2195:
+/***/ 9044:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77048,182 +77048,7 @@ function monitorWindowWarning(check, monitorMs) {
         `the gate. Raise monitor to at least ${Math.ceil(worst / 1000)}s, or rely on health-url.`);
 }
 
-;// CONCATENATED MODULE: ./lib/targets/swarm-api.js
-
-
-class SwarmApi {
-    docker;
-    log;
-    registryAuth;
-    constructor(docker, log, 
-    /** X-Registry-Auth value so that nodes can pull from a private registry. */
-    registryAuth) {
-        this.docker = docker;
-        this.log = log;
-        this.registryAuth = registryAuth;
-    }
-    /** The service, or a clear error when it is missing or the host is not a Swarm manager. */
-    async inspect(name) {
-        try {
-            return (await this.docker.getService(name).inspect());
-        }
-        catch (error) {
-            const status = error.statusCode;
-            if (status === 404)
-                throw new Error(`Service '${name}' was not found on the Swarm`);
-            if (status === 503)
-                throw new Error(`The Docker host is not a Swarm manager, so service '${name}' cannot be updated`);
-            throw error;
-        }
-    }
-    /** The service, or undefined when there is none of that name. */
-    async find(name) {
-        return unlessMissing(this.docker.getService(name).inspect(), undefined);
-    }
-    /** The service's tasks; none once the service is gone (the task filter then answers 404). */
-    async tasks(serviceId) {
-        const tasks = await unlessMissing(this.docker.listTasks({ filters: { service: [serviceId] } }), []);
-        // The filter also matches by ID prefix and by name: keep this service's own tasks.
-        return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId);
-    }
-    /**
-     * IDs of the containers of a service's tasks on this engine, stopped ones too. They outlive the
-     * service for as long as they take to stop; those on other nodes cannot be seen from here.
-     */
-    async serviceContainers(serviceId) {
-        const containers = await this.docker.listContainers({ all: true, ...byLabel('com.docker.swarm.service.id', serviceId) });
-        return containers.map((c) => c.Id);
-    }
-    async create(spec) {
-        this.log.debug(`Swarm: creating ${spec.Name}`);
-        try {
-            const created = (await dial(this.docker, {
-                path: '/services/create?',
-                method: 'POST',
-                options: { _query: {}, _body: spec },
-                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
-                statusCodes: { 201: true, 400: 'bad parameter', 403: 'network is not eligible for services', 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
-            }));
-            return created.ID;
-        }
-        catch (error) {
-            throw new Error(`Swarm refused to create '${spec.Name}': ${apiMessage(error)}`);
-        }
-    }
-    async write(name, spec, version, what) {
-        this.log.debug(`Swarm: updating ${name} (${what}) at version ${version}`);
-        try {
-            await dial(this.docker, {
-                path: `/services/${encodeURIComponent(name)}/update?`,
-                method: 'POST',
-                options: { _query: { version }, _body: spec },
-                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
-                statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' }
-            });
-        }
-        catch (error) {
-            // A write whose answer was lost is never sent again blindly; the service says whether it took.
-            if (connectionFault(error) === 'broken' && (await this.wasWritten(name, spec, version))) {
-                this.log.warning(`The answer to the ${what} update of '${name}' was lost with the connection; the service shows the update was applied`);
-                return;
-            }
-            const message = apiMessage(error);
-            if (/out of sequence/i.test(message)) {
-                throw new Error(`Service '${name}' was changed by someone else during the rollout (${what}): ${message}`);
-            }
-            throw new Error(`Swarm refused the ${what} update of '${name}': ${message}`);
-        }
-    }
-    async wasWritten(name, spec, version) {
-        const found = await this.inspect(name).catch(() => undefined);
-        return found !== undefined && (found.Version?.Index ?? 0) > version && specWritten(found.Spec ?? {}, spec);
-    }
-    /** Services carrying the label `label=value` (e.g. the jobs of a service). */
-    async servicesLabelled(label, value) {
-        return (await this.docker.listServices(byLabel(label, value)));
-    }
-    /**
-     * A task's log lines since `since` (seconds.nanoseconds), each `<timestamp> <text>`. Read through the
-     * manager, so it works for a task on any node whose log driver can be read back (json-file, local, journald).
-     */
-    async taskLogs(taskId, since, timeoutMs = 15_000) {
-        // dockerode's Task has logs(); its types do not say so.
-        const task = this.docker.getTask(taskId);
-        const raw = await task.logs({ stdout: true, stderr: true, timestamps: true, since, abortSignal: AbortSignal.timeout(timeoutMs) });
-        return demux(raw);
-    }
-    /** Removes the service; already gone is fine. */
-    async remove(name) {
-        await unlessMissing(this.docker.getService(name).remove(), undefined);
-    }
-    // Swarm configs hold the deploy lock and the state of a run in progress: they can be created only
-    // once per name (so creating one is an atomic test-and-set), and their labels can be updated.
-    /** Creates a config; false when one of that name exists already. */
-    async createConfig(name, labels, data) {
-        try {
-            await dial(this.docker, {
-                path: '/configs/create?',
-                method: 'POST',
-                options: { _query: {}, _body: { Name: name, Labels: labels, Data: Buffer.from(data).toString('base64') } },
-                statusCodes: { 201: true, 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
-            });
-            return true;
-        }
-        catch (error) {
-            if (error.statusCode === 409)
-                return false;
-            throw new Error(`Swarm refused to create config '${name}': ${apiMessage(error)}`);
-        }
-    }
-    async findConfig(name) {
-        return unlessMissing(this.docker.getConfig(name).inspect(), undefined);
-    }
-    async configsLabelled(label, value) {
-        return (await this.docker.listConfigs(byLabel(label, value)));
-    }
-    /** Replaces a config's labels (the only part Swarm lets change). */
-    async relabelConfig(config, labels) {
-        await dial(this.docker, {
-            path: `/configs/${encodeURIComponent(config.ID)}/update?`,
-            method: 'POST',
-            options: { _query: { version: config.Version.Index }, _body: { ...config.Spec, Labels: labels } },
-            statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such config', 500: 'server error', 503: 'node is not part of a swarm' }
-        });
-    }
-    async removeConfig(id) {
-        await unlessMissing(this.docker.getConfig(id).remove(), undefined);
-    }
-    /** The last log lines of a task's container, each prefixed for the report; empty when unreadable. */
-    async containerTail(containerId, lines = 20) {
-        try {
-            const raw = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: lines, follow: false }));
-            return demux(raw).map((line) => `  | ${line}`);
-        }
-        catch {
-            // The container may live on another node, or be gone already: logs are a courtesy.
-            return [];
-        }
-    }
-}
-/** The call's result, or `fallback` when the Engine answers 404: what is looked for or removed is not there. */
-async function unlessMissing(call, fallback) {
-    try {
-        return await call;
-    }
-    catch (error) {
-        if (error.statusCode === 404)
-            return fallback;
-        throw error;
-    }
-}
-function apiMessage(error) {
-    return error.json?.message ?? error.message;
-}
-function dial(docker, options) {
-    return new Promise((resolve, reject) => {
-        docker.modem.dial(options, (error, data) => (error ? reject(error) : resolve(data)));
-    });
-}
+;// CONCATENATED MODULE: ./lib/targets/container-logs.js
 /** Splits Docker's multiplexed log stream (8-byte frame headers) into text lines. */
 function demux(raw) {
     if (typeof raw === 'string')
@@ -77238,9 +77063,18 @@ function demux(raw) {
     const text = offset === 0 ? raw.toString('utf8') : out.join('');
     return text.split('\n').filter(Boolean);
 }
-/** The list filter for objects with `label` set to `value`. */
-function byLabel(label, value) {
-    return { filters: JSON.stringify({ label: [`${label}=${value}`] }) };
+/**
+ * The last log lines of a container, each prefixed for the report; empty when unreadable (the container
+ * may live on another node, or be gone already: logs are a courtesy).
+ */
+async function containerTail(docker, id, lines = 20) {
+    try {
+        const raw = (await docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }));
+        return demux(raw).map((line) => `  | ${line}`);
+    }
+    catch {
+        return [];
+    }
 }
 
 ;// CONCATENATED MODULE: ./lib/targets/docker-api.js
@@ -77264,7 +77098,7 @@ class DockerApi {
     }
     /** The container, or undefined when it is gone. */
     async inspect(id) {
-        return docker_api_unlessMissing(this.docker.getContainer(id).inspect(), undefined);
+        return unlessMissing(this.docker.getContainer(id).inspect(), undefined);
     }
     /** Inspects every container carrying these labels; ones removed meanwhile are left out. */
     async inspectAll(labels) {
@@ -77272,7 +77106,7 @@ class DockerApi {
         return infos.filter((c) => c !== undefined);
     }
     async image(ref) {
-        return docker_api_unlessMissing(this.docker.getImage(ref).inspect(), undefined);
+        return unlessMissing(this.docker.getImage(ref).inspect(), undefined);
     }
     /** Pulls `ref` (repo:tag@sha256:… or repo@sha256:…) unless the engine has it already. */
     async pull(ref) {
@@ -77295,11 +77129,11 @@ class DockerApi {
             });
         }
         catch (error) {
-            throw new Error(`The Docker host could not pull ${ref}: ${docker_api_apiMessage(error)}`);
+            throw new Error(`The Docker host could not pull ${ref}: ${apiMessage(error)}`);
         }
     }
     async network(name) {
-        const info = await docker_api_unlessMissing(this.docker.getNetwork(name).inspect(), undefined);
+        const info = await unlessMissing(this.docker.getNetwork(name).inspect(), undefined);
         if (!info)
             return undefined;
         const subnets = (info.IPAM?.Config ?? [])
@@ -77316,7 +77150,7 @@ class DockerApi {
         catch (error) {
             if (error.statusCode === 409)
                 return undefined;
-            throw new Error(`The Docker host refused to create container ${options.name ?? ''}: ${docker_api_apiMessage(error)}`);
+            throw new Error(`The Docker host refused to create container ${options.name ?? ''}: ${apiMessage(error)}`);
         }
     }
     async start(id) {
@@ -77327,7 +77161,7 @@ class DockerApi {
             // 304: already running.
             if (error.statusCode === 304)
                 return;
-            throw new Error(`Container ${id.slice(0, 12)} could not be started: ${docker_api_apiMessage(error)}`);
+            throw new Error(`Container ${id.slice(0, 12)} could not be started: ${apiMessage(error)}`);
         }
     }
     /** Stops with the container's own stop signal and grace period (StopSignal, StopTimeout). */
@@ -77339,12 +77173,12 @@ class DockerApi {
             const status = error.statusCode;
             if (status === 304 || status === 404)
                 return;
-            throw new Error(`Container ${id.slice(0, 12)} could not be stopped: ${docker_api_apiMessage(error)}`);
+            throw new Error(`Container ${id.slice(0, 12)} could not be stopped: ${apiMessage(error)}`);
         }
     }
     /** Removes the container and its anonymous volumes; already gone is fine. */
     async remove(id) {
-        await docker_api_unlessMissing(this.docker.getContainer(id).remove({ force: true, v: true }), undefined);
+        await unlessMissing(this.docker.getContainer(id).remove({ force: true, v: true }), undefined);
     }
     async connect(network, id, endpoint) {
         await this.docker.getNetwork(network).connect({ Container: id, EndpointConfig: endpoint });
@@ -77390,14 +77224,8 @@ class DockerApi {
         return result.StatusCode ?? -1;
     }
     /** The last log lines of a container, each prefixed for the report; empty when unreadable. */
-    async tail(id, lines = 20) {
-        try {
-            const raw = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }));
-            return demux(raw).map((line) => `  | ${line}`);
-        }
-        catch {
-            return [];
-        }
+    tail(id, lines = 20) {
+        return containerTail(this.docker, id, lines);
     }
     /** Writes a one-file tar into a container (also one that never ran). */
     async putArchive(id, tar) {
@@ -77405,7 +77233,7 @@ class DockerApi {
     }
     /** A file of a container as the tar the Engine sends, or undefined when there is no such file. */
     async getArchive(id, path) {
-        const stream = await docker_api_unlessMissing(this.docker.getContainer(id).getArchive({ path }), undefined);
+        const stream = await unlessMissing(this.docker.getContainer(id).getArchive({ path }), undefined);
         if (!stream)
             return undefined;
         const chunks = [];
@@ -77415,7 +77243,7 @@ class DockerApi {
     }
 }
 /** The call's result, or `fallback` when the Engine answers 404. */
-async function docker_api_unlessMissing(call, fallback) {
+async function unlessMissing(call, fallback) {
     try {
         return await call;
     }
@@ -77425,7 +77253,7 @@ async function docker_api_unlessMissing(call, fallback) {
         throw error;
     }
 }
-function docker_api_apiMessage(error) {
+function apiMessage(error) {
     return error.json?.message ?? error.message;
 }
 
@@ -78360,7 +78188,7 @@ class DockerJobRunner {
             catch (error) {
                 return { status: 'failed', error: error.message };
             }
-            const exit = this.api.waitExit(id, ended.signal).then((code) => ({ code }), (error) => ({ error: docker_api_apiMessage(error) }));
+            const exit = this.api.waitExit(id, ended.signal).then((code) => ({ code }), (error) => ({ error: apiMessage(error) }));
             const reading = this.read(id, job, ended.signal);
             const timer = this.clock.sleep(job.timeoutMs, ended.signal).then(() => ({ stop: true }));
             const first = await Promise.race([exit, timer]);
@@ -78391,7 +78219,7 @@ class DockerJobRunner {
         }
         catch (error) {
             if (!signal.aborted)
-                this.log.warning(`The output of the ${job.phase} job could not be read: ${docker_api_apiMessage(error)}`);
+                this.log.warning(`The output of the ${job.phase} job could not be read: ${apiMessage(error)}`);
         }
         // Once the job's follow gave up on it, nothing more goes to its log.
         if (!signal.aborted)
@@ -78473,7 +78301,7 @@ class Fleet {
                 }
             }
             catch (error) {
-                refusal = docker_api_apiMessage(error);
+                refusal = apiMessage(error);
             }
             finally {
                 if (id)
@@ -78518,7 +78346,7 @@ class Fleet {
             if (!c.ip)
                 throw error;
             // The address went meanwhile, or the network takes no fixed IP: reachable again under a new one.
-            this.log.warning(`Container ${c.name} could not keep ${c.ip} on ${network.name} (${docker_api_apiMessage(error)}); it gets a new address`);
+            this.log.warning(`Container ${c.name} could not keep ${c.ip} on ${network.name} (${apiMessage(error)}); it gets a new address`);
             await this.api.connect(network.id, c.id, { Aliases: aliases });
         }
     }
@@ -79193,6 +79021,181 @@ async function leftoverRunRecords(api, service) {
         found.push(state ? { id: listed.ID, state } : { id: listed.ID });
     }
     return found;
+}
+
+;// CONCATENATED MODULE: ./lib/targets/swarm-api.js
+
+
+
+class SwarmApi {
+    docker;
+    log;
+    registryAuth;
+    constructor(docker, log, 
+    /** X-Registry-Auth value so that nodes can pull from a private registry. */
+    registryAuth) {
+        this.docker = docker;
+        this.log = log;
+        this.registryAuth = registryAuth;
+    }
+    /** The service, or a clear error when it is missing or the host is not a Swarm manager. */
+    async inspect(name) {
+        try {
+            return (await this.docker.getService(name).inspect());
+        }
+        catch (error) {
+            const status = error.statusCode;
+            if (status === 404)
+                throw new Error(`Service '${name}' was not found on the Swarm`);
+            if (status === 503)
+                throw new Error(`The Docker host is not a Swarm manager, so service '${name}' cannot be updated`);
+            throw error;
+        }
+    }
+    /** The service, or undefined when there is none of that name. */
+    async find(name) {
+        return swarm_api_unlessMissing(this.docker.getService(name).inspect(), undefined);
+    }
+    /** The service's tasks; none once the service is gone (the task filter then answers 404). */
+    async tasks(serviceId) {
+        const tasks = await swarm_api_unlessMissing(this.docker.listTasks({ filters: { service: [serviceId] } }), []);
+        // The filter also matches by ID prefix and by name: keep this service's own tasks.
+        return tasks.filter((t) => t.ServiceID === undefined || t.ServiceID === serviceId);
+    }
+    /**
+     * IDs of the containers of a service's tasks on this engine, stopped ones too. They outlive the
+     * service for as long as they take to stop; those on other nodes cannot be seen from here.
+     */
+    async serviceContainers(serviceId) {
+        const containers = await this.docker.listContainers({ all: true, ...byLabel('com.docker.swarm.service.id', serviceId) });
+        return containers.map((c) => c.Id);
+    }
+    async create(spec) {
+        this.log.debug(`Swarm: creating ${spec.Name}`);
+        try {
+            const created = (await dial(this.docker, {
+                path: '/services/create?',
+                method: 'POST',
+                options: { _query: {}, _body: spec },
+                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
+                statusCodes: { 201: true, 400: 'bad parameter', 403: 'network is not eligible for services', 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
+            }));
+            return created.ID;
+        }
+        catch (error) {
+            throw new Error(`Swarm refused to create '${spec.Name}': ${swarm_api_apiMessage(error)}`);
+        }
+    }
+    async write(name, spec, version, what) {
+        this.log.debug(`Swarm: updating ${name} (${what}) at version ${version}`);
+        try {
+            await dial(this.docker, {
+                path: `/services/${encodeURIComponent(name)}/update?`,
+                method: 'POST',
+                options: { _query: { version }, _body: spec },
+                ...(this.registryAuth ? { authconfig: { base64: this.registryAuth } } : {}),
+                statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' }
+            });
+        }
+        catch (error) {
+            // A write whose answer was lost is never sent again blindly; the service says whether it took.
+            if (connectionFault(error) === 'broken' && (await this.wasWritten(name, spec, version))) {
+                this.log.warning(`The answer to the ${what} update of '${name}' was lost with the connection; the service shows the update was applied`);
+                return;
+            }
+            const message = swarm_api_apiMessage(error);
+            if (/out of sequence/i.test(message)) {
+                throw new Error(`Service '${name}' was changed by someone else during the rollout (${what}): ${message}`);
+            }
+            throw new Error(`Swarm refused the ${what} update of '${name}': ${message}`);
+        }
+    }
+    async wasWritten(name, spec, version) {
+        const found = await this.inspect(name).catch(() => undefined);
+        return found !== undefined && (found.Version?.Index ?? 0) > version && specWritten(found.Spec ?? {}, spec);
+    }
+    /** Services carrying the label `label=value` (e.g. the jobs of a service). */
+    async servicesLabelled(label, value) {
+        return (await this.docker.listServices(byLabel(label, value)));
+    }
+    /**
+     * A task's log lines since `since` (seconds.nanoseconds), each `<timestamp> <text>`. Read through the
+     * manager, so it works for a task on any node whose log driver can be read back (json-file, local, journald).
+     */
+    async taskLogs(taskId, since, timeoutMs = 15_000) {
+        // dockerode's Task has logs(); its types do not say so.
+        const task = this.docker.getTask(taskId);
+        const raw = await task.logs({ stdout: true, stderr: true, timestamps: true, since, abortSignal: AbortSignal.timeout(timeoutMs) });
+        return demux(raw);
+    }
+    /** Removes the service; already gone is fine. */
+    async remove(name) {
+        await swarm_api_unlessMissing(this.docker.getService(name).remove(), undefined);
+    }
+    // Swarm configs hold the deploy lock and the state of a run in progress: they can be created only
+    // once per name (so creating one is an atomic test-and-set), and their labels can be updated.
+    /** Creates a config; false when one of that name exists already. */
+    async createConfig(name, labels, data) {
+        try {
+            await dial(this.docker, {
+                path: '/configs/create?',
+                method: 'POST',
+                options: { _query: {}, _body: { Name: name, Labels: labels, Data: Buffer.from(data).toString('base64') } },
+                statusCodes: { 201: true, 409: 'name conflicts with an existing object', 500: 'server error', 503: 'node is not part of a swarm' }
+            });
+            return true;
+        }
+        catch (error) {
+            if (error.statusCode === 409)
+                return false;
+            throw new Error(`Swarm refused to create config '${name}': ${swarm_api_apiMessage(error)}`);
+        }
+    }
+    async findConfig(name) {
+        return swarm_api_unlessMissing(this.docker.getConfig(name).inspect(), undefined);
+    }
+    async configsLabelled(label, value) {
+        return (await this.docker.listConfigs(byLabel(label, value)));
+    }
+    /** Replaces a config's labels (the only part Swarm lets change). */
+    async relabelConfig(config, labels) {
+        await dial(this.docker, {
+            path: `/configs/${encodeURIComponent(config.ID)}/update?`,
+            method: 'POST',
+            options: { _query: { version: config.Version.Index }, _body: { ...config.Spec, Labels: labels } },
+            statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such config', 500: 'server error', 503: 'node is not part of a swarm' }
+        });
+    }
+    async removeConfig(id) {
+        await swarm_api_unlessMissing(this.docker.getConfig(id).remove(), undefined);
+    }
+    /** The last log lines of a task's container, each prefixed for the report; empty when unreadable. */
+    containerTail(containerId, lines = 20) {
+        return containerTail(this.docker, containerId, lines);
+    }
+}
+/** The call's result, or `fallback` when the Engine answers 404: what is looked for or removed is not there. */
+async function swarm_api_unlessMissing(call, fallback) {
+    try {
+        return await call;
+    }
+    catch (error) {
+        if (error.statusCode === 404)
+            return fallback;
+        throw error;
+    }
+}
+function swarm_api_apiMessage(error) {
+    return error.json?.message ?? error.message;
+}
+function dial(docker, options) {
+    return new Promise((resolve, reject) => {
+        docker.modem.dial(options, (error, data) => (error ? reject(error) : resolve(data)));
+    });
+}
+/** The list filter for objects with `label` set to `value`. */
+function byLabel(label, value) {
+    return { filters: JSON.stringify({ label: [`${label}=${value}`] }) };
 }
 
 ;// CONCATENATED MODULE: ./lib/targets/swarm-pre-stop.js

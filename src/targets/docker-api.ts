@@ -2,7 +2,7 @@
 // workload (DockerTarget), its canary and preview, the deploy lock and the run records.
 import type Docker from 'dockerode'
 import type { Log } from '../log.js'
-import { demux } from './swarm-api.js'
+import { containerTail, demux } from './container-logs.js'
 
 /** The container fields this project reads (GET /containers/{id}/json), typed as the Engine sends them. */
 export type ContainerInfo = Docker.ContainerInspectInfo & {
@@ -189,13 +189,8 @@ export class DockerApi {
   }
 
   /** The last log lines of a container, each prefixed for the report; empty when unreadable. */
-  async tail(id: string, lines = 20): Promise<string[]> {
-    try {
-      const raw = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer
-      return demux(raw).map((line) => `  | ${line}`)
-    } catch {
-      return []
-    }
+  tail(id: string, lines = 20): Promise<string[]> {
+    return containerTail(this.docker, id, lines)
   }
 
   /** Writes a one-file tar into a container (also one that never ran). */

@@ -3,6 +3,7 @@
 import type Docker from 'dockerode'
 import { connectionFault } from '../docker/reconnect.js'
 import type { Log } from '../log.js'
+import { containerTail, demux } from './container-logs.js'
 import { specWritten } from './swarm-specs.js'
 import type { SwarmTask } from './swarm-tasks.js'
 
@@ -155,14 +156,8 @@ export class SwarmApi {
   }
 
   /** The last log lines of a task's container, each prefixed for the report; empty when unreadable. */
-  async containerTail(containerId: string, lines = 20): Promise<string[]> {
-    try {
-      const raw = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer
-      return demux(raw).map((line) => `  | ${line}`)
-    } catch {
-      // The container may live on another node, or be gone already: logs are a courtesy.
-      return []
-    }
+  containerTail(containerId: string, lines = 20): Promise<string[]> {
+    return containerTail(this.docker, containerId, lines)
   }
 }
 
@@ -184,20 +179,6 @@ function dial(docker: Docker, options: Record<string, unknown>): Promise<unknown
   return new Promise((resolve, reject) => {
     docker.modem.dial(options as never, (error: unknown, data: unknown) => (error ? reject(error) : resolve(data)))
   })
-}
-
-/** Splits Docker's multiplexed log stream (8-byte frame headers) into text lines. */
-export function demux(raw: Buffer | string): string[] {
-  if (typeof raw === 'string') return raw.split('\n').filter(Boolean)
-  const out: string[] = []
-  let offset = 0
-  while (offset + 8 <= raw.length && (raw[offset] === 1 || raw[offset] === 2) && raw[offset + 1] === 0) {
-    const size = raw.readUInt32BE(offset + 4)
-    out.push(raw.subarray(offset + 8, offset + 8 + size).toString('utf8'))
-    offset += 8 + size
-  }
-  const text = offset === 0 ? raw.toString('utf8') : out.join('')
-  return text.split('\n').filter(Boolean)
 }
 
 /** The list filter for objects with `label` set to `value`. */
