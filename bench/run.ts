@@ -48,9 +48,13 @@ function contenders(): Contender[] {
     { label: 'zdd rolling (docker)', platform: 'docker', rollout: { by: 'ours', strategy: 'rolling' } },
     { label: 'docker service update, stop-first', platform: 'swarm', rollout: { by: 'native', order: 'stop-first' } },
     { label: 'docker service update, start-first', platform: 'swarm', rollout: { by: 'native', order: 'start-first' } },
-    // The other strategies, gated the same way (canary: one step of 50%, then rolling), on each platform.
-    ...(['canary', 'blue-green'] as const).flatMap((strategy) => (['swarm', 'docker'] as const).map((platform): Contender => (
-      { label: `zdd ${strategy} (${platform})`, platform, rollout: { by: 'ours', strategy } })))
+    // The other strategies, gated the same way (canary: one step of 50%, then rolling): on Swarm with and
+    // without pre-stop, as rolling; on plain hosts drain does that part.
+    ...(['canary', 'blue-green'] as const).flatMap((strategy): Contender[] => [
+      { label: `zdd ${strategy} (swarm)`, platform: 'swarm', rollout: { by: 'ours', strategy } },
+      { label: `zdd ${strategy} + pre-stop (swarm)`, platform: 'swarm', rollout: { by: 'ours', strategy }, inputs: PRE_STOP_INPUTS },
+      { label: `zdd ${strategy} (docker)`, platform: 'docker', rollout: { by: 'ours', strategy } }
+    ])
   ]
 }
 
