@@ -79224,6 +79224,16 @@ function tasksBeingReplaced(tasks, release) {
 function runningTasks(tasks) {
     return tasks.filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running');
 }
+/**
+ * A task of the service that Swarm means to run and that is not one of `known` (the tasks there were
+ * when the drain began): a replacement. Once
+ * pre-stop fails a drained task's Docker health check too, Swarm replaces it, and the replacement would
+ * be routed as soon as it is healthy, then stopped with the service only 2 s after its DNS records go.
+ * Pure.
+ */
+function replacementStarted(tasks, known) {
+    return tasks.find((t) => t.DesiredState === 'running' && !known.has(t.ID));
+}
 /** Runs the pre-stop command once in each replica about to be replaced (see tasksBeingReplaced). */
 class SwarmPreStop {
     docker;
@@ -79523,6 +79533,8 @@ function specHealthCheck(spec) {
 
 
 const GONE_POLL_MS = 500;
+// How often the tasks are read while a canary drains (a replacement must be seen before it is healthy).
+const DRAIN_POLL_MS = 250;
 const GONE_TIMEOUT_MS = 30_000;
 class SwarmCompanion {
     api;
@@ -79626,13 +79638,29 @@ class SwarmCompanion {
         this.log.info(`Removing ${this.name}`);
         await this.api.remove(this.name);
     }
+    /**
+     * pre-stop in every running task, then `drainMs`, cut short when Swarm starts replacing a drained task
+     * (its Docker health check failed too): the service goes before the replacement is healthy and routed.
+     */
     async drainTasks(serviceId, { preStop, drainMs, clock }) {
-        const tasks = runningTasks(await this.api.tasks(serviceId));
+        const all = await this.api.tasks(serviceId);
+        const tasks = runningTasks(all);
         if (!tasks.length)
             return;
         this.log.info(`pre-stop in the ${tasks.length} task(s) of ${this.name}, then ${drainMs / 1000}s of drain before it is removed`);
         await preStop.drainAll(tasks, `before ${this.name} is removed`);
-        await clock.sleep(drainMs);
+        // Every task known before the drain (one still starting too): only a task Swarm adds later is a replacement.
+        const known = new Set(all.map((t) => t.ID));
+        const until = clock.now() + drainMs;
+        while (clock.now() < until) {
+            await clock.sleep(Math.min(DRAIN_POLL_MS, until - clock.now()));
+            const replacement = replacementStarted(await this.api.tasks(serviceId), known);
+            if (replacement) {
+                this.log.info(`  Swarm is replacing a drained task of ${this.name} (task ${replacement.ID.slice(0, 12)}, slot ${replacement.Slot ?? '-'}): ` +
+                    'removing it now, before the replacement is routed');
+                return;
+            }
+        }
     }
     /**
      * Removes the service and waits until its containers are gone, so that a new one does not double it.

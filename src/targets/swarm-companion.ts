@@ -11,11 +11,13 @@ import type { CompanionTarget, PausedCanary } from './platform.js'
 import { CANARY_PAUSED_LABEL, CANARY_PREVIOUS_LABEL, CANARY_STEPS_LABEL } from './release-labels.js'
 import { containerConfig, specRelease } from './release-spec.js'
 import type { SwarmApi } from './swarm-api.js'
-import { runningTasks, type SwarmPreStop } from './swarm-pre-stop.js'
+import { replacementStarted, runningTasks, type SwarmPreStop } from './swarm-pre-stop.js'
 import { failedTaskLogs, type SwarmCapture, type SwarmTarget } from './swarm-target.js'
 import { observeTasks } from './swarm-tasks.js'
 
 const GONE_POLL_MS = 500
+// How often the tasks are read while a canary drains (a replacement must be seen before it is healthy).
+const DRAIN_POLL_MS = 250
 const GONE_TIMEOUT_MS = 30_000
 
 /**
@@ -137,12 +139,30 @@ export class SwarmCompanion implements CompanionTarget<SwarmCapture> {
     await this.api.remove(this.name)
   }
 
+  /**
+   * pre-stop in every running task, then `drainMs`, cut short when Swarm starts replacing a drained task
+   * (its Docker health check failed too): the service goes before the replacement is healthy and routed.
+   */
   private async drainTasks(serviceId: string, { preStop, drainMs, clock }: CompanionDrain): Promise<void> {
-    const tasks = runningTasks(await this.api.tasks(serviceId))
+    const all = await this.api.tasks(serviceId)
+    const tasks = runningTasks(all)
     if (!tasks.length) return
     this.log.info(`pre-stop in the ${tasks.length} task(s) of ${this.name}, then ${drainMs / 1000}s of drain before it is removed`)
     await preStop.drainAll(tasks, `before ${this.name} is removed`)
-    await clock.sleep(drainMs)
+    // Every task known before the drain (one still starting too): only a task Swarm adds later is a replacement.
+    const known = new Set(all.map((t) => t.ID))
+    const until = clock.now() + drainMs
+    while (clock.now() < until) {
+      await clock.sleep(Math.min(DRAIN_POLL_MS, until - clock.now()))
+      const replacement = replacementStarted(await this.api.tasks(serviceId), known)
+      if (replacement) {
+        this.log.info(
+          `  Swarm is replacing a drained task of ${this.name} (task ${replacement.ID.slice(0, 12)}, slot ${replacement.Slot ?? '-'}): ` +
+            'removing it now, before the replacement is routed'
+        )
+        return
+      }
+    }
   }
 
   /**

@@ -38,6 +38,17 @@ export function runningTasks(tasks: SwarmTask[]): SwarmTask[] {
   return tasks.filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running')
 }
 
+/**
+ * A task of the service that Swarm means to run and that is not one of `known` (the tasks there were
+ * when the drain began): a replacement. Once
+ * pre-stop fails a drained task's Docker health check too, Swarm replaces it, and the replacement would
+ * be routed as soon as it is healthy, then stopped with the service only 2 s after its DNS records go.
+ * Pure.
+ */
+export function replacementStarted(tasks: SwarmTask[], known: ReadonlySet<string>): SwarmTask | undefined {
+  return tasks.find((t) => t.DesiredState === 'running' && !known.has(t.ID))
+}
+
 /** Runs the pre-stop command once in each replica about to be replaced (see tasksBeingReplaced). */
 export class SwarmPreStop {
   private readonly seen = new Set<string>()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { runningTasks, tasksBeingReplaced } from '../../src/targets/swarm-pre-stop.js'
+import { replacementStarted, runningTasks, tasksBeingReplaced } from '../../src/targets/swarm-pre-stop.js'
 import type { SwarmTask } from '../../src/targets/swarm-tasks.js'
 
 const OLD = 'reg/app:v1@sha256:' + 'a'.repeat(64)
@@ -52,5 +52,18 @@ describe('runningTasks', () => {
     ['already failed', 'failed', 'running', false]
   ])('a task %s', (_what, state, desired, kept) => {
     expect(ids(runningTasks([task('t1', 1, NEW, state, desired)]))).toEqual(kept ? ['t1'] : [])
+  })
+})
+
+describe('replacementStarted', () => {
+  const drained = new Set(['c1', 'c2'])
+  it.each([
+    ['nothing but the drained tasks', [task('c1', 1, NEW, 'running'), task('c2', 2, NEW, 'running')], undefined],
+    ['a drained task failed, not yet replaced', [task('c1', 1, NEW, 'failed', 'shutdown'), task('c2', 2, NEW, 'running')], undefined],
+    ['a new task for a failed drained one', [task('c1', 1, NEW, 'failed', 'shutdown'), task('r1', 1, NEW, 'pending'), task('c2', 2, NEW, 'running')], 'r1'],
+    ['a new task already running', [task('c1', 1, NEW, 'complete', 'shutdown'), task('r1', 1, NEW, 'running')], 'r1'],
+    ['a task of another run, told to stop', [task('x9', 3, NEW, 'running', 'shutdown'), task('c1', 1, NEW, 'running')], undefined]
+  ])('%s', (_what, tasks, found) => {
+    expect(replacementStarted(tasks, drained)?.ID).toBe(found)
   })
 })
