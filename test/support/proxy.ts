@@ -28,7 +28,10 @@ export interface ProxyConfigOptions {
    * obsolete 0s`). Default 1000 ms; e.g. 5000 for a proxy whose view lags up to 5 s.
    */
   dnsRefreshMs?: number
-  /** Retries of a request whose connection failed, to another server (`retries` + `option redispatch`); 0 = off. Default 3. */
+  /**
+   * Retries of a request whose connection failed or was closed before any answer, to another server
+   * (`retries` + `option redispatch` + `retry-on conn-failure empty-response`); 0 = off. Default 3.
+   */
   retries?: number
   /** Health check: an HTTP GET of this path (`option httpchk`, 2xx/3xx = up), instead of a TCP connect. */
   httpCheck?: string
@@ -84,7 +87,11 @@ export function proxyConfig(service: string, opts: ProxyConfigOptions = {}): str
     '    timeout client 30s',
     '    timeout server 30s',
     '    timeout queue 5s',
-    ...(retries > 0 ? [`    retries ${retries}`, '    option redispatch'] : ['    retries 0']),
+    // With retries, also a request whose kept-alive server connection was closed before any answer came
+    // back (`empty-response`): given an old task's address gone and a new one in the same DNS answer,
+    // HAProxy moves the server to the new address and keeps reusing its idle connections to the old task,
+    // which closes them when it is stopped; a request sent on one at that moment is sent again elsewhere.
+    ...(retries > 0 ? [`    retries ${retries}`, '    option redispatch', '    retry-on conn-failure empty-response'] : ['    retries 0']),
     '    default-server inter 1s fall 2 rise 1',
     '',
     'resolvers docker',
