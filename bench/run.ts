@@ -103,7 +103,9 @@ async function runOne(situation: Situation, contender: Contender): Promise<Bench
         return undefined
       })
       : undefined
-    console.error(`  ${situation.name} / ${contender.label}: ${result.result}, ${(result.rolloutMs / 1000).toFixed(1)} s; ${describeTraffic(t)}`)
+    // The reason (ours: the report's; native: Swarm's update message) says why a rollout did not succeed.
+    const why = result.reason ? ` (${result.reason.split('\n')[0].slice(0, 200)})` : ''
+    console.error(`  ${situation.name} / ${contender.label}: ${result.result}${why}, ${(result.rolloutMs / 1000).toFixed(1)} s; ${describeTraffic(t)}`)
     return {
       situation: name, rollout: contender.label, requests: t.total, failed: t.failed, rolloutMs: result.rolloutMs, result: result.result,
       breakdown: failureBreakdown(t.statuses, t.errors),
