@@ -77609,7 +77609,13 @@ class DockerTarget {
             if (infos.length === 0 && this.options.platform === 'auto') {
                 throw new InputError('service', this.service, `the name of a Swarm service, or of containers labelled ${SERVICE_LABEL}=${this.service} on this Docker host; for their first deploy, set network`);
             }
-            throw new InputError('network', '', `the user-defined network of ${this.service}'s alias, since ${infos.length ? 'its containers are on none' : `no container is labelled ${SERVICE_LABEL}=${this.service} yet`}`);
+            // Containers on Docker's default networks only (e.g. `docker run` without --network): say which.
+            const defaults = [...new Set(infos.flatMap((i) => Object.keys(i.NetworkSettings?.Networks ?? {})))];
+            const why = infos.length
+                ? `its containers are on no user-defined network (only ${defaults.join(', ') || 'no network'}): connect them to one under the alias ` +
+                    `(docker network connect --alias ${this.options.plainHost.alias || this.service} <network> <container>)`
+                : `no container is labelled ${SERVICE_LABEL}=${this.service} yet`;
+            throw new InputError('network', '', `the user-defined network of ${this.service}'s alias, since ${why}`);
         }
         const found = await api.network(name);
         if (!found)

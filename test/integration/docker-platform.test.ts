@@ -203,6 +203,10 @@ describe('bad input found on a plain host', () => {
     cleanUpPlainContainers(cleanup, down)
     await docker().getContainer(await runHandMade({ service: down, network })).stop()
     const [stopped] = await ofService(down, network)
+    // A service whose container is on Docker's default bridge only (`docker run` without --network).
+    const bridged = uniqueName('plain')
+    cleanUpPlainContainers(cleanup, bridged)
+    await (await docker().createContainer({ Image: `${APP_REPO}:v1`, Labels: { 'zdd.service': bridged, ...TEST_LABELS } })).start()
     const rows: Array<[Partial<Inputs>, string]> = [
       [{ service }, `Invalid input 'service': "${service}". Expected the name of a Swarm service, or of containers labelled zdd.service=${service} on this Docker host; for their first deploy, set network.`],
       [{ service, platform: 'docker' }, `Invalid input 'network': (empty). Expected the user-defined network of ${service}'s alias, since no container is labelled zdd.service=${service} yet.`],
@@ -210,7 +214,8 @@ describe('bad input found on a plain host', () => {
       [{ service, platform: 'docker', network, 'env-file': '/nonexistent/app.env' }, `Invalid input 'env-file': "/nonexistent/app.env". Expected a readable file of KEY=VALUE lines (ENOENT).`],
       [{ service, platform: 'docker', network, operation: 'rollback', image: '' }, `Invalid input 'service': "${service}". Expected a service that runs at least one replica (operation rollback needs a release to act on).`],
       [{ service: other, platform: 'docker' }, `Invalid input 'alias': "${other}". Expected an alias the running containers of ${other} have on network ${network} (they have elsewhere).`],
-      [{ service: down, platform: 'docker' }, `Invalid input 'service': "${down}". Expected a service with running containers (${stopped.name} is stopped: start it, or remove it for a first deploy from the inputs).`]
+      [{ service: down, platform: 'docker' }, `Invalid input 'service': "${down}". Expected a service with running containers (${stopped.name} is stopped: start it, or remove it for a first deploy from the inputs).`],
+      [{ service: bridged, platform: 'docker' }, `Invalid input 'network': (empty). Expected the user-defined network of ${bridged}'s alias, since its containers are on no user-defined network (only bridge): connect them to one under the alias (docker network connect --alias ${bridged} <network> <container>).`]
     ]
     for (const [inputs, message] of rows) {
       recorder.calls.length = 0
