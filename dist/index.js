@@ -105403,7 +105403,7 @@ async function deploy(config, deps, startedAt = deps.clock.now()) {
     await platform.prepare?.(pinned);
     const fromImage = capture.healthCheck ? undefined : await imageHealthCheck(docker, (0,image_ref/* withDigest */.hQ)(image.repository, digest));
     const check = capture.healthCheck ?? fromImage?.check;
-    const risks = platform.dropRisks?.(capture, { healthCheck: check, healthCheckKnown: fromImage?.known ?? true }) ?? [];
+    const risks = platform.dropRisks?.(capture, { healthCheck: check, healthCheckKnown: fromImage?.known ?? true, healthGate: config.health !== undefined }) ?? [];
     for (const warning of [monitorWindowWarning(check, config.monitorMs), ...risks]) {
         if (!warning)
             continue;
@@ -106794,6 +106794,41 @@ __nccwpck_require__.d(__webpack_exports__, {
 var parse_platform = __nccwpck_require__(7239);
 // EXTERNAL MODULE: ./lib/rollout/blue-green-plan.js
 var blue_green_plan = __nccwpck_require__(3815);
+;// CONCATENATED MODULE: ./lib/rollout/drop-risks.js
+// Below this, a stop grace period cuts ordinary slow requests (an upload, a report, a slow query).
+const SHORT_GRACE_MS = 5_000;
+const hasNoCheck = (facts) => {
+    const check = facts.healthCheck?.Test;
+    return facts.healthCheckKnown && (!check?.length || check[0] === 'NONE');
+};
+const shortGrace = (facts) => facts.stopGraceMs !== undefined && facts.stopGraceMs < SHORT_GRACE_MS;
+function swarmDropRiskWarnings(facts) {
+    const warnings = [];
+    if (hasNoCheck(facts)) {
+        warnings.push('Neither the service nor its image has a HEALTHCHECK: Swarm routes a new replica as soon as its container starts, ' +
+            'before the app may be listening, and requests sent to it then fail. Give the image or the service a health check ' +
+            'that passes only once the app serves.');
+    }
+    if (shortGrace(facts)) {
+        warnings.push(`The service's stop grace period is ${facts.stopGraceMs / 1000}s: Swarm kills a replica that long after asking it to stop, ` +
+            'so any request still running then is cut off. Set it (--stop-grace-period) above your slowest request; Docker\'s default is 10s.');
+    }
+    return warnings;
+}
+function plainHostDropRiskWarnings(facts) {
+    const warnings = [];
+    if (hasNoCheck(facts) && !facts.healthGate) {
+        warnings.push('Neither the containers nor their image has a HEALTHCHECK, and health-url is not set: a new container joins the alias as soon ' +
+            'as it runs, before the app may be listening, and requests sent to it then fail. Give the image a health check that passes ' +
+            'only once the app serves, or set health-url (probed at each new container before it joins the alias).');
+    }
+    if (shortGrace(facts)) {
+        warnings.push(`The containers' stop timeout is ${facts.stopGraceMs / 1000}s: Docker kills a container that long after asking it to stop, ` +
+            'so any request still running then is cut off. Set it (docker run --stop-timeout) above your slowest request; Docker\'s default is 10s.');
+    }
+    return warnings;
+}
+
 // EXTERNAL MODULE: ./lib/release/release-ref.js
 var release_ref = __nccwpck_require__(4180);
 // EXTERNAL MODULE: ./lib/targets/companion-spec.js
@@ -108572,6 +108607,7 @@ async function leftoverDockerRunRecords(api, service) {
 
 
 
+
 class DockerPlatform {
     docker;
     service;
@@ -108611,6 +108647,11 @@ class DockerPlatform {
     withChange(change) {
         const { change: _old, ...options } = this.options;
         return new DockerPlatform(this.docker, this.service, change ? { ...options, change } : options, this.shared);
+    }
+    dropRisks(capture, facts) {
+        // StopTimeout is in seconds; a new container gets the old one's (cloned), else Docker's default.
+        const timeout = capture.template.config.StopTimeout;
+        return plainHostDropRiskWarnings({ ...facts, stopGraceMs: timeout === undefined || timeout === null ? undefined : timeout * 1000 });
     }
     /** A one-off container from the workload's template (with the release's image and env, when given). */
     jobRunner(capture, runToken, release) {
@@ -109594,25 +109635,6 @@ async function removeLeftoverJobs(api, service, log, runToken) {
     return removed;
 }
 
-;// CONCATENATED MODULE: ./lib/rollout/drop-risks.js
-// Below this, a stop grace period cuts ordinary slow requests (an upload, a report, a slow query).
-const SHORT_GRACE_MS = 5_000;
-function dropRiskWarnings(facts) {
-    const warnings = [];
-    const check = facts.healthCheck?.Test;
-    if (facts.healthCheckKnown && (!check?.length || check[0] === 'NONE')) {
-        warnings.push('Neither the service nor its image has a HEALTHCHECK: Swarm routes a new replica as soon as its container starts, ' +
-            'before the app may be listening, and requests sent to it then fail. Give the image or the service a health check ' +
-            'that passes only once the app serves.');
-    }
-    const graceMs = facts.stopGracePeriodNs === undefined ? undefined : Math.round(facts.stopGracePeriodNs / 1e6);
-    if (graceMs !== undefined && graceMs < SHORT_GRACE_MS) {
-        warnings.push(`The service's stop grace period is ${graceMs / 1000}s: Swarm kills a replica that long after asking it to stop, ` +
-            'so any request still running then is cut off. Set it (--stop-grace-period) above your slowest request; Docker\'s default is 10s.');
-    }
-    return warnings;
-}
-
 ;// CONCATENATED MODULE: ./lib/targets/swarm-lock.js
 
 
@@ -109772,7 +109794,8 @@ class SwarmPlatform {
         return new SwarmPlatform(this.docker, this.service, this.log, this.clock, this.registryAuth, this.preStop, change);
     }
     dropRisks(capture, facts) {
-        return dropRiskWarnings({ ...facts, stopGracePeriodNs: (0,release_spec/* containerSpec */.$M)(capture.spec)?.StopGracePeriod });
+        const graceNs = (0,release_spec/* containerSpec */.$M)(capture.spec)?.StopGracePeriod;
+        return swarmDropRiskWarnings({ ...facts, stopGraceMs: graceNs === undefined ? undefined : Math.round(graceNs / 1e6) });
     }
     async settled() {
         await this.preStop?.runner.settled();

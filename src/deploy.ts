@@ -26,7 +26,6 @@ import type { HttpProbe } from './gates/http-probe.js'
 import type { Log } from './log.js'
 import { ReportRecorder, type Report, type Result } from './report/report.js'
 import type { Clock } from './rollout/clock.js'
-import { dropRiskWarnings } from './rollout/drop-risks.js'
 import { monitorWindowWarning, type HealthCheckSettings } from './rollout/health-timing.js'
 import type { Platform } from './targets/platform.js'
 import { openPlatform } from './targets/platforms.js'
@@ -180,7 +179,7 @@ export async function deploy(config: Config, deps: DeployDeps, startedAt = deps.
   await platform.prepare?.(pinned)
   const fromImage = capture.healthCheck ? undefined : await imageHealthCheck(docker, withDigest(image.repository, digest))
   const check = capture.healthCheck ?? fromImage?.check
-  const risks = platform.dropRisks?.(capture, { healthCheck: check, healthCheckKnown: fromImage?.known ?? true }) ?? []
+  const risks = platform.dropRisks?.(capture, { healthCheck: check, healthCheckKnown: fromImage?.known ?? true, healthGate: config.health !== undefined }) ?? []
   for (const warning of [monitorWindowWarning(check, config.monitorMs), ...risks]) {
     if (!warning) continue
     log.warning(warning)

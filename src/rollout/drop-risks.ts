@@ -1,7 +1,11 @@
-// Service settings that make a Swarm rollout drop requests, whatever the rollout does. Pure: facts in,
-// warnings out. How Swarm stops a replica (moby's container controller): it takes the task out of DNS
-// and the VIP, waits a fixed 2 s, sends the stop signal, and kills it after the stop grace period. And it
-// puts a new task into DNS when its container is healthy, or at once when there is no health check.
+// Workload settings that make a rollout drop requests, whatever the rollout does. Pure: facts in,
+// warnings out.
+// - Swarm (moby's container controller) takes a task out of DNS and the VIP, waits a fixed 2 s, sends
+//   the stop signal, and kills it after the stop grace period; it puts a new task into DNS when its
+//   container is healthy, or at once when there is no health check.
+// - On a plain host a new container joins the alias once Docker calls it healthy and the HTTP gate
+//   (health-url) passed at its own address; with neither, as soon as it runs. Docker kills a stopped
+//   container after its stop timeout.
 import type { HealthCheckSettings } from './health-timing.js'
 
 export interface DropRiskFacts {
@@ -9,28 +13,53 @@ export interface DropRiskFacts {
   healthCheck: HealthCheckSettings | undefined
   /** False when the image could not be read here: then a missing check is not reported. */
   healthCheckKnown: boolean
-  /** ContainerSpec.StopGracePeriod in ns; undefined means Docker's default (10 s). */
-  stopGracePeriodNs: number | undefined
+  /** An HTTP health gate (health-url) is set: on a plain host it probes each new container before it is routed. */
+  healthGate: boolean
+  /** How long a replica may take to stop before it is killed, in ms; undefined means Docker's default (10 s). */
+  stopGraceMs: number | undefined
 }
 
 // Below this, a stop grace period cuts ordinary slow requests (an upload, a report, a slow query).
 export const SHORT_GRACE_MS = 5_000
 
-export function dropRiskWarnings(facts: DropRiskFacts): string[] {
-  const warnings: string[] = []
+const hasNoCheck = (facts: DropRiskFacts): boolean => {
   const check = facts.healthCheck?.Test
-  if (facts.healthCheckKnown && (!check?.length || check[0] === 'NONE')) {
+  return facts.healthCheckKnown && (!check?.length || check[0] === 'NONE')
+}
+
+const shortGrace = (facts: DropRiskFacts): boolean => facts.stopGraceMs !== undefined && facts.stopGraceMs < SHORT_GRACE_MS
+
+export function swarmDropRiskWarnings(facts: DropRiskFacts): string[] {
+  const warnings: string[] = []
+  if (hasNoCheck(facts)) {
     warnings.push(
       'Neither the service nor its image has a HEALTHCHECK: Swarm routes a new replica as soon as its container starts, ' +
         'before the app may be listening, and requests sent to it then fail. Give the image or the service a health check ' +
         'that passes only once the app serves.'
     )
   }
-  const graceMs = facts.stopGracePeriodNs === undefined ? undefined : Math.round(facts.stopGracePeriodNs / 1e6)
-  if (graceMs !== undefined && graceMs < SHORT_GRACE_MS) {
+  if (shortGrace(facts)) {
     warnings.push(
-      `The service's stop grace period is ${graceMs / 1000}s: Swarm kills a replica that long after asking it to stop, ` +
+      `The service's stop grace period is ${(facts.stopGraceMs as number) / 1000}s: Swarm kills a replica that long after asking it to stop, ` +
         'so any request still running then is cut off. Set it (--stop-grace-period) above your slowest request; Docker\'s default is 10s.'
+    )
+  }
+  return warnings
+}
+
+export function plainHostDropRiskWarnings(facts: DropRiskFacts): string[] {
+  const warnings: string[] = []
+  if (hasNoCheck(facts) && !facts.healthGate) {
+    warnings.push(
+      'Neither the containers nor their image has a HEALTHCHECK, and health-url is not set: a new container joins the alias as soon ' +
+        'as it runs, before the app may be listening, and requests sent to it then fail. Give the image a health check that passes ' +
+        'only once the app serves, or set health-url (probed at each new container before it joins the alias).'
+    )
+  }
+  if (shortGrace(facts)) {
+    warnings.push(
+      `The containers' stop timeout is ${(facts.stopGraceMs as number) / 1000}s: Docker kills a container that long after asking it to stop, ` +
+        'so any request still running then is cut off. Set it (docker run --stop-timeout) above your slowest request; Docker\'s default is 10s.'
     )
   }
   return warnings

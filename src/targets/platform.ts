@@ -95,7 +95,7 @@ export interface Platform<C extends Capture = Capture> {
   /** blue-green: how the verified preview takes over (its steps run on `stable`). */
   switchPlan(plan: BlueGreenPlan): RolloutPlan
   /** Settings of the workload that make a rollout drop requests whatever it does (see rollout/drop-risks.ts). */
-  dropRisks?(capture: C, facts: Omit<DropRiskFacts, 'stopGracePeriodNs'>): string[]
+  dropRisks?(capture: C, facts: Omit<DropRiskFacts, 'stopGraceMs'>): string[]
   /** Waits for what the rollout started in the background (Swarm's pre-stop commands). */
   settled?(): Promise<void>
   /** Warnings about the workload for this strategy, such as a canary that no traffic can reach. */
