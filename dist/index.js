@@ -107301,7 +107301,7 @@ class DockerTarget {
         const { api, log } = this.fleet;
         const infos = await api.inspectAll({ [SERVICE_LABEL]: this.service });
         const network = await this.findNetwork(infos);
-        const alias = labelOf(infos, ALIAS_LABEL) ?? this.options.plainHost.alias ?? this.service;
+        const alias = this.aliasOf(infos);
         const views = infos.map((info) => viewOf(info, network));
         const running = views.filter(isRunning);
         const live = running.filter((c) => c.aliases.includes(alias));
@@ -107384,6 +107384,10 @@ class DockerTarget {
             facts: { containers: `none yet: a first deploy of ${plainHost.replicas} under alias ${alias} on ${network.name}` }
         };
     }
+    /** The service's alias: the one its containers record, else the input, else the service name. */
+    aliasOf(infos) {
+        return labelOf(infos, ALIAS_LABEL) ?? this.options.plainHost.alias ?? this.service;
+    }
     async findNetwork(infos) {
         const { api, log } = this.fleet;
         const input = this.options.plainHost.network;
@@ -107391,7 +107395,7 @@ class DockerTarget {
         if (!name) {
             // The networks of the running containers; when none runs, of the stopped ones.
             const running = infos.filter((i) => i.State.Running);
-            const onNetworks = [...new Set((running.length ? running : infos).flatMap((i) => Object.keys(i.NetworkSettings?.Networks ?? {})))].filter((n) => !['bridge', 'host', 'none'].includes(n));
+            const onNetworks = networksOf(running.length ? running : infos).filter((n) => !['bridge', 'host', 'none'].includes(n));
             if (input)
                 name = input;
             else if (onNetworks.length === 1)
@@ -107407,10 +107411,9 @@ class DockerTarget {
                 throw new input_error/* InputError */.d('service', this.service, `the name of a Swarm service, or of containers labelled ${SERVICE_LABEL}=${this.service} on this Docker host; for their first deploy, set network`);
             }
             // Containers on Docker's default networks only (e.g. `docker run` without --network): say which.
-            const defaults = [...new Set(infos.flatMap((i) => Object.keys(i.NetworkSettings?.Networks ?? {})))];
             const why = infos.length
-                ? `its containers are on no user-defined network (only ${defaults.join(', ') || 'no network'}): connect them to one under the alias ` +
-                    `(docker network connect --alias ${this.options.plainHost.alias || this.service} <network> <container>)`
+                ? `its containers are on no user-defined network (only ${networksOf(infos).join(', ') || 'no network'}): connect them to one under the alias ` +
+                    `(docker network connect --alias ${this.aliasOf(infos)} <network> <container>)`
                 : `no container is labelled ${SERVICE_LABEL}=${this.service} yet`;
             throw new input_error/* InputError */.d('network', '', `the user-defined network of ${this.service}'s alias, since ${why}`);
         }
@@ -107606,6 +107609,10 @@ async function readEnvFile(path) {
     catch (error) {
         throw new input_error/* InputError */.d('env-file', path, `a readable file of KEY=VALUE lines (${error.code ?? error.message})`);
     }
+}
+/** The networks these containers are on, each once. */
+function networksOf(infos) {
+    return [...new Set(infos.flatMap((i) => Object.keys(i.NetworkSettings?.Networks ?? {})))];
 }
 
 ;// CONCATENATED MODULE: ./lib/targets/docker-companion.js

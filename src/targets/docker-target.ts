@@ -60,7 +60,7 @@ export class DockerTarget implements StableTarget<DockerCapture> {
     const { api, log } = this.fleet
     const infos = await api.inspectAll({ [SERVICE_LABEL]: this.service })
     const network = await this.findNetwork(infos)
-    const alias = labelOf(infos, ALIAS_LABEL) ?? this.options.plainHost.alias ?? this.service
+    const alias = this.aliasOf(infos)
     const views = infos.map((info) => viewOf(info, network))
     const running = views.filter(isRunning)
     const live = running.filter((c) => c.aliases.includes(alias))
@@ -145,6 +145,11 @@ export class DockerTarget implements StableTarget<DockerCapture> {
     }
   }
 
+  /** The service's alias: the one its containers record, else the input, else the service name. */
+  private aliasOf(infos: ContainerInfo[]): string {
+    return labelOf(infos, ALIAS_LABEL) ?? this.options.plainHost.alias ?? this.service
+  }
+
   private async findNetwork(infos: ContainerInfo[]): Promise<ServiceNetwork> {
     const { api, log } = this.fleet
     const input = this.options.plainHost.network
@@ -152,7 +157,7 @@ export class DockerTarget implements StableTarget<DockerCapture> {
     if (!name) {
       // The networks of the running containers; when none runs, of the stopped ones.
       const running = infos.filter((i) => i.State.Running)
-      const onNetworks = [...new Set((running.length ? running : infos).flatMap((i) => Object.keys(i.NetworkSettings?.Networks ?? {})))].filter((n) => !['bridge', 'host', 'none'].includes(n))
+      const onNetworks = networksOf(running.length ? running : infos).filter((n) => !['bridge', 'host', 'none'].includes(n))
       if (input) name = input
       else if (onNetworks.length === 1) name = onNetworks[0]
       else if (onNetworks.length > 1) throw new InputError('network', '', `the network of the alias: the containers of ${this.service} are on ${onNetworks.join(', ')}`)
@@ -164,10 +169,9 @@ export class DockerTarget implements StableTarget<DockerCapture> {
         throw new InputError('service', this.service, `the name of a Swarm service, or of containers labelled ${SERVICE_LABEL}=${this.service} on this Docker host; for their first deploy, set network`)
       }
       // Containers on Docker's default networks only (e.g. `docker run` without --network): say which.
-      const defaults = [...new Set(infos.flatMap((i) => Object.keys(i.NetworkSettings?.Networks ?? {})))]
       const why = infos.length
-        ? `its containers are on no user-defined network (only ${defaults.join(', ') || 'no network'}): connect them to one under the alias ` +
-          `(docker network connect --alias ${this.options.plainHost.alias || this.service} <network> <container>)`
+        ? `its containers are on no user-defined network (only ${networksOf(infos).join(', ') || 'no network'}): connect them to one under the alias ` +
+          `(docker network connect --alias ${this.aliasOf(infos)} <network> <container>)`
         : `no container is labelled ${SERVICE_LABEL}=${this.service} yet`
       throw new InputError('network', '', `the user-defined network of ${this.service}'s alias, since ${why}`)
     }
@@ -369,4 +373,9 @@ async function readEnvFile(path: string): Promise<string> {
   } catch (error) {
     throw new InputError('env-file', path, `a readable file of KEY=VALUE lines (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
+}
+
+/** The networks these containers are on, each once. */
+function networksOf(infos: ContainerInfo[]): string[] {
+  return [...new Set(infos.flatMap((i) => Object.keys(i.NetworkSettings?.Networks ?? {})))]
 }
