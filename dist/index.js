@@ -106797,35 +106797,34 @@ var blue_green_plan = __nccwpck_require__(3815);
 ;// CONCATENATED MODULE: ./lib/rollout/drop-risks.js
 // Below this, a stop grace period cuts ordinary slow requests (an upload, a report, a slow query).
 const SHORT_GRACE_MS = 5_000;
-const hasNoCheck = (facts) => {
-    const check = facts.healthCheck?.Test;
-    return facts.healthCheckKnown && (!check?.length || check[0] === 'NONE');
-};
-const shortGrace = (facts) => facts.stopGraceMs !== undefined && facts.stopGraceMs < SHORT_GRACE_MS;
-function swarmDropRiskWarnings(facts) {
-    const warnings = [];
-    if (hasNoCheck(facts)) {
-        warnings.push('Neither the service nor its image has a HEALTHCHECK: Swarm routes a new replica as soon as its container starts, ' +
+const WORDING = {
+    swarm: {
+        gateBeforeRouting: false,
+        noCheck: 'Neither the service nor its image has a HEALTHCHECK: Swarm routes a new replica as soon as its container starts, ' +
             'before the app may be listening, and requests sent to it then fail. Give the image or the service a health check ' +
-            'that passes only once the app serves.');
-    }
-    if (shortGrace(facts)) {
-        warnings.push(`The service's stop grace period is ${facts.stopGraceMs / 1000}s: Swarm kills a replica that long after asking it to stop, ` +
-            'so any request still running then is cut off. Set it (--stop-grace-period) above your slowest request; Docker\'s default is 10s.');
-    }
-    return warnings;
-}
-function plainHostDropRiskWarnings(facts) {
-    const warnings = [];
-    if (hasNoCheck(facts) && !facts.healthGate) {
-        warnings.push('Neither the containers nor their image has a HEALTHCHECK, and health-url is not set: a new container joins the alias as soon ' +
+            'that passes only once the app serves.',
+        shortGrace: (seconds) => `The service's stop grace period is ${seconds}s: Swarm kills a replica that long after asking it to stop, ` +
+            'so any request still running then is cut off. Set it (--stop-grace-period) above your slowest request; Docker\'s default is 10s.'
+    },
+    docker: {
+        gateBeforeRouting: true,
+        noCheck: 'Neither the containers nor their image has a HEALTHCHECK, and health-url is not set: a new container joins the alias as soon ' +
             'as it runs, before the app may be listening, and requests sent to it then fail. Give the image a health check that passes ' +
-            'only once the app serves, or set health-url (probed at each new container before it joins the alias).');
+            'only once the app serves, or set health-url (probed at each new container before it joins the alias).',
+        shortGrace: (seconds) => `The containers' stop timeout is ${seconds}s: Docker kills a container that long after asking it to stop, ` +
+            'so any request still running then is cut off. Set it (docker run --stop-timeout) above your slowest request; Docker\'s default is 10s.'
     }
-    if (shortGrace(facts)) {
-        warnings.push(`The containers' stop timeout is ${facts.stopGraceMs / 1000}s: Docker kills a container that long after asking it to stop, ` +
-            'so any request still running then is cut off. Set it (docker run --stop-timeout) above your slowest request; Docker\'s default is 10s.');
-    }
+};
+/** The warnings for a workload on `platform` (swarm: a service; docker: plain containers). */
+function dropRiskWarnings(platform, facts) {
+    const wording = WORDING[platform];
+    const warnings = [];
+    const check = facts.healthCheck?.Test;
+    const noCheck = facts.healthCheckKnown && (!check?.length || check[0] === 'NONE');
+    if (noCheck && !(wording.gateBeforeRouting && facts.healthGate))
+        warnings.push(wording.noCheck);
+    if (facts.stopGraceMs !== undefined && facts.stopGraceMs < SHORT_GRACE_MS)
+        warnings.push(wording.shortGrace(facts.stopGraceMs / 1000));
     return warnings;
 }
 
@@ -108658,7 +108657,7 @@ class DockerPlatform {
     dropRisks(capture, facts) {
         // StopTimeout is in seconds; a new container gets the old one's (cloned), else Docker's default.
         const timeout = capture.template.config.StopTimeout;
-        return plainHostDropRiskWarnings({ ...facts, stopGraceMs: timeout === undefined || timeout === null ? undefined : timeout * 1000 });
+        return dropRiskWarnings('docker', { ...facts, stopGraceMs: timeout === undefined || timeout === null ? undefined : timeout * 1000 });
     }
     /** A one-off container from the workload's template (with the release's image and env, when given). */
     jobRunner(capture, runToken, release) {
@@ -109802,7 +109801,7 @@ class SwarmPlatform {
     }
     dropRisks(capture, facts) {
         const graceNs = (0,release_spec/* containerSpec */.$M)(capture.spec)?.StopGracePeriod;
-        return swarmDropRiskWarnings({ ...facts, stopGraceMs: graceNs === undefined ? undefined : Math.round(graceNs / 1e6) });
+        return dropRiskWarnings('swarm', { ...facts, stopGraceMs: graceNs === undefined ? undefined : Math.round(graceNs / 1e6) });
     }
     async settled() {
         await this.preStop?.runner.settled();

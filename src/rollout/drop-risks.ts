@@ -22,45 +22,43 @@ export interface DropRiskFacts {
 // Below this, a stop grace period cuts ordinary slow requests (an upload, a report, a slow query).
 export const SHORT_GRACE_MS = 5_000
 
-const hasNoCheck = (facts: DropRiskFacts): boolean => {
-  const check = facts.healthCheck?.Test
-  return facts.healthCheckKnown && (!check?.length || check[0] === 'NONE')
+interface Wording {
+  /** An HTTP health gate keeps a new replica out of routing until it passes (plain host: yes; Swarm routes first). */
+  gateBeforeRouting: boolean
+  noCheck: string
+  shortGrace: (seconds: number) => string
 }
 
-const shortGrace = (facts: DropRiskFacts): boolean => facts.stopGraceMs !== undefined && facts.stopGraceMs < SHORT_GRACE_MS
-
-export function swarmDropRiskWarnings(facts: DropRiskFacts): string[] {
-  const warnings: string[] = []
-  if (hasNoCheck(facts)) {
-    warnings.push(
+const WORDING: Record<'swarm' | 'docker', Wording> = {
+  swarm: {
+    gateBeforeRouting: false,
+    noCheck:
       'Neither the service nor its image has a HEALTHCHECK: Swarm routes a new replica as soon as its container starts, ' +
-        'before the app may be listening, and requests sent to it then fail. Give the image or the service a health check ' +
-        'that passes only once the app serves.'
-    )
+      'before the app may be listening, and requests sent to it then fail. Give the image or the service a health check ' +
+      'that passes only once the app serves.',
+    shortGrace: (seconds) =>
+      `The service's stop grace period is ${seconds}s: Swarm kills a replica that long after asking it to stop, ` +
+      'so any request still running then is cut off. Set it (--stop-grace-period) above your slowest request; Docker\'s default is 10s.'
+  },
+  docker: {
+    gateBeforeRouting: true,
+    noCheck:
+      'Neither the containers nor their image has a HEALTHCHECK, and health-url is not set: a new container joins the alias as soon ' +
+      'as it runs, before the app may be listening, and requests sent to it then fail. Give the image a health check that passes ' +
+      'only once the app serves, or set health-url (probed at each new container before it joins the alias).',
+    shortGrace: (seconds) =>
+      `The containers' stop timeout is ${seconds}s: Docker kills a container that long after asking it to stop, ` +
+      'so any request still running then is cut off. Set it (docker run --stop-timeout) above your slowest request; Docker\'s default is 10s.'
   }
-  if (shortGrace(facts)) {
-    warnings.push(
-      `The service's stop grace period is ${(facts.stopGraceMs as number) / 1000}s: Swarm kills a replica that long after asking it to stop, ` +
-        'so any request still running then is cut off. Set it (--stop-grace-period) above your slowest request; Docker\'s default is 10s.'
-    )
-  }
-  return warnings
 }
 
-export function plainHostDropRiskWarnings(facts: DropRiskFacts): string[] {
+/** The warnings for a workload on `platform` (swarm: a service; docker: plain containers). */
+export function dropRiskWarnings(platform: 'swarm' | 'docker', facts: DropRiskFacts): string[] {
+  const wording = WORDING[platform]
   const warnings: string[] = []
-  if (hasNoCheck(facts) && !facts.healthGate) {
-    warnings.push(
-      'Neither the containers nor their image has a HEALTHCHECK, and health-url is not set: a new container joins the alias as soon ' +
-        'as it runs, before the app may be listening, and requests sent to it then fail. Give the image a health check that passes ' +
-        'only once the app serves, or set health-url (probed at each new container before it joins the alias).'
-    )
-  }
-  if (shortGrace(facts)) {
-    warnings.push(
-      `The containers' stop timeout is ${(facts.stopGraceMs as number) / 1000}s: Docker kills a container that long after asking it to stop, ` +
-        'so any request still running then is cut off. Set it (docker run --stop-timeout) above your slowest request; Docker\'s default is 10s.'
-    )
-  }
+  const check = facts.healthCheck?.Test
+  const noCheck = facts.healthCheckKnown && (!check?.length || check[0] === 'NONE')
+  if (noCheck && !(wording.gateBeforeRouting && facts.healthGate)) warnings.push(wording.noCheck)
+  if (facts.stopGraceMs !== undefined && facts.stopGraceMs < SHORT_GRACE_MS) warnings.push(wording.shortGrace(facts.stopGraceMs / 1000))
   return warnings
 }

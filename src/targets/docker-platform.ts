@@ -9,7 +9,7 @@ import type { JobRunner } from '../jobs/job.js'
 import type { Log } from '../log.js'
 import { switchInOneStep, type BlueGreenPlan } from '../rollout/blue-green-plan.js'
 import type { Clock } from '../rollout/clock.js'
-import { plainHostDropRiskWarnings, type DropRiskFacts } from '../rollout/drop-risks.js'
+import { dropRiskWarnings, type DropRiskFacts } from '../rollout/drop-risks.js'
 import type { RolloutPlan } from '../rollout/plan.js'
 import type { RunState, RunStateBase } from '../run-state.js'
 import { imageOf } from '../release/release-ref.js'
@@ -90,7 +90,7 @@ export class DockerPlatform implements Platform<DockerCapture> {
   dropRisks(capture: DockerCapture, facts: Omit<DropRiskFacts, 'stopGraceMs'>): string[] {
     // StopTimeout is in seconds; a new container gets the old one's (cloned), else Docker's default.
     const timeout = (capture.template.config as { StopTimeout?: number }).StopTimeout
-    return plainHostDropRiskWarnings({ ...facts, stopGraceMs: timeout === undefined || timeout === null ? undefined : timeout * 1000 })
+    return dropRiskWarnings('docker', { ...facts, stopGraceMs: timeout === undefined || timeout === null ? undefined : timeout * 1000 })
   }
 
   /** A one-off container from the workload's template (with the release's image and env, when given). */

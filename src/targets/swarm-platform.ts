@@ -15,7 +15,7 @@ import { SwarmApi } from './swarm-api.js'
 import { SwarmCompanion } from './swarm-companion.js'
 import { SwarmJobRunner } from './swarm-job.js'
 import { containerConfig, containerSpec, setRelease } from './release-spec.js'
-import { swarmDropRiskWarnings, type DropRiskFacts } from '../rollout/drop-risks.js'
+import { dropRiskWarnings, type DropRiskFacts } from '../rollout/drop-risks.js'
 import type { SwarmPreStop } from './swarm-pre-stop.js'
 import { SwarmLock } from './swarm-lock.js'
 import { recoverSwarmLeftovers, recoverSwarmRun } from './swarm-recover.js'
@@ -49,7 +49,7 @@ export class SwarmPlatform implements Platform<SwarmCapture> {
 
   dropRisks(capture: SwarmCapture, facts: Omit<DropRiskFacts, 'stopGraceMs'>): string[] {
     const graceNs = containerSpec(capture.spec)?.StopGracePeriod
-    return swarmDropRiskWarnings({ ...facts, stopGraceMs: graceNs === undefined ? undefined : Math.round(graceNs / 1e6) })
+    return dropRiskWarnings('swarm', { ...facts, stopGraceMs: graceNs === undefined ? undefined : Math.round(graceNs / 1e6) })
   }
 
   async settled(): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { plainHostDropRiskWarnings, swarmDropRiskWarnings, type DropRiskFacts } from '../../src/rollout/drop-risks.js'
+import { dropRiskWarnings, type DropRiskFacts } from '../../src/rollout/drop-risks.js'
 
 const CHECK = { Test: ['CMD', '/app/health'], Interval: 1e9 }
 const SWARM_NO_CHECK =
@@ -18,7 +18,7 @@ const plainGrace = (seconds: string): string =>
 
 const facts = (over: Partial<DropRiskFacts>): DropRiskFacts => ({ healthCheck: CHECK, healthCheckKnown: true, healthGate: false, stopGraceMs: undefined, ...over })
 
-describe('swarmDropRiskWarnings', () => {
+describe("dropRiskWarnings('swarm')", () => {
   const rows: Array<[string, DropRiskFacts, string[]]> = [
     ['a health check and the default grace period', facts({}), []],
     ['no health check anywhere', facts({ healthCheck: undefined }), [SWARM_NO_CHECK]],
@@ -30,10 +30,10 @@ describe('swarmDropRiskWarnings', () => {
     ['grace period 5 s is enough', facts({ stopGraceMs: 5_000 }), []],
     ['both', facts({ healthCheck: undefined, stopGraceMs: 2_000 }), [SWARM_NO_CHECK, swarmGrace('2')]]
   ]
-  it.each(rows)('%s', (_name, f, warnings) => expect(swarmDropRiskWarnings(f)).toEqual(warnings))
+  it.each(rows)('%s', (_name, f, warnings) => expect(dropRiskWarnings('swarm', f)).toEqual(warnings))
 })
 
-describe('plainHostDropRiskWarnings', () => {
+describe("dropRiskWarnings('docker')", () => {
   const rows: Array<[string, DropRiskFacts, string[]]> = [
     ['a health check and the default stop timeout', facts({}), []],
     ['no health check and no health-url', facts({ healthCheck: undefined }), [PLAIN_NO_CHECK]],
@@ -44,5 +44,5 @@ describe('plainHostDropRiskWarnings', () => {
     ['stop timeout 5 s is enough', facts({ stopGraceMs: 5_000 }), []],
     ['both', facts({ healthCheck: undefined, stopGraceMs: 0 }), [PLAIN_NO_CHECK, plainGrace('0')]]
   ]
-  it.each(rows)('%s', (_name, f, warnings) => expect(plainHostDropRiskWarnings(f)).toEqual(warnings))
+  it.each(rows)('%s', (_name, f, warnings) => expect(dropRiskWarnings('docker', f)).toEqual(warnings))
 })
